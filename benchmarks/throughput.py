@@ -1,0 +1,74 @@
+"""Throughput of the full model: person-years per second and peak memory.
+
+Usage::
+
+    python benchmarks/throughput.py --persons 1000000 --years 60 [--seed 1]
+
+Prints a progress line per decade and, as its last line, a JSON object with ``persons``,
+``years``, ``person_years``, ``seconds``, ``person_years_per_s`` and ``peak_rss_mb``.
+Targets (issue 2, one core): >= 5 million person-years/s at 1,000,000 persons over 60
+years; peak memory <= 1.5 GB at 1,000,000 persons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--years", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scenario", default=None, help="scenario file (default: built-in default)")
+    ap.add_argument("--profile", action="store_true", help="print time per process")
+    a = ap.parse_args(argv)
+
+    from povsim.model import PovertyModel
+    from povsim.scenario import Scenario, load_scenario
+
+    base = load_scenario(a.scenario) if a.scenario else Scenario.default()
+    s = base.with_overrides(population={"persons": a.persons}, time={"years": a.years})
+    t0 = time.perf_counter()
+    m = PovertyModel(s, seed=a.seed)
+    t_init = time.perf_counter() - t0
+    timings: dict[str, float] = {}
+    if a.profile:
+        procs = m.processes
+        m.processes = [(n, _timed(n, f, timings)) for n, f in procs]
+    person_years = 0
+    t1 = time.perf_counter()
+    while m.world.year < m.end_year:
+        person_years += m.persons
+        m.step()
+        if m.world.t % 10 == 0:
+            print(f"year {m.world.year}: {m.persons:,} persons, "
+                  f"{time.perf_counter() - t1:.1f} s", file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    if a.profile:
+        for k, v in sorted(timings.items(), key=lambda kv: -kv[1]):
+            print(f"{k:20s} {v:7.2f} s", file=sys.stderr)
+        print(f"{'init':20s} {t_init:7.2f} s", file=sys.stderr)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({
+        "persons": a.persons, "years": a.years, "person_years": person_years,
+        "seconds": round(seconds, 3), "person_years_per_s": round(person_years / seconds),
+        "peak_rss_mb": round(peak, 1),
+    }))
+    return 0
+
+
+def _timed(name, fn, acc):
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        fn(*args, **kwargs)
+        acc[name] = acc.get(name, 0.0) + time.perf_counter() - t
+    return wrapper
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

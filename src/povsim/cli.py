@@ -1,0 +1,352 @@
+"""Command line: ``povsim run | validate | describe | moda``.
+
+Thin: parse arguments, call the library, print, exit.  Exit codes: 0 success, 2 bad
+input (scenario, parameters, survey, output folder), 1 a failure inside a run.  No
+traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from povsim.errors import PovsimError, RunError, ScenarioErrors
+
+EPILOG = """\
+examples:
+  povsim run scenarios/hubei_pilot.toml                 one replicate, default seed 1
+  povsim run scenarios/baseline.toml --replicates 8 --workers 2 --seed 7
+  povsim validate scenarios/*.toml                      check files, list every error
+  povsim describe                                       every parameter: default, unit, range, source
+  povsim describe --values                              quantities interventions can modify
+  povsim moda survey.csv --config moda.toml --out results/survey
+
+Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
+folder is never overwritten without --force.  See README.md for a tour.
+"""
+
+# headline measures of the run summary and the trajectory panel: (table, measure, label)
+HEADLINE = [
+    ("income_poverty", "income_poverty_rate", "Income poverty (all persons)"),
+    ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"),
+    ("stunting", "stunting_prevalence", "Stunting, under 5"),
+    ("anaemia", "anaemia_prevalence_infant", "Anaemia, ages 0-1"),
+    ("anaemia", "anaemia_prevalence_school", "Anaemia, ages 6-17"),
+    ("enrolment", "enrolment_rate_15_17", "Enrolment, ages 15-17"),
+    ("enrolment", "junior_high_dropout_rate", "Junior-high dropout (annual)"),
+    ("left_behind", "left_behind_share", "Left-behind children"),
+    ("development", "mean_skill_0_5", "Mean skill 0-5 (SD)"),
+    ("living_conditions", "no_safe_water_share", "Children without safe water"),
+    ("income_poverty", "mean_income_pc", "Income per capita (RMB, 2014 prices)"),
+    ("population", "persons", "Persons"),
+]
+
+
+def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    p.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    if writes:
+        p.add_argument("--out", metavar="DIR", help="results folder (default: results/<name>-<time>)")
+        p.add_argument("--force", action="store_true",
+                       help="replace an existing results folder (only once the new one is complete)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="povsim",
+        description="Agent-based simulation of child poverty across generations in rural "
+                    "China, with MODA outcomes (Hubei integrated child poverty reduction pilot).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from povsim import __version__
+
+    ap.add_argument("--version", action="version", version=f"povsim {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run a scenario: replicates, tables, summary, figures",
+                       description="Run one scenario for N replicates and write a results "
+                                   "folder: manifest.json, tables/*.csv, summary, figures.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="example: povsim run scenarios/hubei_pilot.toml --replicates 4")
+    r.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    r.add_argument("--replicates", type=int, default=1, metavar="N",
+                   help="independent replicates (default 1)")
+    r.add_argument("--seed", type=int, default=1, metavar="S",
+                   help="run seed; replicate seeds derive from it (default 1)")
+    r.add_argument("--workers", type=int, default=1, metavar="W",
+                   help="parallel processes (default 1); results do not depend on it")
+    r.add_argument("--no-figures", action="store_true", help="skip figures")
+    _common(r)
+
+    v = sub.add_parser("validate", help="check scenario files and report every error",
+                       description="Check scenario files; report all errors (exit 2 if any).")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    _common(v, writes=False)
+
+    d = sub.add_parser("describe", help="list parameters (default, unit, range, source)",
+                       description="List every declared parameter, or the named quantities "
+                                   "interventions can modify (--values).")
+    d.add_argument("names", nargs="*", metavar="NAME", help="only these parameters (substring)")
+    d.add_argument("--values", action="store_true", help="list modifiable named values")
+    d.add_argument("--format", choices=["table", "csv", "markdown"], default="table")
+    _common(d, writes=False)
+
+    m = sub.add_parser("moda", help="MODA measures on survey microdata (one row per child)",
+                       description="Compute MODA / Alkire-Foster measures from a survey CSV "
+                                   "with the same code the model uses.")
+    m.add_argument("survey", metavar="SURVEY.csv")
+    m.add_argument("--config", metavar="MODA.toml", help="MODA configuration (default: the "
+                   "Hubei 2015 study's dimensions, packaged with povsim)")
+    _common(m)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if args.command is None:
+        ap.print_help()
+        return 2
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "describe":
+            return cmd_describe(args)
+        if args.command == "moda":
+            return cmd_moda(args)
+    except ScenarioErrors as e:
+        if getattr(args, "debug", False):
+            raise
+        for err in e.errors:
+            print(f"error: {err.message()}", file=sys.stderr)
+        return 2
+    except RunError as e:
+        if getattr(args, "debug", False):
+            raise
+        print(f"run failed: {e}", file=sys.stderr)
+        return 1
+    except PovsimError as e:
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written to the results folder", file=sys.stderr)
+        return 130
+    return 2
+
+
+# -- run ---------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from povsim.errors import ScenarioError
+    from povsim.scenario import load_scenario
+
+    if args.replicates < 1:
+        raise ScenarioErrors([ScenarioError("<command line>", "--replicates", args.replicates,
+                                            "an integer >= 1")])
+    if args.seed < 0:
+        raise ScenarioErrors([ScenarioError("<command line>", "--seed", args.seed,
+                                            "a non-negative integer")])
+    scenario = load_scenario(args.scenario)
+    for w in scenario.warnings:
+        if not args.quiet:
+            print(f"warning: {w}", file=sys.stderr)
+    from povsim.output import prepare_results_dir
+
+    # fail early (before the run) if the folder exists or cannot be written
+    prepare_results_dir(args.out, scenario.name, force=args.force)
+    result = _run_with_progress(scenario, args)
+    folder = write_run_results(result, args, [args.scenario])
+    if not args.quiet:
+        _print_run_summary(result, folder)
+    return 0
+
+
+def _run_with_progress(scenario, args):
+    from povsim.runner import run_scenario
+
+    if args.quiet:
+        return run_scenario(scenario, replicates=args.replicates, seed=args.seed,
+                            workers=args.workers)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    cols = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("replicate-years"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn())
+    with Progress(*cols, transient=False) as prog:
+        task = prog.add_task(f"{scenario.name}", total=scenario.time.years * args.replicates)
+
+        def tick(done: int, total: int) -> None:
+            prog.update(task, completed=done)
+
+        return run_scenario(scenario, replicates=args.replicates, seed=args.seed,
+                            workers=args.workers, progress=tick)
+
+
+def summary_years(scenario) -> list[int]:
+    s, e = scenario.time.start_year, scenario.end_year
+    years = [s, s + 5, s + 10, s + 30, e]
+    return sorted({y for y in years if y <= e})
+
+
+def write_run_results(result, args, input_files: list[str]) -> Path:
+    """Write manifest, resolved scenario, tables, summary and figures atomically."""
+    from povsim import __version__
+    from povsim.output import (atomic_write_csv, atomic_write_text, results_dir,
+                               save_figure, write_manifest)
+    from povsim.summary import render_summary, summarize
+
+    sc = result.scenario
+    with results_dir(args.out, sc.name, force=args.force) as d:
+        extra = {"replicates": len(result.seeds), "seed": result.seed,
+                 "workers": args.workers, "seconds": round(result.seconds, 3),
+                 "person_years": result.person_years}
+        write_manifest(d, scenario_dict=sc.resolved_dict(), seeds=result.seeds,
+                       input_files=[*input_files, *sc.source_files],
+                       command_line=sys.argv, extra=extra)
+        atomic_write_text(d / "scenario.resolved.toml", sc.to_toml())
+        for name, df in result.tables.items():
+            atomic_write_csv(d / "tables" / f"{name}.csv", df)
+        specs = [h for h in HEADLINE if h[0] in result.tables]
+        summ = summarize(result.tables, years=summary_years(sc),
+                         measures=[(t, m) for t, m, _ in specs])
+        atomic_write_csv(d / "summary.csv", summ)
+        title = f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)"
+        atomic_write_text(d / "summary.txt", render_summary(summ, title) + "\n")
+        if not args.no_figures:
+            from povsim.plots import plot_panel, plot_trajectory, provenance_line
+
+            prov = provenance_line(sc.name, result.seeds, version=__version__)
+            save_figure(plot_panel(result.tables, specs[:9], provenance=prov),
+                        d / "figures" / "headline")
+            for t, m, label in specs:
+                save_figure(plot_trajectory(result.tables[t], m, title=label, provenance=prov),
+                            d / "figures" / m)
+                if "arm" in sc.outputs.by:
+                    save_figure(plot_trajectory(result.tables[t], m, by="arm",
+                                                title=f"{label}, pilot vs comparison",
+                                                provenance=prov),
+                                d / "figures" / f"{m}_by_arm")
+        final = d
+    # results_dir renamed the staging folder; report the final path
+    from povsim.output import prepare_results_dir  # noqa: F401  (documented convention)
+
+    return Path(str(final).split(".partial-")[0])
+
+
+def _print_run_summary(result, folder: Path) -> None:
+    from povsim.summary import print_summary, summarize
+
+    sc = result.scenario
+    specs = [h for h in HEADLINE if h[0] in result.tables]
+    summ = summarize(result.tables, years=summary_years(sc),
+                     measures=[(t, m) for t, m, _ in specs])
+    print_summary(summ, f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)")
+    rate = result.person_years / max(result.seconds, 1e-9)
+    print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
+          f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
+    print(f"results: {folder}")
+
+
+# -- validate --------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace) -> int:
+    from povsim.scenario import validate_files
+
+    errors = validate_files(args.files)
+    for e in errors:
+        print(f"error: {e.message()}", file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s)",
+              file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"ok: {len(args.files)} file(s) valid")
+    return 0
+
+
+# -- describe --------------------------------------------------------------------
+def cmd_describe(args: argparse.Namespace) -> int:
+    import csv
+
+    if args.values:
+        from povsim.state import VALUE_NAMES
+
+        rows = [(k, u, d) for k, (u, d) in VALUE_NAMES.items()]
+        header = ("value", "unit", "meaning")
+    else:
+        from povsim.params import registry
+
+        reg = registry()
+        rows = [(p.name, _fmt(p.default), p.unit, f"{_fmt(p.range[0])} - {_fmt(p.range[1])}",
+                 p.module.rsplit(".", 1)[-1], p.description, p.source)
+                for p in reg.values()
+                if not args.names or any(n in p.name for n in args.names)]
+        if args.names and not rows:
+            from povsim.errors import ParameterError, did_you_mean
+
+            raise ParameterError(f"no parameter matches {args.names} "
+                                 f"({did_you_mean(args.names[0], reg)})")
+        header = ("name", "default", "unit", "plausible range", "module", "description",
+                  "source")
+    if args.format == "csv":
+        w = csv.writer(sys.stdout)
+        w.writerow(header)
+        w.writerows(rows)
+    elif args.format == "markdown":
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for r in rows:
+            print("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="povsim modifiable values" if args.values else "povsim parameters",
+                  show_lines=True)
+        for h in header:
+            t.add_column(h, overflow="fold")
+        for r in rows:
+            t.add_row(*[str(c) for c in r])
+        Console(width=200).print(t)
+    return 0
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# -- moda ------------------------------------------------------------------------
+def cmd_moda(args: argparse.Namespace) -> int:
+    from povsim.moda import default_moda_config_path, load_moda_config
+    from povsim.moda_survey import survey_moda
+    from povsim.output import results_dir
+
+    cfg = load_moda_config(args.config or default_moda_config_path())
+    name = Path(args.survey).stem
+    with results_dir(args.out, f"moda-{name}", force=args.force) as d:
+        res = survey_moda(args.survey, cfg, out_dir=d)
+        from povsim.output import write_manifest
+
+        write_manifest(d, scenario_dict={"moda_config": str(args.config or "default")},
+                       seeds=[], input_files=[args.survey] + ([args.config] if args.config
+                                                               else []),
+                       command_line=sys.argv, extra={"notes": list(res.notes)})
+        staging = d
+    folder = Path(str(staging).split(".partial-")[0])
+    if not args.quiet:
+        summ = res.tables.get("summary")
+        if summ is not None:
+            sel = summ[(summ["by"] == "all") & summ["measure"].isin(["H", "A", "M0"])]
+            print(sel[["age_group", "measure", "value", "n"]].to_string(index=False))
+        for n in res.notes:
+            print(f"note: {n}")
+        print(f"results: {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""`PovertyModel`: one simulated world; ``step()`` advances one year.
+
+The model owns the population tables (:class:`povsim.state.World`), one
+:class:`Village` Mesa agent per village, the ordered list of yearly processes and the
+outcome collector.  Randomness comes only from the run's named streams
+(:class:`povsim.rng.Streams`); Mesa's own ``model.rng`` is seeded from the same seed but
+no process draws from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+
+from povsim.outcomes import Collector, final_tables
+from povsim.params import Parameters
+from povsim.population import make_geography, synthesize
+from povsim.processes.demography import demography
+from povsim.processes.development import caregivers, development
+from povsim.processes.earnings import calibrate_level, household_income
+from povsim.processes.living_conditions import housing, living_conditions
+from povsim.processes.migration import migration, update_family_status
+from povsim.processes.nutrition_health import nutrition_health
+from povsim.processes.schooling import schooling
+from povsim.rng import Streams
+from povsim.scenario import Scenario
+from povsim.state import World
+
+
+class Village(mesa.Agent):
+    """A village: location, arm and infrastructure (services arrive with interventions).
+
+    Attributes mirror the village's row in the geography columns; ``water_coverage`` and
+    ``sanitation_coverage`` are refreshed from the households each year.
+    """
+
+    def __init__(self, model: PovertyModel, index: int) -> None:
+        super().__init__(model)
+        geo = model.world.geo
+        self.index = index
+        self.name = geo.names[index]
+        self.county = geo.counties[int(geo.county[index])]
+        self.township = int(geo.township[index])
+        self.pilot = bool(geo.pilot[index])
+        self.remoteness_km = float(geo.remoteness_km[index])
+        self.water_coverage = float(geo.water_coverage[index])
+        self.sanitation_coverage = float(geo.sanitation_coverage[index])
+        self.households = 0
+
+    def step(self) -> None:
+        s = self.model.world.scratch
+        if "village_water" in s:
+            self.water_coverage = float(s["village_water"][self.index])
+            self.sanitation_coverage = float(s["village_sanitation"][self.index])
+
+
+Process = Callable[[World, Parameters, Streams], None]
+
+
+class PovertyModel(mesa.Model):
+    """The povsim world for one scenario and one seed.
+
+    Parameters
+    ----------
+    scenario
+        A resolved :class:`povsim.scenario.Scenario` (default: ``Scenario.default()``).
+    seed
+        The run's seed (non-negative integer); every random draw derives from it.
+    collect
+        Whether to collect yearly outcome tables.
+
+    Examples
+    --------
+    >>> from povsim.scenario import Scenario
+    >>> s = Scenario.default().with_overrides(population={"persons": 1000}, time={"years": 2})
+    >>> m = PovertyModel(s, seed=1)
+    >>> m.run()
+    >>> m.world.year
+    2016
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
+                 collect: bool = True) -> None:
+        super().__init__(rng=int(seed))
+        self.config = scenario if scenario is not None else Scenario.default()
+        self.seed = int(seed)
+        self.params = Parameters(self.config.parameters)
+        self.streams = Streams(self.seed)
+        pop, tm = self.config.population, self.config.time
+        geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
+                             pop.townships, self.params, self.streams)
+        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params,
+                          self.streams)
+        self.world = World(P=P, H=H, geo=geo, year=tm.start_year, start_year=tm.start_year)
+        self.end_year = tm.start_year + tm.years
+        self.village_agents = [Village(self, i) for i in range(geo.n)]
+        self.interventions: list = []
+        #: the yearly processes, in order (name, function)
+        self.processes: list[tuple[str, Process]] = [
+            ("demography", demography),
+            ("migration", migration),
+            ("living_conditions", living_conditions),
+            ("caregivers", caregivers),
+            ("income", self._income),
+            ("housing", housing),
+            ("nutrition_health", nutrition_health),
+            ("development", development),
+            ("schooling", schooling),
+        ]
+        self.collector = Collector(by=tuple(self.config.outputs.by),
+                                   tables=self.config.outputs.tables) if collect else None
+        self._initialise()
+
+    # -- set-up ---------------------------------------------------------------
+    def _income(self, world: World, params: Parameters, streams: Streams) -> None:
+        household_income(world, params, streams, self.income_level)
+
+    def _initialise(self) -> None:
+        """Derived state of the start year: family status, amenities, caregivers, income."""
+        w, p, s = self.world, self.params, self.streams
+        update_family_status(w)
+        living_conditions(w, p, s)
+        caregivers(w, p, s)
+        self.income_level = calibrate_level(w, p, s)
+        household_income(w, p, s, self.income_level)
+        housing(w, p, s)
+        w.world_initialised = True  # type: ignore[attr-defined]
+        for v in self.village_agents:
+            v.step()
+        if self.collector is not None:
+            self.collector.collect(w)
+
+    # -- one year -------------------------------------------------------------
+    def step(self) -> None:
+        """Advance the world by one year: every process in order, then outcomes."""
+        w = self.world
+        w.year += 1
+        w.events = {}
+        for iv in self.interventions:
+            iv.allocate(w)
+        for _, process in self.processes:
+            process(w, self.params, self.streams)
+        self.agents_by_type[Village].do("step")
+        if self.collector is not None:
+            self.collector.collect(w)
+        if w.year >= self.end_year:
+            self.running = False
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        """Step until the scenario's end year; ``progress(year)`` after each year."""
+        while self.world.year < self.end_year:
+            self.step()
+            if progress is not None:
+                progress(self.world.year)
+
+    # -- results --------------------------------------------------------------
+    def tables(self) -> dict:
+        """Tidy yearly tables collected so far, plus end-of-run tables."""
+        out = self.collector.frames() if self.collector is not None else {}
+        out.update(final_tables(self.world, self.config.outputs.tables))
+        return out
+
+    @property
+    def persons(self) -> int:
+        return int(self.world.P.n)
+
+    def memory_bytes(self) -> int:
+        w = self.world
+        return w.P.nbytes() + w.H.nbytes() + sum(
+            sum(a.nbytes for a in chunk.values()) for chunk in w.archive)
+
+
+def living_mask(model: PovertyModel) -> np.ndarray:
+    """All rows of the person table are alive after each year's compaction."""
+    return np.ones(model.world.P.n, dtype=bool)

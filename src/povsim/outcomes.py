@@ -1,0 +1,249 @@
+"""Yearly outcome collection into tidy tables.
+
+Every measure is a ratio ``numerator / denominator`` over a set of persons (or a mean,
+with the denominator counting persons).  For each measure the collector computes grouped
+sums with ``np.bincount`` for the whole population and for each requested subgroup
+dimension (county, pilot vs comparison arm, sex, age group, left-behind), and appends
+rows ``(year, by, group, measure, numerator, denominator, value)`` to the table the
+measure belongs to.  The runner adds the ``replicate`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from povsim.processes.schooling import overage
+from povsim.state import World
+
+#: Table name -> what it holds (the tables a run writes; ``[outputs].tables`` picks).
+TABLES: dict[str, str] = {
+    "population": "persons by age group, households, births and deaths",
+    "income_poverty": "income poverty rates, mean income per capita, Dibao coverage",
+    "stunting": "stunting prevalence under 5",
+    "anaemia": "anaemia prevalence of infants, preschool and school-age children",
+    "health": "health shocks, disability, check-ups and insurance of children",
+    "enrolment": "enrolment by age, preschool attendance, junior-high dropout",
+    "left_behind": "left-behind, both-parents-away and unsupervised children",
+    "development": "cognitive skill of children (SD units) and low-skill share",
+    "living_conditions": "children without safe water, sanitation, information; poor housing",
+    "schooling_by_cohort": "years of schooling at exit by birth cohort and generation",
+    "generations": "persons by generation and childhood income poverty by generation",
+}
+
+AGE_GROUPS = ((0, 5, "0-5"), (6, 17, "6-17"), (18, 64, "18-64"), (65, 200, "65+"))
+
+
+@dataclass
+class _By:
+    name: str
+    codes: np.ndarray  # per person
+    labels: list[str]
+
+
+@dataclass
+class Collector:
+    """Accumulates tidy rows, one list per table."""
+
+    by: Sequence[str] = ("county", "arm")
+    tables: Sequence[str] | None = None
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+
+    def _groups(self, world: World) -> list[_By]:
+        P, H, geo = world.P, world.H, world.geo
+        out = []
+        for b in self.by:
+            if b == "county":
+                v = H.village[P.hh]
+                out.append(_By(b, geo.county[v].astype(np.int64), list(geo.counties)))
+            elif b == "arm":
+                v = H.village[P.hh]
+                out.append(_By(b, geo.pilot[v].astype(np.int64), ["comparison", "pilot"]))
+            elif b == "sex":
+                out.append(_By(b, P.sex.astype(np.int64), ["female", "male"]))
+            elif b == "left_behind":
+                out.append(_By(b, world.scratch["left_behind"].astype(np.int64),
+                               ["not left behind", "left behind"]))
+            elif b == "age_group":
+                age = world.age()
+                codes = np.digitize(age, [6, 18, 65]).astype(np.int64)
+                out.append(_By(b, codes, [g[2] for g in AGE_GROUPS]))
+        return out
+
+    def _prepare(self, world: World) -> None:
+        """One cell code per person (cross-classification of all requested subgroups)."""
+        groups = self._groups(world)
+        cell = np.zeros(world.P.n, dtype=np.int64)
+        n_cells = 1
+        for g in groups:
+            cell = cell * len(g.labels) + g.codes
+            n_cells *= len(g.labels)
+        # label index of each cell along each dimension
+        self._cell = cell
+        self._n_cells = n_cells
+        self._dims = []
+        stride = n_cells
+        for g in groups:
+            stride //= len(g.labels)
+            lab = (np.arange(n_cells) // stride) % len(g.labels)
+            self._dims.append((g.name, g.labels, lab))
+
+    def _emit(self, table: str, year: int, measure: str, rows: np.ndarray | None,
+              x: np.ndarray | float = 1.0, mean: bool = False, count: bool = False) -> None:
+        if self.tables is not None and table not in self.tables:
+            return
+        out = self.rows.setdefault(table, [])
+        c = self._cell if rows is None else self._cell[rows]
+        w = None if np.isscalar(x) else np.asarray(x, dtype=np.float64)
+        den_c = np.bincount(c, minlength=self._n_cells).astype(np.float64)
+        num_c = den_c * float(x) if w is None else np.bincount(c, weights=w,
+                                                                minlength=self._n_cells)
+        aggs = [("all", ["all"], np.zeros(self._n_cells, dtype=np.int64))] + self._dims
+        for name, labels, lab in aggs:
+            k = len(labels)
+            num = np.bincount(lab, weights=num_c, minlength=k)
+            den = np.bincount(lab, weights=den_c, minlength=k)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                val = num if count else num / den
+            for i, label in enumerate(labels):
+                out.append((year, name, label, measure, float(num[i]), float(den[i]),
+                            float(val[i])))
+
+    def _count(self, table: str, year: int, measure: str, value: float) -> None:
+        if self.tables is not None and table not in self.tables:
+            return
+        self.rows.setdefault(table, []).append(
+            (year, "all", "all", measure, value, np.nan, value))
+
+    def collect(self, world: World) -> None:
+        """Append this year's measures."""
+        P, H = world.P, world.H
+        yr = world.year
+        s = world.scratch
+        self._prepare(world)
+        age = world.age()
+        everyone = None
+        hh = P.hh
+        # population
+        self._emit("population", yr, "persons", everyone, 1.0, count=True)
+        for lo, hi, lab in AGE_GROUPS:
+            r = np.flatnonzero((age >= lo) & (age <= hi))
+            self._emit("population", yr, f"persons_{lab.replace('-', '_').replace('+', 'plus')}",
+                       r, 1.0, count=True)
+            self._emit("population", yr, f"share_{lab.replace('-', '_').replace('+', 'plus')}",
+                       everyone, ((age >= lo) & (age <= hi)).astype(np.float64))
+        self._emit("population", yr, "mean_household_size", everyone, H.size[hh], mean=True)
+        self._count("population", yr, "households", float(H.n))
+        for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
+            self._count("population", yr, ev, world.events.get(ev, 0.0))
+        # income poverty
+        poor = H.income_poor[hh]
+        kids = np.flatnonzero(age < 18)
+        self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
+        self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
+        self._emit("income_poverty", yr, "mean_income_pc", everyone, H.income_pc[hh].astype(
+            np.float64), mean=True)
+        self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
+        # stunting (under 5 = ages 0-4)
+        u5 = np.flatnonzero(age <= 4)
+        self._emit("stunting", yr, "stunting_prevalence", u5, P.stunted[u5])
+        # anaemia
+        for lo, hi, lab in ((0, 1, "infant"), (2, 5, "preschool"), (6, 17, "school")):
+            r = np.flatnonzero((age >= lo) & (age <= hi))
+            self._emit("anaemia", yr, f"anaemia_prevalence_{lab}", r, P.anaemic[r])
+        # health
+        self._emit("health", yr, "health_shock_rate_children", kids, P.health_shock[kids])
+        self._emit("health", yr, "disability_prevalence_children", kids, P.disabled[kids])
+        self._emit("health", yr, "checkup_rate_children", kids, P.checkup[kids])
+        self._emit("health", yr, "uninsured_share_children", kids, ~H.insured[hh[kids]])
+        # enrolment
+        for lo, hi in ((6, 11), (12, 14), (15, 17), (18, 22)):
+            r = np.flatnonzero((age >= lo) & (age <= hi))
+            self._emit("enrolment", yr, f"enrolment_rate_{lo}_{hi}", r, P.enrolled[r])
+        pre = np.flatnonzero((age >= 3) & (age <= 5))
+        self._emit("enrolment", yr, "preschool_rate_3_5", pre, P.preschool[pre])
+        if "junior_pupil" in s:
+            jp = np.flatnonzero(s["junior_pupil"])
+            self._emit("enrolment", yr, "junior_high_dropout_rate", jp, s["junior_dropout"][jp])
+        ov = overage(world)
+        sch = np.flatnonzero(P.enrolled & (age < 18))
+        self._emit("enrolment", yr, "overage_2plus_share", sch, ov[sch] >= 2)
+        # left-behind
+        for m in ("left_behind", "both_parents_away", "unsupervised"):
+            self._emit("left_behind", yr, f"{m}_share", kids, s[m][kids])
+        # development
+        for lo, hi, lab in ((0, 5, "0_5"), (6, 17, "6_17")):
+            r = np.flatnonzero((age >= lo) & (age <= hi))
+            self._emit("development", yr, f"mean_skill_{lab}", r, P.skill[r], mean=True)
+            self._emit("development", yr, f"low_skill_share_{lab}", r, P.skill[r] < -1.0)
+        # living conditions of children
+        h = hh[kids]
+        self._emit("living_conditions", yr, "no_safe_water_share", kids, ~H.safe_water[h])
+        self._emit("living_conditions", yr, "no_sanitation_share", kids, ~H.sanitation[h])
+        self._emit("living_conditions", yr, "no_info_access_share", kids, ~H.info_access[h])
+        self._emit("living_conditions", yr, "poor_housing_share", kids, H.housing_poor[h])
+        # generations alive
+        gen = P.generation.astype(np.int64)
+        if self.tables is None or "generations" in self.tables:
+            out = self.rows.setdefault("generations", [])
+            n = np.bincount(gen, minlength=8)
+            for gi in np.flatnonzero(n):
+                out.append((yr, "generation", str(gi), "persons", float(n[gi]), np.nan,
+                            float(n[gi])))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        cols = ["year", "by", "group", "measure", "numerator", "denominator", "value"]
+        return {k: pd.DataFrame.from_records(v, columns=cols) for k, v in self.rows.items()}
+
+
+def final_tables(world: World, tables: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """End-of-run tables over everyone who ever lived: schooling by cohort, generations."""
+    P = world.P
+    arc = world.archived()
+    by = np.concatenate([P.birth_year, arc["birth_year"]]).astype(np.int64)
+    gen = np.concatenate([P.generation, arc["generation"]]).astype(np.int64)
+    sy = np.concatenate([P.school_years, arc["school_years"]]).astype(np.float64)
+    death = np.concatenate([np.full(P.n, world.year + 1), arc["death_year"]]).astype(np.int64)
+    done = np.concatenate([P.school_done, np.ones(len(arc["id"]), dtype=bool)])
+    cpy = np.concatenate([P.child_poor_years, arc["child_poor_years"]]).astype(np.float64)
+    cyo = np.concatenate([P.child_years_observed, arc["child_years_observed"]]).astype(np.float64)
+    # schooling observed for persons who reached 25 (alive or died after 25)
+    reached = done & ((np.minimum(death - 1, world.year) - by) >= 25)
+    yr = world.year
+    recs = []
+    cohort = (by // 5) * 5
+    for dim, codes in (("birth_cohort", cohort), ("generation", gen)):
+        sel = reached
+        keys, inv = np.unique(codes[sel], return_inverse=True)
+        n = np.bincount(inv).astype(np.float64)
+        x = sy[sel]
+        for measure, vals in (("mean_school_years", x), ("junior_high_completion_share", x >= 9),
+                              ("senior_high_completion_share", x >= 12),
+                              ("tertiary_share", x >= 13)):
+            num = np.bincount(inv, weights=vals.astype(np.float64))
+            for i, k in enumerate(keys):
+                label = f"{k}-{k + 4}" if dim == "birth_cohort" else str(k)
+                recs.append((yr, dim, label, measure, num[i], n[i], num[i] / n[i]))
+    out = {}
+    cols = ["year", "by", "group", "measure", "numerator", "denominator", "value"]
+    if tables is None or "schooling_by_cohort" in tables:
+        out["schooling_by_cohort"] = pd.DataFrame.from_records(recs, columns=cols)
+    # childhood income poverty by generation (persons with a full childhood observed)
+    full = cyo >= 18
+    recs = []
+    if full.any():
+        keys, inv = np.unique(gen[full], return_inverse=True)
+        n = np.bincount(inv).astype(np.float64)
+        share = np.bincount(inv, weights=cpy[full] / cyo[full])
+        ever = np.bincount(inv, weights=(cpy[full] > 0).astype(np.float64))
+        for i, k in enumerate(keys):
+            recs.append((yr, "generation", str(k), "childhood_poverty_years_share",
+                         share[i], n[i], share[i] / n[i]))
+            recs.append((yr, "generation", str(k), "ever_poor_in_childhood_share",
+                         ever[i], n[i], ever[i] / n[i]))
+    if tables is None or "generations" in tables:
+        out["generations_final"] = pd.DataFrame.from_records(recs, columns=cols)
+    return out

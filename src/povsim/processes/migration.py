@@ -1,0 +1,102 @@
+"""Labour migration of adults: departure and return; left-behind children.
+
+Working-age adults (18-55, out of school) leave for migrant work with an annual
+probability that depends on sex, on whether the partner is already away, on having a
+child under 3 (mothers), on household income poverty and on schooling; migrants return
+with an annual probability that rises after 45.  A child under 18 is *left behind* when
+at least one living parent is a migrant; a left-behind child is *unsupervised* when both
+parents are away and no other adult (18-75) is present in the household.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from povsim.params import Param
+from povsim.state import World
+
+PARAMS = (
+    Param("migration_out_men", 0.06, "per year", (0.03, 0.12),
+          "Calibrated to 37.7% of rural children left behind (ACWF 2013) [E]",
+          "Annual probability a resident man aged 18-55 leaves for migrant work",
+          bounds=(0.0, 1.0)),
+    Param("migration_out_women", 0.02, "per year", (0.005, 0.06),
+          "Calibrated (mother-only migration is rare; ACWF 2013) [E]",
+          "Annual probability a resident woman aged 18-55 leaves for migrant work",
+          bounds=(0.0, 1.0)),
+    Param("migration_join_partner", 0.1, "per year", (0.05, 0.25),
+          "Calibrated: about half of left-behind children have both parents away [E]",
+          "Annual probability a woman joins her migrant husband", bounds=(0.0, 1.0)),
+    Param("migration_young_child_ratio", 0.4, "odds ratio", (0.2, 0.8),
+          "Assumption: mothers of infants rarely migrate", "Odds ratio of departure for "
+          "mothers of a child under 3", bounds=(0.0, 1.0)),
+    Param("migration_poverty_or", 1.4, "odds ratio", (1.0, 2.0),
+          "Assumption (migration as an exit from poverty; de Brauw & Rozelle 2008)",
+          "Odds ratio of departure for members of income-poor households", bounds=(0.1, 10.0)),
+    Param("migration_return", 0.12, "per year", (0.06, 0.25),
+          "Assumption (circular migration, typical spells 5-10 years)",
+          "Annual probability a migrant under 45 returns", bounds=(0.0, 1.0)),
+    Param("migration_return_45", 0.3, "per year", (0.15, 0.5),
+          "Assumption (older migrants return to farm and care)",
+          "Annual probability a migrant aged 45+ returns", bounds=(0.0, 1.0)),
+)
+
+
+def migration(world: World, params, streams) -> None:
+    """Departures and returns of the year, then the left-behind status of children."""
+    P, H = world.P, world.H
+    world.scratch["has_child_under3"] = _has_child_under3(world)  # rows changed this year
+    age = world.age()
+    working = (age >= 18) & (age <= 55) & P.school_done
+    u = streams.uniform("migration", world.year, P.id)
+    # returns
+    ret_p = np.where(age >= 45, params.migration_return_45, params.migration_return)
+    returning = P.migrant & ((u < ret_p) | ~working)
+    # departures
+    res = working & ~P.migrant
+    pr = P.partner_row
+    partner_away = (pr >= 0) & P.migrant[np.maximum(pr, 0)]
+    base = np.where(P.sex == 1, params.migration_out_men,
+                    np.where(partner_away, params.migration_join_partner, params.migration_out_women))
+    lo = logit(np.clip(base, 1e-6, 1 - 1e-6))
+    young = world.scratch["has_child_under3"]
+    lo = lo + np.where((P.sex == 0) & young, np.log(params.migration_young_child_ratio), 0.0)
+    lo = lo + np.where(H.income_poor[P.hh], np.log(params.migration_poverty_or), 0.0)
+    # (income_poor is last year's status of the household: departures respond to it)
+    leaving = res & (u < expit(lo))
+    P["migrant"] = (P.migrant & ~returning) | leaving
+    world.events["migrant_departures"] = float(leaving.sum())
+    world.events["migrant_returns"] = float(returning.sum())
+    update_family_status(world)
+
+
+def update_family_status(world: World) -> None:
+    """Derived columns: has a child under 3, left-behind and unsupervised children."""
+    P, H = world.P, world.H
+    age = world.age()
+    child = age < 18
+    mr, fr = P.mother_row, P.father_row
+    m_away = (mr >= 0) & P.migrant[np.maximum(mr, 0)]
+    f_away = (fr >= 0) & P.migrant[np.maximum(fr, 0)]
+    left_behind = child & (m_away | f_away) & ~P.migrant
+    both_away = left_behind & m_away & f_away
+    present_adult = (age >= 18) & (age <= 75) & ~P.migrant
+    n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
+    unsupervised = both_away & (n_adults[P.hh] < 1)
+    s = world.scratch
+    s["left_behind"] = left_behind
+    s["both_parents_away"] = both_away
+    s["unsupervised"] = unsupervised
+    s["has_child_under3"] = _has_child_under3(world)
+    H["present"] = np.bincount(P.hh, weights=~P.migrant, minlength=H.n).astype(np.int16)
+    H["size"] = np.bincount(P.hh, minlength=H.n).astype(np.int16)
+
+
+def _has_child_under3(world: World) -> np.ndarray:
+    """Mothers of a living child under 3."""
+    P = world.P
+    mr = P.mother_row
+    young_mother = np.zeros(P.n, dtype=bool)
+    young_mother[mr[(world.age() < 3) & (mr >= 0)]] = True
+    return young_mother

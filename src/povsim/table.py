@@ -1,0 +1,114 @@
+"""A columnar table: named numpy columns of equal length with amortised appends.
+
+Persons and households are :class:`Table` objects.  Rows are appended in blocks (births,
+new households) and removed by :meth:`Table.compact`, which returns the old-to-new row
+map so that columns holding row pointers (``hh``, ``mother_row``...) can be remapped in
+one fancy-indexing step.  No operation loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+class Table:
+    """Columns of equal length, grown geometrically.
+
+    Parameters
+    ----------
+    schema
+        Column name -> ``(dtype, fill value)`` for new rows.
+    capacity
+        Initial number of allocated rows.
+    """
+
+    __slots__ = ("_cols", "_fill", "n", "schema")
+
+    def __init__(self, schema: Mapping[str, tuple[np.dtype | type, object]], capacity: int = 0):
+        self.schema = dict(schema)
+        self.n = 0
+        cap = max(int(capacity), 16)
+        self._cols = {k: np.empty(cap, dtype=dt) for k, (dt, _) in self.schema.items()}
+        self._fill = {k: fill for k, (_, fill) in self.schema.items()}
+
+    # -- access ---------------------------------------------------------------
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._cols[name][: self.n]
+        except KeyError:
+            raise AttributeError(f"table has no column {name!r}") from None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._cols[name][: self.n]
+
+    def __setitem__(self, name: str, values: np.ndarray) -> None:
+        self._cols[name][: self.n] = values
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._cols)
+
+    @property
+    def capacity(self) -> int:
+        return len(next(iter(self._cols.values())))
+
+    def nbytes(self) -> int:
+        """Bytes allocated by all columns (including spare capacity)."""
+        return sum(c.nbytes for c in self._cols.values())
+
+    # -- growth -------------------------------------------------------------
+    def _reserve(self, total: int) -> None:
+        cap = self.capacity
+        if total <= cap:
+            return
+        new_cap = max(total, int(cap * 1.25) + 16)
+        for k, col in self._cols.items():
+            grown = np.empty(new_cap, dtype=col.dtype)
+            grown[: self.n] = col[: self.n]
+            self._cols[k] = grown
+
+    def append(self, count: int, **values: np.ndarray | object) -> slice:
+        """Add ``count`` rows filled with the schema defaults, then ``values``.
+
+        Returns the slice of the new rows.
+        """
+        count = int(count)
+        start = self.n
+        self._reserve(start + count)
+        self.n = start + count
+        rows = slice(start, start + count)
+        for k, col in self._cols.items():
+            col[rows] = values.pop(k) if k in values else self._fill[k]
+        if values:
+            raise KeyError(f"unknown columns {sorted(values)}")
+        return rows
+
+    def compact(self, keep: np.ndarray) -> np.ndarray:
+        """Drop rows where ``keep`` is False; return ``old_row -> new_row`` (-1 if dropped)."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != (self.n,):
+            raise ValueError(f"keep mask has shape {keep.shape}, table has {self.n} rows")
+        mapping = np.cumsum(keep, dtype=np.int64) - 1
+        mapping[~keep] = -1
+        n_new = int(keep.sum())
+        for k, col in self._cols.items():
+            col[:n_new] = col[: self.n][keep]
+        self.n = n_new
+        return mapping
+
+    def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
+        """Copy of selected rows as a dict of arrays."""
+        cols = columns if columns is not None else self.columns
+        return {k: self._cols[k][: self.n][rows].copy() for k in cols}
+
+
+def remap(pointers: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """Apply an old->new row map to a pointer column, keeping -1 as -1."""
+    # index -1 reads the appended sentinel, so no mask is needed
+    ext = np.append(mapping, -1).astype(pointers.dtype, copy=False)
+    return ext[pointers]
