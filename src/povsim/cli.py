@@ -224,9 +224,10 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
             save_figure(plot_panel(result.tables, specs[:9], provenance=prov),
                         d / "figures" / "headline")
             for t, m, label in specs:
-                save_figure(plot_trajectory(result.tables[t], m, title=label, provenance=prov),
-                            d / "figures" / m)
-                if "arm" in sc.outputs.by:
+                if "arm" not in sc.outputs.by:
+                    save_figure(plot_trajectory(result.tables[t], m, title=label,
+                                                provenance=prov), d / "figures" / m)
+                else:
                     save_figure(plot_trajectory(result.tables[t], m, by="arm",
                                                 title=f"{label}, pilot vs comparison",
                                                 provenance=prov),

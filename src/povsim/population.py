@@ -415,7 +415,8 @@ def synthesize(
     school_age = (age_now >= 6) & (age_now < 18)
     behind = (u_s < 0.12).astype(np.int64)
     grade = np.clip(age_now - 5 - behind, 1, 12)
-    left = school_age & (age_now >= 15) & (u_s > 1 - 0.12 * (age_now - 14))
+    # about half of rural youth continue after junior high (schooling.senior_continuation)
+    left = school_age & (age_now >= 15) & (u_s > 1 - np.clip(0.3 + 0.12 * (age_now - 15), 0, 0.6))
     P["enrolled"] = school_age & ~left
     P["grade"] = np.where(school_age & ~left, grade, 0)
     P["school_years"] = np.where(school_age, np.where(left, np.minimum(grade - 1, 9), grade - 1),
@@ -450,7 +451,8 @@ def synthesize(
     u_h = streams.uniform("init.health", y0, ids)
     P["stunted"] = (age_now <= 5) & (age_now >= 1) & (u_h < 0.15)
     P["stunted_ever"] = P.stunted | ((age_now > 5) & (u_h < np.clip(0.25 - 0.004 * (y0 - 1990 - age_now), 0.12, 0.4)))
-    P["anaemic"] = (age_now <= 17) & (streams.uniform("init.anaemia", y0, ids) < 0.25)
+    p_anaemia = np.where(age_now <= 1, 0.3, 0.22)  # near the processes' equilibrium
+    P["anaemic"] = (age_now <= 17) & (streams.uniform("init.anaemia", y0, ids) < p_anaemia)
     P["disabled"] = streams.uniform("init.disability", y0, ids) < np.where(age_now < 18, 0.017, 0.05)
     # persistent earnings effects (standard normal; scaled by the earnings parameters)
     P["earn_effect"] = streams.normal("earnings.person", 0, ids)
