@@ -86,7 +86,7 @@ def test_example_survey_matches_hand_computation(config, tmp_path):
         assert _value(s, ag, "missing_drop") == 1
     notes = "\n".join(result.notes)
     assert "missing-value policy: 'drop'" in notes
-    assert "'haz'" in notes and "'safe_water'" in notes
+    assert "'stunted'" in notes and "'safe_water'" in notes
     assert "1 of 20 children are outside every age group" in notes
     assert "income column 'income_poor'" in notes
     # decomposition by the config's default groups (sex, left_behind, arm)
@@ -148,8 +148,8 @@ def test_non_01_value_names_row_and_column(config, tmp_path):
 
 def test_non_numeric_value(config, tmp_path):
     df = _raw()
-    df.loc[0, "haz"] = "short"
-    with pytest.raises(SurveyError, match=r"row 1 \(line 2\), column 'haz': got 'short'"):
+    df.loc[0, "stimulation"] = "short"
+    with pytest.raises(SurveyError, match=r"row 1 \(line 2\), column 'stimulation': got 'short'"):
         survey_moda(_save(tmp_path, df), config)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from povsim.scenario import Scenario, load_scenario  # noqa: E402
+from povsim.scenario import Scenario, load_scenario
 
 __all__ = ["PovertyModel", "Scenario", "__version__", "load_scenario", "run_scenario"]
 

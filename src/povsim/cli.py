@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from povsim.errors import PovsimError, RunError, ScenarioErrors
 
 EPILOG = """\
@@ -28,6 +30,13 @@ folder is never overwritten without --force.  See README.md for a tour.
 
 # headline measures of the run summary and the trajectory panel: (table, measure, label)
 HEADLINE = [
+    ("moda", "moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
+    ("moda", "moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
+    ("moda", "moda_intensity_share_0_5", "MODA intensity A, ages 0-5"),
+    ("moda", "moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5"),
+    ("moda", "moda_M0_6_17", "MODA adjusted headcount M0, ages 6-17"),
+    ("moda", "moda_deprived_and_poor_share_0_5", "MODA-deprived and income-poor, 0-5"),
+    ("moda", "moda_deprived_only_share_0_5", "MODA-deprived, not income-poor, 0-5"),
     ("income_poverty", "income_poverty_rate", "Income poverty (all persons)"),
     ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"),
     ("stunting", "stunting_prevalence", "Stunting, under 5"),
@@ -41,6 +50,32 @@ HEADLINE = [
     ("income_poverty", "mean_income_pc", "Income per capita (RMB, 2014 prices)"),
     ("population", "persons", "Persons"),
 ]
+
+
+# the nine panels of figures/headline.png
+PANEL = ["moda_headcount_rate_0_5", "moda_headcount_rate_6_17", "moda_M0_0_5",
+         "child_income_poverty_rate", "stunting_prevalence", "anaemia_prevalence_infant",
+         "enrolment_rate_15_17", "left_behind_share", "no_safe_water_share"]
+
+
+def generation_summary(tables: dict) -> pd.DataFrame | None:
+    """MODA H and M0 of children by generation, averaged over the years observed."""
+    summ = tables.get("moda_summary")
+    if summ is None:
+        return None
+    g = summ[(summ["by"] == "generation") & summ["measure"].isin(["H", "M0"])].copy()
+    if g.empty:
+        return None
+    g["wv"] = g["value"] * g["n"]
+    keys = ["age_group", "group", "measure"]
+    rep = "replicate" if "replicate" in g.columns else None
+    per = g.groupby(([rep] if rep else []) + keys, as_index=False)[["wv", "n"]].sum()
+    per["value"] = per["wv"] / per["n"]
+    out = per.groupby(keys, as_index=False).agg(mean=("value", "mean"), lo=("value", "min"),
+                                                 hi=("value", "max"), child_years=("n", "mean"))
+    years = g.groupby(["age_group", "group"])["year"].agg(["min", "max"]).reset_index()
+    out = out.merge(years, on=["age_group", "group"])
+    return out.rename(columns={"group": "generation", "min": "first_year", "max": "last_year"})
 
 
 def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
@@ -171,8 +206,14 @@ def _run_with_progress(scenario, args):
     if args.quiet:
         return run_scenario(scenario, replicates=args.replicates, seed=args.seed,
                             workers=args.workers)
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     cols = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("replicate-years"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -187,6 +228,11 @@ def _run_with_progress(scenario, args):
                             workers=args.workers, progress=tick)
 
 
+def _tidy(tables: dict) -> dict:
+    """The tables in the standard tidy layout (the detailed ``moda_*`` tables are not)."""
+    return {k: v for k, v in tables.items() if not k.startswith("moda_")}
+
+
 def summary_years(scenario) -> list[int]:
     s, e = scenario.time.start_year, scenario.end_year
     years = [s, s + 5, s + 10, s + 30, e]
@@ -196,8 +242,13 @@ def summary_years(scenario) -> list[int]:
 def write_run_results(result, args, input_files: list[str]) -> Path:
     """Write manifest, resolved scenario, tables, summary and figures atomically."""
     from povsim import __version__
-    from povsim.output import (atomic_write_csv, atomic_write_text, results_dir,
-                               save_figure, write_manifest)
+    from povsim.output import (
+        atomic_write_csv,
+        atomic_write_text,
+        results_dir,
+        save_figure,
+        write_manifest,
+    )
     from povsim.summary import render_summary, summarize
 
     sc = result.scenario
@@ -212,16 +263,23 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
         for name, df in result.tables.items():
             atomic_write_csv(d / "tables" / f"{name}.csv", df)
         specs = [h for h in HEADLINE if h[0] in result.tables]
-        summ = summarize(result.tables, years=summary_years(sc),
+        summ = summarize(_tidy(result.tables), years=summary_years(sc),
                          measures=[(t, m) for t, m, _ in specs])
         atomic_write_csv(d / "summary.csv", summ)
         title = f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)"
-        atomic_write_text(d / "summary.txt", render_summary(summ, title) + "\n")
+        text = render_summary(summ, title) + "\n"
+        gen = generation_summary(result.tables)
+        if gen is not None:
+            atomic_write_csv(d / "generation_summary.csv", gen)
+            text += "\nMODA by generation of the children (mean over the years observed)\n"
+            text += gen.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n"
+        atomic_write_text(d / "summary.txt", text)
         if not args.no_figures:
             from povsim.plots import plot_panel, plot_trajectory, provenance_line
 
             prov = provenance_line(sc.name, result.seeds, version=__version__)
-            save_figure(plot_panel(result.tables, specs[:9], provenance=prov),
+            panel = [h for m in PANEL for h in specs if h[1] == m]
+            save_figure(plot_panel(_tidy(result.tables), panel, provenance=prov),
                         d / "figures" / "headline")
             for t, m, label in specs:
                 if "arm" not in sc.outputs.by:
@@ -244,9 +302,13 @@ def _print_run_summary(result, folder: Path) -> None:
 
     sc = result.scenario
     specs = [h for h in HEADLINE if h[0] in result.tables]
-    summ = summarize(result.tables, years=summary_years(sc),
+    summ = summarize(_tidy(result.tables), years=summary_years(sc),
                      measures=[(t, m) for t, m, _ in specs])
     print_summary(summ, f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)")
+    gen = generation_summary(result.tables)
+    if gen is not None:
+        print("MODA by generation of the children (H and M0 averaged over the years observed):")
+        print(gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     rate = result.person_years / max(result.seconds, 1e-9)
     print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
           f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")

@@ -109,8 +109,15 @@ class PovertyModel(mesa.Model):
             ("development", development),
             ("schooling", schooling),
         ]
-        self.collector = Collector(by=tuple(self.config.outputs.by),
-                                   tables=self.config.outputs.tables) if collect else None
+        out = self.config.outputs
+        self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
+        self.moda = None
+        if collect and out.moda:
+            from povsim.moda_model import MODACollector
+
+            self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
+            groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
+            self.moda.groups = tuple(g for g in groups if g != "age_group")
         self._initialise()
 
     # -- set-up ---------------------------------------------------------------
@@ -131,6 +138,8 @@ class PovertyModel(mesa.Model):
             v.step()
         if self.collector is not None:
             self.collector.collect(w)
+        if self.moda is not None:
+            self.moda.collect(w)
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
@@ -145,6 +154,8 @@ class PovertyModel(mesa.Model):
         self.agents_by_type[Village].do("step")
         if self.collector is not None:
             self.collector.collect(w)
+        if self.moda is not None:
+            self.moda.collect(w)
         if w.year >= self.end_year:
             self.running = False
 
@@ -160,6 +171,12 @@ class PovertyModel(mesa.Model):
         """Tidy yearly tables collected so far, plus end-of-run tables."""
         out = self.collector.frames() if self.collector is not None else {}
         out.update(final_tables(self.world, self.config.outputs.tables))
+        if self.moda is not None:
+            from povsim.moda_model import tidy_moda
+
+            detail = self.moda.tables()
+            out.update(detail)
+            out["moda"] = tidy_moda(detail)
         return out
 
     @property

@@ -81,6 +81,16 @@ class Collector:
         for g in groups:
             cell = cell * len(g.labels) + g.codes
             n_cells *= len(g.labels)
+        # household-level cell when every subgroup is a household attribute
+        H, geo = world.H, world.geo
+        if set(self.by) <= {"county", "arm"}:
+            hcell = np.zeros(H.n, dtype=np.int64)
+            for g in groups:
+                codes = geo.county[H.village] if g.name == "county" else geo.pilot[H.village]
+                hcell = hcell * len(g.labels) + codes.astype(np.int64)
+            self._hcell = hcell
+        else:
+            self._hcell = None
         # label index of each cell along each dimension
         self._cell = cell
         self._n_cells = n_cells
@@ -93,15 +103,34 @@ class Collector:
 
     def _emit(self, table: str, year: int, measure: str, rows: np.ndarray | None,
               x: np.ndarray | float = 1.0, mean: bool = False, count: bool = False) -> None:
+        """Grouped numerator and denominator of a measure over persons ``rows``."""
         if self.tables is not None and table not in self.tables:
             return
-        out = self.rows.setdefault(table, [])
         c = self._cell if rows is None else self._cell[rows]
-        w = None if np.isscalar(x) else np.asarray(x, dtype=np.float64)
         den_c = np.bincount(c, minlength=self._n_cells).astype(np.float64)
-        num_c = den_c * float(x) if w is None else np.bincount(c, weights=w,
-                                                                minlength=self._n_cells)
-        aggs = [("all", ["all"], np.zeros(self._n_cells, dtype=np.int64))] + self._dims
+        if np.isscalar(x):
+            num_c = den_c * float(x)
+        else:
+            num_c = np.bincount(c, weights=np.asarray(x, dtype=np.float64), minlength=self._n_cells)
+        self._append(table, year, measure, num_c, den_c, count)
+
+    def _emit_households(self, table: str, year: int, measure: str, x: np.ndarray,
+                         persons: np.ndarray) -> None:
+        """A person-level measure that is constant within households, summed per household.
+
+        ``persons`` counts the persons of each household the measure is over; exact and
+        much cheaper than a person-level sum when subgroups are household attributes.
+        """
+        if self.tables is not None and table not in self.tables:
+            return
+        den_c = np.bincount(self._hcell, weights=persons, minlength=self._n_cells)
+        num_c = np.bincount(self._hcell, weights=persons * np.asarray(x, dtype=np.float64),
+                            minlength=self._n_cells)
+        self._append(table, year, measure, num_c, den_c, False)
+
+    def _append(self, table, year, measure, num_c, den_c, count) -> None:
+        out = self.rows.setdefault(table, [])
+        aggs = [("all", ["all"], np.zeros(self._n_cells, dtype=np.int64)), *self._dims]
         for name, labels, lab in aggs:
             k = len(labels)
             num = np.bincount(lab, weights=num_c, minlength=k)
@@ -128,25 +157,41 @@ class Collector:
         everyone = None
         hh = P.hh
         # population
-        self._emit("population", yr, "persons", everyone, 1.0, count=True)
-        for lo, hi, lab in AGE_GROUPS:
-            r = np.flatnonzero((age >= lo) & (age <= hi))
-            self._emit("population", yr, f"persons_{lab.replace('-', '_').replace('+', 'plus')}",
-                       r, 1.0, count=True)
-            self._emit("population", yr, f"share_{lab.replace('-', '_').replace('+', 'plus')}",
-                       everyone, ((age >= lo) & (age <= hi)).astype(np.float64))
-        self._emit("population", yr, "mean_household_size", everyone, H.size[hh], mean=True)
+        # one bincount over cell x age group gives persons and age shares
+        ag = np.digitize(age, [6, 18, 65]).astype(np.int64)
+        by_age = np.bincount(self._cell * 4 + ag, minlength=self._n_cells * 4).reshape(-1, 4)
+        by_age = by_age.astype(np.float64)
+        total = by_age.sum(axis=1)
+        self._append("population", yr, "persons", total, total, True)
+        for i, (_, _, lab) in enumerate(AGE_GROUPS):
+            name = lab.replace("-", "_").replace("+", "plus")
+            self._append("population", yr, f"persons_{name}", by_age[:, i], total, True)
+            self._append("population", yr, f"share_{name}", by_age[:, i], total, False)
+        if self._hcell is not None:
+            size = H.size.astype(np.float64)
+            self._emit_households("population", yr, "mean_household_size", size, size)
+        else:
+            self._emit("population", yr, "mean_household_size", everyone, H.size[hh], mean=True)
         self._count("population", yr, "households", float(H.n))
         for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
             self._count("population", yr, ev, world.events.get(ev, 0.0))
         # income poverty
-        poor = H.income_poor[hh]
         kids = np.flatnonzero(age < 18)
-        self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
-        self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
-        self._emit("income_poverty", yr, "mean_income_pc", everyone, H.income_pc[hh].astype(
-            np.float64), mean=True)
-        self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
+        poor = H.income_poor[hh] if self._hcell is None else None
+        if self._hcell is not None:
+            size = H.size.astype(np.float64)
+            n_kids = np.bincount(hh[kids], minlength=H.n).astype(np.float64)
+            self._emit_households("income_poverty", yr, "income_poverty_rate", H.income_poor, size)
+            self._emit_households("income_poverty", yr, "child_income_poverty_rate",
+                                  H.income_poor, n_kids)
+            self._emit_households("income_poverty", yr, "mean_income_pc", H.income_pc, size)
+            self._emit_households("income_poverty", yr, "dibao_share", H.dibao, size)
+        else:
+            self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
+            self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
+            self._emit("income_poverty", yr, "mean_income_pc", everyone,
+                       H.income_pc[hh].astype(np.float64), mean=True)
+            self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
         # stunting (under 5 = ages 0-4)
         u5 = np.flatnonzero(age <= 4)
         self._emit("stunting", yr, "stunting_prevalence", u5, P.stunted[u5])

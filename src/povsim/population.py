@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit
 
 from povsim.params import Param
 from povsim.rng import Streams
@@ -263,7 +262,7 @@ def synthesize(
     mean_size = params.household_size_mean
     # family households have about mean_size+0.5 members, elderly ones ~1.7
     p_e = params.elderly_household_share
-    fam_size = (mean_size - p_e * 1.7) / (1 - p_e)
+    (mean_size - p_e * 1.7) / (1 - p_e)
     n_h = int(np.ceil(persons / mean_size * 1.05)) + 8
     hid = np.arange(n_h, dtype=np.int64)
     U = lambda name, sub=0: streams.uniform(f"init.{name}", y0, hid, sub)  # noqa: E731
@@ -454,6 +453,8 @@ def synthesize(
     p_anaemia = np.where(age_now <= 1, 0.3, 0.22)  # near the processes' equilibrium
     P["anaemic"] = (age_now <= 17) & (streams.uniform("init.anaemia", y0, ids) < p_anaemia)
     P["disabled"] = streams.uniform("init.disability", y0, ids) < np.where(age_now < 18, 0.017, 0.05)
+    p_check = np.where(age_now <= 5, params.checkup_under6, params.checkup_school)
+    P["checkup"] = (age_now < 18) & (streams.uniform("init.checkup", y0, ids) < p_check)
     # persistent earnings effects (standard normal; scaled by the earnings parameters)
     P["earn_effect"] = streams.normal("earnings.person", 0, ids)
 

@@ -81,7 +81,10 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
 )
 
 #: Names of the tidy output tables a run can write.  Empty: any name is accepted.
-OUTPUT_TABLES: tuple[str, ...] = ()
+OUTPUT_TABLES: tuple[str, ...] = (
+    "population", "income_poverty", "stunting", "anaemia", "health", "enrolment", "left_behind",
+    "development", "living_conditions", "generations", "schooling_by_cohort",
+)
 
 #: A subgroup by which yearly tables may be broken down (``[outputs] by``).
 ByGroup = Literal["county", "arm", "sex", "age_group", "left_behind"]
@@ -266,6 +269,10 @@ class OutputsConfig(_Table):
         Output tables to write; ``None`` means all of them.
     figures
         Whether to draw the figure pack.
+    moda
+        Whether to compute MODA tables (child deprivation, Alkire-Foster measures).
+    moda_every
+        Compute MODA every this many years (1 = yearly).
     moda_config
         Absolute path of a MODA configuration file, or ``None`` for the built-in one.
     by
@@ -281,6 +288,8 @@ class OutputsConfig(_Table):
         | None
     ) = None
     figures: bool = True
+    moda: bool = True
+    moda_every: Annotated[int, Field(ge=1, le=100)] = 1
     moda_config: Annotated[str | None, AfterValidator(_existing_file)] = None
     by: Annotated[
         tuple[ByGroup, ...],

@@ -96,7 +96,7 @@ class Table:
         mapping = np.cumsum(keep, dtype=np.int64) - 1
         mapping[~keep] = -1
         n_new = int(keep.sum())
-        for k, col in self._cols.items():
+        for _k, col in self._cols.items():
             col[:n_new] = col[: self.n][keep]
         self.n = n_new
         return mapping

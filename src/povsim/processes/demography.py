@@ -142,16 +142,19 @@ def mortality(world: World, params, streams) -> None:
 
 
 def _market_entry(world: World, params, streams) -> np.ndarray:
+    """Rows of singles who enter the marriage market this year."""
     P = world.P
-    age = world.age().astype(np.float64)
-    single = (P.partner_row < 0) & (age >= 18) & (age <= 49) & ~P.enrolled
-    mode = np.where(P.sex == 0, params.marriage_age_mode_women,
+    age = world.age()
+    cand = np.flatnonzero((P.partner_row < 0) & (age >= 18) & (age <= 49) & ~P.enrolled)
+    a = age[cand].astype(np.float64)
+    female = P.sex[cand] == 0
+    mode = np.where(female, params.marriage_age_mode_women,
                     params.marriage_age_mode_women + params.marriage_age_gap)
-    h = params.marriage_hazard_peak * np.exp(-0.5 * ((age - mode) / params.marriage_age_spread) ** 2)
+    h = params.marriage_hazard_peak * np.exp(-0.5 * ((a - mode) / params.marriage_age_spread) ** 2)
     # widowed/previously partnered persons (parity > 0 for women) remarry less often
-    h = np.where((P.sex == 0) & (P.parity > 0), 0.2 * h, h)
-    u = streams.uniform("partnership.entry", world.year, P.id)
-    return single & (u < h)
+    h = np.where(female & (P.parity[cand] > 0), 0.2 * h, h)
+    u = streams.uniform("partnership.entry", world.year, P.id[cand])
+    return cand[u < h]
 
 
 def _band(years: np.ndarray) -> np.ndarray:
@@ -161,7 +164,7 @@ def _band(years: np.ndarray) -> np.ndarray:
 def partnership(world: World, params, streams) -> None:
     """Marriage-market matching within county x schooling-band cells, by random keys."""
     P, H, geo = world.P, world.H, world.geo
-    entrants = np.flatnonzero(_market_entry(world, params, streams))
+    entrants = _market_entry(world, params, streams)
     if len(entrants) == 0:
         world.events["marriages"] = 0.0
         return
@@ -289,10 +292,11 @@ def fertility(world: World, params, streams) -> None:
 def household_split(world: World, params, streams) -> None:
     """Married sons living with a parent leave with wife and minor children."""
     P, H = world.P, world.H
-    fr, mr = P.father_row, P.mother_row
-    with_parent = ((fr >= 0) & (P.hh[np.maximum(fr, 0)] == P.hh)) | (
-        (mr >= 0) & (P.hh[np.maximum(mr, 0)] == P.hh))
-    cand = np.flatnonzero((P.sex == 1) & (P.partner_row >= 0) & with_parent)
+    men = np.flatnonzero((P.sex == 1) & (P.partner_row >= 0))
+    fr, mr = P.father_row[men], P.mother_row[men]
+    hh_m = P.hh[men]
+    with_parent = ((fr >= 0) & (P.hh[fr] == hh_m)) | ((mr >= 0) & (P.hh[mr] == hh_m))
+    cand = men[with_parent]
     go = streams.uniform("household.split", world.year, P.id[cand]) < params.household_split
     men = cand[go]
     k = len(men)
@@ -305,13 +309,14 @@ def household_split(world: World, params, streams) -> None:
     _init_new_households(world, rows, params, streams)
     new_row = np.full(P.n, -1, dtype=np.int64)
     new_row[men] = np.arange(rows.start, rows.stop)
-    old_hh = P.hh.copy()
     wives = P.partner_row[men]
-    same = old_hh[wives] == old_hh[men]
-    age = world.age()
-    kid = (fr >= 0) & (age < 18)
-    kid_moves = kid & (new_row[np.maximum(fr, 0)] >= 0) & (old_hh == old_hh[np.maximum(fr, 0)])
-    P.hh[kid_moves] = new_row[fr[kid_moves]]
+    same = P.hh[wives] == P.hh[men]
+    kids = np.flatnonzero(world.age() < 18)
+    f = P.father_row[kids]
+    moving = (f >= 0) & (new_row[f] >= 0)
+    kids, f = kids[moving], f[moving]
+    kids, f = kids[P.hh[kids] == P.hh[f]], f[P.hh[kids] == P.hh[f]]
+    P.hh[kids] = new_row[f]
     P.hh[wives[same]] = new_row[men[same]]
     P.hh[men] = new_row[men]
 

@@ -206,12 +206,12 @@ def household_income(world: World, params, streams, level: float) -> None:
     world.scratch["dibao_pc"] = dibao_pc
     # lifetime records for intergenerational metrics
     age = world.age()
-    child = age < 18
+    child = np.flatnonzero(age < 18)
     P.child_years_observed[child] += 1
-    P.child_poor_years[child] += H.income_poor[P.hh[child]].astype(np.int8)
-    adult = (age >= 30) & (age <= 45)
-    P.adult_log_income_sum[adult] += np.log(np.maximum(income_pc[P.hh[adult]], 100.0)).astype(
-        np.float32)
+    P.child_poor_years[child] += H.income_poor[P.hh[child]]
+    adult = np.flatnonzero((age >= 30) & (age <= 45))
+    log_inc = np.log(np.maximum(income_pc, 100.0)).astype(np.float32)
+    P.adult_log_income_sum[adult] += log_inc[P.hh[adult]]
     P.adult_income_years[adult] += 1
 
 

@@ -49,23 +49,28 @@ def migration(world: World, params, streams) -> None:
     world.scratch["has_child_under3"] = _has_child_under3(world)  # rows changed this year
     age = world.age()
     working = (age >= 18) & (age <= 55) & P.school_done
-    u = streams.uniform("migration", world.year, P.id)
-    # returns
-    ret_p = np.where(age >= 45, params.migration_return_45, params.migration_return)
-    returning = P.migrant & ((u < ret_p) | ~working)
+    rows = np.flatnonzero(working | P.migrant)
+    a = age[rows]
+    work = working[rows]
+    mig = P.migrant[rows]
+    u = streams.uniform("migration", world.year, P.id[rows])
+    # returns (and migrants who age out of work or are back in school)
+    ret_p = np.where(a >= 45, params.migration_return_45, params.migration_return)
+    returning = mig & ((u < ret_p) | ~work)
     # departures
-    res = working & ~P.migrant
-    pr = P.partner_row
-    partner_away = (pr >= 0) & P.migrant[np.maximum(pr, 0)]
-    base = np.where(P.sex == 1, params.migration_out_men,
+    res = work & ~mig
+    pr = P.partner_row[rows]
+    partner_away = (pr >= 0) & P.migrant[pr]
+    male = P.sex[rows] == 1
+    base = np.where(male, params.migration_out_men,
                     np.where(partner_away, params.migration_join_partner, params.migration_out_women))
     lo = logit(np.clip(base, 1e-6, 1 - 1e-6))
-    young = world.scratch["has_child_under3"]
-    lo = lo + np.where((P.sex == 0) & young, np.log(params.migration_young_child_ratio), 0.0)
-    lo = lo + np.where(H.income_poor[P.hh], np.log(params.migration_poverty_or), 0.0)
+    young = world.scratch["has_child_under3"][rows]
+    lo += np.where(~male & young, np.log(params.migration_young_child_ratio), 0.0)
     # (income_poor is last year's status of the household: departures respond to it)
+    lo += np.where(H.income_poor[P.hh[rows]], np.log(params.migration_poverty_or), 0.0)
     leaving = res & (u < expit(lo))
-    P["migrant"] = (P.migrant & ~returning) | leaving
+    P.migrant[rows] = (mig & ~returning) | leaving
     world.events["migrant_departures"] = float(leaving.sum())
     world.events["migrant_returns"] = float(returning.sum())
     update_family_status(world)
@@ -75,19 +80,20 @@ def update_family_status(world: World) -> None:
     """Derived columns: has a child under 3, left-behind and unsupervised children."""
     P, H = world.P, world.H
     age = world.age()
-    child = age < 18
-    mr, fr = P.mother_row, P.father_row
-    m_away = (mr >= 0) & P.migrant[np.maximum(mr, 0)]
-    f_away = (fr >= 0) & P.migrant[np.maximum(fr, 0)]
-    left_behind = child & (m_away | f_away) & ~P.migrant
-    both_away = left_behind & m_away & f_away
+    kids = np.flatnonzero(age < 18)
+    mr, fr = P.mother_row[kids], P.father_row[kids]
+    m_away = (mr >= 0) & P.migrant[mr]
+    f_away = (fr >= 0) & P.migrant[fr]
+    lb = (m_away | f_away) & ~P.migrant[kids]
+    both = lb & m_away & f_away
     present_adult = (age >= 18) & (age <= 75) & ~P.migrant
     n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
-    unsupervised = both_away & (n_adults[P.hh] < 1)
     s = world.scratch
-    s["left_behind"] = left_behind
-    s["both_parents_away"] = both_away
-    s["unsupervised"] = unsupervised
+    for name, vals in (("left_behind", lb), ("both_parents_away", both),
+                       ("unsupervised", both & (n_adults[P.hh[kids]] < 1))):
+        full = np.zeros(P.n, dtype=bool)
+        full[kids] = vals
+        s[name] = full
     s["has_child_under3"] = _has_child_under3(world)
     H["present"] = np.bincount(P.hh, weights=~P.migrant, minlength=H.n).astype(np.int16)
     H["size"] = np.bincount(P.hh, minlength=H.n).astype(np.int16)

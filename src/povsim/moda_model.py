@@ -1,0 +1,174 @@
+"""MODA in every run: the child frame from model state, and yearly MODA tables.
+
+:func:`child_frame` exposes, for every child aged 0-17, the columns the MODA
+configuration refers to (``src/povsim/data/moda_hubei.toml`` by default; a scenario may
+name another with ``[outputs] moda_config``).  :class:`MODACollector` computes the MODA
+tables (:func:`povsim.moda.moda_tables`) each collected year and keeps them in tidy form
+with a ``year`` column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from povsim.moda import MODAConfig, default_moda_config_path, load_moda_config, moda_tables
+from povsim.processes.schooling import overage
+from povsim.state import World
+
+#: Columns of the child frame (what a MODA config may use), with their meaning.
+CHILD_COLUMNS: dict[str, str] = {
+    "age": "age in completed years",
+    "sex": "0 female, 1 male",
+    "stunted": "1 if stunted (height-for-age z < -2)",
+    "anaemic": "1 if anaemic this year",
+    "health_shock": "1 if a serious illness or injury this year",
+    "disabled": "1 if the child has a disability / special need",
+    "checkup": "1 if a health check-up this year",
+    "insured": "1 if the household is in rural medical insurance",
+    "stimulation": "caregiver stimulation / parenting practice received (SD units)",
+    "preschool": "1 if attending preschool (ages 3-5)",
+    "enrolled": "1 if enrolled in school",
+    "overage": "years behind the normal grade for age",
+    "info_access": "1 if the household has TV, phone or internet",
+    "safe_water": "1 if the household has safe drinking water",
+    "sanitation": "1 if the household has improved sanitation",
+    "housing_poor": "1 if the household's housing is poor",
+    "dibao": "1 if the household receives Dibao",
+    "income_poor": "1 if household income per capita is below the poverty line",
+    "dibao_gap": "1 if income poor and not receiving Dibao",
+    "left_behind": "1 if at least one parent is a migrant",
+    "unsupervised": "1 if both parents are away and no other adult is present",
+    "county": "county name",
+    "arm": "pilot or comparison village",
+    "generation": "generation by lineage (0 = initial adults)",
+}
+
+
+def child_frame(world: World) -> dict[str, np.ndarray]:
+    """Per-child columns (ages 0-17) for MODA indicators and subgroups.
+
+    Subgroup columns ``county``, ``arm`` and ``generation`` are integer codes; use
+    :func:`group_labels` to name them.
+    """
+    P, H, geo = world.P, world.H, world.geo
+    age = world.age()
+    kids = np.flatnonzero(age < 18)
+    hh = P.hh[kids]
+    s = world.scratch
+    v = H.village[hh]
+    income_poor = H.income_poor[hh]
+    dibao = H.dibao[hh]
+    return {
+        "age": age[kids].astype(np.int64),
+        "sex": P.sex[kids].astype(np.int64),
+        "stunted": P.stunted[kids],
+        "anaemic": P.anaemic[kids],
+        "health_shock": P.health_shock[kids],
+        "disabled": P.disabled[kids],
+        "checkup": P.checkup[kids],
+        "insured": H.insured[hh],
+        "stimulation": s["parenting_eff"][kids].astype(np.float64),
+        "preschool": P.preschool[kids],
+        "enrolled": P.enrolled[kids],
+        "overage": overage(world)[kids].astype(np.float64),
+        "info_access": H.info_access[hh],
+        "safe_water": H.safe_water[hh],
+        "sanitation": H.sanitation[hh],
+        "housing_poor": H.housing_poor[hh],
+        "dibao": dibao,
+        "income_poor": income_poor,
+        "dibao_gap": income_poor & ~dibao,
+        "left_behind": s["left_behind"][kids],
+        "unsupervised": s["unsupervised"][kids],
+        "county": geo.county[v].astype(np.int64),
+        "arm": geo.pilot[v].astype(np.int64),
+        "generation": P.generation[kids].astype(np.int64),
+    }
+
+
+def group_labels(world: World) -> dict[str, dict[str, str]]:
+    """Code -> label maps of the integer subgroup columns."""
+    return {
+        "county": {str(i): c for i, c in enumerate(world.geo.counties)},
+        "arm": {"0": "comparison", "1": "pilot"},
+        "sex": {"0": "female", "1": "male"},
+        "left_behind": {"0": "not left behind", "1": "left behind", "False": "not left behind",
+                        "True": "left behind"},
+    }
+
+
+@dataclass
+class MODACollector:
+    """Yearly MODA tables of a run."""
+
+    config: MODAConfig
+    groups: tuple[str, ...]
+    every: int = 1
+    frames: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+    @classmethod
+    def from_path(cls, path: str | None, groups, every: int = 1) -> MODACollector:
+        cfg = load_moda_config(path or default_moda_config_path())
+        return cls(config=cfg, groups=tuple(groups), every=every)
+
+    def collect(self, world: World) -> None:
+        if (world.year - world.start_year) % self.every:
+            return
+        frame = child_frame(world)
+        tabs = moda_tables(frame, self.config, groups=list(self.groups))
+        labels = group_labels(world)
+        for name, df in tabs.items():
+            if df.empty:
+                continue
+            df = df.copy()
+            for by, mapping in labels.items():
+                sel = df["by"] == by
+                if sel.any():
+                    df.loc[sel, "group"] = df.loc[sel, "group"].astype(str).map(
+                        lambda g, m=mapping: m.get(g, g))
+            df.insert(0, "year", world.year)
+            self.frames.setdefault(f"moda_{name}", []).append(df)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {k: pd.concat(v, ignore_index=True) for k, v in self.frames.items()}
+
+
+#: MODA measures copied into the tidy ``moda`` table (summary, figures, comparisons).
+_TIDY_SUMMARY = ("H", "A", "M0")
+_TIDY_INCOME = ("deprived_and_poor", "deprived_only", "poor_only", "neither")
+
+
+def tidy_moda(detail: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Headline MODA measures in the standard tidy layout (``by, group, measure, value``).
+
+    Measures: ``moda_headcount_rate_<age>`` (H), ``moda_intensity_share_<age>`` (A),
+    ``moda_M0_<age>`` (M0) and the income overlap ``moda_deprived_and_poor_share_<age>``
+    etc., with ``<age>`` the age group (``0_5``, ``6_17``).
+    """
+    parts = []
+    summ = detail.get("moda_summary")
+    if summ is not None:
+        s = summ[summ["measure"].isin(_TIDY_SUMMARY)].copy()
+        # H is a headcount share; A and M0 are averages of shares
+        s["measure"] = ("moda_" + s["measure"].map({"H": "headcount_rate", "A": "intensity_share",
+                                                      "M0": "M0"})
+                        + "_" + s["age_group"].str.replace("-", "_"))
+        parts.append(s)
+    inc = detail.get("moda_income")
+    if inc is not None and not inc.empty:
+        s = inc[inc["measure"].isin(_TIDY_INCOME)].copy()
+        s["measure"] = ("moda_" + s["measure"] + "_share_" + s["age_group"].str.replace("-", "_"))
+        parts.append(s)
+    if not parts:
+        return pd.DataFrame(columns=["year", "by", "group", "measure", "numerator",
+                                     "denominator", "value"])
+    df = pd.concat(parts, ignore_index=True)
+    df["numerator"] = df["value"] * df["n"]
+    df["denominator"] = df["n"]
+    cols = ["year", "by", "group", "measure", "numerator", "denominator", "value"]
+    if "replicate" in df.columns:
+        cols = ["replicate", *cols]
+    return df[cols].reset_index(drop=True)

@@ -1,0 +1,107 @@
+"""End-to-end tests of the command line (run in-process through ``povsim.cli.main``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from povsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    f = tmp_path / "tiny.toml"
+    f.write_text(
+        f'[scenario]\nname = "tiny"\nextends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
+        "[population]\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\ntownships = 8\n"
+        "[time]\nyears = 6\n"
+    )
+    return f
+
+
+def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_csv(p) for p in sorted((folder / "tables").glob("*.csv"))}
+
+
+def test_run_twice_gives_identical_tables(tiny: Path, tmp_path: Path, capsys) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(tiny), "--out", str(a), "--no-figures", "-q", "--replicates", "2"]) == 0
+    assert main(["run", str(tiny), "--out", str(b), "--no-figures", "-q", "--replicates", "2"]) == 0
+    ta, tb = _tables(a), _tables(b)
+    assert set(ta) == set(tb) and {"population", "income_poverty", "stunting"} <= set(ta)
+    for k in ta:
+        pd.testing.assert_frame_equal(ta[k], tb[k], check_exact=True)
+    assert sorted(ta["population"]["replicate"].unique()) == [0, 1]
+    man = json.loads((a / "manifest.json").read_text())
+    for key in ("seeds", "package_versions", "scenario", "input_files", "command_line", "git"):
+        assert key in man
+    assert len(man["seeds"]) == 2
+    assert (a / "scenario.resolved.toml").read_text().count("[population]") == 1
+    assert (a / "summary.txt").stat().st_size > 0
+
+
+def test_run_with_figures_and_summary(tiny: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "fig"
+    assert main(["run", str(tiny), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "income_poverty_rate" in printed and "results:" in printed
+    png = out / "figures" / "headline.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "figures" / "headline.svg").stat().st_size > 1000
+
+
+def test_existing_folder_not_overwritten_without_force(tiny: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier result")
+    assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and "Traceback" not in err
+    assert (out / "keep.txt").read_text() == "earlier result"
+    assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q", "--force"]) == 0
+    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+
+
+def test_bad_scenario_exit_2_no_traceback(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenario]\nname = "bad"\n[population]\npersns = 100\n[parameters]\nfertility_frist_birth = 0.3\n')
+    assert main(["run", str(bad), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "persns" in err and "did you mean 'persons'" in err
+    assert "fertility_frist_birth" in err and "fertility_first_birth" in err
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "2 error(s)" in err
+    with pytest.raises(Exception):
+        main(["run", str(bad), "-q", "--debug"])
+
+
+def test_validate_shipped_scenarios(capsys) -> None:
+    files = sorted(str(p) for p in (ROOT / "scenarios").glob("*.toml"))
+    assert main(["validate", *files]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_describe_lists_parameters_with_sources(capsys) -> None:
+    assert main(["describe", "--format", "csv"]) == 0
+    df = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert {"name", "default", "unit", "plausible range", "source"} <= set(df.columns)
+    assert len(df) > 80
+    assert df["source"].str.len().min() > 5
+    assert main(["describe", "nonexistent_param_xyz"]) == 2
+    assert main(["describe", "--values"]) == 0
+
+
+def test_moda_survey_command(tmp_path: Path, capsys) -> None:
+    survey = ROOT / "tests" / "data" / "moda_survey_example.csv"
+    out = tmp_path / "m"
+    assert main(["moda", str(survey), "--out", str(out)]) == 0
+    assert any(out.glob("moda_*.csv"))
+    missing = tmp_path / "nope.csv"
+    assert main(["moda", str(missing), "--out", str(tmp_path / "m2")]) == 2
