@@ -78,7 +78,9 @@ def test_bad_scenario_exit_2_no_traceback(tmp_path: Path, capsys) -> None:
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "2 error(s)" in err
-    with pytest.raises(Exception):
+    from povsim.errors import ScenarioErrors
+
+    with pytest.raises(ScenarioErrors):
         main(["run", str(bad), "-q", "--debug"])
 
 
