@@ -59,11 +59,17 @@ PANEL = ["moda_headcount_rate_0_5", "moda_headcount_rate_6_17", "moda_M0_0_5",
 
 
 def generation_summary(tables: dict) -> pd.DataFrame | None:
-    """MODA H and M0 of children by generation, averaged over the years observed."""
+    """MODA H, A, M0 and the deprived-and-income-poor share of children by generation,
+    averaged (child-weighted) over the years observed; A is weighted by children, not by
+    the MODA-poor, so it is indicative."""
     summ = tables.get("moda_summary")
     if summ is None:
         return None
-    g = summ[(summ["by"] == "generation") & summ["measure"].isin(["H", "M0"])].copy()
+    parts = [summ[(summ["by"] == "generation") & summ["measure"].isin(["H", "A", "M0"])]]
+    inc = tables.get("moda_income")
+    if inc is not None:
+        parts.append(inc[(inc["by"] == "generation") & (inc["measure"] == "deprived_and_poor")])
+    g = pd.concat(parts, ignore_index=True)
     if g.empty:
         return None
     g["wv"] = g["value"] * g["n"]
@@ -281,6 +287,10 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
             panel = [h for m in PANEL for h in specs if h[1] == m]
             save_figure(plot_panel(_tidy(result.tables), panel, provenance=prov),
                         d / "figures" / "headline")
+            from povsim.plots import moda_figures
+
+            for stem, fig in moda_figures(result.tables, provenance=prov).items():
+                save_figure(fig, d / "figures" / stem)
             for t, m, label in specs:
                 if "arm" not in sc.outputs.by:
                     save_figure(plot_trajectory(result.tables[t], m, title=label,
@@ -307,7 +317,7 @@ def _print_run_summary(result, folder: Path) -> None:
     print_summary(summ, f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)")
     gen = generation_summary(result.tables)
     if gen is not None:
-        print("MODA by generation of the children (H and M0 averaged over the years observed):")
+        print("MODA by generation of the children (averaged over the years observed):")
         print(gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     rate = result.person_years / max(result.seconds, 1e-9)
     print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
@@ -392,6 +402,14 @@ def cmd_moda(args: argparse.Namespace) -> int:
     name = Path(args.survey).stem
     with results_dir(args.out, f"moda-{name}", force=args.force) as d:
         res = survey_moda(args.survey, cfg, out_dir=d)
+        from povsim import __version__
+        from povsim.output import save_figure
+        from povsim.plots import moda_figures
+
+        prov = f"povsim {__version__} · survey {Path(args.survey).name} · MODA config {cfg.moda.name}"
+        tabs = {f"moda_{k}": v for k, v in res.tables.items()}
+        for stem, fig in moda_figures(tabs, provenance=prov).items():
+            save_figure(fig, d / "figures" / stem)
         from povsim.output import write_manifest
 
         write_manifest(d, scenario_dict={"moda_config": str(args.config or "default")},

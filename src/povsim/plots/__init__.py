@@ -4,6 +4,12 @@ Nothing here calls ``plt.show()`` or touches pyplot state; save figures with
 :func:`povsim.output.save_figure`.
 """
 
+from povsim.plots.moda import (
+    moda_figures,
+    plot_deprivation_distribution,
+    plot_dimension_headcounts,
+    plot_income_overlap,
+)
 from povsim.plots.trajectories import (
     LINESTYLES,
     OKABE_ITO,
@@ -12,4 +18,14 @@ from povsim.plots.trajectories import (
     provenance_line,
 )
 
-__all__ = ["LINESTYLES", "OKABE_ITO", "plot_panel", "plot_trajectory", "provenance_line"]
+__all__ = [
+    "LINESTYLES",
+    "OKABE_ITO",
+    "moda_figures",
+    "plot_deprivation_distribution",
+    "plot_dimension_headcounts",
+    "plot_income_overlap",
+    "plot_panel",
+    "plot_trajectory",
+    "provenance_line",
+]

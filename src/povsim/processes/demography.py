@@ -108,20 +108,26 @@ _SEX_KEY = "birth.sex"
 def death_probability(world: World, params) -> np.ndarray:
     """Annual death probability of every person (vectorised life table with health risks)."""
     P = world.P
-    age = world.age().astype(np.float64)
-    q = np.where(
-        age < 1, params.infant_mortality,
-        np.where(age < 5, params.child_mortality_1_4,
-                 np.where(age < 15, params.mortality_5_14, 0.0)))
-    adult = params.gompertz_a * np.exp(params.gompertz_b * (age - 30.0))
-    adult *= np.where(P.sex == 1, params.male_mortality_excess, 1.0)
-    q = np.where(age >= 15, adult + 0.0002, q)
-    rr = np.where(P.stunted & (age < 5), params.rr_mortality_stunted, 1.0)
-    rr *= np.where(P.health_shock, params.rr_mortality_shock, 1.0)
-    rr *= np.where(P.disabled, params.rr_mortality_disabled, 1.0)
-    q = q * rr * (1.0 - params.mortality_decline) ** world.t
-    rows = np.arange(P.n)
-    q = world.values("mortality.rr", world, rows, q) if world.values.active() else q
+    age = np.minimum(world.age(), 110).astype(np.intp)
+    # life table by (sex, age) for this year, then one gather per person
+    a = np.arange(111, dtype=np.float64)
+    base = np.where(a < 1, params.infant_mortality,
+                    np.where(a < 5, params.child_mortality_1_4,
+                             np.where(a < 15, params.mortality_5_14, 0.0)))
+    gomp = params.gompertz_a * np.exp(params.gompertz_b * (a - 30.0)) + 0.0002
+    female = np.where(a >= 15, gomp, base)
+    male = np.where(a >= 15, gomp * params.male_mortality_excess, base)
+    table = np.stack([female, male]) * (1.0 - params.mortality_decline) ** world.t
+    q = table[P.sex, age]
+    # health risk ratios apply to the few persons concerned
+    risk = np.flatnonzero(P.health_shock | P.disabled | P.stunted)
+    rr = np.where(P.stunted[risk] & (age[risk] < 5), params.rr_mortality_stunted, 1.0)
+    rr *= np.where(P.health_shock[risk], params.rr_mortality_shock, 1.0)
+    rr *= np.where(P.disabled[risk], params.rr_mortality_disabled, 1.0)
+    q[risk] *= rr
+    if world.values.active():
+        q = world.values("mortality.rr", world, np.arange(P.n), q)
+    q[age >= 105] = 1.0
     return np.clip(q, 0.0, 1.0)
 
 
@@ -129,7 +135,6 @@ def mortality(world: World, params, streams) -> None:
     """Deaths of the year; partners become widowed."""
     P = world.P
     q = death_probability(world, params)
-    q[world.age() >= 105] = 1.0
     die = streams.uniform("mortality", world.year, P.id) < q
     P["alive"] = ~die
     P.death_year[die] = world.year

@@ -1,0 +1,76 @@
+"""MODA in every run: the run's MODA tables agree with Alkire-Foster on the child frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from povsim.model import PovertyModel
+from povsim.moda import alkire_foster, default_moda_config_path, load_moda_config
+from povsim.moda_model import CHILD_COLUMNS, child_frame
+from povsim.plots import moda_figures
+from povsim.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def model() -> PovertyModel:
+    s = Scenario.default().with_overrides(population={"persons": 4000, "pilot_villages": 4,
+                                                      "comparison_villages": 4, "townships": 8},
+                                          time={"years": 3})
+    m = PovertyModel(s, seed=3)
+    m.run()
+    return m
+
+
+def test_child_frame_has_documented_columns(model) -> None:
+    f = child_frame(model.world)
+    assert set(f) == set(CHILD_COLUMNS)
+    n = len(f["age"])
+    assert n > 0 and all(len(v) == n for v in f.values())
+    assert f["age"].max() <= 17
+
+
+def test_run_moda_matches_alkire_foster(model) -> None:
+    """Recompute H, A, M0 for ages 6-17 in the last year by hand from the child frame."""
+    cfg = load_moda_config(default_moda_config_path())
+    f = child_frame(model.world)
+    sel = (f["age"] >= 6) & (f["age"] <= 17)
+    dims = {}
+    for ind in cfg.indicators:
+        if ind.age_groups and "6-17" not in ind.age_groups:
+            continue
+        col = np.asarray(f[ind.column], dtype=float)[sel]
+        if ind.rule:
+            op, x = ind.rule.split()
+            dep = {"<": col < float(x), "<=": col <= float(x), ">": col > float(x),
+                   ">=": col >= float(x), "==": col == float(x), "!=": col != float(x)}[op]
+        else:
+            dep = col == 1
+        dims[ind.dimension] = dims.get(ind.dimension, np.zeros(sel.sum(), bool)) | dep
+    X = np.column_stack([dims[d] for d in dims])
+    r = alkire_foster(X, k=cfg.moda.k)
+    tabs = model.tables()
+    s = tabs["moda_summary"]
+    last = s[(s.year == model.world.year) & (s.by == "all") & (s.age_group == "6-17")]
+    got = dict(zip(last.measure, last.value, strict=False))
+    assert got["H"] == pytest.approx(r.H, abs=1e-12)
+    assert got["M0"] == pytest.approx(r.M0, abs=1e-12)
+    assert got["A"] == pytest.approx(r.A, abs=1e-12)
+
+
+def test_moda_tables_by_year_and_subgroup(model) -> None:
+    tabs = model.tables()
+    s = tabs["moda_summary"]
+    assert sorted(s.year.unique()) == [2014, 2015, 2016, 2017]
+    assert {"all", "county", "arm", "sex", "left_behind", "generation"} <= set(s.by)
+    # subgroup M0s recompose the total exactly (population-share weighted)
+    for (yr, ag), d in s[s.by.isin(["all", "arm"])].groupby(["year", "age_group"]):
+        total = d[(d.by == "all") & (d.measure == "M0")].value.iloc[0]
+        arm = d[d.by == "arm"].pivot(index="group", columns="measure", values="value")
+        assert (arm["population_share"] * arm["M0"]).sum() == pytest.approx(total, abs=1e-12)
+    tidy = tabs["moda"]
+    assert {"moda_headcount_rate_0_5", "moda_M0_6_17", "moda_deprived_and_poor_share_0_5"} <= set(
+        tidy.measure)
+    figs = moda_figures(tabs)
+    assert set(figs) == {"moda_dimensions", "moda_dimensions_censored", "moda_distribution",
+                         "moda_income_overlap"}
