@@ -51,6 +51,7 @@ class Collector:
     by: Sequence[str] = ("county", "arm")
     tables: Sequence[str] | None = None
     rows: dict[str, list[tuple]] = field(default_factory=dict)
+    _rows_memo: tuple | None = None
 
     def _groups(self, world: World) -> list[_By]:
         P, H, geo = world.P, world.H, world.geo
@@ -106,7 +107,13 @@ class Collector:
         """Grouped numerator and denominator of a measure over persons ``rows``."""
         if self.tables is not None and table not in self.tables:
             return
-        c = self._cell if rows is None else self._cell[rows]
+        if rows is None:
+            c = self._cell
+        elif self._rows_memo is not None and self._rows_memo[0] is rows:
+            c = self._rows_memo[1]  # same row set as the previous measure
+        else:
+            c = self._cell[rows]
+            self._rows_memo = (rows, c)
         den_c = np.bincount(c, minlength=self._n_cells).astype(np.float64)
         if np.isscalar(x):
             num_c = den_c * float(x)
@@ -153,6 +160,7 @@ class Collector:
         yr = world.year
         s = world.scratch
         self._prepare(world)
+        self._rows_memo = None
         age = world.age()
         everyone = None
         hh = P.hh

@@ -145,6 +145,7 @@ HOUSEHOLD_SCHEMA: dict[str, tuple[type, object]] = {
     "insured": (np.bool_, True),
     "dibao": (np.bool_, False),
     "parenting": (np.float32, 0.0),  # caregiver parenting practice, SD units
+    "parenting_z": (np.float32, 0.0),  # household parenting trait (N(0,1) draw)
     "caregiver_school": (np.float32, 0.0),
     "earn_effect": (np.float32, 0.0),  # persistent household (farm, assets) effect (N(0,1))
 }
@@ -466,6 +467,7 @@ def synthesize(
     H["info_access"] = streams.uniform("init.info", y0, hids) < params.info_access_coverage
     H["earn_effect"] = streams.normal("earnings.household", 0, hids)
     H["parenting"] = 0.0
+    H["parenting_z"] = streams.normal("parenting.household", 0, hids)
     return P, H
 
 

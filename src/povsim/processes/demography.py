@@ -235,6 +235,7 @@ def _init_new_households(world: World, rows: slice, params, streams) -> None:
     H.sanitation[rows] = streams.uniform("household.sanitation", 0, hid) < san_cov
     H.info_access[rows] = streams.uniform("household.info", 0, hid) < info_cov
     H.earn_effect[rows] = streams.normal("earnings.household", 0, hid)
+    H.parenting_z[rows] = streams.normal("parenting.household", 0, hid)
 
 
 def fertility(world: World, params, streams) -> None:

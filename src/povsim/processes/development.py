@@ -93,7 +93,7 @@ def caregivers(world: World, params, streams) -> None:
     sch_all = np.bincount(P.hh, weights=(age >= 18) * P.school_years, minlength=H.n)
     cs = np.where(n > 0, sch / np.maximum(n, 1), sch_all / np.maximum(n_all, 1))
     H["caregiver_school"] = cs
-    trait = streams.normal("parenting.household", 0, H.id)
+    trait = H.parenting_z  # fixed household trait, N(0, 1), drawn when the household forms
     par = params.parenting_mean + params.parenting_school * (cs - 9.0) / 3.0 + 0.8 * trait
     if world.values.active():
         par = world.values("parenting.practice", world, np.arange(H.n), par)
