@@ -84,14 +84,3 @@ def model_factory() -> Callable[..., PovertyModel]:
 def cached_run() -> Callable[..., CachedRun]:
     """``cached_run(persons, years, seed, **parameters)`` -> a finished, shared run."""
     return run_cached
-
-
-def binomial_se(p: float, n: float) -> float:
-    """Standard error of a proportion estimated from ``n`` Bernoulli trials."""
-    return float(np.sqrt(max(p * (1.0 - p), 1e-12) / max(n, 1.0)))
-
-
-@pytest.fixture(scope="session")
-def se() -> Callable[[float, float], float]:
-    """``se(p, n)``: binomial standard error of a proportion (tolerances derive from it)."""
-    return binomial_se

@@ -9,6 +9,8 @@ household size ~3), so person-level shares get 5 SE with n = number of household
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -202,7 +204,7 @@ def test_adult_schooling_rises_across_birth_cohorts(world):
             assert sel.sum() > 300
             means[sex, lo] = P.school_years[sel].mean()
         seq = [means[sex, lo] for lo in (1950, 1960, 1970, 1980)]
-        assert all(b > a for a, b in zip(seq, seq[1:], strict=False)), seq
+        assert all(b > a for a, b in itertools.pairwise(seq)), seq
     # women's gap closes: large for the 1950s, small for the 1980s
     assert means[1, 1950] - means[0, 1950] > 0.8
     assert abs(means[1, 1980] - means[0, 1980]) < 0.6

@@ -54,6 +54,7 @@ class Village(mesa.Agent):
         if "village_water" in s:
             self.water_coverage = float(s["village_water"][self.index])
             self.sanitation_coverage = float(s["village_sanitation"][self.index])
+            self.households = int(s["village_households"][self.index])
 
 
 Process = Callable[[World, Parameters, Streams], None]
@@ -133,7 +134,6 @@ class PovertyModel(mesa.Model):
         self.income_level = calibrate_level(w, p, s)
         household_income(w, p, s, self.income_level)
         housing(w, p, s)
-        w.world_initialised = True  # type: ignore[attr-defined]
         for v in self.village_agents:
             v.step()
         if self.collector is not None:

@@ -180,7 +180,7 @@ class Collector:
             self._emit_households("population", yr, "mean_household_size", size, size)
         else:
             self._emit("population", yr, "mean_household_size", everyone, H.size[hh], mean=True)
-        self._count("population", yr, "households", float(H.n))
+        self._count("population", yr, "households", float((H.size > 0).sum()))
         for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
             self._count("population", yr, ev, world.events.get(ev, 0.0))
         # income poverty

@@ -28,10 +28,6 @@ HUBEI_SRC = (
 )
 
 PARAMS = (
-    Param("household_size_mean", 3.4, "persons", (3.0, 4.2),
-          "NBS 2010 census: 3.10 persons per household nationally; rural poor households are "
-          "larger (assumption: +0.3)", "Target mean household size of the initial population",
-          bounds=(1.5, 8.0)),
     Param("stem_family_share", 0.45, "share of families", (0.25, 0.65),
           "Assumption for rural Hubei; 96% of left-behind children are cared for by "
           "grandparents (ACWF 2013), which requires co-residence", "Share of families with "
@@ -260,11 +256,10 @@ def synthesize(
     households.  Returns ``(persons, households)`` with about ``persons`` rows.
     """
     y0 = start_year
-    mean_size = params.household_size_mean
-    # family households have about mean_size+0.5 members, elderly ones ~1.7
+    # household size emerges from the household types; draw a candidate pool large enough
+    # (mean size is ~3.0-3.6) and keep whole households until the target is reached
     p_e = params.elderly_household_share
-    (mean_size - p_e * 1.7) / (1 - p_e)
-    n_h = int(np.ceil(persons / mean_size * 1.05)) + 8
+    n_h = int(np.ceil(persons / 2.0)) + 16
     hid = np.arange(n_h, dtype=np.int64)
     U = lambda name, sub=0: streams.uniform(f"init.{name}", y0, hid, sub)  # noqa: E731
     N = lambda name, sub=0: streams.normal(f"init.{name}", y0, hid, sub)  # noqa: E731
@@ -275,7 +270,7 @@ def synthesize(
     elderly = U("type") < p_e
 
     # -- family households: a couple (wife age) with children and maybe grandparents
-    # wife age: pyramid-shaped over 22..62
+    # wife age: pyramid-shaped over 22..61
     wife_age = (22 + 40 * U("wife_age") ** 1.15).astype(np.int64)
     husband_present = U("husband") < 0.96
     husband_age = wife_age + np.clip(np.round(2 + 2 * N("husband_age")), -3, 8).astype(np.int64)
@@ -323,10 +318,12 @@ def synthesize(
     for k in range(3):
         boy = (U("child_sex", k) < sex_boy).astype(np.int8)
         add(kids[k], f"child{k}", child_ages[k], boy)
-    add(n_gp >= 1, "gp1", gp_age + 2, 1)  # grandfather
-    add(n_gp >= 2, "gp2", gp_age, 0)  # grandmother
-    add(elderly, "e1", e_age + 2, 1)
-    add(elderly & e_two, "e2", e_age, 0)
+    # a lone grandparent or elderly person is a woman with probability 0.65 (women outlive men)
+    lone_woman = U("lone_sex") < 0.65
+    add((n_gp == 2) | ((n_gp == 1) & ~lone_woman), "gp1", gp_age + 2, 1)  # grandfather
+    add((n_gp == 2) | ((n_gp == 1) & lone_woman), "gp2", gp_age, 0)  # grandmother
+    add(elderly & (e_two | ~lone_woman), "e1", e_age + 2, 1)
+    add(elderly & (e_two | lone_woman), "e2", e_age, 0)
 
     roles = np.concatenate([np.full(len(b[1]), i, dtype=np.int8) for i, b in enumerate(blocks)])
     role_names = [b[0] for b in blocks]
@@ -392,7 +389,9 @@ def synthesize(
     partner[e1[e_pair]] = e2[e_pair]
     partner[e2[e_pair]] = e1[e_pair]
     P["partner_row"] = partner
-    P["parity"] = np.where(is_wife, np.bincount(hh_row[is_child], minlength=len(hh_src))[hh_row], 0)
+    # parity counts every child born, including adult children who have left home
+    born = sum((has[k] & (child_ages[k] >= 0) & ~elderly).astype(np.int64) for k in range(3))
+    P["parity"] = np.where(is_wife, born[hh_src][hh_row], 0)
     gen = np.where(is_child, 1, 0)
     P["generation"] = gen
 
@@ -444,7 +443,7 @@ def synthesize(
     mother_p = np.where(has_young_child, mother_p, np.where(partner_mig, 0.6, 0.15))
     mother_mig = working & (sex == 0) & (u_m < mother_p)
     # single young adults migrate often
-    single_young = working & ~has_p & (age_now <= 35) & ~P.enrolled
+    single_young = working & ~has_p & (age_now <= 35) & ~P.enrolled & ~has_young_child
     P["migrant"] = father_mig | mother_mig | (single_young & (u_m < 0.5))
 
     # -- health: stunting among under-5s, stunting history among older persons

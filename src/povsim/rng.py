@@ -67,7 +67,7 @@ def newborn_ids(mother_ids: np.ndarray, birth_order: np.ndarray) -> np.ndarray:
 
     The id is a hash, so it is identical in every scenario where this birth happens,
     whatever else happened in the population.  Collisions among ``n`` newborn ids have
-    probability about ``n**2 / 2**63`` (below 1e-5 for ten million births).
+    probability about ``n**2 / 2**63`` (about 1e-5 for ten million births).
     """
     z = np.asarray(mother_ids, dtype=np.int64).astype(np.uint64) * np.uint64(_GOLDEN)
     z += np.asarray(birth_order, dtype=np.uint64) * np.uint64(_M2)

@@ -256,7 +256,8 @@ class TimeConfig(_Table):
 
     @property
     def end_year(self) -> int:
-        """The horizon ``start_year + years`` (exclusive: the first year not simulated)."""
+        """The last simulated year, ``start_year + years``: the start year is the initial
+        state and each of the ``years`` steps simulates one more year."""
         return self.start_year + self.years
 
 

@@ -34,7 +34,6 @@ VALUE_NAMES: dict[str, tuple[str, str]] = {
     "insurance.probability": ("probability", "household medical insurance enrolment"),
     "skill.stimulation": ("SD", "extra stimulation input to skill formation, ages 0-17"),
     "parenting.practice": ("SD", "additive shift of the caregiver parenting practice score"),
-    "supervision.adequate": ("probability", "left-behind child has adequate adult care"),
     "preschool.probability": ("probability", "probability a child aged 3-5 attends preschool"),
     "school.entry_rr": ("ratio", "multiplier on the probability of not entering school at age 6"),
     "school.dropout_rr": ("ratio", "multiplier on the annual dropout probability"),
@@ -88,7 +87,7 @@ class World:
     events: dict[str, float] = field(default_factory=dict)  # per-year counters (births...)
     scratch: dict[str, np.ndarray] = field(default_factory=dict)  # per-year derived columns
 
-    _age_key: tuple[int, int, int] = (-1, -1, -1)
+    _age_key: tuple[int, int, int] = (-1, -1, -1)  # (year, rows, buffer) of the cached ages
     _age: np.ndarray | None = None
 
     def age(self) -> np.ndarray:

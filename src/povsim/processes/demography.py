@@ -9,8 +9,9 @@ Equations (``docs/model.md`` gives the full description):
   ``d`` is the yearly mortality decline.
 * partnership: singles enter the marriage market with an age-specific hazard (Gaussian
   in age around a modal age); entrants are matched within cells of county x schooling
-  band (assortative mating) by random per-person keys, so a changed person never
-  reshuffles other couples.  Wives move into the husband's household (patrilocal stem
+  band (assortative mating) by rank of random per-person keys: the draws are CRN-safe,
+  but an extra or missing entrant re-pairs the later-ranked entrants of its cell and
+  year (never anyone outside that cell and year).  Wives move into the husband's household (patrilocal stem
   family) or the couple forms a new household in the husband's village.
 * fertility: partnered women 18-49 give birth with a parity-specific hazard, reduced
   beyond age 32 and when the husband is away.  Newborn ids derive from the mother's id
@@ -22,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from povsim.params import Param
-from povsim.rng import newborn_ids, stream_key
+from povsim.rng import newborn_ids
 from povsim.state import World
 
 PARAMS = (
@@ -333,10 +334,3 @@ def demography(world: World, params, streams) -> None:
     partnership(world, params, streams)
     household_split(world, params, streams)
     fertility(world, params, streams)
-
-
-# keep stream names referenced here discoverable for the collision check
-STREAMS = ("mortality", "partnership.entry", "partnership.assortative", "partnership.key",
-           "household.formation", "household.id", "fertility", _SEX_KEY, "birth.disability",
-           "mortality.infant", "household.split", "household.split_id")
-_ = [stream_key(s) for s in STREAMS]

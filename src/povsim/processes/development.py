@@ -3,14 +3,16 @@
 Skill follows a first-order technology of skill formation with self-productivity::
 
     skill_{t+1} = rho(a) skill_t + (1 - rho(a)) m_t + sqrt(1 - rho(a)^2) sigma eps_t
-    m_t = b_p stim + b_e (caregiver schooling - 9)/3 + b_y ln(income/mean) - b_s stunted
-          - b_a anaemic - b_u unsupervised + b_q preschool + mods("skill.stimulation")
+    m_t = b_p (stim + mods("skill.stimulation")) + b_e (caregiver schooling - 9)/3
+          + b_y ln(income/mean) - b_s stunted - b_a anaemic - b_u unsupervised
+          + b_q preschool + b_z enrolled
 
 ``rho(a)`` rises with age, so the weight ``1 - rho`` on current inputs is largest in the
 earliest years ("earliest years most productive").  With constant inputs the skill of a
 cohort settles at ``m`` with unit-free SD ``sigma``.  Skill is frozen at 18.
 ``stim`` is the caregivers' parenting practice (a fixed household trait that depends on
-caregiver schooling, lower when both parents are away) plus intervention inputs.
+caregiver schooling, lower when both parents are away); intervention inputs
+(``skill.stimulation``, in SD of stimulation) add to it and are scaled by ``b_p``.
 
 References
 ----------

@@ -63,10 +63,14 @@ def living_conditions(world: World, params, streams) -> None:
     H["insured"] = streams.uniform("living.insurance", 0, H.id) < cov
     # village coverage, used for new households and reported by the Village agents
     n_v = world.geo.n
-    size = np.maximum(np.bincount(H.village, minlength=n_v), 1)
-    world.scratch["village_water"] = np.bincount(H.village, H.safe_water, n_v) / size
-    world.scratch["village_sanitation"] = np.bincount(H.village, H.sanitation, n_v) / size
-    world.scratch["village_info"] = np.bincount(H.village, H.info_access, n_v) / size
+    occupied = H.size > 0  # households emptied this year (members moved) do not count
+    counts = np.bincount(H.village[occupied], minlength=n_v)
+    world.scratch["village_households"] = counts
+    size = np.maximum(counts, 1)
+    hv = H.village[occupied]
+    world.scratch["village_water"] = np.bincount(hv, H.safe_water[occupied], n_v) / size
+    world.scratch["village_sanitation"] = np.bincount(hv, H.sanitation[occupied], n_v) / size
+    world.scratch["village_info"] = np.bincount(hv, H.info_access[occupied], n_v) / size
 
 
 def housing(world: World, params, streams) -> None:

@@ -2,7 +2,7 @@
 
 Working-age adults (18-55, out of school) leave for migrant work with an annual
 probability that depends on sex, on whether the partner is already away, on having a
-child under 3 (mothers), on household income poverty and on schooling; migrants return
+child under 3 (mothers) and on household income poverty; migrants return
 with an annual probability that rises after 45.  A child under 18 is *left behind* when
 at least one living parent is a migrant; a left-behind child is *unsupervised* when both
 parents are away and no other adult (18-75) is present in the household.

@@ -6,7 +6,8 @@ enrolled pupil drops out with probability ``expit(a_level + b' x)`` times the mo
 remoteness, caregiver schooling, disability and being two or more years over age;
 otherwise repeats with a level-specific probability, else is promoted.  Promotion out of
 grade 9 continues to senior high with probability ``expit(c_0 + c_t t + b' x)`` times
-``school.continuation_rr``; out of grade 12 to tertiary likewise.  Leaving fixes years of
+``school.continuation_rr``; out of grade 12 to tertiary with ``expit(c_12 + c_t t +
+b' x)`` (the same yearly trend; no modifier).  Leaving fixes years of
 schooling (completed grades).
 
 References
@@ -108,10 +109,11 @@ def schooling(world: World, params, streams) -> None:
     s = world.scratch
     # -- entry at 6 (retried at 7 and 8)
     cand = np.flatnonzero((age >= 6) & (age <= 8) & ~P.enrolled & ~P.school_done)
-    p = np.where(P.disabled[cand], params.school_entry_disabled, params.school_entry)
+    # probability of NOT entering; the modifier multiplies it (exact when it is 1)
+    q = 1.0 - np.where(P.disabled[cand], params.school_entry_disabled, params.school_entry)
     if act:
-        p = 1.0 - world.values("school.entry_rr", world, cand, np.ones(len(cand))) * (1.0 - p)
-    enter = streams.uniform("school.entry", yr, P.id[cand]) < p
+        q = world.values("school.entry_rr", world, cand, np.ones(len(cand))) * q
+    enter = streams.uniform("school.entry", yr, P.id[cand]) >= q
     P.enrolled[cand[enter]] = True
     P.grade[cand[enter]] = 1
     never = cand[~enter & (age[cand] == 8)]
