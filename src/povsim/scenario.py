@@ -182,9 +182,13 @@ class PopulationConfig(_Table):
         County names (distinct, non-empty).
     townships
         Number of townships, spread over the counties (at least one per county).
+    scale
+        Multiplier on the number of persons (``0.02`` for a quick test of the pilot area,
+        ``20`` for a province-sized run); villages keep their number and grow or shrink.
     """
 
     persons: int | None = Field(default=None, ge=200)
+    scale: float = Field(default=1.0, gt=0.0, le=1000.0)
     pilot_villages: int = Field(default=80, ge=0)
     comparison_villages: int = Field(default=80, ge=0)
     village_size: int = Field(default=1500, ge=10)
@@ -218,14 +222,14 @@ class PopulationConfig(_Table):
                     "suggestion": f"set townships >= {len(self.counties)} or list fewer counties",
                 },
             )
-        if self.persons is None and self.total_persons < 200:
+        if self.total_persons < 200:
             raise PydanticCustomError(
                 "too_few_persons",
-                "villages * village_size >= 200 persons",
+                "at least 200 persons (persons or villages * village_size, times scale)",
                 {
-                    "key": "village_size",
-                    "value": self.village_size,
-                    "suggestion": "raise village_size or the number of villages, or set persons",
+                    "key": "scale" if self.scale != 1.0 else "village_size",
+                    "value": self.scale if self.scale != 1.0 else self.village_size,
+                    "suggestion": "raise scale, village_size or the number of villages, or set persons",
                 },
             )
         return self
@@ -237,10 +241,9 @@ class PopulationConfig(_Table):
 
     @property
     def total_persons(self) -> int:
-        """Total initial persons: ``persons`` or ``villages * village_size``."""
-        if self.persons is not None:
-            return self.persons
-        return self.villages * self.village_size
+        """Total initial persons: (``persons`` or ``villages * village_size``) x ``scale``."""
+        base = self.persons if self.persons is not None else self.villages * self.village_size
+        return int(round(base * self.scale))
 
     @property
     def mean_village_size(self) -> float:
@@ -368,11 +371,14 @@ class Scenario(BaseModel):
     def resolved_dict(self) -> dict[str, Any]:
         """The fully resolved scenario as plain TOML-able data (no ``extends``).
 
-        Every default is explicit, ``persons`` is the total, paths are absolute and
+        Every default is explicit, ``persons`` is the total (``scale`` folded in, so
+        ``scale = 1.0``), paths are absolute and
         ``None`` values are left out.  ``source_files`` and ``warnings`` are not part of it.
         """
         data = self._content_dict()
-        data["population"] = {"persons": self.total_persons, **data["population"]}
+        pop = {k: v for k, v in data["population"].items() if k not in ("persons", "scale")}
+        # the total already includes the scale, so the resolved file reloads to the same size
+        data["population"] = {"persons": self.total_persons, "scale": 1.0, **pop}
         return data
 
     def to_toml(self) -> str:
