@@ -119,21 +119,24 @@ class MODACollector:
             return
         frame = child_frame(world)
         tabs = moda_tables(frame, self.config, groups=list(self.groups))
-        labels = group_labels(world)
+        self._labels = group_labels(world)
         for name, df in tabs.items():
             if df.empty:
                 continue
-            df = df.copy()
-            for by, mapping in labels.items():
-                sel = df["by"] == by
-                if sel.any():
-                    df.loc[sel, "group"] = df.loc[sel, "group"].astype(str).map(
-                        lambda g, m=mapping: m.get(g, g))
             df.insert(0, "year", world.year)
             self.frames.setdefault(f"moda_{name}", []).append(df)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {k: pd.concat(v, ignore_index=True) for k, v in self.frames.items()}
+        """All collected years, with subgroup codes replaced by their labels."""
+        out = {}
+        labels = getattr(self, "_labels", {})
+        for k, v in self.frames.items():
+            df = pd.concat(v, ignore_index=True)
+            key = df["by"].astype(str) + "|" + df["group"].astype(str)
+            mapping = {f"{by}|{code}": lab for by, m in labels.items() for code, lab in m.items()}
+            df["group"] = key.map(mapping).fillna(df["group"].astype(str))
+            out[k] = df
+        return out
 
 
 #: MODA measures copied into the tidy ``moda`` table (summary, figures, comparisons).
