@@ -289,11 +289,6 @@ def test_period_life_expectancy_is_plausible(cached_run):
     assert 65.0 <= e0 <= 82.0, e0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (initialisation): synthesize()/PovertyModel._initialise() leave every "
-    "health_shock False, so the x4 shock mortality risk is absent in the first simulated "
-    "year: deaths jump by ~55% from year 1 to year 2 (212 -> 340 at 20,000 persons; "
-    "with rr_mortality_shock=1 they go 212 -> 249)"))
 def test_first_year_mortality_consistent_with_second(cached_run):
     run = cached_run(50_000, 2, 1)
     d1, d2 = run.events["deaths"].to_numpy()[:2]
@@ -671,10 +666,6 @@ def test_water_upgrade_rate_lowers_unsafe_water_over_time(cached_run):
 # ======================================================================== named values
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG state.py VALUE_NAMES declares 'supervision.adequate' (left-behind child has "
-    "adequate adult care) but no process consults it: migration.update_family_status "
-    "computes 'unsupervised' without the value hook, so an intervention on it is a no-op"))
 def test_supervision_modifier_reduces_unsupervised_children(model_factory):
     shares = []
     for register in (False, True):

@@ -128,7 +128,7 @@ class PovertyModel(mesa.Model):
     def _initialise(self) -> None:
         """Derived state of the start year: family status, amenities, caregivers, income."""
         w, p, s = self.world, self.params, self.streams
-        update_family_status(w)
+        update_family_status(w, s)
         living_conditions(w, p, s)
         caregivers(w, p, s)
         self.income_level = calibrate_level(w, p, s)

@@ -392,7 +392,14 @@ def synthesize(
     # parity counts every child born, including adult children who have left home
     born = sum((has[k] & (child_ages[k] >= 0) & ~elderly).astype(np.int64) for k in range(3))
     P["parity"] = np.where(is_wife, born[hh_src][hh_row], 0)
-    gen = np.where(is_child, 1, 0)
+    # generation by lineage: 0 without a parent in the population, else one more than the
+    # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
+    gen = np.zeros(n_p, dtype=np.int64)
+    for _ in range(3):  # lineage depth in the initial population is at most 2
+        m, f = P.mother_row, P.father_row
+        gm = np.where(m >= 0, gen[np.maximum(m, 0)] + 1, 0)
+        gf = np.where(f >= 0, gen[np.maximum(f, 0)] + 1, 0)
+        gen = np.maximum(gm, gf)
     P["generation"] = gen
 
     # -- schooling
@@ -453,6 +460,11 @@ def synthesize(
     p_anaemia = np.where(age_now <= 1, 0.3, 0.22)  # near the processes' equilibrium
     P["anaemic"] = (age_now <= 17) & (streams.uniform("init.anaemia", y0, ids) < p_anaemia)
     P["disabled"] = streams.uniform("init.disability", y0, ids) < np.where(age_now < 18, 0.017, 0.05)
+    # this year's health shocks (they drive mortality and medical costs in the first step)
+    p_shock = np.where(age_now < 18, params.health_shock_child,
+                       params.health_shock_adult * np.exp(0.03 * (age_now - 45.0)))
+    p_shock = np.where(P.disabled, 2.0 * p_shock, p_shock)
+    P["health_shock"] = streams.uniform("init.health_shock", y0, ids) < np.clip(p_shock, 0, 1)
     p_check = np.where(age_now <= 5, params.checkup_under6, params.checkup_school)
     P["checkup"] = (age_now < 18) & (streams.uniform("init.checkup", y0, ids) < p_check)
     # persistent earnings effects (standard normal; scaled by the earnings parameters)

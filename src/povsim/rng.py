@@ -32,7 +32,7 @@ _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
-_TWO53 = float(2**-53)
+_TWO52 = float(2**-52)
 
 #: Newborn ids live in [2**62, 2**63): disjoint from initial-population ids (0 .. n-1).
 NEWBORN_ID_BASE = 1 << 62
@@ -125,10 +125,10 @@ class Streams:
     def uniform(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """Uniform draws on the open interval (0, 1), one per id."""
         z = self.bits(name, year, ids, sub)
-        z >>= np.uint64(11)
+        z >>= np.uint64(12)  # 52 bits: (k + 0.5) / 2**52 is exact, so 0 < u < 1 strictly
         u = z.astype(np.float64)
         u += 0.5
-        u *= _TWO53
+        u *= _TWO52
         return u
 
     def normal(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:

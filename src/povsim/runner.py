@@ -7,6 +7,7 @@ streams keyed by that seed, so results do not depend on the number of workers.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -107,7 +108,9 @@ def run_scenario(
 
             results[r] = run_replicate(scenario, s, tick)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: no fork of a multi-threaded parent (BLAS, progress bar threads)
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = {pool.submit(_worker, (scenario, s)): r for r, s in enumerate(seeds)}
             done = 0
             for fut in as_completed(futures):

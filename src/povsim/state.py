@@ -34,6 +34,8 @@ VALUE_NAMES: dict[str, tuple[str, str]] = {
     "insurance.probability": ("probability", "household medical insurance enrolment"),
     "skill.stimulation": ("SD", "extra stimulation input to skill formation, ages 0-17"),
     "parenting.practice": ("SD", "additive shift of the caregiver parenting practice score"),
+    "supervision.adequate": ("probability", "probability an unsupervised left-behind child gets "
+                             "adequate adult care (e.g. from a child service centre)"),
     "preschool.probability": ("probability", "probability a child aged 3-5 attends preschool"),
     "school.entry_rr": ("ratio", "multiplier on the probability of not entering school at age 6"),
     "school.dropout_rr": ("ratio", "multiplier on the annual dropout probability"),

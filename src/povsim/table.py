@@ -78,14 +78,15 @@ class Table:
         Returns the slice of the new rows.
         """
         count = int(count)
+        unknown = set(values) - set(self._cols)
+        if unknown:
+            raise KeyError(f"unknown columns {sorted(unknown)}")
         start = self.n
         self._reserve(start + count)
         self.n = start + count
         rows = slice(start, start + count)
         for k, col in self._cols.items():
-            col[rows] = values.pop(k) if k in values else self._fill[k]
-        if values:
-            raise KeyError(f"unknown columns {sorted(values)}")
+            col[rows] = values[k] if k in values else self._fill[k]
         return rows
 
     def compact(self, keep: np.ndarray) -> np.ndarray:

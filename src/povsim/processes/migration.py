@@ -2,7 +2,8 @@
 
 Working-age adults (18-55, out of school) leave for migrant work with an annual
 probability that depends on sex, on whether the partner is already away, on having a
-child under 3 (mothers) and on household income poverty; migrants return
+child under 3 (mothers) and on household income poverty, except that departures which
+would leave children with no adult at home are cancelled; migrants return
 with an annual probability that rises after 45.  A child under 18 is *left behind* when
 at least one living parent is a migrant; a left-behind child is *unsupervised* when both
 parents are away and no other adult (18-75) is present in the household.
@@ -70,14 +71,62 @@ def migration(world: World, params, streams) -> None:
     # (income_poor is last year's status of the household: departures respond to it)
     lo += np.where(H.income_poor[P.hh[rows]], np.log(params.migration_poverty_or), 0.0)
     leaving = res & (u < expit(lo))
+    status = P.migrant.copy()
+    status[rows] = (mig & ~returning) | leaving
+    # children whose parents all leave move to a grandparent's household (96% of left-behind
+    # children are cared for by grandparents; ACWF 2013); where no grandparent can take them,
+    # the departures of that household are cancelled
+    stranded = _stranded(world, status)
+    if stranded.any():
+        _move_to_grandparents(world, status, stranded)
+        stranded = _stranded(world, status)
+        leaving &= ~stranded[P.hh[rows]]
     P.migrant[rows] = (mig & ~returning) | leaving
     world.events["migrant_departures"] = float(leaving.sum())
     world.events["migrant_returns"] = float(returning.sum())
-    update_family_status(world)
+    update_family_status(world, streams)
 
 
-def update_family_status(world: World) -> None:
-    """Derived columns: has a child under 3, left-behind and unsupervised children."""
+def _stranded(world: World, status: np.ndarray) -> np.ndarray:
+    """Households with children and no present adult (18-75) under migrant ``status``."""
+    P, H = world.P, world.H
+    age = world.age()
+    present_adult = (age >= 18) & (age <= 75) & ~status
+    n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
+    n_kids = np.bincount(P.hh, weights=age < 18, minlength=H.n)
+    return (n_kids > 0) & (n_adults < 1)
+
+
+def _move_to_grandparents(world: World, status: np.ndarray, stranded: np.ndarray) -> None:
+    """Move children of stranded households to a present grandparent's household.
+
+    Grandparents are tried in a fixed order (father's mother, father's father, mother's
+    mother, mother's father); siblings share grandparents, so they move together.
+    """
+    P = world.P
+    age = world.age()
+    kids = np.flatnonzero((age < 18) & stranded[P.hh])
+    dest = np.full(len(kids), -1, dtype=np.int64)
+    for parent_col in ("father_row", "mother_row"):
+        par = P[parent_col][kids]
+        for gp_col in ("mother_row", "father_row"):
+            gp = np.where(par >= 0, P[gp_col][np.maximum(par, 0)], -1)
+            ok = (dest < 0) & (gp >= 0)
+            g = np.maximum(gp, 0)
+            ok &= ~status[g] & (age[g] <= 80) & ~stranded[P.hh[g]]
+            dest[ok] = P.hh[g[ok]]
+    moved = dest >= 0
+    P.hh[kids[moved]] = dest[moved].astype(P.hh.dtype)
+    world.events["children_to_grandparents"] = float(moved.sum())
+
+
+def update_family_status(world: World, streams=None) -> None:
+    """Derived columns: has a child under 3, left-behind and unsupervised children.
+
+    A left-behind child with both parents away and no other adult (18-75) present is
+    unsupervised unless the named value ``supervision.adequate`` (probability; 0 without
+    an intervention) gives it adequate care, drawn from the ``supervision`` stream.
+    """
     P, H = world.P, world.H
     age = world.age()
     kids = np.flatnonzero(age < 18)
@@ -89,8 +138,14 @@ def update_family_status(world: World) -> None:
     present_adult = (age >= 18) & (age <= 75) & ~P.migrant
     n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
     s = world.scratch
+    alone = both & (n_adults[P.hh[kids]] < 1)
+    if streams is not None and world.values.active():
+        rows = kids[alone]
+        p = world.values("supervision.adequate", world, rows, np.zeros(len(rows)))
+        cared = streams.uniform("supervision", world.year, P.id[rows]) < p
+        alone[np.flatnonzero(alone)[cared]] = False
     for name, vals in (("left_behind", lb), ("both_parents_away", both),
-                       ("unsupervised", both & (n_adults[P.hh[kids]] < 1))):
+                       ("unsupervised", alone)):
         full = np.zeros(P.n, dtype=bool)
         full[kids] = vals
         s[name] = full
