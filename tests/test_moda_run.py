@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from povsim.model import PovertyModel
 from povsim.moda import alkire_foster, default_moda_config_path, load_moda_config
 from povsim.moda_model import CHILD_COLUMNS, child_frame
+from povsim.model import PovertyModel
 from povsim.plots import moda_figures
 from povsim.scenario import Scenario
 
@@ -64,7 +64,7 @@ def test_moda_tables_by_year_and_subgroup(model) -> None:
     assert sorted(s.year.unique()) == [2014, 2015, 2016, 2017]
     assert {"all", "county", "arm", "sex", "left_behind", "generation"} <= set(s.by)
     # subgroup M0s recompose the total exactly (population-share weighted)
-    for (yr, ag), d in s[s.by.isin(["all", "arm"])].groupby(["year", "age_group"]):
+    for (_yr, _ag), d in s[s.by.isin(["all", "arm"])].groupby(["year", "age_group"]):
         total = d[(d.by == "all") & (d.measure == "M0")].value.iloc[0]
         arm = d[d.by == "arm"].pivot(index="group", columns="measure", values="value")
         assert (arm["population_share"] * arm["M0"]).sum() == pytest.approx(total, abs=1e-12)

@@ -243,7 +243,7 @@ class PopulationConfig(_Table):
     def total_persons(self) -> int:
         """Total initial persons: (``persons`` or ``villages * village_size``) x ``scale``."""
         base = self.persons if self.persons is not None else self.villages * self.village_size
-        return int(round(base * self.scale))
+        return round(base * self.scale)
 
     @property
     def mean_village_size(self) -> float:
