@@ -1,4 +1,4 @@
-"""Command line: ``povsim run | validate | describe | moda``.
+"""Command line: ``povsim run | validate | describe | moda | batch``.
 
 Thin: parse arguments, call the library, print, exit.  Exit codes: 0 success, 2 bad
 input (scenario, parameters, survey, output folder), 1 a failure inside a run.  No
@@ -23,6 +23,8 @@ examples:
   povsim describe                                       every parameter: default, unit, range, source
   povsim describe --values                              quantities interventions can modify
   povsim moda survey.csv --config moda.toml --out results/survey
+  povsim batch experiments/small_lhs.toml --workers 2    scenarios x parameter points x seeds
+  povsim batch status experiments/small_lhs.toml         done / failed / pending runs
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -140,6 +142,33 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--config", metavar="MODA.toml", help="MODA configuration (default: the "
                    "Hubei 2015 study's dimensions, packaged with povsim)")
     _common(m)
+
+    b = sub.add_parser(
+        "batch", help="batch experiment: scenarios x parameter points x seeds (resumable)",
+        description="Run the batch of an experiment design (experiments/*.toml) into a folder that never "
+                    "loses finished runs: run the same command again to resume.  `batch status FILE` lists "
+                    "done / failed / pending runs; `batch collect FILE` writes the tables of the finished runs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim batch experiments/small_lhs.toml                  run (or resume), all cores\n"
+               "  povsim batch experiments/small_lhs.toml --workers 2 --out results/lhs\n"
+               "  povsim batch experiments/small_lhs.toml --extend         after adding replicates/points\n"
+               "  povsim batch experiments/small_lhs.toml --dask-local 2   on a local Dask cluster\n"
+               "  povsim batch experiments/small_lhs.toml --scheduler tcp://head:8786\n"
+               "  povsim batch status experiments/small_lhs.toml\n"
+               "  povsim batch collect experiments/small_lhs.toml")
+    b.add_argument("words", nargs="+", metavar="[run|status|collect] FILE",
+                   help="what to do (default: run) and the experiment design file")
+    b.add_argument("--out", metavar="DIR", help="batch folder (default: results/<experiment name>)")
+    b.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    dask = b.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
+    dask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+    b.add_argument("--extend", action="store_true",
+                   help="accept a changed design (more replicates or points); finished runs are kept")
+    b.add_argument("--skip-memory-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds what the workers have")
+    _common(b, writes=False)
     return ap
 
 
@@ -158,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_describe(args)
         if args.command == "moda":
             return cmd_moda(args)
+        if args.command == "batch":
+            return cmd_batch(args)
     except ScenarioErrors as e:
         if getattr(args, "debug", False):
             raise
@@ -426,6 +457,152 @@ def cmd_moda(args: argparse.Namespace) -> int:
         for n in res.notes:
             print(f"note: {n}")
         print(f"results: {folder}")
+    return 0
+
+
+# -- batch -----------------------------------------------------------------------
+BATCH_ACTIONS = ("run", "status", "collect")
+
+
+def _batch_words(words: list[str]) -> tuple[str, str]:
+    """``[action] FILE`` -> (action, file); ``run`` when only a file is given."""
+    from povsim.errors import ScenarioError
+
+    if len(words) == 1 and words[0] not in BATCH_ACTIONS:
+        return "run", words[0]
+    if len(words) == 2 and words[0] in BATCH_ACTIONS:
+        return words[0], words[1]
+    raise ScenarioErrors([ScenarioError("<command line>", "batch", " ".join(words),
+                                        "[run|status|collect] FILE", "e.g. povsim batch status "
+                                        "experiments/small_lhs.toml")])
+
+
+class _BatchReporter:
+    """Messages on stdout and a rich progress bar with ETA (nothing with --quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.console import Console
+
+        self.quiet = quiet
+        self.console = Console(soft_wrap=True)
+        self.progress = None
+        self.task = None
+        self.failed = 0
+
+    def message(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(text, markup=False, highlight=False)
+
+    def start(self, total: int, completed: int) -> None:
+        if self.quiet:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(TextColumn("[bold]runs"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
+                                 TextColumn("ETA"), TimeRemainingColumn(), console=self.console)
+        self.progress.start()
+        self.task = self.progress.add_task("runs", total=total, completed=completed, failed=0)
+
+    def advance(self, outcome) -> None:
+        if self.progress is None:
+            return
+        if not outcome.ok:
+            self.failed += 1
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    import signal
+
+    from povsim.errors import ScenarioError
+    from povsim.experiment import BatchInterrupted, batch_status, collect_batch, run_batch
+
+    action, file = _batch_words(args.words)
+    for opt, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
+        if value is not None and value < 1:
+            raise ScenarioErrors([ScenarioError("<command line>", opt, value, "an integer >= 1",
+                                                "e.g. 2, or leave it out to use all cores")])
+    if action == "status":
+        return _print_batch_status(batch_status(file, args.out), file, args)
+    if action == "collect":
+        tables, status = collect_batch(file, args.out)
+        if not args.quiet:
+            c = status.counts()
+            print(f"collected {c['done']} of {status.total} runs ({c['failed']} failed, {c['pending']} pending "
+                  f"not included) into {status.folder / 'tables'}:")
+            for name, rows in tables.items():
+                print(f"  {name}: {rows:,} rows")
+        return 0
+
+    def on_term(signum, frame):  # SIGTERM (e.g. a SLURM time limit) stops the batch like Ctrl-C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    reporter = _BatchReporter(args.quiet)
+    try:
+        res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                        dask_local=args.dask_local, extend=args.extend,
+                        memory_check=not args.skip_memory_check, reporter=reporter, command_line=sys.argv)
+    except BatchInterrupted as e:
+        print(str(e), file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not args.quiet:
+        from povsim.experiment.estimate import format_seconds
+
+        print(f"done: {res.done} of {res.total} runs; failed: {len(res.failed)}; pending: {res.pending} "
+              f"({res.ran} executed now, {format_seconds(res.seconds)})")
+        for key, err in list(res.failed.items())[:10]:
+            print(f"  failed {key}: {err}")
+        if len(res.failed) > 10:
+            print(f"  ... and {len(res.failed) - 10} more: povsim batch status {file}")
+        if res.tables:
+            print(f"tables: {res.folder / 'tables'} ({', '.join(res.tables)})")
+        print(f"batch folder: {res.folder}")
+    if res.failed:
+        print(f"{len(res.failed)} run(s) failed; see `povsim batch status {file}`; run the same command again to "
+              "retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_batch_status(st, file: str, args: argparse.Namespace) -> int:
+    c = st.counts()
+    print(f"batch {st.folder}: {st.total} runs — done {c['done']}, failed {c['failed']}, pending {c['pending']}")
+    if st.running:
+        print(f"a batch process (pid {st.running}) is running in this folder now")
+    if st.design_changed:
+        print(f"note: {file} has changed since the batch started; `povsim batch {file} --extend` runs the new design")
+    if st.state.corrupt:
+        print(f"{len(st.state.corrupt)} damaged result file(s), counted as pending (they are run again):")
+        for key, why in st.state.corrupt.items():
+            print(f"  {key}: {why}")
+    if st.state.stale:
+        print(f"{len(st.state.stale)} result(s) lack a table the design keeps, counted as pending")
+    if st.outside:
+        print(f"{st.outside} finished run(s) in the folder are not in the current design (kept, not collected)")
+    limit = None if args.verbose else 20
+    failed = list(st.state.failed.items())
+    if failed:
+        print("failed runs (key: error):")
+        for key, rec in failed[:limit]:
+            print(f"  {key}: {rec.get('error', '')}")
+        if limit is not None and len(failed) > limit:
+            print(f"  ... and {len(failed) - limit} more (-v lists all; tracebacks in runs/<key>.failed.json)")
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
+from povsim._malloc import tune_malloc
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
 from povsim.population import make_geography, synthesize
@@ -85,6 +86,7 @@ class PovertyModel(mesa.Model):
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
                  collect: bool = True) -> None:
         super().__init__(rng=int(seed))
+        tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
         self.seed = int(seed)
         self.params = Parameters(self.config.parameters)

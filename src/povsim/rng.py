@@ -24,8 +24,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from scipy.special import ndtri
-
+from povsim import kernels
 from povsim.errors import RunError
 
 _MASK64 = (1 << 64) - 1
@@ -117,30 +116,45 @@ class Streams:
 
     def bits(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """64 random bits per id (uint64), for priority keys and hashing."""
-        z = np.asarray(ids, dtype=np.int64).astype(np.uint64)
-        z *= np.uint64(_GOLDEN)
-        z += self._key(name, year, sub)
-        return _mix_array(z)
+        return kernels.bits(self._key(name, year, sub), _ids(ids))
 
     def uniform(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
-        """Uniform draws on the open interval (0, 1), one per id."""
-        z = self.bits(name, year, ids, sub)
-        z >>= np.uint64(12)  # 52 bits: (k + 0.5) / 2**52 is exact, so 0 < u < 1 strictly
-        u = z.astype(np.float64)
-        u += 0.5
-        u *= _TWO52
-        return u
+        """Uniform draws on the open interval (0, 1), one per id.
+
+        ``u = ((bits >> 12) + 0.5) / 2**52``: 52 bits keep ``+ 0.5`` exact, so
+        ``0 < u < 1`` strictly (see :func:`uniform_reference` for the numpy version).
+        """
+        return kernels.uniform(self._key(name, year, sub), _ids(ids))
 
     def normal(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
-        """Standard normal draws, one per id (inverse CDF of :meth:`uniform`)."""
-        return ndtri(self.uniform(name, year, ids, sub))
+        """Standard normal draws, one per id (AS 241 inverse CDF of :meth:`uniform`)."""
+        return kernels.normal(self._key(name, year, sub), _ids(ids))
 
     def bernoulli(
         self, name: str, year: int, ids: np.ndarray, p: np.ndarray | float, sub: int = 0
     ) -> np.ndarray:
-        """Boolean events with probability ``p`` (array broadcast against ``ids``)."""
-        return self.uniform(name, year, ids, sub) < p
+        """Boolean events ``u < p`` (``p`` an array aligned with ``ids``, or a scalar)."""
+        ids = _ids(ids)
+        p = np.broadcast_to(np.asarray(p, dtype=np.float64), ids.shape)
+        return kernels.less(self._key(name, year, sub), ids, np.ascontiguousarray(p))
 
     def priority(self, name: str, year: int, ids: np.ndarray) -> np.ndarray:
         """Per-person random priority key for rationing and matching ("k smallest keys")."""
         return self.bits(name, year, ids)
+
+
+def _ids(ids: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(ids, dtype=np.int64)
+
+
+def uniform_reference(seed: int, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
+    """Pure-numpy reference of :meth:`Streams.uniform` (tests check the kernel against it)."""
+    z = np.asarray(ids, dtype=np.int64).astype(np.uint64)
+    z *= np.uint64(_GOLDEN)
+    z += Streams(seed)._key(name, year, sub)
+    z = _mix_array(z)
+    z >>= np.uint64(12)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= _TWO52
+    return u

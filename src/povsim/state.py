@@ -112,7 +112,7 @@ class World:
         self._age = None
         dead = ~P.alive
         if dead.any():
-            self.archive.append(P.take(dead, list(ARCHIVE_COLUMNS)))
+            self.archive.append(P.take(np.flatnonzero(dead), list(ARCHIVE_COLUMNS)))
             pmap = P.compact(~dead)
             for col in ("mother_row", "father_row", "partner_row"):
                 P[col] = remap(P[col], pmap)

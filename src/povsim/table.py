@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from povsim import kernels
+
 
 class Table:
     """Columns of equal length, grown geometrically.
@@ -96,9 +98,9 @@ class Table:
             raise ValueError(f"keep mask has shape {keep.shape}, table has {self.n} rows")
         mapping = np.cumsum(keep, dtype=np.int64) - 1
         mapping[~keep] = -1
-        n_new = int(keep.sum())
-        for _k, col in self._cols.items():
-            col[:n_new] = col[: self.n][keep]
+        n_new = int(np.count_nonzero(keep))
+        for col in self._cols.values():
+            kernels.compact_inplace(col[: self.n], keep)  # in place: no temporary copy
         self.n = n_new
         return mapping
 
@@ -110,6 +112,4 @@ class Table:
 
 def remap(pointers: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     """Apply an old->new row map to a pointer column, keeping -1 as -1."""
-    # index -1 reads the appended sentinel, so no mask is needed
-    ext = np.append(mapping, -1).astype(pointers.dtype, copy=False)
-    return ext[pointers]
+    return kernels.remap(pointers, mapping.astype(pointers.dtype, copy=False))

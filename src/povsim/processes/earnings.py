@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -133,56 +134,35 @@ def _village_effect(world: World, streams) -> np.ndarray:
     return z
 
 
-def log_earnings(world: World, params, streams, rows: np.ndarray) -> np.ndarray:
-    """Log earnings (without the level constant) of the persons in ``rows``."""
+def _earnings_pass(world: World, params, streams, level: float):
+    """One compiled pass: per-person earnings and per-household sums (see the module doc)."""
     P, H = world.P, world.H
-    S = P.school_years[rows].astype(np.float64)
-    age = world.age()[rows].astype(np.float64)
-    exp_ = np.clip(age - np.maximum(S + 6.0, 16.0), 0.0, None)
-    hh = P.hh[rows]
-    village = H.village[hh]
-    ids = P.id[rows]
-    ln = (params.return_schooling * np.minimum(S, 9.0)
-          + params.return_schooling_upper * np.maximum(S - 9.0, 0.0)
-          + params.return_skill * P.skill[rows]
-          + params.experience_linear * exp_ - params.experience_quadratic * exp_**2
-          + np.where(P.sex[rows] == 0, params.female_earnings_gap, 0.0)
-          + np.where(P.migrant[rows], params.migrant_premium, 0.0)
-          + np.where(P.stunted_ever[rows], params.stunting_earnings_penalty, 0.0)
-          + np.where(P.disabled[rows], params.disability_earnings_penalty, 0.0)
-          + params.earnings_sd_person * P.earn_effect[rows]
-          + params.earnings_sd_household * H.earn_effect[hh]
-          + params.earnings_sd_village * _village_effect(world, streams)[village]
-          + params.earnings_sd_shock * streams.normal("earnings.shock", world.year, ids))
-    return ln
-
-
-def market_income(world: World, params, streams, level: float) -> np.ndarray:
-    """Per-person earnings (RMB) given the level constant ``level`` (log)."""
-    P = world.P
-    age = world.age()
-    working = P.school_done & (age >= 16) & (age <= 69) & ~(P.enrolled)
-    rows = np.flatnonzero(working)
-    y = np.zeros(P.n, dtype=np.float64)
-    ln = log_earnings(world, params, streams, rows)
-    y[rows] = np.exp(level + growth_level(world, params) + ln)
-    # care of an infant halves a resident mother's earnings; older farmers work less
-    y *= np.where((P.sex == 0) & world.scratch["has_child_under3"] & ~P.migrant, 0.5, 1.0)
-    y *= np.clip(1.0 - 0.06 * (age - 60.0), 0.1, 1.0)
-    return y
+    coef = np.array([
+        params.return_schooling, params.return_schooling_upper, params.return_skill,
+        params.experience_linear, params.experience_quadratic, params.female_earnings_gap,
+        params.migrant_premium, params.stunting_earnings_penalty,
+        params.disability_earnings_penalty, params.earnings_sd_person,
+        params.earnings_sd_household, params.earnings_sd_village, params.earnings_sd_shock,
+        level + growth_level(world, params), params.remittance_share,
+        params.pension_rural, params.health_shock_cost * np.exp(growth_level(world, params)),
+        params.insurance_reimbursement,
+    ], dtype=np.float64)
+    key = streams._key("earnings.shock", world.year, 0)
+    return kernels.earnings_pass(
+        key, P.id, P.school_years, world.age(), P.sex, P.skill, P.migrant, P.stunted_ever,
+        P.disabled, P.earn_effect, P.hh, P.enrolled, P.school_done,
+        world.scratch["has_child_under3"], P.health_shock, H.insured, H.earn_effect, H.village,
+        _village_effect(world, streams), coef, H.n)
 
 
 def household_income(world: World, params, streams, level: float) -> None:
     """Earnings, transfers, medical costs -> household income per capita and poverty."""
     P, H = world.P, world.H
-    y = market_income(world, params, streams, level)
+    y, contrib, pens, cost = _earnings_pass(world, params, streams, level)
     P["earnings"] = y
-    resident = ~P.migrant
-    contrib = np.where(resident, y, params.remittance_share * y)
     g = np.exp(growth_level(world, params))
-    contrib = contrib + np.where(world.age() >= 60, params.pension_rural, 0.0)
     present = np.maximum(H.present, 1).astype(np.float64)
-    market_pc = np.bincount(P.hh, weights=contrib, minlength=H.n) / present
+    market_pc = (contrib + pens) / present
     # Dibao: eligible below the standard; take-up and inclusion by a fixed household key
     standard = params.dibao_standard * g
     eligible = market_pc < standard
@@ -196,23 +176,16 @@ def household_income(world: World, params, streams, level: float) -> None:
     if world.values.active():
         transfers = world.values("household.transfer_pc", world, np.arange(H.n), transfers)
     # uninsured share of medical costs of this year's health shocks
-    cost = np.where(P.health_shock, params.health_shock_cost * g, 0.0)
-    cost *= np.where(H.insured[P.hh], 1.0 - params.insurance_reimbursement, 1.0)
-    cost_pc = np.bincount(P.hh, weights=cost, minlength=H.n) / present
+    cost_pc = cost / present
     income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
     H["income_pc"] = income_pc
     H["income_poor"] = income_pc < params.poverty_line
     world.scratch["market_income_pc"] = market_pc
     world.scratch["dibao_pc"] = dibao_pc
     # lifetime records for intergenerational metrics
-    age = world.age()
-    child = np.flatnonzero(age < 18)
-    P.child_years_observed[child] += 1
-    P.child_poor_years[child] += H.income_poor[P.hh[child]]
-    adult = np.flatnonzero((age >= 30) & (age <= 45))
     log_inc = np.log(np.maximum(income_pc, 100.0)).astype(np.float32)
-    P.adult_log_income_sum[adult] += log_inc[P.hh[adult]]
-    P.adult_income_years[adult] += 1
+    kernels.lifetime_records(world.age(), P.hh, H.income_poor, log_inc, P.child_years_observed,
+                             P.child_poor_years, P.adult_log_income_sum, P.adult_income_years)
 
 
 def calibrate_level(world: World, params, streams) -> float:
@@ -221,13 +194,11 @@ def calibrate_level(world: World, params, streams) -> float:
     Market income is linear in ``exp(level)`` except for pensions, so one correction of
     the log level on the earned part is exact.
     """
-    P, H = world.P, world.H
-    y = market_income(world, params, streams, 0.0)
-    contrib = np.where(~P.migrant, y, params.remittance_share * y)
-    pension = np.where(world.age() >= 60, params.pension_rural, 0.0)
+    H = world.H
+    _, contrib, pens, _ = _earnings_pass(world, params, streams, 0.0)
     present = np.maximum(H.present, 1).astype(np.float64)
-    earned_pc = np.bincount(P.hh, weights=contrib, minlength=H.n) / present
-    pension_pc = np.bincount(P.hh, weights=pension, minlength=H.n) / present
+    earned_pc = contrib / present
+    pension_pc = pens / present
     # person-weighted means (per-capita income is averaged over persons)
     w = H.size.astype(np.float64)
     mean_earned = float(np.average(earned_pc, weights=w))

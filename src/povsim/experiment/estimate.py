@@ -1,0 +1,176 @@
+"""Runtime and memory estimates before a batch starts, and the memory guard.
+
+The estimate comes from runs at their full size, never from a shortened run: either a
+pilot run (the first pending run, executed alone on one worker; its result is kept) or,
+when the batch resumes, the runs already finished.  Scenarios that were not measured
+are scaled from a measured one by person-years (initial persons x years), for time and
+for the memory a run adds to a worker, which is conservative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from povsim.experiment.errors import BatchError
+from povsim.scenario import Scenario
+
+__all__ = ["Estimate", "check_memory", "estimate_from_runs", "format_seconds"]
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Per-run time and worker peak memory, by scenario.
+
+    Attributes
+    ----------
+    seconds
+        Scenario name -> seconds per run.
+    peak_rss
+        Scenario name -> peak resident memory of a worker running it, bytes.
+    source
+        How the figures were obtained (printed and saved in the manifest).
+    """
+
+    seconds: Mapping[str, float]
+    peak_rss: Mapping[str, int]
+    source: str
+
+    def total_seconds(self, scenarios: Iterable[str], slots: int) -> float:
+        """Wall time of running runs of these scenarios on ``slots`` workers (ideal packing)."""
+        work = sum(self.seconds.get(s, 0.0) for s in scenarios)
+        return work / max(slots, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"seconds_per_run": dict(self.seconds), "peak_rss_bytes": dict(self.peak_rss),
+                "source": self.source}
+
+
+def _size(sc: Scenario) -> float:
+    return float(sc.total_persons) * float(sc.time.years)
+
+
+def estimate_from_runs(metas: Iterable[Mapping[str, Any]], scenarios: Mapping[str, Scenario],
+                       source: str) -> Estimate | None:
+    """Estimate from finished runs' metadata (``seconds``, ``peak_rss``, ``rss_before``).
+
+    Parameters
+    ----------
+    metas
+        Metadata of finished runs (from their result files or outcomes).
+    scenarios
+        Every scenario of the batch, by name.
+    source
+        Description of where the runs come from.
+
+    Returns
+    -------
+    Estimate or None
+        ``None`` when no usable run is given.
+    """
+    by: dict[str, list[Mapping[str, Any]]] = {}
+    for m in metas:
+        if m.get("scenario") in scenarios and m.get("seconds") is not None:
+            by.setdefault(str(m["scenario"]), []).append(m)
+    if not by:
+        return None
+    measured: dict[str, tuple[float, int, int]] = {}
+    for name, ms in by.items():
+        secs = sorted(float(m["seconds"]) for m in ms)
+        peak = max(int(m.get("peak_rss") or 0) for m in ms)
+        base = min(int(m.get("rss_before") or 0) for m in ms)
+        measured[name] = (secs[len(secs) // 2], peak, base)
+    ref = max(measured, key=lambda n: len(by[n]))
+    r_secs, r_peak, r_base = measured[ref]
+    r_size = _size(scenarios[ref])
+    seconds: dict[str, float] = {}
+    peak: dict[str, int] = {}
+    scaled = []
+    for name, sc in scenarios.items():
+        if name in measured:
+            seconds[name], peak[name] = measured[name][0], measured[name][1]
+            continue
+        ratio = _size(sc) / r_size if r_size > 0 else 1.0
+        seconds[name] = r_secs * ratio
+        peak[name] = int(r_base + max(r_peak - r_base, 0) * ratio)
+        scaled.append(name)
+    if scaled:
+        source += f"; {', '.join(scaled)} scaled from {ref} by persons x years"
+    return Estimate(seconds=seconds, peak_rss=peak, source=source)
+
+
+def format_seconds(seconds: float) -> str:
+    """``"2 h 05 min"``, ``"3 min 20 s"`` or ``"12.3 s"``."""
+    if not math.isfinite(seconds):
+        return "unknown"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    m, s = divmod(round(seconds), 60)
+    if m < 60:
+        return f"{m} min {s:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+def check_memory(estimate: Estimate, scenarios: Sequence[str], slots: int, slot_memory: int | None,
+                 where: str, dask: bool, persons: Mapping[str, int]) -> str:
+    """Refuse a batch whose runs would not fit in the workers' memory.
+
+    Parameters
+    ----------
+    estimate
+        Per-run estimate.
+    scenarios
+        Scenario names of the runs still to do.
+    slots
+        Runs executing at once.
+    slot_memory
+        Bytes one run may use (available memory / workers, or a Dask worker's limit per
+        thread); ``None`` when unknown (nothing is checked).
+    where
+        Where ``slot_memory`` comes from (for the message).
+    dask
+        Whether the workers are Dask workers (changes the advice).
+    persons
+        Initial persons of each scenario (for the advice).
+
+    Returns
+    -------
+    str
+        A one-line summary of the memory estimate.
+
+    Raises
+    ------
+    BatchError
+        The estimated peak exceeds ``slot_memory``; the message says what to change.
+    """
+    names = sorted(set(scenarios))
+    if not names:
+        return "no runs left"
+    worst = max(names, key=lambda n: estimate.peak_rss.get(n, 0))
+    peak = int(estimate.peak_rss.get(worst, 0))
+    total = peak * slots
+    line = (f"estimated peak memory: {peak / MB:,.0f} MB per worker (scenario {worst}) x {slots} "
+            f"= {total / MB:,.0f} MB")
+    if slot_memory is None or peak <= 0:
+        return line + f" ({where}; not checked)"
+    line += f"; {where}"
+    if peak <= slot_memory:
+        return line
+    if dask:
+        advice = ("give the Dask workers more memory (memory_limit) or fewer threads each, or make the runs "
+                  "smaller")
+    else:
+        fit = int(slot_memory * slots // peak)
+        advice = (f"use --workers {fit} (at most {fit} runs fit at once)" if fit >= 1
+                  else "even one run does not fit")
+        advice += ", or make the runs smaller"
+    raise BatchError(
+        f"this batch would run out of memory: {line}. To fix it, {advice}: scenario {worst} has "
+        f"{persons.get(worst, 0):,} persons; set [overrides.population] persons (or scale) in the experiment "
+        "file. --skip-memory-check runs it anyway.")

@@ -1,0 +1,242 @@
+"""Compiled kernels (Numba) for the hot loops of a simulated year.
+
+Each kernel is a single pass over numpy columns; together they replace chains of
+temporary-array numpy expressions.  Random draws use the same SplitMix64 counter scheme as
+:mod:`povsim.rng` (bit-identical uniforms), and normals use Wichura's AS 241 inverse
+normal CDF (relative error about 1e-16).
+
+References
+----------
+Steele, G. L., Lea, D., & Flood, C. H. (2014). Fast splittable pseudorandom number
+generators. OOPSLA '14. doi:10.1145/2660193.2660195
+Wichura, M. J. (1988). Algorithm AS 241: the percentage points of the normal
+distribution. Applied Statistics 37(3):477-484. doi:10.2307/2347330
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S12 = np.uint64(12)
+_TWO52 = 2.0**-52
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    z = z + _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def _bits(key, pid):
+    return _mix(np.uint64(pid) * _GOLDEN + key)
+
+
+@njit(cache=True, inline="always")
+def _uniform(key, pid):
+    return (float(_bits(key, pid) >> _S12) + 0.5) * _TWO52
+
+
+@njit(cache=True)
+def bits(key, ids):
+    """64 random bits per id."""
+    out = np.empty(ids.shape[0], dtype=np.uint64)
+    for i in range(ids.shape[0]):
+        out[i] = _bits(key, ids[i])
+    return out
+
+
+@njit(cache=True)
+def uniform(key, ids):
+    """Uniform draws on (0, 1) per id (identical to the numpy reference in rng.py)."""
+    out = np.empty(ids.shape[0], dtype=np.float64)
+    for i in range(ids.shape[0]):
+        out[i] = _uniform(key, ids[i])
+    return out
+
+
+@njit(cache=True, inline="always")
+def ppnd16(p):
+    """Inverse standard normal CDF, Wichura (1988) AS 241 (PPND16)."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
+                         + 67265.770927008700853) * r + 45921.953931549871457) * r
+                       + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                     + 133.14166789178437745) * r + 3.387132872796366608) / (
+            ((((((r * 5226.495278852545925 + 28729.085735721942674) * r
+                 + 39307.89580009271061) * r + 21213.794301586595867) * r
+               + 5394.1960214247511077) * r + 687.1870074920579083) * r
+             + 42.313330701600911252) * r + 1.0)
+    r = p if q < 0.0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        val = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r
+                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
+                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734) / (
+            ((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r
+                 + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
+               + 0.68976733498510000455) * r + 1.6763848301838038494) * r
+             + 2.05319162663775882187) * r + 1.0)
+    else:
+        r -= 5.0
+        val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r
+                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
+                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772) / (
+            ((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r
+                 + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
+               + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
+             + 0.59983220655588793769) * r + 1.0)
+    return -val if q < 0.0 else val
+
+
+@njit(cache=True)
+def normal(key, ids):
+    """Standard normal draws per id (inverse CDF of the uniform draws)."""
+    out = np.empty(ids.shape[0], dtype=np.float64)
+    for i in range(ids.shape[0]):
+        out[i] = ppnd16(_uniform(key, ids[i]))
+    return out
+
+
+@njit(cache=True)
+def less(key, ids, p):
+    """Events ``u < p`` with per-id uniforms and per-id probabilities."""
+    out = np.empty(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        out[i] = _uniform(key, ids[i]) < p[i]
+    return out
+
+
+@njit(cache=True)
+def compact_inplace(col, keep):
+    """Move the kept elements of ``col`` to its front, in order; return their number."""
+    j = 0
+    for i in range(keep.shape[0]):
+        if keep[i]:
+            col[j] = col[i]
+            j += 1
+    return j
+
+
+@njit(cache=True)
+def death_probability(sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
+                      rr_disabled):
+    """Life-table death probability times health risk ratios, clipped to [0, 1]."""
+    n = sex.shape[0]
+    q = np.empty(n, dtype=np.float64)
+    amax = table.shape[1] - 1
+    for i in range(n):
+        a = min(int(age[i]), amax)
+        rr = 1.0
+        if stunted[i] and a < 5:
+            rr *= rr_stunted
+        if shock[i]:
+            rr *= rr_shock
+        if disabled[i]:
+            rr *= rr_disabled
+        v = table[sex[i], a] * rr
+        if a >= 105:
+            v = 1.0
+        q[i] = min(max(v, 0.0), 1.0)
+    return q
+
+
+@njit(cache=True)
+def group_sum(codes, weights, n):
+    """``np.bincount(codes, weights, minlength=n)`` without temporaries."""
+    out = np.zeros(n, dtype=np.float64)
+    for i in range(codes.shape[0]):
+        out[codes[i]] += weights[i]
+    return out
+
+
+@njit(cache=True)
+def remap(pointers, mapping):
+    """Row pointers through an old->new map; -1 stays -1 (a new array)."""
+    out = np.empty_like(pointers)
+    for i in range(pointers.shape[0]):
+        p = pointers[i]
+        out[i] = -1 if p < 0 else mapping[p]
+    return out
+
+
+@njit(cache=True)
+def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
+                  earn_z, hh, enrolled, done, young_mother, shock, insured, hh_z, hh_village,
+                  village_z, coef, n_h):
+    """Earnings of every person and their per-household sums, in one pass.
+
+    ``coef`` = [r_school, r_upper, r_skill, exp_lin, exp_quad, female_gap, migrant_premium,
+    stunting_penalty, disability_penalty, sd_person, sd_household, sd_village, sd_shock,
+    log level + growth, remittance share, pension, medical cost, reimbursement share].
+
+    Returns ``(earnings, contributions, pensions, medical costs)``; the last three are
+    household sums (contributions: residents' earnings plus migrants' remittances).
+    """
+    n = ids.shape[0]
+    y = np.empty(n, dtype=np.float64)
+    contrib = np.zeros(n_h, dtype=np.float64)
+    pens = np.zeros(n_h, dtype=np.float64)
+    cost = np.zeros(n_h, dtype=np.float64)
+    for i in range(n):
+        a = float(age[i])
+        h = hh[i]
+        yi = 0.0
+        if done[i] and not enrolled[i] and a >= 16.0 and a <= 69.0:
+            s = float(school[i])
+            ex = max(a - max(s + 6.0, 16.0), 0.0)
+            ln = (coef[0] * min(s, 9.0) + coef[1] * max(s - 9.0, 0.0) + coef[2] * skill[i]
+                  + coef[3] * ex - coef[4] * ex * ex)
+            if sex[i] == 0:
+                ln += coef[5]
+            if migrant[i]:
+                ln += coef[6]
+            if stunted_ever[i]:
+                ln += coef[7]
+            if disabled[i]:
+                ln += coef[8]
+            ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
+                   + coef[12] * ppnd16(_uniform(key_shock, ids[i])))
+            yi = math.exp(coef[13] + ln)
+            # care of an infant halves a resident mother's earnings; older farmers work less
+            if sex[i] == 0 and young_mother[i] and not migrant[i]:
+                yi *= 0.5
+            yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
+        y[i] = yi
+        contrib[h] += coef[14] * yi if migrant[i] else yi
+        if a >= 60.0:
+            pens[h] += coef[15]
+        if shock[i]:
+            cost[h] += coef[16] * ((1.0 - coef[17]) if insured[h] else 1.0)
+    return y, contrib, pens, cost
+
+
+@njit(cache=True)
+def lifetime_records(age, hh, poor_hh, log_income_hh, child_observed, child_poor, adult_sum,
+                     adult_years):
+    """Childhood income-poverty years (0-17) and adult log income (30-45), in place."""
+    for i in range(age.shape[0]):
+        a = age[i]
+        if a < 18:
+            child_observed[i] += 1
+            if poor_hh[hh[i]]:
+                child_poor[i] += 1
+        elif a >= 30 and a <= 45:
+            adult_sum[i] += log_income_hh[hh[i]]
+            adult_years[i] += 1
