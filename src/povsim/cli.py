@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("words", nargs="+", metavar="[run|status|collect] FILE",
                    help="what to do (default: run) and the experiment design file")
     b.add_argument("--out", metavar="DIR", help="batch folder (default: results/<experiment name>)")
-    b.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    b.add_argument("--workers", type=int, metavar="N",
+                   help="local worker processes (default: all cores; 0: in this process, for debugging)")
     dask = b.add_mutually_exclusive_group()
     dask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
     dask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
@@ -531,9 +532,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from povsim.experiment import BatchInterrupted, batch_status, collect_batch, run_batch
 
     action, file = _batch_words(args.words)
-    for opt, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
-        if value is not None and value < 1:
-            raise ScenarioErrors([ScenarioError("<command line>", opt, value, "an integer >= 1",
+    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1)):
+        if value is not None and value < low:
+            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}",
                                                 "e.g. 2, or leave it out to use all cores")])
     if action == "status":
         return _print_batch_status(batch_status(file, args.out), file, args)

@@ -240,3 +240,12 @@ def lifetime_records(age, hh, poor_hh, log_income_hh, child_observed, child_poor
         elif a >= 30 and a <= 45:
             adult_sum[i] += log_income_hh[hh[i]]
             adult_years[i] += 1
+
+
+@njit(cache=True)
+def remap_inplace(pointers, mapping):
+    """Row pointers through an old->new map, in place; -1 stays -1."""
+    for i in range(pointers.shape[0]):
+        p = pointers[i]
+        if p >= 0:
+            pointers[i] = mapping[p]

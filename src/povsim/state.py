@@ -19,7 +19,8 @@ import numpy as np
 
 from povsim.errors import RunError
 from povsim.population import ARCHIVE_COLUMNS, Geography, age_of
-from povsim.table import Table, remap
+from povsim import kernels
+from povsim.table import Table
 
 Modifier = Callable[["World", np.ndarray, np.ndarray], np.ndarray]
 
@@ -111,17 +112,18 @@ class World:
         P, H = self.P, self.H
         self._age = None
         dead = ~P.alive
-        if dead.any():
-            self.archive.append(P.take(np.flatnonzero(dead), list(ARCHIVE_COLUMNS)))
-            pmap = P.compact(~dead)
+        dead_rows = np.flatnonzero(dead)
+        if len(dead_rows):
+            self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
+            pmap = P.remove(dead_rows)
             for col in ("mother_row", "father_row", "partner_row"):
-                P[col] = remap(P[col], pmap)
+                kernels.remap_inplace(P[col], pmap)
         size = np.bincount(P.hh, minlength=H.n)
-        empty = size == 0
-        if empty.any():
-            hmap = H.compact(~empty)
-            P["hh"] = hmap[P.hh]
-            size = size[~empty]
+        empty = np.flatnonzero(size == 0)
+        if len(empty):
+            hmap = H.remove(empty)
+            kernels.remap_inplace(P.hh, hmap)
+            size = np.bincount(P.hh, minlength=H.n)
         H["size"] = size
 
     def archived(self) -> dict[str, np.ndarray]:

@@ -104,6 +104,31 @@ class Table:
         self.n = n_new
         return mapping
 
+    def remove(self, rows: np.ndarray) -> np.ndarray:
+        """Remove ``rows`` by moving rows from the end of the table into the holes.
+
+        Costs O(len(rows)) per column instead of a full copy; row order changes, which
+        nothing in povsim depends on (draws are keyed by id, outcomes are sums).  Returns
+        ``old_row -> new_row`` (-1 for removed rows).
+        """
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        n, k = self.n, len(rows)
+        mapping = np.arange(n, dtype=np.int64)
+        if k == 0:
+            return mapping
+        new_n = n - k
+        removed = np.zeros(n, dtype=bool)
+        removed[rows] = True
+        holes = rows[rows < new_n]
+        tail = np.arange(new_n, n)
+        sources = tail[~removed[new_n:]]
+        for col in self._cols.values():
+            col[holes] = col[sources]
+        mapping[rows] = -1
+        mapping[sources] = holes
+        self.n = new_n
+        return mapping
+
     def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
         """Copy of selected rows as a dict of arrays."""
         cols = columns if columns is not None else self.columns

@@ -344,8 +344,9 @@ def _record(store: RunStore, outcome: RunOutcome, done: set[str], failed: dict[s
 
 
 def _report_state(rep: Reporter, state: StoreState, total: int, folder: Path) -> None:
-    rep.message(f"batch folder {folder}: {total} runs — {len(state.done)} done, {len(state.failed)} failed "
-                f"earlier (retried), {len(state.pending)} to run")
+    retried = f", {len(state.failed)} failed earlier (run again)" if state.failed else ""
+    rep.message(f"batch folder {folder}: {total} runs — {len(state.done)} done{retried}, {len(state.pending)} "
+                "to run")
     if state.corrupt:
         rep.message(f"{len(state.corrupt)} result file(s) were truncated or damaged and are run again: "
                     + ", ".join(f"{k} ({v})" for k, v in list(state.corrupt.items())[:5])

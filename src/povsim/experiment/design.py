@@ -80,6 +80,8 @@ KNOWN_OUTPUTS: tuple[str, ...] = (*OUTPUT_TABLES, "generations_final", "moda", *
 DEFAULT_OUTPUTS: tuple[str, ...] = tuple(t for t in KNOWN_OUTPUTS if t not in MODA_DETAIL_TABLES)
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+_ALIASES = {"latin": "lhs", "hypercube": "lhs", "lhc": "lhs", "factorial": "grid", "product": "grid",
+            "random": "draws", "monte": "draws", "sample": "draws", "draw": "draws"}
 _DESIGN_TAG = int.from_bytes(hashlib.sha256(b"povsim.experiment.design").digest()[:4], "little")
 
 
@@ -403,9 +405,13 @@ def _check_design(design: _Design, reg: Mapping[str, Param], fail) -> tuple[list
     """Check ``[design]``; return names, bounds ``(d, 2)``, log flags and grid values."""
     method = design.method
     if method not in METHODS:
-        fail("design.method", method, "one of " + ", ".join(repr(m) for m in METHODS),
-             did_you_mean(method, METHODS) if did_you_mean(method, METHODS).startswith("did") else
-             "grid (all combinations), lhs (Latin hypercube) or draws (random draws)")
+        hint = did_you_mean(method, METHODS)
+        alias = next((m for word, m in _ALIASES.items() if word in method.lower()), None)
+        if alias is not None:
+            hint = f"did you mean {alias!r}?"
+        elif not hint.startswith("did"):
+            hint = "grid (all combinations), lhs (Latin hypercube) or draws (random draws)"
+        fail("design.method", method, "one of " + ", ".join(repr(m) for m in METHODS), hint)
     if method in ("lhs", "draws"):
         if design.n is None:
             fail("design.n", None, f"the number of points for method {method!r}", "add n = 10")

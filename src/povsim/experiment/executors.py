@@ -32,7 +32,15 @@ from concurrent.futures.process import BrokenProcessPool
 from povsim.experiment.errors import BatchError
 from povsim.experiment.worker import RunOutcome, RunSpec, execute
 
-__all__ = ["DaskExecutor", "Executor", "LocalPool", "available_memory", "default_workers", "make_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "LocalPool",
+    "SerialExecutor",
+    "available_memory",
+    "default_workers",
+    "make_executor",
+]
 
 RunFunction = Callable[[RunSpec], RunOutcome]
 
@@ -105,6 +113,30 @@ class Executor(ABC):
 
 def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class SerialExecutor(Executor):
+    """Runs in this process, one run at a time (debugging, tests, ``--workers 0``)."""
+
+    name = "serial"
+
+    def start(self) -> None:
+        pass
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+    @property
+    def slots(self) -> int:
+        return 1
+
+    def slot_memory(self) -> tuple[int | None, str]:
+        avail = available_memory()
+        return avail, "available memory on this machine (MemAvailable)" if avail else "available memory unknown"
+
+    def imap_unordered(self, specs: Iterable[RunSpec], fn: RunFunction = execute) -> Iterator[RunOutcome]:
+        for spec in specs:
+            yield fn(spec)
 
 
 class LocalPool(Executor):
@@ -338,7 +370,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
     Parameters
     ----------
     workers
-        Local processes (default: all cores); ignored with Dask.
+        Local processes (default: all cores; 0 runs in this process); ignored with Dask.
     scheduler
         Dask scheduler address.
     dask_local
@@ -353,4 +385,6 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
         raise BatchError("give --scheduler or --dask-local, not both")
     if scheduler is not None or dask_local is not None:
         return DaskExecutor(scheduler=scheduler, local=dask_local)
+    if workers == 0:
+        return SerialExecutor()
     return LocalPool(workers)

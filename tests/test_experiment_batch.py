@@ -1,0 +1,288 @@
+"""Batches end to end on a tiny world: executors, resume, extend, failures, full disk, CLI."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from povsim import output as povsim_output
+from povsim.cli import main
+from povsim.errors import OutputError
+from povsim.experiment import BatchError, batch_status, collect_batch, run_batch
+from povsim.experiment.executors import LocalPool, SerialExecutor
+from povsim.experiment.runfile import RunFile
+from povsim.experiment.worker import RunOutcome, RunSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = (ROOT / "scenarios" / "small.toml").as_posix()
+
+
+def tiny_design(folder: Path, replicates: int = 3, values: str = "2300.0, 3300.0", years: int = 5,
+                outputs: str = '["income_poverty", "population", "moda"]', name: str = "tiny") -> Path:
+    f = folder / f"{name}.toml"
+    f.write_text(
+        f'[experiment]\nname = "{name}"\nscenarios = ["{SMALL}"]\nreplicates = {replicates}\nseed = 11\n'
+        f"outputs = {outputs}\n"
+        "[overrides.population]\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\n"
+        f"[overrides.time]\nyears = {years}\n"
+        f'[design]\nmethod = "grid"\n[design.parameters.poverty_line]\nvalues = [{values}]\n')
+    return f
+
+
+def tables_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((folder / "tables").glob("*.csv"))}
+
+
+def run_checksums(folder: Path) -> dict[str, str]:
+    return {p.stem: RunFile(p).sha256 for p in sorted((folder / "runs").glob("*.run"))}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    """An uninterrupted batch of the tiny design, run in this process."""
+    d = tmp_path_factory.mktemp("ref")
+    f = tiny_design(d)
+    res = run_batch(f, out=d / "out", workers=0)
+    assert res.done == 6 and not res.failed and res.ran == 6
+    return f, d / "out"
+
+
+def test_reference_layout_and_tables(reference) -> None:
+    f, out = reference
+    for name in ("design.json", "keyspace.csv", "keyspace.json", "manifest.json", "experiment.toml"):
+        assert (out / name).is_file()
+    ks = pd.read_csv(out / "keyspace.csv")
+    assert len(ks) == 6 and ks["run_key"].is_unique
+    inc = pd.read_csv(out / "tables" / "income_poverty.csv")
+    assert list(inc.columns[:7]) == ["run_key", "scenario", "point", "poverty_line", "replicate", "seed", "year"]
+    assert list(inc.columns[7:]) == ["by", "group", "measure", "numerator", "denominator", "value"]
+    assert inc["run_key"].drop_duplicates().tolist() == ks["run_key"].tolist()  # keyspace order
+    pq = pd.read_parquet(out / "tables" / "income_poverty.parquet")
+    pd.testing.assert_frame_equal(pq.astype({c: "object" for c in pq.columns if pq[c].dtype != float}),
+                                  inc.astype({c: "object" for c in inc.columns if inc[c].dtype != float}),
+                                  check_dtype=False)
+    assert {p.name for p in (out / "tables").glob("*.csv")} == {"income_poverty.csv", "population.csv", "moda.csv"}
+    man = json.loads((out / "manifest.json").read_text())
+    files = {Path(i["path"]).name: i["checksum"] for i in man["input_files"]}
+    assert {"tiny.toml", "small.toml", "baseline.toml"} <= set(files)
+    assert all(c.startswith("sha256:") for c in files.values())
+    assert len(man["seeds"]) == 3 and man["extra"]["status"] == "finished" and man["command_line"]
+    assert "dask" in man["extra"]["extra_package_versions"] and "git" in man
+    assert len(list((out / "history").glob("manifest-*.json"))) >= 2
+
+
+def test_same_results_with_1_and_2_workers_and_dask(reference, tmp_path: Path) -> None:
+    f, ref = reference
+    r1 = run_batch(f, out=tmp_path / "w1", workers=1)
+    r2 = run_batch(f, out=tmp_path / "w2", workers=2)
+    r3 = run_batch(f, out=tmp_path / "dask", dask_local=2)
+    assert r1.done == r2.done == r3.done == 6
+    for out in (tmp_path / "w1", tmp_path / "w2", tmp_path / "dask"):
+        assert run_checksums(out) == run_checksums(ref)
+        assert tables_bytes(out) == tables_bytes(ref)
+
+
+def test_resume_runs_only_what_is_missing(reference, tmp_path: Path) -> None:
+    f, ref = reference
+    out = tmp_path / "b"
+    run_batch(f, out=out, workers=0)
+    runs = sorted((out / "runs").glob("*.run"))
+    runs[0].unlink()                                           # lost
+    runs[1].write_bytes(runs[1].read_bytes()[:1000])           # truncated
+    blob = bytearray(runs[2].read_bytes())
+    blob[-10] ^= 0xFF
+    runs[2].write_bytes(bytes(blob))                           # altered
+    untouched = {p: p.stat().st_mtime_ns for p in runs[3:]}
+    st = batch_status(f, out)
+    assert st.counts() == {"done": 3, "failed": 0, "pending": 3} and len(st.state.corrupt) == 2
+    res = run_batch(f, out=out, workers=0)
+    assert res.ran == 3 and res.done == 6
+    assert {p: p.stat().st_mtime_ns for p in runs[3:]} == untouched
+    assert tables_bytes(out) == tables_bytes(ref)
+    assert run_batch(f, out=out, workers=0).ran == 0           # nothing left
+
+
+def test_changed_design_needs_extend(reference, tmp_path: Path) -> None:
+    f, ref = reference
+    out = tmp_path / "b"
+    run_batch(f, out=out, workers=0)
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.run")}
+    g = tiny_design(tmp_path, replicates=4, values="2300.0, 3300.0, 2800.0")
+    with pytest.raises(BatchError, match="--extend"):
+        run_batch(g, out=out, workers=0)
+    res = run_batch(g, out=out, workers=0, extend=True)
+    assert res.total == 12 and res.ran == 6 and res.done == 12
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.run")}
+    assert all(after[k] == v for k, v in before.items())       # earlier runs not recomputed
+    # the earlier runs' rows are unchanged in the extended tables
+    old = pd.read_csv(ref / "tables" / "income_poverty.csv")
+    new = pd.read_csv(out / "tables" / "income_poverty.csv")
+    merged = new[new["run_key"].isin(old["run_key"])]
+    pd.testing.assert_frame_equal(
+        merged.sort_values(["run_key", "year", "by", "group", "measure"]).reset_index(drop=True),
+        old.sort_values(["run_key", "year", "by", "group", "measure"]).reset_index(drop=True))
+    assert len(list((out / "history").glob("design-*.json"))) == 1
+
+
+def test_failing_run_is_recorded_and_batch_goes_on(reference, tmp_path: Path, monkeypatch, capsys) -> None:
+    f, _ = reference
+    out = tmp_path / "b"
+    import povsim.runner
+
+    real = povsim.runner.run_replicate
+    bad_seed = json.loads((reference[1] / "keyspace.json").read_text())["runs"][1]["seed"]
+
+    def flaky(scenario, seed, progress=None):
+        if seed == bad_seed and scenario.parameters.get("poverty_line") == 3300.0:
+            raise ValueError("simulated failure in a run")
+        return real(scenario, seed, progress)
+
+    monkeypatch.setattr(povsim.runner, "run_replicate", flaky)
+    assert main(["batch", str(f), "--out", str(out), "--workers", "0", "-q"]) == 1
+    assert "1 run(s) failed" in capsys.readouterr().err
+    st = batch_status(f, out)
+    assert st.counts() == {"done": 5, "failed": 1, "pending": 0}
+    (key, rec), = st.state.failed.items()
+    assert rec["error"] == "ValueError: simulated failure in a run" and "Traceback" in rec["traceback"]
+    assert main(["batch", "status", str(f), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "failed 1" in printed and f"{key}: ValueError: simulated failure in a run" in printed
+    monkeypatch.setattr(povsim.runner, "run_replicate", real)
+    res = run_batch(f, out=out, workers=0)                     # retried
+    assert res.ran == 1 and res.done == 6 and not res.failed
+    assert not (out / "runs" / f"{key}.failed.json").exists()
+    assert tables_bytes(out) == tables_bytes(reference[1])
+
+
+def _die_on_second(spec: RunSpec) -> RunOutcome:
+    from povsim.experiment.worker import execute
+
+    if spec.replicate == 1 and spec.point == 0:
+        os._exit(3)
+    return execute(spec)
+
+
+def test_worker_death_fails_only_its_runs(reference, tmp_path: Path) -> None:
+    f, _ = reference
+    from povsim.experiment.design import load_experiment
+    from povsim.experiment.keyspace import expand
+
+    exp = load_experiment(f)
+    ks = expand(exp)
+    specs = [RunSpec(e.key, ks.scenarios[e.scenario], e.parameters, e.seed, exp.outputs, e.replicate, e.point)
+             for e in ks]
+    with LocalPool(1) as pool:
+        outcomes = list(pool.imap_unordered(specs, _die_on_second))
+        assert pool.restarts >= 1
+    failed = [o for o in outcomes if not o.ok]
+    assert len(outcomes) == 6 and {o.key for o in outcomes} == set(ks.keys)
+    assert any("died" in o.error for o in failed) and 1 <= len(failed) <= 2
+
+
+def test_full_disk_stops_cleanly_and_resumes(reference, tmp_path: Path, monkeypatch) -> None:
+    f, ref = reference
+    out = tmp_path / "b"
+    real = povsim_output._atomic_write
+    written = []
+
+    def disk_fills(path, write):
+        if str(path).endswith(".run"):
+            if len(written) >= 2:  # the third result file does not fit
+                def failing(fh):
+                    fh.write(b"partial")
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                return real(path, failing)
+            written.append(path)
+        return real(path, write)
+
+    monkeypatch.setattr(povsim_output, "_atomic_write", disk_fills)
+    with pytest.raises(OutputError, match="No space left on device") as info:
+        run_batch(f, out=out, workers=0)
+    assert "finished runs are kept" in str(info.value) and "resume" in str(info.value)
+    assert len(list((out / "runs").glob("*.run"))) == 2 and not list((out / "runs").glob(".*.tmp"))
+    monkeypatch.setattr(povsim_output, "_atomic_write", real)
+    res = run_batch(f, out=out, workers=0)
+    assert res.ran == 4 and res.done == 6
+    assert tables_bytes(out) == tables_bytes(ref)
+
+
+def test_full_disk_through_the_cli(reference, tmp_path: Path, monkeypatch, capsys) -> None:
+    f, _ = reference
+    real = povsim_output._atomic_write
+
+    def enospc(path, write):
+        if str(path).endswith(".run"):
+            def failing(fh):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(path, failing)
+        return real(path, write)
+
+    monkeypatch.setattr(povsim_output, "_atomic_write", enospc)
+    assert main(["batch", str(f), "--out", str(tmp_path / "b"), "--workers", "0", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err and "free some disk space" in err
+    assert not list((tmp_path / "b" / "runs").glob("*.tmp")) and not list((tmp_path / "b" / "runs").glob(".*"))
+
+
+def test_unwritable_folder(reference, tmp_path: Path, monkeypatch, capsys) -> None:
+    f, _ = reference
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier")
+    import povsim.experiment.store as store_mod
+
+    monkeypatch.setattr(store_mod.os, "access", lambda path, mode: False)
+    assert main(["batch", str(f), "--out", str(out), "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "permission denied" in err and "--out" in err and "Traceback" not in err
+    assert (out / "keep.txt").read_text() == "earlier" and not (out / "design.json").exists()
+    monkeypatch.undo()
+
+    real = povsim_output._atomic_write
+
+    def denied(path, write):
+        def failing(fh):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real(path, failing)
+
+    monkeypatch.setattr(povsim_output, "_atomic_write", denied)
+    with pytest.raises(OutputError, match="Permission denied"):
+        run_batch(f, out=out, workers=0)
+    assert (out / "keep.txt").read_text() == "earlier"
+
+
+def test_memory_guard_refuses_and_keeps_pilot(reference, tmp_path: Path, monkeypatch) -> None:
+    f, _ = reference
+    out = tmp_path / "b"
+    monkeypatch.setattr(SerialExecutor, "slot_memory", lambda self: (10 * 2**20, "10 MB available (test)"))
+    with pytest.raises(BatchError) as info:
+        run_batch(f, out=out, workers=0)
+    msg = str(info.value)
+    assert "out of memory" in msg and "smaller" in msg and "persons" in msg
+    assert len(list((out / "runs").glob("*.run"))) == 1       # the pilot's result is kept
+    res = run_batch(f, out=out, workers=0, memory_check=False)
+    assert res.ran == 5
+
+
+def test_cli_batch_status_collect(reference, tmp_path: Path, capsys) -> None:
+    f, ref = reference
+    out = tmp_path / "b"
+    assert main(["batch", "status", str(f), "--out", str(out)]) == 2
+    assert "no batch in" in capsys.readouterr().err
+    assert main(["batch", "run", str(f), "--out", str(out), "--workers", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "pilot run" in printed and "estimated peak memory" in printed and "about" in printed
+    assert "done: 6 of 6 runs; failed: 0; pending: 0" in printed
+    (out / "tables" / "population.csv").unlink()
+    assert main(["batch", "collect", str(f), "--out", str(out)]) == 0
+    assert "population:" in capsys.readouterr().out
+    assert tables_bytes(out) == tables_bytes(ref)
+    assert main(["batch", "status", str(f), "--out", str(out)]) == 0
+    assert "done 6, failed 0, pending 0" in capsys.readouterr().out
+    tables, st = collect_batch(f, out)
+    assert tables["income_poverty"] > 0 and st.total == 6
