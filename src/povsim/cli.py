@@ -266,9 +266,29 @@ def _run_with_progress(scenario, args):
                             workers=args.workers, progress=tick)
 
 
+#: tables that are not in the tidy yearly layout
+_NOT_TIDY = ("costs", "reach", "budget", "programme")
+
+
 def _tidy(tables: dict) -> dict:
     """The tables in the standard tidy layout (the detailed ``moda_*`` tables are not)."""
-    return {k: v for k, v in tables.items() if not k.startswith("moda_")}
+    return {k: v for k, v in tables.items() if not k.startswith("moda_") and k not in _NOT_TIDY}
+
+
+def programme_figures(result) -> pd.DataFrame | None:
+    """Programme totals (mean over replicates) beside the Hubei reference where it applies."""
+    prog = result.tables.get("programme")
+    if prog is None or prog.empty:
+        return None
+    from povsim.programme import HUBEI_REFERENCE
+
+    tot = prog[prog["intervention"] == "all"].groupby("measure", sort=False)["value"].agg(
+        ["mean", "min", "max"]).reset_index()
+    hubei = result.scenario.name.startswith("hubei_pilot")
+    tot["reference"] = [HUBEI_REFERENCE.get(m) if hubei else None for m in tot["measure"]]
+    tot["reference_source"] = ["'Hubei Model' brochure (UNICEF China/IPRCC, 2017)"
+                               if hubei and m in HUBEI_REFERENCE else "" for m in tot["measure"]]
+    return tot
 
 
 def summary_years(scenario) -> list[int]:
@@ -311,6 +331,11 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
             atomic_write_csv(d / "generation_summary.csv", gen)
             text += "\nMODA by generation of the children (mean over the years observed)\n"
             text += gen.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n"
+        prog = programme_figures(result)
+        if prog is not None:
+            atomic_write_csv(d / "programme_summary.csv", prog)
+            text += "\nProgramme (simulated area; mean over replicates)\n"
+            text += prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}") + "\n"
         atomic_write_text(d / "summary.txt", text)
         if not args.no_figures:
             from povsim.plots import plot_panel, plot_trajectory, provenance_line
@@ -351,6 +376,10 @@ def _print_run_summary(result, folder: Path) -> None:
     if gen is not None:
         print("MODA by generation of the children (averaged over the years observed):")
         print(gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    prog = programme_figures(result)
+    if prog is not None:
+        print("Programme (simulated area; mean [min-max] over replicates; reference where known):")
+        print(prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     rate = result.person_years / max(result.seconds, 1e-9)
     print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
           f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")

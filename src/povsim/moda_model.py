@@ -175,3 +175,43 @@ def tidy_moda(detail: dict[str, pd.DataFrame]) -> pd.DataFrame:
     if "replicate" in df.columns:
         cols = ["replicate", *cols]
     return df[cols].reset_index(drop=True)
+
+
+def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-child MODA score: ``(rows, weighted dimension count, poor at k)`` for ages 0-17.
+
+    The same rules as :func:`povsim.moda.moda_tables` (union within a dimension, dimension
+    weights, cut-off k per age group); used for targeting ("MODA-deprived") and for
+    rationing ("most deprived first").  Cached per year in ``world.scratch``.
+    """
+    cached = world.scratch.get("_child_deprivation")
+    if cached is not None and cached[0] == (world.year, world.P.n):
+        return cached[1]
+    from povsim.moda import _evaluate_indicator
+
+    frame = child_frame(world)
+    age = frame["age"]
+    rows = np.flatnonzero(world.age() < 18)
+    score = np.zeros(len(rows))
+    poor = np.zeros(len(rows), dtype=bool)
+    for ag in config.age_groups:
+        in_ag = (age >= ag.min_age) & (age <= ag.max_age)
+        dims: dict[str, np.ndarray] = {}
+        for ind in config.indicators:
+            if ind.age_groups is not None and ag.name not in ind.age_groups:
+                continue
+            dep, _ = _evaluate_indicator(frame[ind.column], ind)
+            if ind.min_age is not None:
+                dep = dep & (age >= ind.min_age)
+            if ind.max_age is not None:
+                dep = dep & (age <= ind.max_age)
+            dims[ind.dimension] = dims.get(ind.dimension, np.zeros(len(age), bool)) | dep
+        s = np.zeros(len(age))
+        for d, dep in dims.items():
+            s += config.dimensions[d].weight * dep
+        k = ag.k if ag.k is not None else config.moda.k
+        score[in_ag] = s[in_ag]
+        poor[in_ag] = s[in_ag] >= k - 1e-9
+    out = (rows, score, poor)
+    world.scratch["_child_deprivation"] = ((world.year, world.P.n), out)
+    return out

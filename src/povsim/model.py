@@ -99,11 +99,14 @@ class PovertyModel(mesa.Model):
         self.world = World(P=P, H=H, geo=geo, year=tm.start_year, start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
         self.village_agents = [Village(self, i) for i in range(geo.n)]
-        self.interventions: list = []
+        self._moda_config = None
+        self.interventions = self._build_interventions()
+        self.budget_log: list[tuple] = []
         #: the yearly processes, in order (name, function)
         self.processes: list[tuple[str, Process]] = [
             ("demography", demography),
             ("migration", migration),
+            ("interventions", self._allocate),
             ("living_conditions", living_conditions),
             ("caregivers", caregivers),
             ("income", self._income),
@@ -123,6 +126,59 @@ class PovertyModel(mesa.Model):
             self.moda.groups = tuple(g for g in groups if g != "age_group")
         self._initialise()
 
+    # -- interventions -----------------------------------------------------------
+    def _build_interventions(self) -> list:
+        """Instantiate the scenario's enabled interventions and register their effects."""
+        if not self.config.interventions:
+            return []
+        from povsim.interventions import CLASSES
+
+        out = []
+        for name, cfg in self.config.interventions.items():
+            iv = CLASSES[name](cfg, self)
+            if not iv.cfg.enabled:
+                continue
+            for value_name, modifier in iv.effects():
+                self.world.values.register(value_name, modifier)
+            out.append(iv)
+        return sorted(out, key=lambda iv: (iv.cfg.priority, iv.name))
+
+    def moda_config(self):
+        """The MODA configuration of the run (for outcomes, targeting and rationing)."""
+        if self._moda_config is None:
+            from povsim.moda import default_moda_config_path, load_moda_config
+
+            self._moda_config = (self.moda.config if self.moda is not None else
+                                 load_moda_config(self.config.outputs.moda_config
+                                                  or default_moda_config_path()))
+        return self._moda_config
+
+    def _allocate(self, world: World, params: Parameters, streams: Streams) -> None:
+        """Plan every active intervention, fund plans in priority order under the budget
+        cap, and commit the funded reach (see :mod:`povsim.interventions.base`)."""
+        cap = self.config.budget.cap_rmb
+        remaining = np.inf if cap is None else float(cap)
+        for iv in self.interventions:
+            iv.reached = np.zeros(0, dtype=bool)
+            if not iv.active(world.year):
+                continue
+            plan = iv.plan(world)
+            fixed = float(sum(plan.fixed_by_village.values()))
+            n = len(plan.rows)
+            requested = plan.cost()
+            if requested <= remaining:
+                n_funded, funded_fixed = n, True
+            elif fixed <= remaining:
+                n_funded = int((remaining - fixed) // plan.per_unit) if plan.per_unit > 0 else n
+                n_funded, funded_fixed = min(n_funded, n), True
+            else:
+                n_funded, funded_fixed = 0, False
+            spent = (fixed if funded_fixed else 0.0) + plan.per_unit * n_funded
+            remaining -= spent
+            self.budget_log.append((world.year, iv.name, iv.cfg.priority, requested, spent,
+                                    requested - spent, n, n_funded))
+            iv.commit(world, plan, n_funded, funded_fixed)
+
     # -- set-up ---------------------------------------------------------------
     def _income(self, world: World, params: Parameters, streams: Streams) -> None:
         household_income(world, params, streams, self.income_level)
@@ -130,7 +186,7 @@ class PovertyModel(mesa.Model):
     def _initialise(self) -> None:
         """Derived state of the start year: family status, amenities, caregivers, income."""
         w, p, s = self.world, self.params, self.streams
-        update_family_status(w, s)
+        update_family_status(w, s, p)
         living_conditions(w, p, s)
         caregivers(w, p, s)
         self.income_level = calibrate_level(w, p, s)
@@ -149,10 +205,11 @@ class PovertyModel(mesa.Model):
         w = self.world
         w.year += 1
         w.events = {}
-        for iv in self.interventions:
-            iv.allocate(w)
         for _, process in self.processes:
             process(w, self.params, self.streams)
+        for iv in self.interventions:
+            if iv.active(w.year):
+                iv.finish(w)
         self.agents_by_type[Village].do("step")
         if self.collector is not None:
             self.collector.collect(w)
@@ -169,16 +226,32 @@ class PovertyModel(mesa.Model):
                 progress(self.world.year)
 
     # -- results --------------------------------------------------------------
-    def tables(self) -> dict:
-        """Tidy yearly tables collected so far, plus end-of-run tables."""
+    def tables(self, lineage: bool = False) -> dict:
+        """Tidy yearly tables collected so far, plus end-of-run tables.
+
+        With ``lineage=True`` also a ``lineage`` table: lifetime outcomes of everyone born
+        up to 17 years before the start or later (used by scenario comparisons).
+        """
         out = self.collector.frames() if self.collector is not None else {}
         out.update(final_tables(self.world, self.config.outputs.tables))
+        from povsim.mobility import mobility_table
+
+        out["mobility"] = mobility_table(self.world, self.params.poverty_line)
+        if lineage:
+            from povsim.mobility import lineage_outcomes
+
+            out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
+                                              self.world.start_year - 17)
         if self.moda is not None:
             from povsim.moda_model import tidy_moda
 
             detail = self.moda.tables()
             out.update(detail)
             out["moda"] = tidy_moda(detail)
+        if self.interventions:
+            from povsim.programme import programme_tables
+
+            out.update(programme_tables(self))
         return out
 
     @property

@@ -27,6 +27,17 @@ PARAMETER_MODULES: tuple[str, ...] = (
     "povsim.processes.nutrition_health",
     "povsim.processes.development",
     "povsim.processes.schooling",
+    "povsim.interventions",
+    "povsim.interventions.child_service_centre",
+    "povsim.interventions.parent_training",
+    "povsim.interventions.home_visits",
+    "povsim.interventions.infant_nutrition",
+    "povsim.interventions.school_meals",
+    "povsim.interventions.special_needs_support",
+    "povsim.interventions.conditional_cash_transfer",
+    "povsim.interventions.dibao",
+    "povsim.interventions.wash_upgrade",
+    "povsim.interventions.health_services",
 )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+
 from povsim import kernels
 from povsim.errors import RunError
 

@@ -41,7 +41,8 @@ class RunResult:
 
 
 def run_replicate(scenario: Scenario, seed: int,
-                  progress: Callable[[int], None] | None = None) -> tuple[dict, int]:
+                  progress: Callable[[int], None] | None = None,
+                  keep_lineage: bool = False) -> tuple[dict, int]:
     """Run one replicate; returns ``(tables, person_years)``."""
     from povsim.model import PovertyModel
 
@@ -52,12 +53,12 @@ def run_replicate(scenario: Scenario, seed: int,
         model.step()
         if progress is not None:
             progress(model.world.year)
-    return model.tables(), person_years
+    return model.tables(lineage=keep_lineage), person_years
 
 
-def _worker(args: tuple[Scenario, int]) -> tuple[dict, int]:
-    scenario, seed = args
-    return run_replicate(scenario, seed)
+def _worker(args: tuple[Scenario, int, bool]) -> tuple[dict, int]:
+    scenario, seed, keep_lineage = args
+    return run_replicate(scenario, seed, keep_lineage=keep_lineage)
 
 
 def run_scenario(
@@ -67,6 +68,7 @@ def run_scenario(
     seed: int = 1,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    keep_lineage: bool = False,
 ) -> RunResult:
     """Run ``replicates`` replicates of ``scenario``; return tidy tables for all of them.
 
@@ -106,12 +108,13 @@ def run_scenario(
                 if progress is not None:
                     progress(base + year - scenario.time.start_year, total)
 
-            results[r] = run_replicate(scenario, s, tick)
+            results[r] = run_replicate(scenario, s, tick, keep_lineage=keep_lineage)
     else:
         # forkserver: no fork of a multi-threaded parent (BLAS, progress bar threads)
         ctx = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_worker, (scenario, s)): r for r, s in enumerate(seeds)}
+            futures = {pool.submit(_worker, (scenario, s, keep_lineage)): r
+                       for r, s in enumerate(seeds)}
             done = 0
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()

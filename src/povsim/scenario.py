@@ -77,6 +77,7 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
     "time",
     "parameters",
     "interventions",
+    "budget",
     "outputs",
 )
 
@@ -302,11 +303,47 @@ class OutputsConfig(_Table):
     ] = ("county", "arm")
 
 
+class BudgetConfig(_Table):
+    """The ``[budget]`` table: yearly cap, funders and discounting of programme costs.
+
+    Attributes
+    ----------
+    cap_rmb
+        Yearly budget cap in RMB (2014 prices); ``None`` = no cap.  When the requested
+        costs exceed it, interventions are funded in their declared ``priority`` order and
+        the run reports what was cut.
+    funders
+        Funder name -> share of every cost (must sum to 1); an intervention may declare its
+        own shares.
+    discount_rate
+        Yearly rate for discounted cost totals (3% by default, a common choice in
+        cost-effectiveness analysis; WHO-CHOICE).
+    """
+
+    cap_rmb: Annotated[float | None, Field(strict=False, gt=0)] = None
+    funders: dict[StrictStr, Annotated[float, Field(strict=False, ge=0, le=1)]] = Field(
+        default_factory=lambda: {"government": 1.0})
+    discount_rate: Annotated[float, Field(strict=False, ge=0, le=0.2)] = 0.03
+
+    @model_validator(mode="after")
+    def _shares(self) -> Self:
+        total = sum(self.funders.values())
+        if not self.funders or abs(total - 1.0) > 1e-6:
+            raise PydanticCustomError(
+                "funder_shares",
+                "funder shares that sum to 1",
+                {"key": "funders", "value": dict(self.funders),
+                 "suggestion": f"the shares sum to {total:g}; rescale them to sum to 1"},
+            )
+        return self
+
+
 _SECTION_MODELS: dict[str, type[_Table]] = {
     "scenario": ScenarioMeta,
     "population": PopulationConfig,
     "time": TimeConfig,
     "outputs": OutputsConfig,
+    "budget": BudgetConfig,
 }
 
 
@@ -344,6 +381,7 @@ class Scenario(BaseModel):
     parameters: dict[str, float] = Field(default_factory=dict)
     interventions: dict[str, dict[str, Any]] = Field(default_factory=dict)
     outputs: OutputsConfig = OutputsConfig()
+    budget: BudgetConfig = BudgetConfig()
     source_files: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -436,6 +474,7 @@ class Scenario(BaseModel):
             "time": data["time"],
             "parameters": data["parameters"],
             "interventions": data["interventions"],
+            "budget": _drop_none(data["budget"]),
             "outputs": _drop_none(data["outputs"]),
         }
 
@@ -851,6 +890,7 @@ def _build(
         parameters=tables["parameters"],
         interventions=tables["interventions"],
         outputs=tables["outputs"],
+        budget=tables["budget"],
         source_files=source_files,
         warnings=tuple(warnings),
     )

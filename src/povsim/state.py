@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from povsim import kernels
 from povsim.errors import RunError
 from povsim.population import ARCHIVE_COLUMNS, Geography, age_of
-from povsim import kernels
 from povsim.table import Table
 
 Modifier = Callable[["World", np.ndarray, np.ndarray], np.ndarray]

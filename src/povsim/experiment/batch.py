@@ -293,7 +293,7 @@ def run_batch(
                             rep.message(f"the pilot run failed ({outcome.error}); going on without an estimate")
                     if estimate is not None:
                         _report_estimate(rep, estimate, todo, ex, memory_check, ks)
-                    rep.start(len(ks), len(done) + len(failed))
+                    rep.start(len(ks), len(ks) - len(todo))
                     try:
                         for outcome in ex.imap_unordered(_spec(e, ks, exp.outputs) for e in todo):
                             ran += 1

@@ -157,6 +157,7 @@ class LocalPool(Executor):
         self.workers = n
         self._pool: ProcessPoolExecutor | None = None
         self.restarts = 0
+        self.max_breaks = 3
 
     @staticmethod
     def _context() -> multiprocessing.context.BaseContext:
@@ -225,6 +226,7 @@ class LocalPool(Executor):
                 running[pool.submit(fn, spec)] = spec
 
         fill()
+        breaks = 0  # pool breakdowns since the last run that came back
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
@@ -232,6 +234,7 @@ class LocalPool(Executor):
                 spec = running.pop(fut)
                 try:
                     outcome = fut.result()
+                    breaks = 0
                 except BrokenProcessPool:
                     broken = True
                     outcome = _failure(spec, "the worker process running this run died (killed, or out of "
@@ -246,6 +249,14 @@ class LocalPool(Executor):
                                          "batch to retry it")
                 if self._pool is not None:
                     self._terminate(self._pool)
+                breaks += 1
+                if breaks >= self.max_breaks:
+                    self._pool = None
+                    raise BatchError(
+                        f"the worker processes died {breaks} times in a row without finishing a run; they "
+                        "may be unable to start (is povsim importable there? if you call povsim from a script, "
+                        "guard it with `if __name__ == \"__main__\":`) or be killed for lack of memory (try "
+                        "fewer --workers); the finished runs are kept")
                 self.restarts += 1
                 self.start()
             fill()
@@ -308,7 +319,11 @@ class DaskExecutor(Executor):
     def _workers(self) -> dict[str, dict]:
         if self._client is None:
             return {}
-        return dict(self._client.scheduler_info(n_workers=-1).get("workers", {}))
+        try:
+            info = self._client.scheduler_info(n_workers=-1)  # distributed >= 2025: all workers
+        except TypeError:
+            info = self._client.scheduler_info()
+        return dict(info.get("workers", {}))
 
     @property
     def slots(self) -> int:

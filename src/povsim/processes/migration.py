@@ -84,7 +84,7 @@ def migration(world: World, params, streams) -> None:
     P.migrant[rows] = (mig & ~returning) | leaving
     world.events["migrant_departures"] = float(leaving.sum())
     world.events["migrant_returns"] = float(returning.sum())
-    update_family_status(world, streams)
+    update_family_status(world, streams, params)
 
 
 def _stranded(world: World, status: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ def _move_to_grandparents(world: World, status: np.ndarray, stranded: np.ndarray
     world.events["children_to_grandparents"] = float(moved.sum())
 
 
-def update_family_status(world: World, streams=None) -> None:
+def update_family_status(world: World, streams=None, params=None) -> None:
     """Derived columns: has a child under 3, left-behind and unsupervised children.
 
     A left-behind child with both parents away and no other adult (18-75) present is
@@ -150,6 +150,10 @@ def update_family_status(world: World, streams=None) -> None:
         full[kids] = vals
         s[name] = full
     s["has_child_under3"] = _has_child_under3(world)
+    if params is not None:
+        # stimulation received, from last year's parenting practice (refreshed by the
+        # caregivers process later in the year); targeting reads it before then
+        s["parenting_eff"] = H.parenting[P.hh] - params.parenting_grandparent * s["both_parents_away"]
     H["present"] = np.bincount(P.hh, weights=~P.migrant, minlength=H.n).astype(np.int16)
     H["size"] = np.bincount(P.hh, minlength=H.n).astype(np.int16)
 

@@ -1,0 +1,239 @@
+"""Paired scenario comparison with common random numbers, and cost-effectiveness.
+
+Every scenario runs the same replicate seeds (:func:`povsim.runner.replicate_seed`), so
+replicate ``r`` of the alternative and of the base share every random draw that the
+interventions do not change.  For each outcome the replicate-wise difference
+``d_r = alt_r - base_r`` is summarised by its mean and a 95% t interval (Student t with
+``R - 1`` degrees of freedom); with one replicate no interval is given.
+
+Outcomes compared (``measure``, ``when``):
+
+* MODA H and M0 by age group at +5 years, at the end of the programme, at the horizon,
+  and per generation of the children (child-weighted mean over the years observed);
+* income poverty (all persons, children), stunting under 5, mean years of schooling of
+  the birth cohorts that were children during the programme;
+* adult outcomes of those treated cohorts: absolute and relative adult poverty, and
+  intergenerational transmission ``P(poor adult | poor child)`` (relative);
+* costs: total and discounted (at the scenario's ``[budget] discount_rate``).
+
+Cost-effectiveness (discounted incremental cost over):
+
+* child-years of multidimensional deprivation averted (sum over years and age groups of
+  ``(H_base - H_alt) x children``, discounted at the same rate);
+* children lifted out of MODA poverty at +5 years (``(H_base - H_alt) x children``);
+* adult poverty cases averted among the treated cohorts (relative poverty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from povsim.runner import RunResult, run_scenario
+from povsim.scenario import Scenario
+
+
+@dataclass
+class CompareResult:
+    base: RunResult
+    alternatives: list[RunResult]
+    differences: pd.DataFrame
+    cost_effectiveness: pd.DataFrame
+
+
+def programme_end(s: Scenario) -> int:
+    """Last year any intervention of ``s`` is active (start + 5 years if none)."""
+    ends = [min(v.get("end_year") or s.end_year, s.end_year)
+            for v in s.interventions.values() if v.get("enabled", True)]
+    return max(ends) if ends else s.time.start_year + 5
+
+
+def _value(tab: pd.DataFrame, measure: str, year: int, by: str = "all", group: str = "all"):
+    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent)."""
+    d = tab[(tab["measure"] == measure) & (tab["by"] == by) & (tab["group"] == group)]
+    if d.empty:
+        return None
+    years = np.sort(d["year"].unique())
+    y = years[years <= year].max() if (years <= year).any() else years.min()
+    d = d[d["year"] == y]
+    return d.set_index("replicate")["value"].sort_index()
+
+
+def _moda_children(tables: dict, age_group: str) -> pd.DataFrame:
+    s = tables["moda_summary"]
+    d = s[(s["by"] == "all") & (s["measure"] == "H") & (s["age_group"] == age_group)]
+    return d[["replicate", "year", "value", "n"]]
+
+
+def _cohort_outcomes(tables: dict, cohorts: tuple[int, int]) -> dict[str, pd.Series]:
+    """Adult outcomes of persons born in ``cohorts`` (lineage records per replicate)."""
+    lin = tables.get("lineage")
+    if lin is None:
+        return {}
+    d = lin[(lin["birth_year"] >= cohorts[0]) & (lin["birth_year"] <= cohorts[1])]
+    out = {}
+    adult = d["adult_log_income"].notna()
+    g = d[adult].groupby("replicate")
+    out["adult_poor_relative_share"] = g["adult_poor_relative"].mean()
+    out["adult_poor_absolute_share"] = g["adult_poor_absolute"].mean()
+    cp = d[adult & (d["child_poor_share"] >= 0.5)]
+    out["transmission_relative"] = cp.groupby("replicate")["adult_poor_relative"].mean()
+    done = d[d["school_done"] & ((d["year_end"] - d["birth_year"]) >= 25)]
+    out["mean_school_years"] = done.groupby("replicate")["school_years"].mean()
+    out["adult_poor_relative_cases"] = g["adult_poor_relative"].sum()
+    return out
+
+
+def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]:
+    c = tables.get("costs")
+    if c is None or c.empty:
+        return None, None
+    disc = c["cost_rmb"] / (1.0 + rate) ** (c["year"] - start)
+    return c.groupby("replicate")["cost_rmb"].sum(), disc.groupby(c["replicate"]).sum()
+
+
+def _summ(name, when, base, alt, rows, scenario):
+    if base is None or alt is None:
+        return
+    base = base.reindex(alt.index.union(base.index)).fillna(0.0)
+    alt = alt.reindex(base.index).fillna(0.0)
+    d = (alt - base).to_numpy(dtype=float)
+    r = len(d)
+    mean = float(d.mean()) if r else np.nan
+    if r >= 2 and np.std(d, ddof=1) > 0:
+        half = float(stats.t.ppf(0.975, r - 1) * np.std(d, ddof=1) / np.sqrt(r))
+        lo, hi = mean - half, mean + half
+    elif r >= 2:
+        lo = hi = mean
+    else:
+        lo = hi = np.nan
+    rows.append((scenario, name, str(when), float(base.mean()), float(alt.mean()), mean, lo, hi, r))
+
+
+def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
+    """Paired differences (alt - base) of the comparison outcomes."""
+    s = alt.scenario
+    start, end, horizon = s.time.start_year, programme_end(s), s.end_year
+    times = {"+5 years": start + 5, "end of programme": end, "horizon": horizon}
+    rows: list[tuple] = []
+    bt, at = base.tables, alt.tables
+    for label, year in times.items():
+        for ag in ("0_5", "6_17"):
+            for m in (f"moda_headcount_rate_{ag}", f"moda_M0_{ag}"):
+                _summ(m, f"{label} ({year})", _value(bt["moda"], m, year),
+                      _value(at["moda"], m, year), rows, s.name)
+        for tab, m in (("income_poverty", "income_poverty_rate"),
+                       ("income_poverty", "child_income_poverty_rate"),
+                       ("stunting", "stunting_prevalence")):
+            _summ(m, f"{label} ({year})", _value(bt[tab], m, year), _value(at[tab], m, year),
+                  rows, s.name)
+    # per generation of the children
+    for tabs, _key in ((bt, "base"), (at, "alt")):
+        g = tabs["moda_summary"]
+        g = g[(g["by"] == "generation") & (g["measure"] == "H")].copy()
+        g["wv"] = g["value"] * g["n"]
+        tabs["_gen"] = g.groupby(["replicate", "age_group", "group"])[["wv", "n"]].sum()
+    bg, ag_ = bt.pop("_gen"), at.pop("_gen")
+    for (agroup, gen) in sorted({(a, g) for _, a, g in ag_.index}):
+        b = (bg["wv"] / bg["n"]).xs((agroup, gen), level=("age_group", "group")) \
+            if (agroup, gen) in {(a, g) for _, a, g in bg.index} else None
+        a = (ag_["wv"] / ag_["n"]).xs((agroup, gen), level=("age_group", "group"))
+        _summ(f"moda_headcount_rate_{agroup.replace('-', '_')}", f"generation {gen}", b, a, rows,
+              s.name)
+    # treated cohorts in adulthood
+    cohorts = (start - 17, end)
+    bc, ac = _cohort_outcomes(bt, cohorts), _cohort_outcomes(at, cohorts)
+    for m in ac:
+        _summ(m, f"born {cohorts[0]}-{cohorts[1]}", bc.get(m), ac.get(m), rows, s.name)
+    # costs
+    rate = s.budget.discount_rate
+    b_tot, b_disc = _costs(bt, rate, start)
+    a_tot, a_disc = _costs(at, rate, start)
+    zero = pd.Series(0.0, index=sorted(at["population"]["replicate"].unique()))
+    _summ("cost_rmb", "total", b_tot if b_tot is not None else zero,
+          a_tot if a_tot is not None else zero, rows, s.name)
+    _summ("cost_discounted_rmb", f"discounted to {start} at {rate:.0%}",
+          b_disc if b_disc is not None else zero, a_disc if a_disc is not None else zero, rows,
+          s.name)
+    cols = ["scenario", "measure", "when", "base_mean", "alt_mean", "diff_mean", "ci_lo", "ci_hi",
+            "replicates"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def cost_effectiveness(base: RunResult, alt: RunResult) -> pd.DataFrame:
+    """Incremental cost per outcome averted, per replicate summarised (mean, 95% interval)."""
+    s = alt.scenario
+    start, end = s.time.start_year, programme_end(s)
+    rate = s.budget.discount_rate
+    reps = sorted(alt.tables["population"]["replicate"].unique())
+    _b_tot, b_disc = _costs(base.tables, rate, start)
+    _a_tot, a_disc = _costs(alt.tables, rate, start)
+    inc = (a_disc if a_disc is not None else pd.Series(0.0, index=reps)).reindex(reps).fillna(0) - (
+        b_disc if b_disc is not None else pd.Series(0.0, index=reps)).reindex(reps).fillna(0)
+    # child-years of multidimensional deprivation averted (discounted)
+    cy = pd.Series(0.0, index=reps)
+    lifted = pd.Series(0.0, index=reps)
+    for ag in ("0-5", "6-17"):
+        b = _moda_children(base.tables, ag).set_index(["replicate", "year"])
+        a = _moda_children(alt.tables, ag).set_index(["replicate", "year"])
+        j = a.join(b, lsuffix="_a", rsuffix="_b", how="inner")
+        j = j[j.index.get_level_values("year") > start]
+        yrs = j.index.get_level_values("year").to_numpy()
+        averted = (j["value_b"] - j["value_a"]) * j["n_a"] / (1.0 + rate) ** (yrs - start)
+        cy = cy.add(averted.groupby(level="replicate").sum(), fill_value=0.0)
+        t5 = j[j.index.get_level_values("year") == start + 5]
+        lifted = lifted.add(((t5["value_b"] - t5["value_a"]) * t5["n_a"]).groupby(
+            level="replicate").sum(), fill_value=0.0)
+    bc = _cohort_outcomes(base.tables, (start - 17, end))
+    ac = _cohort_outcomes(alt.tables, (start - 17, end))
+    adult = (bc.get("adult_poor_relative_cases", pd.Series(0.0, index=reps)).reindex(reps)
+             .fillna(0) - ac.get("adult_poor_relative_cases", pd.Series(0.0, index=reps))
+             .reindex(reps).fillna(0))
+    rows = []
+    for name, eff in (("per child-year of multidimensional deprivation averted", cy),
+                      ("per child lifted out of MODA poverty (+5 years)", lifted),
+                      ("per adult relative-poverty case averted (treated cohorts)", adult)):
+        eff = eff.reindex(reps).fillna(0.0)
+        ratio = np.where(eff > 0, inc / eff.replace(0, np.nan), np.nan)
+        tot_inc, tot_eff = float(inc.mean()), float(eff.mean())
+        icer = tot_inc / tot_eff if tot_eff > 0 else np.nan
+        finite = ratio[np.isfinite(ratio)]
+        lo, hi = (np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 else (np.nan, np.nan))
+        rows.append((s.name, name, tot_inc, tot_eff, icer, lo, hi, len(reps),
+                     int((eff <= 0).sum())))
+    return pd.DataFrame(rows, columns=[
+        "scenario", "ratio", "incremental_cost_discounted_rmb", "outcome_averted", "rmb_per_unit",
+        "replicate_ratio_lo", "replicate_ratio_hi", "replicates", "replicates_no_benefit"])
+
+
+def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int = 2,
+            seed: int = 1, workers: int = 1,
+            progress: Callable[[str, int, int], None] | None = None) -> CompareResult:
+    """Run the base and each alternative with the same seeds; paired differences and CE.
+
+    Parameters
+    ----------
+    base, alternatives
+        Resolved scenarios; they should share population and time settings (differences
+        are then due to the interventions only).
+    replicates, seed, workers
+        As for :func:`povsim.runner.run_scenario`; the replicate seeds are identical
+        across scenarios (common random numbers).
+    progress
+        Called as ``progress(scenario_name, done, total)``.
+    """
+    def run(s: Scenario) -> RunResult:
+        cb = (lambda d, t: progress(s.name, d, t)) if progress else None
+        res = run_scenario(s, replicates=replicates, seed=seed, workers=workers, progress=cb,
+                           keep_lineage=True)
+        return res
+
+    b = run(base)
+    alts = [run(a) for a in alternatives]
+    diffs = pd.concat([paired_differences(b, a) for a in alts], ignore_index=True)
+    ce = pd.concat([cost_effectiveness(b, a) for a in alts], ignore_index=True)
+    return CompareResult(base=b, alternatives=alts, differences=diffs, cost_effectiveness=ce)

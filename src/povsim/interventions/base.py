@@ -1,0 +1,409 @@
+"""The intervention framework: configuration, targeting, coverage, capacity, costs, effects.
+
+An intervention is one module declaring
+
+* ``PARAMS``: effect sizes (with source and plausible range) and unit costs (RMB, 2014
+  prices), registered like every model parameter so scenarios and the sensitivity
+  analysis can vary them;
+* a pydantic ``Config`` (the ``[interventions.<name>]`` table): start and end year,
+  targeting, coverage with ramp-up, capacity and rationing, budget priority, funders,
+  fidelity and roll-out lag, plus its own settings;
+* an :class:`Intervention` subclass whose ``plan`` picks who is reached this year and
+  prices it, and whose ``effects`` register modifiers on the named values the processes
+  expose (:data:`povsim.state.VALUE_NAMES`).  Interventions never edit process code; the
+  baseline has no modifiers.
+
+Yearly cycle (:class:`povsim.model.PovertyModel`): after demography and migration every
+enabled intervention plans (eligible -> covered -> rationed to capacity); the budget pass
+funds plans in priority order; each funded plan commits its reach; processes then read
+the modified values; at the end of the year interventions record costs that depend on
+what happened (transfers paid, connections made).
+
+Randomness: participation uses a fixed per-person key (stream ``iv.<name>.participation``,
+so the same families take part every year), rationing a yearly priority key; effects
+never change anyone else's draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
+
+from povsim.params import Param
+from povsim.state import World
+
+DELIVERY_PARAMS = (
+    Param("delivery_fidelity", 0.8, "share of nominal effect", (0.5, 1.0),
+          "Assumption: the Hubei pilot's five-tier management chain (provincial office, county "
+          "leading group, county office, township coordination group, village committee; "
+          "'Hubei Model' brochure, 2017) delivers part of the nominal effect of trial-based "
+          "effect sizes at scale", "Default share of an intervention's nominal effect that "
+          "reaches the children it covers (per-intervention 'fidelity' overrides it)",
+          bounds=(0.0, 1.0)),
+)
+
+Ratio = Annotated[float, Field(strict=False, ge=0.0, le=1.0)]
+
+
+class Targeting(BaseModel):
+    """Reusable targeting rules; a person or household must satisfy all that are set.
+
+    Attributes
+    ----------
+    villages
+        ``"pilot"``, ``"comparison"`` or ``"all"`` villages.
+    counties
+        Only these counties (names as in ``[population] counties``).
+    poorest_share
+        Only the poorest share of households by income per capita (within the villages).
+    income_poor
+        Only income-poor households.
+    moda_deprived
+        Only children who are MODA-poor (score >= k in their age group).
+    left_behind
+        Only left-behind children (at least one parent a migrant).
+    special_needs
+        Only children with a disability / special need.
+    min_age, max_age
+        Age window (defaults to the intervention's own).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    villages: Literal["pilot", "comparison", "all"] = "pilot"
+    counties: tuple[StrictStr, ...] | None = Field(default=None, strict=False)
+    poorest_share: Annotated[float | None, Field(strict=False, gt=0.0, le=1.0)] = None
+    income_poor: bool = False
+    moda_deprived: bool = False
+    left_behind: bool = False
+    special_needs: bool = False
+    min_age: Annotated[int | None, Field(ge=0, le=120)] = None
+    max_age: Annotated[int | None, Field(ge=0, le=120)] = None
+
+
+class InterventionConfig(BaseModel):
+    """Settings every intervention shares (the ``[interventions.<name>]`` table).
+
+    Attributes
+    ----------
+    enabled
+        Whether the intervention runs.
+    start_year, end_year
+        Active in the simulated years ``start_year .. end_year`` (inclusive; ``end_year``
+        absent = to the horizon).  The scenario's start year is the initial state, so an
+        intervention starting then acts from the first simulated year.
+    targeting
+        Who is eligible (:class:`Targeting`).
+    coverage
+        Share of the eligible reached at full scale, in [0, 1].
+    ramp_up_years
+        Coverage rises linearly to ``coverage`` over this many years (0 = at once).
+    capacity
+        Most units reached per year (children, households or centres, as the intervention
+        states); absent = no limit.
+    rationing
+        When capacity binds: ``"most_deprived"`` first (MODA score, then poorest) or
+        ``"random"``.
+    priority
+        Order of funding under a budget cap (lower is funded first).
+    funders
+        Funder -> share of this intervention's costs (default: the scenario's ``[budget]``).
+    fidelity
+        Share of the nominal effect delivered (default: ``delivery_fidelity``).
+    rollout_lag
+        Years between the start (when costs begin) and the first effects.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    enabled: bool = True
+    start_year: Annotated[int, Field(ge=1990, le=2200)] = 2014
+    end_year: Annotated[int | None, Field(ge=1990, le=2200)] = None
+    targeting: Targeting = Targeting()
+    coverage: Ratio = 1.0
+    ramp_up_years: Annotated[int, Field(ge=0, le=50)] = 0
+    capacity: Annotated[int | None, Field(ge=0)] = None
+    rationing: Literal["most_deprived", "random"] = "most_deprived"
+    priority: int = 100
+    funders: dict[StrictStr, Ratio] | None = None
+    fidelity: Annotated[float | None, Field(strict=False, ge=0.0, le=1.0)] = None
+    rollout_lag: Annotated[int, Field(ge=0, le=20)] = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise PydanticCustomError(
+                "end_before_start", "end_year >= start_year",
+                {"key": "end_year", "value": self.end_year,
+                 "suggestion": f"set end_year to {self.start_year} or later, or start earlier"})
+        if self.funders is not None and abs(sum(self.funders.values()) - 1.0) > 1e-6:
+            raise PydanticCustomError(
+                "funder_shares", "funder shares that sum to 1",
+                {"key": "funders", "value": dict(self.funders),
+                 "suggestion": "rescale the shares so that they sum to 1"})
+        return self
+
+
+@dataclass
+class Plan:
+    """What an intervention wants to do this year.
+
+    ``rows`` are the units it would reach, in rationing order (persons or households, as
+    ``unit`` says); cost = ``fixed`` (by village) + ``per_unit`` x units reached.
+    """
+
+    rows: np.ndarray
+    unit: str
+    per_unit: float
+    fixed_by_village: dict[int, float] = field(default_factory=dict)
+    unit_villages: np.ndarray | None = None  # village of each row, for costs by village
+
+    def cost(self, n: int | None = None) -> float:
+        n = len(self.rows) if n is None else n
+        return float(sum(self.fixed_by_village.values()) + self.per_unit * n)
+
+
+class Intervention:
+    """Base class of the catalogue's interventions (see the module docstring).
+
+    Subclasses set ``name``, ``Config``, ``unit`` (``"person"``, ``"household"`` or
+    ``"village"``), ``ages`` (default age window) and ``modifies`` (named values), and
+    implement :meth:`eligible_default`, :meth:`per_unit_cost`, :meth:`effects`, and
+    optionally :meth:`fixed_costs` and :meth:`finish`.
+    """
+
+    name: ClassVar[str] = ""
+    Config: ClassVar[type[InterventionConfig]] = InterventionConfig
+    unit: ClassVar[str] = "person"
+    ages: ClassVar[tuple[int, int]] = (0, 17)
+    modifies: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    def __init__(self, config: dict[str, Any], model) -> None:
+        self.cfg = self.Config.model_validate(config)
+        self.model = model
+        self.params = model.params
+        self.streams = model.streams
+        self.world: World = model.world
+        self.reached = np.zeros(0, dtype=bool)  # mask over person or household rows
+        self.reached_ids: list[np.ndarray] = []  # ids reached, by year
+        self.costs: list[tuple] = []  # (year, village, item, units, cost)
+        self.children_ids: list[np.ndarray] = []  # children reached, by year
+        self.reach_log: list[tuple] = []  # (year, units reached, children reached)
+        self.funded_year = False
+
+    # -- timing -------------------------------------------------------------------
+    def active(self, year: int) -> bool:
+        c = self.cfg
+        return c.enabled and c.start_year <= year and (c.end_year is None or year <= c.end_year)
+
+    def effective(self, year: int) -> bool:
+        """Effects flow (after the roll-out lag) and the plan was funded this year."""
+        return self.active(year) and year >= self.cfg.start_year + self.cfg.rollout_lag
+
+    def coverage_at(self, year: int) -> float:
+        c = self.cfg
+        if c.ramp_up_years == 0:
+            return c.coverage
+        years_in = year - max(c.start_year, self.world.start_year + 1) + 1
+        return c.coverage * min(1.0, max(years_in, 0) / c.ramp_up_years)
+
+    @property
+    def fidelity(self) -> float:
+        f = self.cfg.fidelity
+        return self.params.delivery_fidelity if f is None else f
+
+    def rr(self, nominal: float) -> float:
+        """Risk ratio delivered: ``1 - fidelity (1 - RR)`` (exactly 1 when RR = 1)."""
+        return 1.0 - self.fidelity * (1.0 - nominal)
+
+    # -- targeting ------------------------------------------------------------------
+    def _village_mask(self) -> np.ndarray:
+        geo = self.world.geo
+        t = self.cfg.targeting
+        ok = np.ones(geo.n, dtype=bool)
+        if t.villages == "pilot":
+            ok &= geo.pilot
+        elif t.villages == "comparison":
+            ok &= ~geo.pilot
+        if t.counties is not None:
+            codes = [geo.counties.index(c) for c in t.counties if c in geo.counties]
+            ok &= np.isin(geo.county, codes)
+        return ok
+
+    def target_villages(self) -> np.ndarray:
+        return np.flatnonzero(self._village_mask())
+
+    def eligible_default(self, world: World) -> np.ndarray:
+        """Rows eligible by the intervention's own definition (before targeting rules)."""
+        raise NotImplementedError
+
+    def eligible(self, world: World) -> np.ndarray:
+        """Eligible rows after the targeting rules."""
+        P, H = world.P, world.H
+        t = self.cfg.targeting
+        vmask = self._village_mask()
+        rows = self.eligible_default(world)
+        if self.unit == "household":
+            hh = rows
+        else:
+            hh = P.hh[rows]
+            lo = t.min_age if t.min_age is not None else self.ages[0]
+            hi = t.max_age if t.max_age is not None else self.ages[1]
+            a = world.age()[rows]
+            keep = (a >= lo) & (a <= hi)
+            rows, hh = rows[keep], hh[keep]
+        keep = vmask[H.village[hh]]
+        if t.income_poor:
+            keep &= H.income_poor[hh]
+        if t.poorest_share is not None:
+            cut = np.quantile(H.income_pc[vmask[H.village]], t.poorest_share) if vmask.any() else 0
+            keep &= H.income_pc[hh] <= cut
+        if self.unit == "person":
+            if t.left_behind:
+                keep &= world.scratch["left_behind"][rows]
+            if t.special_needs:
+                keep &= P.disabled[rows]
+            if t.moda_deprived:
+                keep &= self._moda_poor(world)[rows]
+        return rows[keep]
+
+    def _moda_poor(self, world: World) -> np.ndarray:
+        from povsim.moda_model import child_deprivation
+
+        rows, _, poor = child_deprivation(world, self.model.moda_config())
+        out = np.zeros(world.P.n, dtype=bool)
+        out[rows] = poor
+        return out
+
+    # -- coverage and rationing ---------------------------------------------------------
+    def _ids(self, world: World, rows: np.ndarray) -> np.ndarray:
+        return world.H.id[rows] if self.unit == "household" else world.P.id[rows]
+
+    def covered(self, world: World, rows: np.ndarray) -> np.ndarray:
+        """The eligible who take part this year: a fixed per-unit key below the coverage."""
+        cov = self.coverage_at(world.year)
+        if cov >= 1.0:
+            return rows
+        u = self.streams.uniform(f"iv.{self.name}.participation", 0, self._ids(world, rows))
+        return rows[u < cov]
+
+    def ration_order(self, world: World, rows: np.ndarray) -> np.ndarray:
+        """Rows in the order capacity is filled."""
+        key = self.streams.priority(f"iv.{self.name}.priority", world.year,
+                                    self._ids(world, rows))
+        if self.cfg.rationing == "random":
+            return rows[np.argsort(key, kind="stable")]
+        # most deprived first: MODA score (children) descending, then income ascending
+        H, P = world.H, world.P
+        if self.unit == "household":
+            income = H.income_pc[rows]
+            return rows[np.lexsort((key, income))]
+        from povsim.moda_model import child_deprivation
+
+        drows, score, _ = child_deprivation(world, self.model.moda_config())
+        s = np.zeros(P.n)
+        s[drows] = score
+        return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s[rows]))]
+
+    def capacity(self, world: World) -> int | None:
+        return self.cfg.capacity
+
+    # -- planning and costs -----------------------------------------------------------
+    def per_unit_cost(self) -> float:
+        raise NotImplementedError
+
+    def fixed_costs(self, world: World, rows: np.ndarray) -> dict[int, float]:
+        return {}
+
+    def plan(self, world: World) -> Plan:
+        rows = self.covered(world, self.eligible(world))
+        rows = self.ration_order(world, rows)
+        cap = self.capacity(world)
+        if cap is not None:
+            rows = rows[:cap]
+        villages = self.village_of(world, rows)
+        return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
+                    fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages)
+
+    def village_of(self, world: World, rows: np.ndarray) -> np.ndarray:
+        if self.unit == "household":
+            return world.H.village[rows]
+        if self.unit == "village":
+            return rows
+        return world.H.village[world.P.hh[rows]]
+
+    def commit(self, world: World, plan: Plan, n_funded: int, funded_fixed: bool) -> None:
+        """Record the funded part of the plan as this year's reach, and its costs."""
+        rows = plan.rows[:n_funded]
+        size = world.H.n if self.unit == "household" else (
+            world.geo.n if self.unit == "village" else world.P.n)
+        self.reached = np.zeros(size, dtype=bool)
+        self.reached[rows] = True
+        self.funded_year = funded_fixed or n_funded > 0
+        yr = world.year
+        if self.unit != "village":
+            self.reached_ids.append(self._ids(world, rows))
+        # children reached (persons 0-17; for household programmes, their children)
+        P = world.P
+        if self.unit == "household":
+            kids = (world.age() < 18) & self.reached[P.hh]
+        elif self.unit == "person":
+            kids = self.reached & (world.age() < 18)
+        else:
+            kids = np.zeros(P.n, dtype=bool)
+        self.children_ids.append(P.id[kids])
+        self.reach_log.append((yr, len(rows), int(kids.sum())))
+        if n_funded and plan.per_unit:
+            v = plan.unit_villages[:n_funded]
+            units = np.bincount(v, minlength=world.geo.n)
+            for vi in np.flatnonzero(units):
+                self.costs.append((yr, int(vi), "per_unit", int(units[vi]),
+                                   float(units[vi]) * plan.per_unit))
+        if funded_fixed:
+            for vi, amount in plan.fixed_by_village.items():
+                self.costs.append((yr, int(vi), "fixed", 1, float(amount)))
+
+    def effects(self) -> list[tuple[str, Any]]:
+        """``(value name, modifier)`` pairs registered once when the model starts."""
+        return []
+
+    def finish(self, world: World) -> None:
+        """End-of-year hook (costs that depend on what happened)."""
+
+    # -- results --------------------------------------------------------------------
+    def reached_unique(self) -> np.ndarray:
+        if not self.reached_ids:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(self.reached_ids))
+
+    def cost_frame(self, funders: dict[str, float]) -> pd.DataFrame:
+        cols = ["year", "intervention", "village", "item", "units", "funder", "cost_rmb"]
+        if not self.costs:
+            return pd.DataFrame(columns=cols)
+        df = pd.DataFrame(self.costs, columns=["year", "village", "item", "units", "cost_rmb"])
+        shares = self.cfg.funders or funders
+        parts = []
+        for funder, share in shares.items():
+            d = df.copy()
+            d["funder"] = funder
+            d["cost_rmb"] = d["cost_rmb"] * share
+            parts.append(d)
+        out = pd.concat(parts, ignore_index=True)
+        out["intervention"] = self.name
+        return out[cols]
+
+    # -- helpers for modifiers ----------------------------------------------------------
+    def mask_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Reached flag for ``rows`` (empty when the intervention is not effective)."""
+        if not self.effective(self.world.year) or len(self.reached) == 0:
+            return np.zeros(len(rows), dtype=bool)
+        ok = rows < len(self.reached)
+        out = np.zeros(len(rows), dtype=bool)
+        out[ok] = self.reached[rows[ok]]
+        return out

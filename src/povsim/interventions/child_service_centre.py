@@ -1,0 +1,144 @@
+"""Village child service centres ("children's homes"): a venue for play, learning,
+protection and services, open several days a week, run by village volunteers.
+
+Children 0-17 in villages with a centre attend with probability
+``a * min(1, days/3.5) * exp(-d_km * decay)`` (remoter homesteads attend less; a fixed
+per-child key decides who attends), up to the centre's places.  Attending children get
+extra stimulation (more for 0-5), unsupervised left-behind attendees get adequate adult
+care with a probability, and attendees' households gain information access (books, TV,
+computers at the centre).  Costs: set-up in the first year, operation every year.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from pydantic import Field
+
+from povsim.interventions.base import Intervention, InterventionConfig
+from povsim.params import Param
+
+PARAMS = (
+    Param("centre_attendance", 0.5, "probability", (0.25, 0.8),
+          "Assumption: Hubei centres were open >2 days a week; 248,000 child attendances "
+          "and 15,140 opening days over 80 centres ('Hubei Model' brochure, 2017) imply "
+          "regular use by a large share of village children [E]",
+          "Share of children at mean remoteness attending a centre open 3.5+ days a week",
+          bounds=(0.0, 1.0)),
+    Param("centre_remoteness_decay", 0.05, "per km", (0.0, 0.15),
+          "Assumption (attendance falls with distance)", "Decline of attendance per km of "
+          "village remoteness above the median", bounds=(0.0, 2.0)),
+    Param("centre_stimulation_0_5", 0.3, "SD of stimulation input", (0.0, 0.6),
+          "Centre-based early stimulation: small or null child effects (Sylvia et al. 2022, "
+          "World Dev 149:105686) [E]", "Extra stimulation for attending children 0-5",
+          bounds=(0.0, 5.0)),
+    Param("centre_stimulation_6_17", 0.1, "SD of stimulation input", (0.0, 0.3),
+          "Assumption (after-school activities, reading)", "Extra stimulation for attending "
+          "children 6-17", bounds=(0.0, 5.0)),
+    Param("centre_supervision", 0.6, "probability", (0.3, 0.9),
+          "Assumption (volunteers' care of left-behind children; Hubei pilot case reports)",
+          "Probability an unsupervised left-behind attendee gets adequate adult care",
+          bounds=(0.0, 1.0)),
+    Param("centre_information", 0.5, "probability per year", (0.2, 0.9),
+          "Assumption (books, TV, computers at the centre)", "Yearly probability an "
+          "attendee's household without information access gains it", bounds=(0.0, 1.0)),
+    Param("centre_setup_cost", 80000.0, "RMB per centre (2014 prices)", (30000.0, 200000.0),
+          "Assumption (room refurbishment, books, LEGO, TVs, computers, fitness equipment)",
+          "Set-up cost of a village centre", bounds=(0.0, 1e8)),
+    Param("centre_operating_cost", 40000.0, "RMB per centre-year (2014 prices)",
+          (15000.0, 100000.0), "Assumption (volunteer stipends, activities, utilities)",
+          "Yearly operating cost of a centre", bounds=(0.0, 1e8)),
+)
+
+
+class CentreConfig(InterventionConfig):
+    days_open_per_week: Annotated[float, Field(strict=False, gt=0, le=7)] = 3.0
+    activities_per_year: Annotated[int, Field(ge=0)] = 20
+    places_per_centre: Annotated[int | None, Field(ge=0)] = None
+
+
+class ChildServiceCentre(Intervention):
+    name = "child_service_centre"
+    Config = CentreConfig
+    unit = "person"
+    ages = (0, 17)
+    modifies = ("skill.stimulation", "supervision.adequate", "info.gain_rate")
+    description = "Village child service centres (play, learning, protection, information)"
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self._built: set[int] = set()
+
+    def eligible_default(self, world):
+        return np.flatnonzero(world.age() < 18)
+
+    def covered(self, world, rows):
+        # attendance: coverage x days factor x remoteness decay, by a fixed per-child key
+        geo, P, H = world.geo, world.P, world.H
+        d = geo.remoteness_km[H.village[P.hh[rows]]] - self.params.remoteness_median_km
+        p = (self.coverage_at(world.year) * self.params.centre_attendance
+             * min(1.0, self.cfg.days_open_per_week / 3.5)
+             * np.exp(-self.params.centre_remoteness_decay * np.maximum(d, 0.0)))
+        u = self.streams.uniform(f"iv.{self.name}.participation", 0, P.id[rows])
+        return rows[u < p]
+
+    def plan(self, world):
+        plan = super().plan(world)
+        places = self.cfg.places_per_centre
+        if places is not None and len(plan.rows):
+            # places per centre: keep the first `places` attendees of each village
+            v = plan.unit_villages
+            order = np.argsort(v, kind="stable")
+            vs = v[order]
+            first = np.searchsorted(vs, vs, side="left")
+            ok = np.empty(len(v), dtype=bool)
+            ok[order] = (np.arange(len(v)) - first) < places
+            plan.rows, plan.unit_villages = plan.rows[ok], plan.unit_villages[ok]
+        return plan
+
+    def per_unit_cost(self):
+        return 0.0
+
+    def fixed_costs(self, world, rows):
+        out = {}
+        for v in self.target_villages().tolist():
+            out[v] = self.params.centre_operating_cost + (
+                0.0 if v in self._built else self.params.centre_setup_cost)
+        return out
+
+    def commit(self, world, plan, n_funded, funded_fixed):
+        super().commit(world, plan, n_funded, funded_fixed)
+        if funded_fixed:
+            self._built.update(plan.fixed_by_village)
+
+    @property
+    def centres(self) -> int:
+        return len(self._built)
+
+    def effects(self):
+        p = self.params
+
+        def stimulation(world, rows, value):
+            on = self.mask_rows(rows)
+            if not on.any():
+                return value
+            young = world.age()[rows] <= 5
+            add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
+            return np.where(on, value + add, value)
+
+        def supervision(world, rows, value):
+            return np.where(self.mask_rows(rows),
+                            value + (1.0 - value) * self.fidelity * p.centre_supervision, value)
+
+        def information(world, rows, value):
+            if not self.effective(world.year) or len(self.reached) != world.P.n:
+                return value
+            H, P = world.H, world.P
+            hh = np.zeros(H.n, dtype=bool)
+            hh[P.hh[self.reached]] = True
+            boost = self.fidelity * np.maximum(p.centre_information - value, 0.0)
+            return np.where(hh[rows], value + boost, value)
+
+        return [("skill.stimulation", stimulation), ("supervision.adequate", supervision),
+                ("info.gain_rate", information)]

@@ -1,0 +1,236 @@
+"""Interventions: placebo (zero effects), direction and size of effects, targeting,
+capacity, budget, costs, and configuration errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povsim.errors import ScenarioErrors
+from povsim.interventions import CLASSES
+from povsim.model import PovertyModel
+from povsim.scenario import scenario_from_dict
+
+POP = {"persons": 6000, "pilot_villages": 4, "comparison_villages": 4, "townships": 8}
+
+#: parameter values under which every intervention has no effect (but is still targeted,
+#: rationed and costed)
+NULL_EFFECTS = {
+    "yyb_stunting_rr": 1.0, "yyb_anaemia_rr": 1.0, "school_meals_anaemia_rr": 1.0,
+    "school_meals_dropout_rr": 1.0, "cct_dropout_rr": 1.0, "cct_income_share": 0.0,
+    "special_needs_nonentry_rr": 1.0, "special_needs_dropout_rr": 1.0,
+    "dibao_programme_exclusion_error": 1.0, "wash_effectiveness": 0.0,
+    "health_services_effectiveness": 0.0, "parent_training_effect_home": 0.0,
+    "parent_training_effect_centre": 0.0, "home_visit_stimulation": 0.0,
+    "centre_stimulation_0_5": 0.0, "centre_stimulation_6_17": 0.0, "centre_supervision": 0.0,
+    "centre_information": 0.0,
+}
+
+ALL = {name: {"start_year": 2014} for name in CLASSES}
+
+
+def scenario(interventions=None, parameters=None, years=3, budget=None, population=None):
+    data = {"scenario": {"name": "t"}, "population": {**POP, **(population or {})},
+            "time": {"start_year": 2014, "years": years},
+            "interventions": interventions or {}, "parameters": parameters or {}}
+    if budget:
+        data["budget"] = budget
+    return scenario_from_dict(data)
+
+
+def run(s, seed=5):
+    m = PovertyModel(s, seed=seed)
+    m.run()
+    return m
+
+
+def outcome_tables(m):
+    t = m.tables()
+    return {k: v for k, v in t.items() if k not in ("costs", "reach", "budget", "programme")}
+
+
+def test_zero_effect_interventions_are_bit_identical_to_baseline():
+    base = run(scenario(parameters=NULL_EFFECTS, years=4))
+    alt = run(scenario(ALL, NULL_EFFECTS, years=4))
+    tb, ta = outcome_tables(base), outcome_tables(alt)
+    assert set(tb) == set(ta)
+    for k in tb:
+        pd.testing.assert_frame_equal(tb[k], ta[k], check_exact=True, obj=k)
+    # ...while the programme was targeted, rationed and costed as usual
+    prog = alt.tables()["programme"]
+    total = prog[(prog.measure == "cost_rmb") & (prog.intervention == "all")].value.iloc[0]
+    assert total > 0
+    reached = prog[prog.measure == "children_reached"].set_index("intervention").value
+    assert (reached.drop("all") > 0).all()
+
+
+def test_default_effects_change_outcomes():
+    base = run(scenario(years=3))
+    alt = run(scenario(ALL, years=3))
+    b, a = base.tables()["moda"], alt.tables()["moda"]
+    m = "moda_headcount_rate_0_5"
+    hb = b[(b.measure == m) & (b.by == "arm") & (b.group == "pilot") & (b.year == 2017)].value.iloc[0]
+    ha = a[(a.measure == m) & (a.by == "arm") & (a.group == "pilot") & (a.year == 2017)].value.iloc[0]
+    assert ha < hb
+
+
+def _stepped(iv, params=None, years=1, seed=5, population=None):
+    s = scenario(iv, params, years=years, population=population)
+    m = PovertyModel(s, seed=seed)
+    for _ in range(years):
+        m.step()
+    return m
+
+
+def test_infant_nutrition_stunting_rr_near_declared():
+    # newborns' stunting in their first year is onset x RR; CRN makes the sets nested
+    pop = {"persons": 60000, "pilot_villages": 8, "comparison_villages": 0}
+    p = {"stunting_onset_0": 0.3}
+    base = _stepped({}, p, population=pop)
+    alt = _stepped({"infant_nutrition": {"fidelity": 1.0}}, p, population=pop)
+    wb, wa = base.world, alt.world
+    nb = int((wb.P.stunted & (wb.age() == 0)).sum())
+    na = int((wa.P.stunted & (wa.age() == 0)).sum())
+    assert (wa.age() == 0).sum() == (wb.age() == 0).sum()
+    ratio = na / nb
+    # binomial: na | nb ~ Bin(nb, 0.6); SE of the ratio = sqrt(0.6 * 0.4 / nb)
+    assert abs(ratio - 0.60) < 4 * np.sqrt(0.6 * 0.4 / nb)
+    assert nb > 200
+
+
+def test_school_meals_anaemia_rr_near_declared():
+    base = _stepped({}, population={"persons": 30000})
+    alt = _stepped({"school_meals": {"fidelity": 1.0}}, population={"persons": 30000})
+    iv = alt.interventions[0]
+    rows = np.flatnonzero(iv.reached)
+    nb = int(base.world.P.anaemic[rows].sum())
+    na = int(alt.world.P.anaemic[rows].sum())
+    rr = alt.params.school_meals_anaemia_rr
+    assert abs(na / nb - rr) < 4 * np.sqrt(rr * (1 - rr) / nb)
+
+
+def test_home_visits_skill_gain_is_exact_with_crn():
+    base = _stepped({})
+    alt = _stepped({"home_visits": {"fidelity": 1.0}})
+    iv = alt.interventions[0]
+    rows = np.flatnonzero(iv.reached)
+    assert len(rows) > 0
+    assert len(rows) <= iv.capacity(alt.world)
+    a = alt.world.age()[rows]
+    rho = np.where(a <= 5, alt.params.skill_persistence_0_5, alt.params.skill_persistence_6_11)
+    # skill moves (1 - rho) of the way to the shifted input; a newborn starts at the input
+    delta = alt.params.skill_parenting * alt.params.home_visit_stimulation
+    expected = np.where(a == 0, delta, (1 - rho) * delta)
+    got = alt.world.P.skill[rows].astype(float) - base.world.P.skill[rows].astype(float)
+    np.testing.assert_allclose(got, expected, atol=1e-5)  # float32 skill
+    # only children 0-3 in pilot villages
+    assert (a <= 3).all()
+    assert alt.world.geo.pilot[alt.world.H.village[alt.world.P.hh[rows]]].all()
+
+
+def test_parent_training_raises_parenting_by_effect():
+    base = _stepped({})
+    alt = _stepped({"parent_training": {"delivery": "home", "fidelity": 1.0}})
+    iv = alt.interventions[0]
+    hh = np.flatnonzero(iv.reached)
+    diff = alt.world.H.parenting[hh] - base.world.H.parenting[hh]
+    np.testing.assert_allclose(diff, alt.params.parent_training_effect_home, atol=1e-5)
+
+
+def test_cct_reaches_only_poor_junior_high_students_and_cuts_dropout():
+    pop = {"persons": 40000}
+    base = _stepped({}, years=3, population=pop)
+    alt = _stepped({"conditional_cash_transfer": {"fidelity": 1.0,
+                                                  "targeting": {"villages": "all",
+                                                                "income_poor": True}}},
+                   years=3, population=pop)
+    jb = base.tables()["enrolment"]
+    ja = alt.tables()["enrolment"]
+    sel = lambda t: t[(t.measure == "junior_high_dropout_rate") & (t.by == "all")]  # noqa: E731
+    assert sel(ja).numerator.sum() < sel(jb).numerator.sum()
+
+
+def test_capacity_never_exceeded_and_budget_respected():
+    cap = 150_000.0
+    s = scenario({"home_visits": {"volunteers": 2, "priority": 1},
+                  "school_meals": {"priority": 2}, "infant_nutrition": {"priority": 3}},
+                 years=3, budget={"cap_rmb": cap})
+    m = run(s)
+    t = m.tables()
+    reach = t["reach"]
+    hv = m.interventions[0]
+    assert hv.name == "home_visits"
+    cap_hv = 2 * hv.cfg.visits_per_volunteer // hv.cfg.visits_per_child
+    assert (reach[reach.intervention == "home_visits"].units_reached <= cap_hv).all()
+    b = t["budget"]
+    assert (b.groupby("year").funded_rmb.sum() <= cap + 1e-6).all()
+    assert b.cut_rmb.sum() > 0  # the cap binds and the cut is reported
+    # lower priority is cut first
+    cut = b.groupby("intervention").cut_rmb.sum()
+    assert cut["home_visits"] == 0
+    costs = t["costs"]
+    assert (costs.groupby("year").cost_rmb.sum() <= cap + 1e-6).all()
+
+
+def test_costs_by_intervention_village_funder_and_discounting():
+    s = scenario({"child_service_centre": {"end_year": 2016}}, years=3,
+                 budget={"funders": {"gov": 0.75, "ngo": 0.25}})
+    m = run(s)
+    c = m.tables()["costs"]
+    assert set(c.funder) == {"gov", "ngo"}
+    assert set(c.arm) == {"pilot"}
+    by_f = c.groupby("funder").cost_rmb.sum()
+    assert by_f["gov"] == pytest.approx(3 * by_f["ngo"])
+    p = m.params
+    n = 4  # pilot villages
+    assert c.cost_rmb.sum() == pytest.approx(n * (p.centre_setup_cost + 2 * p.centre_operating_cost))
+    prog = m.tables()["programme"]
+    disc = prog[(prog.measure == "cost_discounted_rmb") & (prog.intervention == "all")].value.iloc[0]
+    expected = n * (p.centre_setup_cost + p.centre_operating_cost) / 1.03 + \
+        n * p.centre_operating_cost / 1.03**2
+    assert disc == pytest.approx(expected)
+
+
+def test_wash_upgrade_reaches_target():
+    s = scenario({"wash_upgrade": {"water_target": 0.9, "years_to_target": 3}},
+                 parameters={"wash_effectiveness": 1.0}, years=4)
+    m = run(s)
+    lc = m.tables()["living_conditions"]
+    v = lc[(lc.measure == "no_safe_water_share") & (lc.by == "arm") & (lc.group == "pilot")]
+    first, last = v[v.year == 2014].value.iloc[0], v[v.year == 2017].value.iloc[0]
+    assert first > 0.3 and last < 0.2
+
+
+@pytest.mark.parametrize("table,key,value,expect", [
+    ("nonexistent_programme", None, None, "known intervention"),
+    ("home_visits", "coverage", 1.5, "expected <= 1"),
+    ("home_visits", "targeting", {"villagez": "all"}, "villagez"),
+    ("infant_nutrition", "end_year", 2010, "end_year >= start_year"),
+])
+def test_bad_intervention_configuration(tmp_path, table, key, value, expect):
+    cfg = {} if key is None else {key: value}
+    if table == "infant_nutrition":
+        cfg = {"start_year": 2015, "end_year": 2010}
+    f = tmp_path / "bad.toml"
+    from povsim.scenario import dumps_toml, load_scenario
+
+    f.write_text(dumps_toml({"scenario": {"name": "bad"}, "interventions": {table: cfg}}))
+    with pytest.raises(ScenarioErrors) as info:
+        load_scenario(f)
+    msg = str(info.value)
+    assert "bad.toml" in msg and f"interventions.{table}" in msg
+    assert expect in msg
+
+
+def test_shipped_scenarios_validate():
+    from pathlib import Path
+
+    from povsim.scenario import validate_files
+
+    files = sorted(Path(__file__).resolve().parents[1].glob("scenarios/*.toml"))
+    names = {f.stem for f in files}
+    assert {"baseline", "hubei_pilot", "hubei_pilot_continued", "centres_only", "nutrition_only",
+            "parent_training_only", "home_visits_only", "cash_transfer", "wash_only",
+            "full_package", "province_scale_up"} <= names
+    assert validate_files(files) == []
