@@ -1,7 +1,7 @@
 """Per-run overhead of ``povsim batch`` and its speed-up from 1 to N workers.
 
-For runs of the given scenario (default ``scenarios/small.toml`` grown to 10,000 persons,
-20 years: about 1 s a run) this measures:
+For runs of the given scenario (default ``scenarios/small.toml`` grown to 20,000 persons
+over 40 years: about 1.2 s a run) this measures:
 
 * ``direct``: the same runs as a plain loop of ``run_replicate`` in this process (no
   batch machinery): the pure compute time;
@@ -18,7 +18,7 @@ For runs of the given scenario (default ``scenarios/small.toml`` grown to 10,000
 
 Run it on a quiet machine (the load average is printed before and after)::
 
-    python benchmarks/batch_overhead.py                       # 24 runs of ~1 s, 1 and 2 workers
+    python benchmarks/batch_overhead.py                       # 24 runs of ~1.2 s, 1 and 2 workers
     python benchmarks/batch_overhead.py --runs 48 --workers 1 2 --dask
 """
 
@@ -76,8 +76,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "small.toml")
     ap.add_argument("--runs", type=int, default=24, help="runs per batch (replicates), plus one pilot")
-    ap.add_argument("--persons", type=int, default=10000, help="initial persons (default 10,000: about 1 s a run)")
-    ap.add_argument("--years", type=int, default=None, help="years (default: the scenario's)")
+    ap.add_argument("--persons", type=int, default=20000, help="initial persons (default 20,000)")
+    X
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--dask", action="store_true", help="also a Dask LocalCluster with max(--workers) workers")
     ap.add_argument("--skip-direct", action="store_true", help="skip the plain in-process loop")

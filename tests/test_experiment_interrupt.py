@@ -78,7 +78,6 @@ def test_interrupt_then_resume(uninterrupted, tmp_path: Path, how: str) -> None:
         else:
             assert proc.returncode == 130, info
             assert b"run the same command again to resume" in stderr and b"Traceback" not in stderr, info
-    print(info[:120])
     time.sleep(0.2)  # let orphaned workers of a killed group exit
     st = batch_status(f, out)
     assert st.running is None, info

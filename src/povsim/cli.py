@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "batch", help="batch experiment: scenarios x parameter points x seeds (resumable)",
+        usage="povsim batch [run|status|collect] FILE [--out DIR] [--workers N] "
+              "[--scheduler ADDRESS | --dask-local N] [--extend] [--skip-memory-check] [-q] [-v] [--debug]",
         description="Run the batch of an experiment design (experiments/*.toml) into a folder that never "
                     "loses finished runs: run the same command again to resume.  `batch status FILE` lists "
                     "done / failed / pending runs; `batch collect FILE` writes the tables of the finished runs.",

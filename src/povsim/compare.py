@@ -43,6 +43,7 @@ class CompareResult:
     alternatives: list[RunResult]
     differences: pd.DataFrame
     cost_effectiveness: pd.DataFrame
+    ce_points: pd.DataFrame
 
 
 def programme_end(s: Scenario) -> int:
@@ -97,8 +98,8 @@ def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]
 
 
 def _summ(name, when, base, alt, rows, scenario):
-    if base is None or alt is None:
-        return
+    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
+        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
     base = base.reindex(alt.index.union(base.index)).fillna(0.0)
     alt = alt.reindex(base.index).fillna(0.0)
     d = (alt - base).to_numpy(dtype=float)
@@ -164,8 +165,9 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def cost_effectiveness(base: RunResult, alt: RunResult) -> pd.DataFrame:
-    """Incremental cost per outcome averted, per replicate summarised (mean, 95% interval)."""
+def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Incremental cost per outcome averted (ratio of means, with the 2.5-97.5 percentiles of
+    the replicate ratios), and the per-replicate (cost, child-years averted) points."""
     s = alt.scenario
     start, end = s.time.start_year, programme_end(s)
     rate = s.budget.discount_rate
@@ -180,7 +182,7 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> pd.DataFrame:
     for ag in ("0-5", "6-17"):
         b = _moda_children(base.tables, ag).set_index(["replicate", "year"])
         a = _moda_children(alt.tables, ag).set_index(["replicate", "year"])
-        j = a.join(b, lsuffix="_a", rsuffix="_b", how="inner")
+        j = a.add_suffix("_a").join(b.add_suffix("_b"), how="inner")
         j = j[j.index.get_level_values("year") > start]
         yrs = j.index.get_level_values("year").to_numpy()
         averted = (j["value_b"] - j["value_a"]) * j["n_a"] / (1.0 + rate) ** (yrs - start)
@@ -194,6 +196,8 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> pd.DataFrame:
              .fillna(0) - ac.get("adult_poor_relative_cases", pd.Series(0.0, index=reps))
              .reindex(reps).fillna(0))
     rows = []
+    points = pd.DataFrame({"scenario": s.name, "replicate": reps, "cost": inc.to_numpy(),
+                           "effect": cy.reindex(reps).fillna(0.0).to_numpy()})
     for name, eff in (("per child-year of multidimensional deprivation averted", cy),
                       ("per child lifted out of MODA poverty (+5 years)", lifted),
                       ("per adult relative-poverty case averted (treated cohorts)", adult)):
@@ -205,9 +209,10 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> pd.DataFrame:
         lo, hi = (np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 else (np.nan, np.nan))
         rows.append((s.name, name, tot_inc, tot_eff, icer, lo, hi, len(reps),
                      int((eff <= 0).sum())))
-    return pd.DataFrame(rows, columns=[
+    table = pd.DataFrame(rows, columns=[
         "scenario", "ratio", "incremental_cost_discounted_rmb", "outcome_averted", "rmb_per_unit",
         "replicate_ratio_lo", "replicate_ratio_hi", "replicates", "replicates_no_benefit"])
+    return table, points
 
 
 def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int = 2,
@@ -235,5 +240,55 @@ def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int
     b = run(base)
     alts = [run(a) for a in alternatives]
     diffs = pd.concat([paired_differences(b, a) for a in alts], ignore_index=True)
-    ce = pd.concat([cost_effectiveness(b, a) for a in alts], ignore_index=True)
-    return CompareResult(base=b, alternatives=alts, differences=diffs, cost_effectiveness=ce)
+    ces = [cost_effectiveness(b, a) for a in alts]
+    ce = pd.concat([c[0] for c in ces], ignore_index=True)
+    pts = pd.concat([c[1] for c in ces], ignore_index=True)
+    return CompareResult(base=b, alternatives=alts, differences=diffs, cost_effectiveness=ce,
+                         ce_points=pts)
+
+
+def write_compare_results(result: CompareResult, folder, *, command_line: list[str],
+                          input_files: list[str], figures: bool = True) -> None:
+    """Tables (per scenario and comparisons), figures and manifest into ``folder``."""
+    from povsim import __version__
+    from povsim.output import atomic_write_csv, atomic_write_text, save_figure, write_manifest
+
+    runs = [result.base, *result.alternatives]
+    for r in runs:
+        for name, df in r.tables.items():
+            if name == "lineage":
+                continue
+            atomic_write_csv(folder / "tables" / r.scenario.name / f"{name}.csv", df)
+        atomic_write_text(folder / "scenarios" / f"{r.scenario.name}.resolved.toml",
+                          r.scenario.to_toml())
+    atomic_write_csv(folder / "differences.csv", result.differences)
+    atomic_write_csv(folder / "cost_effectiveness.csv", result.cost_effectiveness)
+    atomic_write_csv(folder / "ce_points.csv", result.ce_points)
+    write_manifest(folder, scenario_dict={r.scenario.name: r.scenario.resolved_dict()
+                                          for r in runs},
+                   seeds=result.base.seeds, input_files=input_files, command_line=command_line,
+                   extra={"base": result.base.scenario.name,
+                          "alternatives": [r.scenario.name for r in result.alternatives],
+                          "replicates": len(result.base.seeds),
+                          "common_random_numbers": "identical replicate seeds in every scenario"})
+    if not figures:
+        return
+    from povsim.plots.compare import plot_ce_plane, plot_differences, plot_scenario_trajectories
+
+    prov = (f"povsim {__version__} · compare {result.base.scenario.name} vs "
+            f"{', '.join(r.scenario.name for r in result.alternatives)} · "
+            f"{len(result.base.seeds)} replicates (CRN)")
+    save_figure(plot_differences(result.differences, provenance=prov),
+                folder / "figures" / "differences_plus5")
+    save_figure(plot_differences(result.differences, when_contains="end of programme",
+                                 provenance=prov), folder / "figures" / "differences_end")
+    tabs = {r.scenario.name: r.tables for r in runs}
+    for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
+                     ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
+                     ("moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5")):
+        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov),
+                    folder / "figures" / m)
+    save_figure(plot_scenario_trajectories(tabs, "income_poverty", "child_income_poverty_rate",
+                                           title="Income poverty, children 0-17", provenance=prov),
+                folder / "figures" / "child_income_poverty_rate")
+    save_figure(plot_ce_plane(result.ce_points, provenance=prov), folder / "figures" / "ce_plane")

@@ -38,6 +38,7 @@ def _finish(fig: Figure, ax, title: str, year: int | None, provenance: str | Non
     ax.grid(axis="y", color="0.85", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if provenance:
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
         fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
     return fig
 
@@ -113,6 +114,7 @@ def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
     ax.set_title("MODA deprivation and income poverty" + (f", {y}" if y else ""), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     if provenance:
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
         fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
     return fig
 

@@ -1,0 +1,98 @@
+"""Comparison figures: paired differences with intervals, trajectories by scenario, and
+the cost-effectiveness plane."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from povsim.plots.trajectories import LINESTYLES, OKABE_ITO
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _footer(fig: Figure, provenance: str | None) -> None:
+    if provenance:
+        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
+        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
+
+
+def plot_differences(differences: pd.DataFrame, *, when_contains: str = "+5 years",
+                     provenance: str | None = None) -> Figure:
+    """Paired differences (alternative - base) with 95% intervals, one row per measure."""
+    d = differences[differences["when"].str.contains(when_contains, regex=False)
+                    & differences["measure"].str.contains("rate|prevalence|M0")]
+    measures = list(dict.fromkeys(d["measure"]))
+    scenarios = list(dict.fromkeys(d["scenario"]))
+    fig = Figure(figsize=(8, 0.45 * max(len(measures), 3) * max(len(scenarios), 1) ** 0.5 + 1.5),
+                 layout="constrained")
+    ax = fig.subplots()
+    y0 = np.arange(len(measures))
+    step = 0.7 / max(len(scenarios), 1)
+    for i, sc in enumerate(scenarios):
+        s = d[d["scenario"] == sc].set_index("measure").reindex(measures)
+        y = y0 + i * step - 0.35 + step / 2
+        err = np.vstack([s["diff_mean"] - s["ci_lo"], s["ci_hi"] - s["diff_mean"]])
+        ax.errorbar(s["diff_mean"], y, xerr=np.nan_to_num(err), fmt=_MARKERS[i % 8],
+                    color=OKABE_ITO[(i + 1) % 8], capsize=3, label=sc)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(y0, [m.replace("_", " ") for m in measures])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:+.1f} pp"))
+    ax.set_xlabel("Difference from base (percentage points; M0 x 100), mean and 95% interval")
+    ax.set_title(f"Paired differences at {when_contains}", fontsize=11)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(axis="x", color="0.9")
+    _footer(fig, provenance)
+    return fig
+
+
+def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]], table: str,
+                               measure: str, *, title: str | None = None,
+                               provenance: str | None = None) -> Figure:
+    """One measure over time for several scenarios (mean, min-max band over replicates)."""
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    for i, (name, tabs) in enumerate(tables.items()):
+        t = tabs[table]
+        d = t[(t["measure"] == measure) & (t["by"] == "all")]
+        g = d.groupby("year")["value"]
+        m, lo, hi = g.mean(), g.min(), g.max()
+        c = OKABE_ITO[i % 8]
+        ax.plot(m.index, m.values, color=c, linestyle=LINESTYLES[i % 8], label=name)
+        if d["replicate"].nunique() > 1:
+            ax.fill_between(m.index, lo.values, hi.values, color=c, alpha=0.15, linewidth=0)
+    ax.set_xlabel("Year")
+    if "rate" in measure or "share" in measure or "prevalence" in measure:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("Share of children (%)")
+    ax.set_title(title or measure.replace("_", " "), fontsize=11)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(color="0.9")
+    _footer(fig, provenance)
+    return fig
+
+
+def plot_ce_plane(points: pd.DataFrame, *, provenance: str | None = None) -> Figure:
+    """Cost-effectiveness plane: incremental discounted cost vs child-years of MODA
+    deprivation averted, one point per replicate (the uncertainty cloud) per scenario."""
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.subplots()
+    for i, (sc, d) in enumerate(points.groupby("scenario", sort=False)):
+        ax.scatter(d["effect"], d["cost"] / 1e6, marker=_MARKERS[i % 8], color=OKABE_ITO[(i + 1) % 8],
+                   label=sc, alpha=0.8, edgecolor="black", linewidth=0.4)
+        ax.scatter([d["effect"].mean()], [d["cost"].mean() / 1e6], marker=_MARKERS[i % 8], s=150,
+                   facecolor="none", edgecolor=OKABE_ITO[(i + 1) % 8], linewidth=2)
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("Child-years of multidimensional deprivation averted (discounted)")
+    ax.set_ylabel("Incremental cost (million RMB, 2014 prices, discounted)")
+    ax.set_title("Cost-effectiveness plane (each point a replicate; ring = mean)", fontsize=11)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(color="0.9")
+    _footer(fig, provenance)
+    return fig
