@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "small.toml")
     ap.add_argument("--runs", type=int, default=24, help="runs per batch (replicates), plus one pilot")
     ap.add_argument("--persons", type=int, default=20000, help="initial persons (default 20,000)")
-    X
+    ap.add_argument("--years", type=int, default=40, help="years (default 40; with 20,000 persons about 1.2 s a run)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--dask", action="store_true", help="also a Dask LocalCluster with max(--workers) workers")
     ap.add_argument("--skip-direct", action="store_true", help="skip the plain in-process loop")

@@ -89,7 +89,12 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
     assert s == Scenario.default("a").model_copy(update={"source_files": s.source_files})
 
 
-def test_example_scenarios_are_valid() -> None:
+def test_example_scenarios_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the shipped scenarios use the real parameter registry and intervention catalogue
+    from povsim.params import registry as real_registry
+
+    monkeypatch.setattr(scenario_mod, "registry", real_registry)
+    monkeypatch.setattr(scenario_mod, "_catalogue", _REAL_CATALOGUE)
     files = [SCENARIO_DIR / f for f in ("baseline.toml", "hubei_pilot.toml", "small.toml")]
     assert validate_files(files) == []
     small = load_scenario(SCENARIO_DIR / "small.toml")

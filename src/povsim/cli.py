@@ -269,7 +269,7 @@ def _run_with_progress(scenario, args):
 
 
 #: tables that are not in the tidy yearly layout
-_NOT_TIDY = ("costs", "reach", "budget", "programme")
+_NOT_TIDY = ("costs", "reach", "budget", "programme", "mobility", "lineage")
 
 
 def _tidy(tables: dict) -> dict:
