@@ -119,3 +119,26 @@ def test_scale_setting_scales_population(tmp_path: Path) -> None:
     assert s.total_persons == 2400  # 160 villages x 1500 x 0.01
     again = scenario_from_dict(s.resolved_dict())
     assert again.total_persons == 2400
+
+
+def test_compare_command(tiny: Path, tmp_path: Path, capsys) -> None:
+    alt = tmp_path / "alt.toml"
+    alt.write_text(f'[scenario]\nname = "alt"\nextends = "{tiny.as_posix()}"\n'
+                   "[interventions.home_visits]\n[interventions.infant_nutrition]\n")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tiny), str(alt), "--replicates", "2", "--out", str(out),
+                 "--no-figures"]) == 0
+    printed = capsys.readouterr().out
+    assert "Paired differences" in printed and "Cost-effectiveness" in printed
+    d = pd.read_csv(out / "differences.csv")
+    assert {"scenario", "measure", "diff_mean", "ci_lo", "ci_hi"} <= set(d.columns)
+    assert (out / "tables" / "alt" / "costs.csv").exists()
+    assert main(["compare", str(tiny), str(tmp_path / "missing.toml"), "--out",
+                 str(tmp_path / "c2")]) == 2
+
+
+def test_describe_interventions(capsys) -> None:
+    assert main(["describe", "--interventions", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    for name in ("child_service_centre", "home_visits", "wash_upgrade", "dibao"):
+        assert name in out

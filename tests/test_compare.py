@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from povsim.compare import compare, write_compare_results
-from povsim.model import PovertyModel
 from povsim.mobility import mobility_table
+from povsim.model import PovertyModel
 from povsim.scenario import scenario_from_dict
 
 POP = {"persons": 3000, "pilot_villages": 3, "comparison_villages": 3, "townships": 8}

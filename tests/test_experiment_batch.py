@@ -317,3 +317,18 @@ def test_cli_batch_status_collect(reference, tmp_path: Path, capsys) -> None:
     assert "done 6, failed 0, pending 0" in capsys.readouterr().out
     tables, st = collect_batch(f, out)
     assert tables["income_poverty"] > 0 and st.total == 6
+
+
+def test_collect_without_pyarrow_gives_the_same_values(reference, tmp_path: Path) -> None:
+    from povsim.experiment.collect import collect_tables
+    from povsim.experiment.store import RunStore
+
+    _f, ref = reference
+    runs = json.loads((ref / "keyspace.json").read_text())["runs"]
+    rows = collect_tables(RunStore(ref), runs, ["poverty_line"], ["income_poverty", "moda"], folder=tmp_path,
+                          parquet=False)
+    assert rows["income_poverty"] > 0 and not list(tmp_path.glob("*.parquet"))
+    for name in ("income_poverty", "moda"):
+        a = pd.read_csv(tmp_path / f"{name}.csv")
+        b = pd.read_csv(ref / "tables" / f"{name}.csv")
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=True)

@@ -122,6 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="skip figures")
     _common(r)
 
+    c = sub.add_parser(
+        "compare", help="paired comparison of scenarios (common random numbers), costs, CE",
+        description="Run BASE and each ALT with identical replicate seeds and report paired "
+                    "differences with 95%% intervals (MODA H and M0, income poverty, stunting, "
+                    "schooling, adult poverty of treated cohorts, transmission), costs and "
+                    "cost-effectiveness; tables and figures in the results folder.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: povsim compare scenarios/baseline.toml scenarios/hubei_pilot.toml "
+               "scenarios/full_package.toml --replicates 4 --workers 2")
+    c.add_argument("base", metavar="BASE", help="base scenario file")
+    c.add_argument("alternatives", nargs="+", metavar="ALT", help="alternative scenario files")
+    c.add_argument("--replicates", type=int, default=4, metavar="N",
+                   help="replicates per scenario, same seeds in each (default 4)")
+    c.add_argument("--seed", type=int, default=1, metavar="S", help="run seed (default 1)")
+    c.add_argument("--workers", type=int, default=1, metavar="W", help="parallel processes")
+    c.add_argument("--no-figures", action="store_true", help="skip figures")
+    _common(c)
+
     v = sub.add_parser("validate", help="check scenario files and report every error",
                        description="Check scenario files; report all errors (exit 2 if any).")
     v.add_argument("files", nargs="+", metavar="FILE")
@@ -132,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "interventions can modify (--values).")
     d.add_argument("names", nargs="*", metavar="NAME", help="only these parameters (substring)")
     d.add_argument("--values", action="store_true", help="list modifiable named values")
+    d.add_argument("--interventions", action="store_true",
+                   help="list the intervention catalogue: unit, what it modifies, settings")
     d.add_argument("--format", choices=["table", "csv", "markdown"], default="table")
     _common(d, writes=False)
 
@@ -184,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "compare":
+            return cmd_compare(args)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "describe":
@@ -388,6 +410,106 @@ def _print_run_summary(result, folder: Path) -> None:
     print(f"results: {folder}")
 
 
+# -- compare ---------------------------------------------------------------------
+def cmd_compare(args: argparse.Namespace) -> int:
+    from povsim.compare import compare, write_compare_results
+    from povsim.errors import ScenarioError
+    from povsim.output import prepare_results_dir, results_dir
+    from povsim.scenario import load_scenario
+
+    if args.replicates < 1:
+        raise ScenarioErrors([ScenarioError("<command line>", "--replicates", args.replicates,
+                                            "an integer >= 1", "use 2 or more for intervals")])
+    errors = []
+    scenarios = []
+    for f in [args.base, *args.alternatives]:
+        try:
+            scenarios.append(load_scenario(f))
+        except ScenarioErrors as e:
+            errors.extend(e.errors)
+    if errors:
+        raise ScenarioErrors(errors)
+    base, alts = scenarios[0], scenarios[1:]
+    for a in alts:
+        if (a.population, a.time) != (base.population, base.time) and not args.quiet:
+            print(f"warning: {a.name} differs from {base.name} in population or time settings; "
+                  "differences then mix programme and setting effects", file=sys.stderr)
+    name = f"compare-{base.name}-vs-{'-'.join(a.name for a in alts)}"[:120]
+    prepare_results_dir(args.out, name, force=args.force)
+    total = (len(alts) + 1) * args.replicates * base.time.years
+    if args.quiet:
+        res = compare(base, alts, replicates=args.replicates, seed=args.seed, workers=args.workers)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        done: dict[str, int] = {}
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.percentage:>3.0f}%"), TextColumn("ETA"),
+                      TimeRemainingColumn()) as prog:
+            task = prog.add_task("compare", total=total)
+
+            def tick(scenario: str, d: int, t: int) -> None:
+                done[scenario] = d
+                prog.update(task, completed=sum(done.values()),
+                            description=f"compare: {scenario}")
+
+            res = compare(base, alts, replicates=args.replicates, seed=args.seed,
+                          workers=args.workers, progress=tick)
+    with results_dir(args.out, name, force=args.force) as d:
+        write_compare_results(res, d, command_line=sys.argv,
+                              input_files=[args.base, *args.alternatives],
+                              figures=not args.no_figures)
+        staging = d
+    folder = Path(str(staging).split(".partial-")[0])
+    if not args.quiet:
+        _print_compare(res, folder)
+    return 0
+
+
+def _print_compare(res, folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    d = res.differences
+    key = d[d["when"].str.startswith(("+5 years", "end of programme", "generation", "born",
+                                      "total", "discounted"))]
+    t = Table(title=f"Paired differences vs {res.base.scenario.name} (mean [95% interval], "
+                    f"{len(res.base.seeds)} replicates, common random numbers)")
+    for col in ("scenario", "measure", "when", "base", "alternative", "difference"):
+        t.add_column(col, overflow="fold")
+
+    def fmt(m: str, v: float) -> str:
+        if v != v:  # NaN
+            return "n/a"
+        if "rmb" in m:
+            return f"{v:,.0f}"
+        if "rate" in m or "share" in m or "prevalence" in m or "transmission" in m:
+            return f"{100 * v:.1f}%"
+        return f"{v:.3f}"
+
+    for r in key.itertuples():
+        diff = fmt(r.measure, r.diff_mean)
+        if r.ci_lo == r.ci_lo and r.replicates > 1:
+            unit = " pp" if "%" in diff else ""
+            diff = diff.replace("%", " pp") + (f" [{fmt(r.measure, r.ci_lo)}, {fmt(r.measure, r.ci_hi)}]"
+                                               .replace("%", unit))
+        t.add_row(r.scenario, r.measure, r.when, fmt(r.measure, r.base_mean),
+                  fmt(r.measure, r.alt_mean), diff)
+    con = Console(width=160)
+    con.print(t)
+    ce = Table(title="Cost-effectiveness (discounted incremental cost per unit averted)")
+    for col in ("scenario", "ratio", "RMB per unit", "replicate range", "no benefit"):
+        ce.add_column(col, overflow="fold")
+    for r in res.cost_effectiveness.itertuples():
+        ce.add_row(r.scenario, r.ratio, "n/a" if r.rmb_per_unit != r.rmb_per_unit else
+                   f"{r.rmb_per_unit:,.0f}",
+                   "n/a" if r.replicate_ratio_lo != r.replicate_ratio_lo else
+                   f"{r.replicate_ratio_lo:,.0f} - {r.replicate_ratio_hi:,.0f}",
+                   f"{r.replicates_no_benefit}/{r.replicates}")
+    con.print(ce)
+    print(f"results: {folder}")
+
+
 # -- validate --------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
     from povsim.scenario import validate_files
@@ -408,7 +530,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_describe(args: argparse.Namespace) -> int:
     import csv
 
-    if args.values:
+    if args.interventions:
+        from povsim.interventions import CLASSES
+
+        rows = []
+        for name, cls in CLASSES.items():
+            fields = ", ".join(f for f in cls.Config.model_fields)
+            rows.append((name, cls.description, cls.unit, ", ".join(cls.modifies), fields))
+        header = ("intervention", "what", "unit", "modifies", "settings ([interventions.<name>])")
+    elif args.values:
         from povsim.state import VALUE_NAMES
 
         rows = [(k, u, d) for k, (u, d) in VALUE_NAMES.items()]
@@ -441,7 +571,8 @@ def cmd_describe(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        t = Table(title="povsim modifiable values" if args.values else "povsim parameters",
+        t = Table(title="povsim interventions" if args.interventions else
+                  "povsim modifiable values" if args.values else "povsim parameters",
                   show_lines=True)
         for h in header:
             t.add_column(h, overflow="fold")

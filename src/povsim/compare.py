@@ -100,8 +100,11 @@ def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]
 def _summ(name, when, base, alt, rows, scenario):
     if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
         return  # not observed in this run (e.g. adult outcomes beyond the horizon)
-    base = base.reindex(alt.index.union(base.index)).fillna(0.0)
-    alt = alt.reindex(base.index).fillna(0.0)
+    # pair replicates observed in both runs (an outcome missing in one run is not zero)
+    idx = alt.index.intersection(base.index)
+    base, alt = base.reindex(idx), alt.reindex(idx)
+    ok = base.notna() & alt.notna()
+    base, alt = base[ok], alt[ok]
     d = (alt - base).to_numpy(dtype=float)
     r = len(d)
     mean = float(d.mean()) if r else np.nan

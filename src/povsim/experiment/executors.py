@@ -8,8 +8,9 @@ and the number of workers.  At most ``2 x slots`` runs are submitted ahead, so a
 interrupted batch leaves no long queue behind and memory stays bounded.
 
 * :class:`LocalPool`: :class:`concurrent.futures.ProcessPoolExecutor` with the
-  ``forkserver`` start method (``spawn`` where there is none); workers import povsim
-  once, in the fork server, and ignore SIGINT (the batch process stops them).  A worker
+  ``forkserver`` start method (``spawn`` where there is none); povsim is imported and
+  warmed up once, in the fork server (:mod:`povsim.experiment._preload`), and workers
+  ignore SIGINT (the batch process stops them).  A worker
   that dies (killed, out of memory) fails the runs it had in hand; the pool is rebuilt
   and the batch goes on.
 * :class:`DaskExecutor`: a ``distributed.Client`` on an existing scheduler
@@ -111,8 +112,10 @@ class Executor(ABC):
         return {"executor": self.name, "slots": self.slots}
 
 
-def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker(warm: bool) -> None:  # pragma: no cover - runs in worker processes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process stops the workers
+    if warm:
+        import povsim.experiment._preload  # noqa: F401  (importing it warms up)
 
 
 class SerialExecutor(Executor):
@@ -160,17 +163,19 @@ class LocalPool(Executor):
         self.max_breaks = 3
 
     @staticmethod
-    def _context() -> multiprocessing.context.BaseContext:
+    def _context() -> tuple[multiprocessing.context.BaseContext, bool]:
+        """The start method, and whether workers still need to warm up themselves."""
         methods = multiprocessing.get_all_start_methods()
         if "forkserver" in methods and sys.platform != "darwin":
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["povsim.experiment.worker", "povsim.runner", "povsim.model"])
-            return ctx
-        return multiprocessing.get_context("spawn")
+            ctx.set_forkserver_preload(["povsim.experiment._preload"])
+            return ctx, False
+        return multiprocessing.get_context("spawn"), True
 
     def start(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context(),
-                                         initializer=_ignore_sigint)
+        ctx, warm = self._context()
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                         initializer=_init_worker, initargs=(warm,))
 
     def close(self, cancel: bool = False) -> None:
         pool, self._pool = self._pool, None

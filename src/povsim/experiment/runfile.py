@@ -202,3 +202,19 @@ class RunFile:
     def tables(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """The stored tables (all, or those in ``names``)."""
         return decode_tables(self.header, self._payload, names)
+
+    def raw_columns(self, name: str) -> list[tuple[dict[str, Any], np.ndarray]] | None:
+        """The stored arrays of one table, without building a DataFrame.
+
+        Returns
+        -------
+        list or None
+            ``(column entry, array)`` per column — the values of a numeric column, the
+            ``int32`` codes (``-1``: missing) into ``entry["categories"]`` of another —
+            or ``None`` when the table is not stored.
+        """
+        for t in self.header["layout"]["tables"]:
+            if t["name"] == name:
+                return [(c, np.frombuffer(self._payload, dtype=np.dtype(c["dtype"]), count=c["length"],
+                                          offset=c["offset"])) for c in t["columns"]]
+        return None
