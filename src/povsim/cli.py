@@ -19,6 +19,8 @@ EPILOG = """\
 examples:
   povsim run scenarios/hubei_pilot.toml                 one replicate, default seed 1
   povsim run scenarios/baseline.toml --replicates 8 --workers 2 --seed 7
+  povsim compare scenarios/baseline.toml scenarios/hubei_pilot.toml --replicates 4
+                                                        paired differences (CRN), costs, CE
   povsim validate scenarios/*.toml                      check files, list every error
   povsim describe                                       every parameter: default, unit, range, source
   povsim describe --values                              quantities interventions can modify
