@@ -113,9 +113,9 @@ def test_dask_cluster_fixture_style(reference, tmp_path: Path) -> None:
 def test_example_design_end_to_end(tmp_path: Path, capsys) -> None:
     f = ROOT / "experiments" / "small_lhs.toml"
     assert main(["batch", str(f), "--out", str(tmp_path / "lhs"), "--workers", "2"]) == 0
-    assert "done: 48 of 48 runs" in capsys.readouterr().out
+    assert "done: 160 of 160 runs" in capsys.readouterr().out
     inc = pd.read_csv(tmp_path / "lhs" / "tables" / "income_poverty.csv")
-    assert inc["run_key"].nunique() == 48 and {"migration_out_men", "return_schooling", "dibao_takeup"} <= set(inc)
+    assert inc["run_key"].nunique() == 160 and {"migration_out_men", "return_schooling", "dibao_takeup"} <= set(inc)
 
 
 def test_resume_runs_only_what_is_missing(reference, tmp_path: Path) -> None:
@@ -332,3 +332,19 @@ def test_collect_without_pyarrow_gives_the_same_values(reference, tmp_path: Path
         a = pd.read_csv(tmp_path / f"{name}.csv")
         b = pd.read_csv(ref / "tables" / f"{name}.csv")
         pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=True)
+
+
+def test_default_outputs_and_changed_outputs(tmp_path: Path) -> None:
+    f = tiny_design(tmp_path, replicates=1, values="2300.0", outputs="[\"moda\"]")
+    out = tmp_path / "b"
+    assert run_batch(f, out=out, workers=0).ran == 1
+    text = f.read_text().replace('outputs = ["moda"]\n', "")
+    f.write_text(text)                                       # now the default outputs
+    with pytest.raises(BatchError, match="other outputs"):
+        run_batch(f, out=out, workers=0)
+    res = run_batch(f, out=out, workers=0, extend=True)    # the run lacks tables: run again
+    assert res.ran == 1
+    names = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"population", "income_poverty", "moda", "generations"} <= names
+    assert not any(n.startswith("moda_") for n in names)
+    assert run_batch(f, out=out, workers=0).ran == 0

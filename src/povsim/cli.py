@@ -724,6 +724,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except BatchInterrupted as e:
         print(str(e), file=sys.stderr)
         return 130
+    except KeyboardInterrupt:  # outside the runs: saving the design, collecting the tables
+        print(f"interrupted: finished runs are kept; run the same command again to resume (or `povsim batch "
+              f"collect {file}` for the tables)", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:

@@ -12,7 +12,7 @@ Examples
 >>> from povsim.experiment import run_batch, batch_status
 >>> res = run_batch("experiments/small_lhs.toml", workers=2)     # doctest: +SKIP
 >>> batch_status("experiments/small_lhs.toml").counts()          # doctest: +SKIP
-{'done': 48, 'failed': 0, 'pending': 0}
+{'done': 160, 'failed': 0, 'pending': 0}
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def batch_folder(experiment: Experiment, out: str | os.PathLike[str] | None = No
     return Path(out).absolute() if out is not None else Path("results").absolute() / experiment.name
 
 
-def _spec(entry: RunEntry, ks: Keyspace, outputs: tuple[str, ...]) -> RunSpec:
+def _spec(entry: RunEntry, ks: Keyspace, outputs: tuple[str, ...] | None) -> RunSpec:
     return RunSpec(key=entry.key, scenario=ks.scenarios[entry.scenario], parameters=dict(entry.parameters),
                    seed=entry.seed, outputs=outputs, replicate=entry.replicate, point=entry.point)
 
@@ -164,7 +164,7 @@ def _changed(old: dict[str, Any], ks: Keyspace, exp: Experiment, folder: Path) -
     new_keys = set(ks.keys)
     parts = [f"{len(new_keys - old_keys)} new run(s)", f"{len(old_keys - new_keys)} run(s) no longer in it"]
     old_out = old.get("experiment", {}).get("outputs")
-    if old_out is not None and sorted(old_out) != sorted(exp.outputs):
+    if (old_out is None) != (exp.outputs is None) or (old_out and sorted(old_out) != sorted(exp.outputs or ())):
         parts.append("other outputs")
     return (f"the design in {exp.file} differs from the one the batch in {folder} was started with "
             f"({', '.join(parts)}); rerun with --extend to run the new design there (finished runs that are "
@@ -310,6 +310,9 @@ def run_batch(
             status = "stopped: cannot write"
             raise OutputError(f"{exc}. The batch stopped; the {len(done)} finished runs are kept in "
                               f"{store.folder}; fix this and run the same command again to resume") from exc
+        except Exception as exc:  # e.g. the memory guard, a lost Dask scheduler
+            status = f"stopped: {type(exc).__name__}: {exc}"
+            raise
         finally:
             if status != "finished":
                 _safe_manifest(store, exp, argv, {**base, "status": status, "done": len(done),
@@ -373,7 +376,7 @@ def _report_estimate(rep: Reporter, est: Estimate, todo: list[RunEntry], ex: Exe
 
 
 def collect_batch_store(store: RunStore, runs: Sequence[dict[str, Any]], parameters: list[str],
-                        outputs: Iterable[str], done: set[str]) -> dict[str, int]:
+                        outputs: Iterable[str] | None, done: set[str]) -> dict[str, int]:
     """Collect the finished runs among ``runs`` (keyspace rows) into ``tables/``."""
     finished = [r for r in runs if r["run_key"] in done]
     return collect_tables(store, finished, parameters, outputs)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from povsim import output as _output
-from povsim.experiment.runfile import RunFile
+from povsim.experiment.runfile import RunFile, read_table_names
 from povsim.experiment.store import RunStore
 
 __all__ = ["RUN_COLUMNS", "collect_tables"]
@@ -177,7 +177,7 @@ def _have_pyarrow() -> bool:
 
 
 def collect_tables(store: RunStore, runs: Sequence[Mapping[str, Any]], parameters: Sequence[str],
-                   outputs: Iterable[str], *, folder: str | os.PathLike[str] | None = None,
+                   outputs: Iterable[str] | None, *, folder: str | os.PathLike[str] | None = None,
                    parquet: bool | None = None, chunk: int = 64) -> dict[str, int]:
     """Write ``tables/<output>.csv`` (and ``.parquet``) from the finished runs.
 
@@ -191,7 +191,7 @@ def collect_tables(store: RunStore, runs: Sequence[Mapping[str, Any]], parameter
     parameters
         Names of the parameter columns.
     outputs
-        Tables to collect.
+        Tables to collect; ``None``: every table stored in any of the runs.
     folder
         Where to write; default ``<batch>/tables``.
     parquet
@@ -212,7 +212,13 @@ def collect_tables(store: RunStore, runs: Sequence[Mapping[str, Any]], parameter
     """
     out = Path(folder) if folder is not None else store.folder / "tables"
     arrow = _have_pyarrow() if parquet is None else parquet
-    wanted = list(outputs)
+    if outputs is None:  # the default set: whatever the runs kept (scenarios may differ)
+        names: dict[str, None] = {}
+        for run in runs:
+            names.update(dict.fromkeys(read_table_names(store.result_path(str(run["run_key"])))))
+        wanted = list(names)
+    else:
+        wanted = list(outputs)
     kinds = {"run_key": "str", "scenario": "str", "point": "int64", "replicate": "int64", "seed": "int64",
              **{p: "float64" for p in parameters}}
     id_cols = ["run_key", "scenario", "point", *parameters, "replicate", "seed"]

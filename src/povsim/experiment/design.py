@@ -54,7 +54,6 @@ from povsim.runner import replicate_seed
 from povsim.scenario import OUTPUT_TABLES, Scenario, load_scenario
 
 __all__ = [
-    "DEFAULT_OUTPUTS",
     "KNOWN_OUTPUTS",
     "METHODS",
     "MODA_DETAIL_TABLES",
@@ -62,6 +61,7 @@ __all__ = [
     "design_rng",
     "distribution_draws",
     "grid_points",
+    "is_tidy",
     "latin_hypercube",
     "load_experiment",
 ]
@@ -74,10 +74,15 @@ MODA_DETAIL_TABLES: tuple[str, ...] = (
     "moda_summary", "moda_dimensions", "moda_distribution", "moda_indicators", "moda_income",
     "moda_overlaps", "moda_patterns",
 )
-#: Tables a run produces that a design may keep.
-KNOWN_OUTPUTS: tuple[str, ...] = (*OUTPUT_TABLES, "generations_final", "moda", *MODA_DETAIL_TABLES)
-#: Kept when ``outputs`` is not given: the tidy tables, not the MODA detail tables.
-DEFAULT_OUTPUTS: tuple[str, ...] = tuple(t for t in KNOWN_OUTPUTS if t not in MODA_DETAIL_TABLES)
+#: Tables a run produces that a design may name in ``outputs``.
+KNOWN_OUTPUTS: tuple[str, ...] = tuple(dict.fromkeys((
+    *OUTPUT_TABLES, "generations_final", "moda", "programme", "costs", "budget", "reach", "mobility",
+    *MODA_DETAIL_TABLES)))
+
+
+def is_tidy(table: str) -> bool:
+    """Whether a table is kept by default: every table except the large ``moda_*`` detail tables."""
+    return not table.startswith("moda_")
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 _ALIASES = {"latin": "lhs", "hypercube": "lhs", "lhc": "lhs", "factorial": "grid", "product": "grid",
@@ -148,7 +153,8 @@ class Experiment:
     replicates
         Number of replicates (seeds) per scenario and point.
     outputs
-        Tables to keep from each run.
+        Tables to keep from each run, or ``None`` for the default: every table a run
+        produces except the ``moda_*`` detail tables (:func:`is_tidy`).
     method
         One of :data:`METHODS`.
     parameters
@@ -166,7 +172,7 @@ class Experiment:
     scenarios: tuple[tuple[str, Scenario], ...]
     seed: int
     replicates: int
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...] | None
     method: str
     parameters: tuple[str, ...]
     points: tuple[Mapping[str, float], ...]
@@ -200,7 +206,7 @@ class Experiment:
             "seed": self.seed,
             "replicates": self.replicates,
             "seeds": self.seeds,
-            "outputs": list(self.outputs),
+            "outputs": list(self.outputs) if self.outputs is not None else None,
             "design": dict(self.design),
             "points": [dict(p) for p in self.points],
         }
@@ -335,8 +341,8 @@ def load_experiment(path: str | os.PathLike[str], *, params: Mapping[str, Param]
         fail("experiment.replicates", meta.replicates, "an integer >= 1", "e.g. replicates = 4")
     if meta.seed < 0:
         fail("experiment.seed", meta.seed, "a non-negative integer", "e.g. seed = 1")
-    outputs = meta.outputs if meta.outputs is not None else DEFAULT_OUTPUTS
-    for i, name in enumerate(outputs):
+    outputs = meta.outputs
+    for i, name in enumerate(outputs or ()):
         if name not in KNOWN_OUTPUTS:
             fail(f"experiment.outputs[{i}]", name, "the name of an output table", did_you_mean(name, KNOWN_OUTPUTS))
         elif name in outputs[:i]:
@@ -367,7 +373,7 @@ def load_experiment(path: str | os.PathLike[str], *, params: Mapping[str, Param]
     }
     return Experiment(
         name=meta.name, description=meta.description, file=str(file), scenarios=scenarios,
-        seed=meta.seed, replicates=meta.replicates, outputs=tuple(outputs), method=design.method,
+        seed=meta.seed, replicates=meta.replicates, outputs=outputs, method=design.method,
         parameters=tuple(names), points=point_maps, design=resolved_design,
     )
 

@@ -104,9 +104,9 @@ class Keyspace:
         """Run keys, in run order."""
         return [e.key for e in self.entries]
 
-    def fingerprint(self, outputs: tuple[str, ...]) -> str:
-        """SHA-256 of the set of keys and the outputs kept: equal for equal designs."""
-        text = _canonical({"keys": sorted(self.keys), "outputs": sorted(outputs)})
+    def fingerprint(self, outputs: tuple[str, ...] | None) -> str:
+        """SHA-256 of the set of keys and the outputs kept (``None``: the default): equal for equal designs."""
+        text = _canonical({"keys": sorted(self.keys), "outputs": sorted(outputs) if outputs is not None else None})
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_frame(self) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "decode_tables", "encode"]
+__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "decode_tables", "encode", "read_table_names"]
 
 MAGIC = b"POVSIMR1"
 _LEN = struct.Struct("<Q")
@@ -148,6 +148,29 @@ def decode_tables(header: Mapping[str, Any], payload: memoryview,
         cols = {c["name"]: _column(c, payload, t["rows"]) for c in t["columns"]}
         out[t["name"]] = pd.DataFrame(cols, index=pd.RangeIndex(t["rows"]))
     return out
+
+
+def read_table_names(path: str | Path) -> list[str]:
+    """Names of the tables in a result file, from its header only (not verified).
+
+    Raises
+    ------
+    CorruptRunFile
+        The header is unreadable.
+    """
+    with open(path, "rb") as fh:
+        prefix = fh.read(_PREFIX)
+        if len(prefix) < _PREFIX or prefix[: len(MAGIC)] != MAGIC:
+            raise CorruptRunFile(f"{path}: not a povsim result file (bad magic)")
+        (hlen,) = _LEN.unpack_from(prefix, len(MAGIC))
+        if hlen > _MAX_HEADER:
+            raise CorruptRunFile(f"{path}: unreadable header")
+        raw = fh.read(hlen)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+        return [t["name"] for t in header["layout"]["tables"]]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CorruptRunFile(f"{path}: unreadable header ({exc})") from exc
 
 
 class RunFile:

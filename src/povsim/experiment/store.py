@@ -187,12 +187,13 @@ class RunStore:
         _output.atomic_write_text(self.folder / "design.json", _dumps(design))
 
     # -- runs ------------------------------------------------------------------
-    def scan(self, keys: Iterable[str], outputs: Iterable[str]) -> StoreState:
+    def scan(self, keys: Iterable[str], outputs: Iterable[str] | None) -> StoreState:
         """Check the result of every key: done, failed, pending, corrupt or stale.
 
-        Every result file is read and its checksum verified.
+        Every result file is read and its checksum verified.  ``outputs`` are the tables
+        the design keeps (``None``: the default set); a result kept for another set is stale.
         """
-        need = set(outputs)
+        need = set(outputs) if outputs is not None else None
         state = StoreState()
         for key in keys:
             path = self.result_path(key)
@@ -206,7 +207,7 @@ class RunStore:
                 else:
                     meta = rf.meta
                     have = set(rf.table_names) | set(meta.get("absent", ()))
-                    if need <= have:
+                    if (meta.get("outputs", ()) is None) if need is None else need <= have:
                         state.done[key] = meta
                         continue
                     state.stale.append(key)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from povsim.experiment.design import is_tidy
 from povsim.experiment.runfile import encode
 from povsim.scenario import Scenario
 
@@ -40,7 +41,7 @@ class RunSpec:
     seed
         The run's seed.
     outputs
-        Tables to keep.
+        Tables to keep; ``None``: every table but the ``moda_*`` detail tables.
     replicate, point
         Position in the design (stored in the result's metadata).
     """
@@ -49,7 +50,7 @@ class RunSpec:
     scenario: Scenario
     parameters: Mapping[str, float]
     seed: int
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...] | None
     replicate: int = 0
     point: int = 0
 
@@ -112,11 +113,15 @@ def execute(spec: RunSpec) -> RunOutcome:
             scenario = scenario.with_overrides(parameters=dict(spec.parameters))
         tables, person_years = run_replicate(scenario, spec.seed)
         seconds = time.perf_counter() - t0
-        kept = {name: tables[name] for name in spec.outputs if name in tables}
+        if spec.outputs is None:
+            kept = {name: df for name, df in tables.items() if is_tidy(name)}
+        else:
+            kept = {name: tables[name] for name in spec.outputs if name in tables}
         meta = {
             "key": spec.key, "scenario": spec.scenario.name, "parameters": dict(spec.parameters),
             "seed": spec.seed, "replicate": spec.replicate, "point": spec.point,
-            "outputs": list(spec.outputs), "absent": [n for n in spec.outputs if n not in tables],
+            "outputs": list(spec.outputs) if spec.outputs is not None else None,
+            "absent": [n for n in spec.outputs or () if n not in tables],
             "seconds": round(seconds, 6), "person_years": int(person_years),
             "rss_before": rss0, "peak_rss": peak_rss(), "host": host, "pid": pid,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
