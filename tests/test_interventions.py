@@ -17,6 +17,7 @@ POP = {"persons": 6000, "pilot_villages": 4, "comparison_villages": 4, "township
 #: parameter values under which every intervention has no effect (but is still targeted,
 #: rationed and costed)
 NULL_EFFECTS = {
+    "home_visit_earnings_effect": 0.0,
     "yyb_stunting_rr": 1.0, "yyb_anaemia_rr": 1.0, "school_meals_anaemia_rr": 1.0,
     "school_meals_dropout_rr": 1.0, "cct_dropout_rr": 1.0, "cct_income_share": 0.0,
     "special_needs_nonentry_rr": 1.0, "special_needs_dropout_rr": 1.0,
@@ -184,11 +185,11 @@ def test_costs_by_intervention_village_funder_and_discounting():
     assert by_f["gov"] == pytest.approx(3 * by_f["ngo"])
     p = m.params
     n = 4  # pilot villages
-    assert c.cost_rmb.sum() == pytest.approx(n * (p.centre_setup_cost + 2 * p.centre_operating_cost))
+    yearly = p.centre_operating_cost + 20 * p.centre_activity_cost  # 20 activities (default)
+    assert c.cost_rmb.sum() == pytest.approx(n * (p.centre_setup_cost + 2 * yearly))
     prog = m.tables()["programme"]
     disc = prog[(prog.measure == "cost_discounted_rmb") & (prog.intervention == "all")].value.iloc[0]
-    expected = n * (p.centre_setup_cost + p.centre_operating_cost) / 1.03 + \
-        n * p.centre_operating_cost / 1.03**2
+    expected = n * (p.centre_setup_cost + yearly) / 1.03 + n * yearly / 1.03**2
     assert disc == pytest.approx(expected)
 
 
@@ -234,3 +235,75 @@ def test_shipped_scenarios_validate():
             "parent_training_only", "home_visits_only", "cash_transfer", "wash_only",
             "full_package", "province_scale_up"} <= names
     assert validate_files(files) == []
+
+
+def test_centres_supervise_stimulate_and_inform():
+    pop = {"persons": 20000, "pilot_villages": 8, "comparison_villages": 0}
+    base = _stepped({}, years=2, population=pop)
+    alt = _stepped({"child_service_centre": {"fidelity": 1.0}}, years=2, population=pop)
+    iv = alt.interventions[0]
+    rows = np.flatnonzero(iv.reached)
+    assert len(rows) > 0 and iv.centres == 8
+    # attendees gain skill relative to the same children without centres
+    gain = alt.world.P.skill[rows].astype(float) - base.world.P.skill[rows].astype(float)
+    assert (gain > 0).mean() > 0.95
+    # fewer unsupervised children, more households with information access
+    lb_b, lb_a = base.tables()["left_behind"], alt.tables()["left_behind"]
+    u = lambda t: t[(t.measure == "unsupervised_share") & (t.by == "all")].numerator.sum()  # noqa: E731
+    assert u(lb_a) < u(lb_b)
+    lc_b, lc_a = base.tables()["living_conditions"], alt.tables()["living_conditions"]
+    i = lambda t: t[(t.measure == "no_info_access_share") & (t.by == "all")  # noqa: E731
+                    & (t.year == 2016)].value.iloc[0]
+    assert i(lc_a) < i(lc_b)
+
+
+def test_special_needs_support_raises_enrolment_of_disabled_children():
+    pop = {"persons": 60000, "pilot_villages": 8, "comparison_villages": 0}
+    p = {"disability_at_birth": 0.05}
+    base = _stepped({}, p, years=3, population=pop)
+    alt = _stepped({"special_needs_support": {"fidelity": 1.0}}, p, years=3, population=pop)
+    def enrolled_disabled(m):
+        P, a = m.world.P, m.world.age()
+        sel = P.disabled & (a >= 6) & (a <= 14)
+        return P.enrolled[sel].mean(), sel.sum()
+    (eb, nb), (ea, na) = enrolled_disabled(base), enrolled_disabled(alt)
+    assert nb == na and nb > 100
+    assert ea > eb  # with CRN the supported children can only gain
+
+
+def test_dibao_and_health_services_move_their_outcomes():
+    pop = {"persons": 20000}
+    base = _stepped({}, years=2, population=pop)
+    alt = _stepped({"dibao": {"fidelity": 1.0, "targeting": {"villages": "all"}},
+                    "health_services": {"fidelity": 1.0, "targeting": {"villages": "all"}}},
+                   years=2, population=pop)
+    ib, ia = base.tables()["income_poverty"], alt.tables()["income_poverty"]
+    d = lambda t, m: t[(t.measure == m) & (t.by == "all") & (t.year == 2016)].value.iloc[0]  # noqa: E731
+    assert d(ia, "dibao_share") > d(ib, "dibao_share")
+    assert d(ia, "income_poverty_rate") < d(ib, "income_poverty_rate")
+    hb, ha = base.tables()["health"], alt.tables()["health"]
+    assert d(ha, "checkup_rate_children") == pytest.approx(0.9, abs=0.03)  # the target
+    assert d(hb, "checkup_rate_children") < 0.6
+    assert d(ha, "uninsured_share_children") < d(hb, "uninsured_share_children")
+    # Dibao transfers paid because of the programme are costed
+    c = alt.tables()["costs"]
+    assert (c[c.intervention == "dibao"].item == "transfers").any()
+
+
+def test_home_visits_raise_adult_earnings_of_visited_children():
+    # children visited in 2015-2016 are adults by 2040; compare their earnings with CRN
+    pop = {"persons": 8000, "pilot_villages": 8, "comparison_villages": 0}
+    iv = {"home_visits": {"fidelity": 1.0, "end_year": 2016, "volunteers": 400}}
+    base = run(scenario({}, years=30, population=pop))
+    alt = run(scenario(iv, years=30, population=pop))
+    ever = alt.interventions[0].reached_unique()
+    P = alt.world.P
+    rows = np.flatnonzero(np.isin(P.id, ever) & (P.earnings > 0))
+    ids = P.id[rows]
+    bp = base.world.P
+    brow = np.flatnonzero(np.isin(bp.id, ids) & (bp.earnings > 0))
+    common = np.intersect1d(P.id[rows], bp.id[brow])
+    assert len(common) > 50
+    ea = pd.Series(P.earnings[rows], index=P.id[rows]).loc[common]
+    eb = pd.Series(bp.earnings[brow], index=bp.id[brow]).loc[common]
+    assert np.median(np.log(ea.to_numpy()) - np.log(eb.to_numpy())) > 0.05

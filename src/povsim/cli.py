@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from povsim.errors import PovsimError, RunError, ScenarioErrors
@@ -308,8 +309,11 @@ def programme_figures(result) -> pd.DataFrame | None:
         return None
     from povsim.programme import HUBEI_REFERENCE
 
-    tot = prog[prog["intervention"] == "all"].groupby("measure", sort=False)["value"].agg(
-        ["mean", "min", "max"]).reset_index()
+    sel = (prog["intervention"] == "all") | (prog["measure"] == "budget_cut_rmb")
+    p = prog[sel].copy()
+    p["measure"] = np.where(p["intervention"] == "all", p["measure"],
+                            p["measure"] + " (" + p["intervention"] + ")")
+    tot = p.groupby("measure", sort=False)["value"].agg(["mean", "min", "max"]).reset_index()
     hubei = result.scenario.name.startswith("hubei_pilot")
     tot["reference"] = [HUBEI_REFERENCE.get(m) if hubei else None for m in tot["measure"]]
     tot["reference_source"] = ["'Hubei Model' brochure (UNICEF China/IPRCC, 2017)"

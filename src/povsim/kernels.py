@@ -179,12 +179,15 @@ def remap(pointers, mapping):
 @njit(cache=True)
 def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
                   earn_z, hh, enrolled, done, young_mother, shock, insured, hh_z, hh_village,
-                  village_z, coef, n_h):
+                  village_z, coef, n_h, log_shift):
     """Earnings of every person and their per-household sums, in one pass.
 
     ``coef`` = [r_school, r_upper, r_skill, exp_lin, exp_quad, female_gap, migrant_premium,
     stunting_penalty, disability_penalty, sd_person, sd_household, sd_village, sd_shock,
     log level + growth, remittance share, pension, medical cost, reimbursement share].
+
+    ``log_shift`` is a per-person additive shift of log earnings (the named value
+    ``earnings.log_shift``; zeros in the baseline).
 
     Returns ``(earnings, contributions, pensions, medical costs)``; the last three are
     household sums (contributions: residents' earnings plus migrants' remittances).
@@ -213,7 +216,7 @@ def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever
                 ln += coef[8]
             ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
                    + coef[12] * ppnd16(_uniform(key_shock, ids[i])))
-            yi = math.exp(coef[13] + ln)
+            yi = math.exp(coef[13] + ln + log_shift[i])
             # care of an infant halves a resident mother's earnings; older farmers work less
             if sex[i] == 0 and young_mother[i] and not migrant[i]:
                 yi *= 0.5

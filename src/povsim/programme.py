@@ -40,8 +40,15 @@ def programme_tables(model) -> dict[str, pd.DataFrame]:
     budget = pd.DataFrame(model.budget_log, columns=[
         "year", "intervention", "priority", "requested_rmb", "funded_rmb", "cut_rmb",
         "units_planned", "units_funded"])
-    out = {"costs": costs, "reach": reach, "budget": budget,
-           "programme": programme_summary(model, costs)}
+    summary = programme_summary(model, costs)
+    if model.config.budget.cap_rmb is not None:
+        extra = [("budget_cap_rmb_per_year", "all", float(model.config.budget.cap_rmb)),
+                 ("budget_cut_rmb", "all", float(budget["cut_rmb"].sum()))]
+        extra += [("budget_cut_rmb", name, float(v))
+                  for name, v in budget.groupby("intervention")["cut_rmb"].sum().items() if v > 0]
+        summary = pd.concat([summary, pd.DataFrame(extra, columns=summary.columns)],
+                            ignore_index=True)
+    out = {"costs": costs, "reach": reach, "budget": budget, "programme": summary}
     return out
 
 

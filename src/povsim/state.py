@@ -41,6 +41,8 @@ VALUE_NAMES: dict[str, tuple[str, str]] = {
     "school.entry_rr": ("ratio", "multiplier on the probability of not entering school at age 6"),
     "school.dropout_rr": ("ratio", "multiplier on the annual dropout probability"),
     "school.continuation_rr": ("ratio", "multiplier on the probability of continuing after grade 9"),
+    "earnings.log_shift": ("log points", "additive shift of a person's log earnings (e.g. adult "
+                           "returns to early-childhood programmes)"),
     "household.transfer_pc": ("RMB per person per year", "transfers added to household income"),
     "dibao.takeup": ("probability", "probability an eligible household receives Dibao"),
     "water.upgrade_rate": ("per year", "annual probability a household gains safe water"),

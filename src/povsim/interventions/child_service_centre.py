@@ -6,7 +6,8 @@ Children 0-17 in villages with a centre attend with probability
 per-child key decides who attends), up to the centre's places.  Attending children get
 extra stimulation (more for 0-5), unsupervised left-behind attendees get adequate adult
 care with a probability, and attendees' households gain information access (books, TV,
-computers at the centre).  Costs: set-up in the first year, operation every year.
+computers at the centre).  Costs: set-up in the first year, operation and themed
+activities every year.  A centre is also the venue of centre-based parent training.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ PARAMS = (
     Param("centre_information", 0.5, "probability per year", (0.2, 0.9),
           "Assumption (books, TV, computers at the centre)", "Yearly probability an "
           "attendee's household without information access gains it", bounds=(0.0, 1.0)),
+    Param("centre_activity_cost", 500.0, "RMB per themed activity (2014 prices)",
+          (200.0, 1500.0), "Assumption (materials, volunteer time); 3,391 themed activities in "
+          "80 Hubei centres ('Hubei Model' brochure, 2017)", "Cost of one themed activity",
+          bounds=(0.0, 1e7)),
     Param("centre_setup_cost", 80000.0, "RMB per centre (2014 prices)", (30000.0, 200000.0),
           "Assumption (room refurbishment, books, LEGO, TVs, computers, fitness equipment)",
           "Set-up cost of a village centre", bounds=(0.0, 1e8)),
@@ -103,8 +108,9 @@ class ChildServiceCentre(Intervention):
     def fixed_costs(self, world, rows):
         out = {}
         for v in self.target_villages().tolist():
-            out[v] = self.params.centre_operating_cost + (
-                0.0 if v in self._built else self.params.centre_setup_cost)
+            out[v] = (self.params.centre_operating_cost
+                      + self.cfg.activities_per_year * self.params.centre_activity_cost
+                      + (0.0 if v in self._built else self.params.centre_setup_cost))
         return out
 
     def commit(self, world, plan, n_funded, funded_fixed):

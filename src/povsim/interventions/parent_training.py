@@ -54,9 +54,19 @@ class ParentTraining(Intervention):
         self._stock = np.empty(0, dtype=np.float64)
 
     def eligible_default(self, world):
-        P = world.P
+        P, H = world.P, world.H
         young = world.age() <= 3
-        return np.unique(P.hh[young])
+        hh = np.unique(P.hh[young])
+        if self.cfg.delivery == "centre":
+            # centre-based sessions need a venue: villages with a child service centre, when
+            # the scenario has centres
+            centres = [iv for iv in self.model.interventions
+                       if iv.name == "child_service_centre" and iv.active(world.year)]
+            if centres:
+                built = np.zeros(world.geo.n, dtype=bool)
+                built[list(centres[0]._built | set(centres[0].target_villages().tolist()))] = True
+                hh = hh[built[H.village[hh]]]
+        return hh
 
     def capacity(self, world):
         c = self.cfg
