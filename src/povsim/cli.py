@@ -204,19 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         ap.print_help()
         return 2
+    commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
+                "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch}
     try:
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "compare":
-            return cmd_compare(args)
-        if args.command == "validate":
-            return cmd_validate(args)
-        if args.command == "describe":
-            return cmd_describe(args)
-        if args.command == "moda":
-            return cmd_moda(args)
-        if args.command == "batch":
-            return cmd_batch(args)
+        if args.command in commands:
+            return commands[args.command](args)
     except ScenarioErrors as e:
         if getattr(args, "debug", False):
             raise

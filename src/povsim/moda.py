@@ -116,7 +116,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from povsim.errors import PovsimError, did_you_mean
+from povsim.errors import ScenarioError, did_you_mean
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -792,39 +792,9 @@ def decompose(
 # ---------------------------------------------------------------------------------------
 
 
-class MODAConfigError(PovsimError):
-    """A MODA configuration that cannot be used, with everything needed to fix it.
-
-    Parameters
-    ----------
-    file
-        Path of the configuration file (or ``"<dict>"``).
-    key
-        Dotted key path (``"indicators[2].rule"``), or ``""`` for the whole file.
-    value
-        The offending value (``None`` when a key is missing).
-    expected
-        What would have been accepted.
-    suggestion
-        A fix, e.g. ``"did you mean 'nutrition'?"``; may be empty.
-    """
-
-    def __init__(
-        self, file: str, key: str, value: object, expected: str, suggestion: str = ""
-    ) -> None:
-        self.file = str(file)
-        self.key = key
-        self.value = value
-        self.expected = expected
-        self.suggestion = suggestion
-        super().__init__(self.message())
-
-    def message(self) -> str:
-        where = f"{self.file}: {self.key}" if self.key else self.file
-        text = f"{where}: got {self.value!r}; expected {self.expected}"
-        if self.suggestion:
-            text += f" ({self.suggestion})"
-        return text
+class MODAConfigError(ScenarioError):
+    """A MODA configuration that cannot be used: file, dotted key, value, what was expected
+    and a suggestion (the same fields and message as :class:`povsim.errors.ScenarioError`)."""
 
 
 _RULE_RE = re.compile(
