@@ -252,3 +252,104 @@ def remap_inplace(pointers, mapping):
         p = pointers[i]
         if p >= 0:
             pointers[i] = mapping[p]
+
+
+#: Measures accumulated by :func:`child_measures`, in row order: (table, measure, kind);
+#: kind "rate" = numerator / denominator, "mean" = mean of a value over the denominator.
+CHILD_MEASURES = (
+    ("stunting", "stunting_prevalence", "rate"),
+    ("anaemia", "anaemia_prevalence_infant", "rate"),
+    ("anaemia", "anaemia_prevalence_preschool", "rate"),
+    ("anaemia", "anaemia_prevalence_school", "rate"),
+    ("health", "health_shock_rate_children", "rate"),
+    ("health", "disability_prevalence_children", "rate"),
+    ("health", "checkup_rate_children", "rate"),
+    ("health", "uninsured_share_children", "rate"),
+    ("enrolment", "enrolment_rate_6_11", "rate"),
+    ("enrolment", "enrolment_rate_12_14", "rate"),
+    ("enrolment", "enrolment_rate_15_17", "rate"),
+    ("enrolment", "enrolment_rate_18_22", "rate"),
+    ("enrolment", "preschool_rate_3_5", "rate"),
+    ("enrolment", "junior_high_dropout_rate", "rate"),
+    ("enrolment", "overage_2plus_share", "rate"),
+    ("left_behind", "left_behind_share", "rate"),
+    ("left_behind", "both_parents_away_share", "rate"),
+    ("left_behind", "unsupervised_share", "rate"),
+    ("development", "mean_skill_0_5", "mean"),
+    ("development", "low_skill_share_0_5", "rate"),
+    ("development", "mean_skill_6_17", "mean"),
+    ("development", "low_skill_share_6_17", "rate"),
+    ("living_conditions", "no_safe_water_share", "rate"),
+    ("living_conditions", "no_sanitation_share", "rate"),
+    ("living_conditions", "no_info_access_share", "rate"),
+    ("living_conditions", "poor_housing_share", "rate"),
+)
+
+
+@njit(cache=True)
+def child_measures(cell, n_cells, age, stunted, anaemic, shock, disabled, checkup, enrolled,
+                   preschool, grade, skill, hh, insured, water, sanitation, info, housing,
+                   junior, junior_drop, left_behind, both_away, unsupervised):
+    """Numerators and denominators of :data:`CHILD_MEASURES` by cell, in one pass."""
+    m = len(CHILD_MEASURES)
+    num = np.zeros((m, n_cells))
+    den = np.zeros((m, n_cells))
+    for i in range(age.shape[0]):
+        a = age[i]
+        c = cell[i]
+        if 18 <= a <= 22:
+            den[11, c] += 1.0
+            num[11, c] += enrolled[i]
+        if a >= 18:
+            continue
+        h = hh[i]
+        if a <= 4:
+            den[0, c] += 1.0
+            num[0, c] += stunted[i]
+        k = 1 if a <= 1 else (2 if a <= 5 else 3)
+        den[k, c] += 1.0
+        num[k, c] += anaemic[i]
+        den[4, c] += 1.0
+        num[4, c] += shock[i]
+        den[5, c] += 1.0
+        num[5, c] += disabled[i]
+        den[6, c] += 1.0
+        num[6, c] += checkup[i]
+        den[7, c] += 1.0
+        num[7, c] += not insured[h]
+        if 6 <= a <= 11:
+            den[8, c] += 1.0
+            num[8, c] += enrolled[i]
+        elif 12 <= a <= 14:
+            den[9, c] += 1.0
+            num[9, c] += enrolled[i]
+        elif a >= 15:
+            den[10, c] += 1.0
+            num[10, c] += enrolled[i]
+        if 3 <= a <= 5:
+            den[12, c] += 1.0
+            num[12, c] += preschool[i]
+        if junior[i]:
+            den[13, c] += 1.0
+            num[13, c] += junior_drop[i]
+        if enrolled[i]:
+            den[14, c] += 1.0
+            num[14, c] += (a - 6 - (grade[i] - 1)) >= 2
+        for j, flag in ((15, left_behind[i]), (16, both_away[i]), (17, unsupervised[i])):
+            den[j, c] += 1.0
+            num[j, c] += flag
+        s = skill[i]
+        base = 18 if a <= 5 else 20
+        den[base, c] += 1.0
+        num[base, c] += s
+        den[base + 1, c] += 1.0
+        num[base + 1, c] += s < -1.0
+        den[22, c] += 1.0
+        num[22, c] += not water[h]
+        den[23, c] += 1.0
+        num[23, c] += not sanitation[h]
+        den[24, c] += 1.0
+        num[24, c] += not info[h]
+        den[25, c] += 1.0
+        num[25, c] += housing[h]
+    return num, den

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from povsim.processes.schooling import overage
 from povsim.state import World
 
 #: Table name -> what it holds (the tables a run writes; ``[outputs].tables`` picks).
@@ -200,44 +199,25 @@ class Collector:
             self._emit("income_poverty", yr, "mean_income_pc", everyone,
                        H.income_pc[hh].astype(np.float64), mean=True)
             self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
-        # stunting (under 5 = ages 0-4)
-        u5 = np.flatnonzero(age <= 4)
-        self._emit("stunting", yr, "stunting_prevalence", u5, P.stunted[u5])
-        # anaemia
-        for lo, hi, lab in ((0, 1, "infant"), (2, 5, "preschool"), (6, 17, "school")):
-            r = np.flatnonzero((age >= lo) & (age <= hi))
-            self._emit("anaemia", yr, f"anaemia_prevalence_{lab}", r, P.anaemic[r])
-        # health
-        self._emit("health", yr, "health_shock_rate_children", kids, P.health_shock[kids])
-        self._emit("health", yr, "disability_prevalence_children", kids, P.disabled[kids])
-        self._emit("health", yr, "checkup_rate_children", kids, P.checkup[kids])
-        self._emit("health", yr, "uninsured_share_children", kids, ~H.insured[hh[kids]])
-        # enrolment
-        for lo, hi in ((6, 11), (12, 14), (15, 17), (18, 22)):
-            r = np.flatnonzero((age >= lo) & (age <= hi))
-            self._emit("enrolment", yr, f"enrolment_rate_{lo}_{hi}", r, P.enrolled[r])
-        pre = np.flatnonzero((age >= 3) & (age <= 5))
-        self._emit("enrolment", yr, "preschool_rate_3_5", pre, P.preschool[pre])
-        if "junior_pupil" in s:
-            jp = np.flatnonzero(s["junior_pupil"])
-            self._emit("enrolment", yr, "junior_high_dropout_rate", jp, s["junior_dropout"][jp])
-        ov = overage(world)
-        sch = np.flatnonzero(P.enrolled & (age < 18))
-        self._emit("enrolment", yr, "overage_2plus_share", sch, ov[sch] >= 2)
-        # left-behind
-        for m in ("left_behind", "both_parents_away", "unsupervised"):
-            self._emit("left_behind", yr, f"{m}_share", kids, s[m][kids])
-        # development
-        for lo, hi, lab in ((0, 5, "0_5"), (6, 17, "6_17")):
-            r = np.flatnonzero((age >= lo) & (age <= hi))
-            self._emit("development", yr, f"mean_skill_{lab}", r, P.skill[r], mean=True)
-            self._emit("development", yr, f"low_skill_share_{lab}", r, P.skill[r] < -1.0)
-        # living conditions of children
-        h = hh[kids]
-        self._emit("living_conditions", yr, "no_safe_water_share", kids, ~H.safe_water[h])
-        self._emit("living_conditions", yr, "no_sanitation_share", kids, ~H.sanitation[h])
-        self._emit("living_conditions", yr, "no_info_access_share", kids, ~H.info_access[h])
-        self._emit("living_conditions", yr, "poor_housing_share", kids, H.housing_poor[h])
+        # child measures (and enrolment 18-22): one compiled pass over persons
+        from povsim import kernels
+
+        junior = s.get("junior_pupil")
+        if junior is None or len(junior) != P.n:
+            junior = np.zeros(P.n, dtype=bool)
+            junior_drop = junior
+        else:
+            junior_drop = s["junior_dropout"]
+        num, den = kernels.child_measures(
+            self._cell, self._n_cells, age, P.stunted, P.anaemic, P.health_shock, P.disabled,
+            P.checkup, P.enrolled, P.preschool, P.grade, P.skill, hh, H.insured, H.safe_water,
+            H.sanitation, H.info_access, H.housing_poor, junior, junior_drop,
+            s["left_behind"], s["both_parents_away"], s["unsupervised"])
+        for j, (table, measure, _kind) in enumerate(kernels.CHILD_MEASURES):
+            if measure == "junior_high_dropout_rate" and "junior_pupil" not in s:
+                continue
+            if self.tables is None or table in self.tables:
+                self._append(table, yr, measure, num[j], den[j], False)
         # generations alive
         gen = P.generation.astype(np.int64)
         if self.tables is None or "generations" in self.tables:
