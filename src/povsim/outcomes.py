@@ -55,13 +55,15 @@ class Collector:
     def _groups(self, world: World) -> list[_By]:
         P, H, geo = world.P, world.H, world.geo
         out = []
+        hv = None
         for b in self.by:
-            if b == "county":
-                v = H.village[P.hh]
-                out.append(_By(b, geo.county[v].astype(np.int64), list(geo.counties)))
-            elif b == "arm":
-                v = H.village[P.hh]
-                out.append(_By(b, geo.pilot[v].astype(np.int64), ["comparison", "pilot"]))
+            if b in ("county", "arm"):
+                if hv is None:
+                    hv = H.village[P.hh]  # one gather for every village-level subgroup
+                if b == "county":
+                    out.append(_By(b, geo.county.astype(np.int64)[hv], list(geo.counties)))
+                else:
+                    out.append(_By(b, geo.pilot.astype(np.int64)[hv], ["comparison", "pilot"]))
             elif b == "sex":
                 out.append(_By(b, P.sex.astype(np.int64), ["female", "male"]))
             elif b == "left_behind":
@@ -76,11 +78,13 @@ class Collector:
     def _prepare(self, world: World) -> None:
         """One cell code per person (cross-classification of all requested subgroups)."""
         groups = self._groups(world)
-        cell = np.zeros(world.P.n, dtype=np.int64)
         n_cells = 1
+        cell = None
         for g in groups:
-            cell = cell * len(g.labels) + g.codes
+            cell = g.codes if cell is None else cell * len(g.labels) + g.codes
             n_cells *= len(g.labels)
+        if cell is None:
+            cell = np.zeros(world.P.n, dtype=np.int64)
         # household-level cell when every subgroup is a household attribute
         H, geo = world.H, world.geo
         if set(self.by) <= {"county", "arm"}:
