@@ -195,6 +195,27 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--skip-memory-check", action="store_true",
                    help="run even if the estimated peak memory exceeds what the workers have")
     _common(b, writes=False)
+
+    s = sub.add_parser(
+        "sensitivity", help="global sensitivity analysis (SALib: Sobol', Morris, FAST, delta, PAWN)",
+        description="Sample the uncertain parameters of a sensitivity file (experiments/sensitivity_*.toml) "
+                    "with SALib, run every point through the batch machinery (resumable: run the same command "
+                    "again to continue), and write indices with confidence intervals, a convergence check, "
+                    "seed noise against parameter variance, a ranked summary, figures and a manifest.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim sensitivity experiments/sensitivity_small.toml --workers 2\n"
+               "  povsim sensitivity experiments/sensitivity_policy_sobol.toml --dask-local 2\n"
+               "  povsim sensitivity experiments/sensitivity_morris_all.toml --scheduler tcp://head:8786")
+    s.add_argument("file", metavar="FILE", help="sensitivity file (TOML)")
+    s.add_argument("--out", metavar="DIR", help="results folder (default: results/<name>); runs are kept in DIR/batch")
+    s.add_argument("--workers", type=int, metavar="N",
+                   help="local worker processes (default: all cores; 0: in this process)")
+    sdask = s.add_mutually_exclusive_group()
+    sdask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
+    sdask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+    s.add_argument("--no-figures", action="store_true", help="skip figures")
+    _common(s, writes=False)
     return ap
 
 
@@ -205,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.print_help()
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
-                "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch}
+                "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
+                "sensitivity": cmd_sensitivity}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -768,6 +790,29 @@ def _print_batch_status(st, file: str, args: argparse.Namespace) -> int:
             print(f"  {key}: {rec.get('error', '')}")
         if limit is not None and len(failed) > limit:
             print(f"  ... and {len(failed) - limit} more (-v lists all; tracebacks in runs/<key>.failed.json)")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``povsim sensitivity FILE``: sample, run (resumable), analyse, print the ranked summary."""
+    from povsim.errors import ScenarioError
+    from povsim.sensitivity import run_sensitivity
+
+    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1)):
+        if value is not None and value < low:
+            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}",
+                                                "e.g. 2, or leave it out to use all cores")])
+    reporter = _BatchReporter(args.quiet)
+    try:
+        res = run_sensitivity(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                              dask_local=args.dask_local, figures=not args.no_figures, reporter=reporter,
+                              command_line=sys.argv)
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(res.text, end="")
+        print(f"results: {res.folder}")
     return 0
 
 

@@ -20,8 +20,11 @@ PARAMS = (
           "Assumption (attendance effects of school feeding; wide range)",
           "Risk ratio of dropout for pupils with school meals", bounds=(0.0, 2.0)),
     Param("school_meals_cost_per_day", 4.0, "RMB per pupil-day", (3.0, 5.0),
-          "3 RMB a day from Nov 2011, 4 RMB a day from 2015 (gov.cn, Jan 2017)",
-          "Meal subsidy per pupil per school day", bounds=(0.0, 100.0)),
+          "4 RMB a day from 2015 (gov.cn, Jan 2017)",
+          "Meal subsidy per pupil per school day from 2015", bounds=(0.0, 100.0)),
+    Param("school_meals_cost_per_day_2011", 3.0, "RMB per pupil-day", (2.5, 3.5),
+          "3 RMB a day from Nov 2011 (gov.cn, Jan 2017)", "Meal subsidy per pupil per school "
+          "day before 2015", bounds=(0.0, 100.0)),
     Param("school_days_per_year", 200.0, "days", (180.0, 220.0),
           "Assumption (Chinese school calendar, ~40 weeks)", "School days per year",
           bounds=(0.0, 366.0)),
@@ -41,7 +44,10 @@ class SchoolMeals(Intervention):
         return np.flatnonzero(P.enrolled & (P.grade >= 1) & (P.grade <= 9))
 
     def per_unit_cost(self):
-        return self.params.school_meals_cost_per_day * self.params.school_days_per_year
+        # 3 RMB a day until 2014, 4 RMB from 2015 (gov.cn, Jan 2017)
+        per_day = (self.params.school_meals_cost_per_day_2011 if self.world.year < 2015
+                   else self.params.school_meals_cost_per_day)
+        return per_day * self.params.school_days_per_year
 
     def effects(self):
         def anaemia(world, rows, value):
