@@ -353,3 +353,88 @@ def child_measures(cell, n_cells, age, stunted, anaemic, shock, disabled, checku
         den[25, c] += 1.0
         num[25, c] += housing[h]
     return num, den
+
+
+@njit(cache=True)
+def household_counts(hh, age, away, n_h):
+    """Per household: present adults (18-75, not ``away``), children (<18), present
+    members (not ``away``) and all members."""
+    adults = np.zeros(n_h, dtype=np.int32)
+    kids = np.zeros(n_h, dtype=np.int32)
+    present = np.zeros(n_h, dtype=np.int32)
+    size = np.zeros(n_h, dtype=np.int32)
+    for i in range(hh.shape[0]):
+        h = hh[i]
+        a = age[i]
+        size[h] += 1
+        if not away[i]:
+            present[h] += 1
+            if 18 <= a <= 75:
+                adults[h] += 1
+        if a < 18:
+            kids[h] += 1
+    return adults, kids, present, size
+
+
+@njit(cache=True)
+def family_flags(age, migrant, mother_row, father_row, hh, n_adults, parenting, grandparent):
+    """Left-behind, both-parents-away, alone (no present adult), mothers of a child under 3,
+    and the stimulation received (``parenting[hh] - grandparent`` when both are away)."""
+    n = age.shape[0]
+    lb = np.zeros(n, dtype=np.bool_)
+    both = np.zeros(n, dtype=np.bool_)
+    alone = np.zeros(n, dtype=np.bool_)
+    young_mother = np.zeros(n, dtype=np.bool_)
+    eff = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        h = hh[i]
+        eff[i] = parenting[h]
+        if age[i] >= 18:
+            continue
+        m, f = mother_row[i], father_row[i]
+        if age[i] < 3 and m >= 0:
+            young_mother[m] = True
+        m_away = m >= 0 and migrant[m]
+        f_away = f >= 0 and migrant[f]
+        if (m_away or f_away) and not migrant[i]:
+            lb[i] = True
+            if m_away and f_away:
+                both[i] = True
+                eff[i] = parenting[h] - grandparent
+                if n_adults[h] < 1:
+                    alone[i] = True
+    return lb, both, alone, young_mother, eff
+
+
+@njit(cache=True)
+def caregiver_school(hh, age, migrant, school, n_h):
+    """Mean schooling of present adults (18-75) per household; of all adults where none is
+    present."""
+    n = np.zeros(n_h)
+    s = np.zeros(n_h)
+    n_all = np.zeros(n_h)
+    s_all = np.zeros(n_h)
+    for i in range(hh.shape[0]):
+        a = age[i]
+        if a < 18:
+            continue
+        h = hh[i]
+        n_all[h] += 1.0
+        s_all[h] += school[i]
+        if a <= 75 and not migrant[i]:
+            n[h] += 1.0
+            s[h] += school[i]
+    out = np.empty(n_h)
+    for h in range(n_h):
+        out[h] = s[h] / n[h] if n[h] > 0 else s_all[h] / max(n_all[h], 1.0)
+    return out
+
+
+@njit(cache=True)
+def stimulation_received(hh, parenting, both_away, grandparent):
+    """Caregiver parenting practice of each person's household, lower by ``grandparent``
+    when both parents are away."""
+    out = np.empty(hh.shape[0])
+    for i in range(hh.shape[0]):
+        out[i] = parenting[hh[i]] - (grandparent if both_away[i] else 0.0)
+    return out

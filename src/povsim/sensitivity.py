@@ -835,8 +835,11 @@ def analyse(study: Study, X: np.ndarray, Y: np.ndarray, output: str) -> dict[str
             si = fast.analyze(prob, Y, M=int(o["m"]), **kw)
             out["indices"] = _frame(study, si, ("S1", "S1_conf", "ST", "ST_conf"), output)
         elif study.method == "delta":
-            si = delta.analyze(prob, X, Y, **kw)
-            out["indices"] = _frame(study, si, ("delta", "delta_conf", "S1", "S1_conf"), output)
+            si = dict(delta.analyze(prob, X, Y, **kw))
+            if "delta" not in si:  # SALib >= 1.5: the raw estimator of Borgonovo (2007) and variants
+                si["delta"], si["delta_conf"] = si["delta_raw"], si["delta_raw_conf"]
+            out["indices"] = _frame(study, si, ("delta", "delta_conf", "delta_balanced", "delta_balanced_conf",
+                                                "S1", "S1_conf"), output)
         else:
             si = pawn.analyze(prob, X, Y, S=int(o["pawn_slides"]), seed=study.seed)
             out["indices"] = _frame(study, si, ("minimum", "mean", "median", "maximum", "CV"), output)
@@ -893,8 +896,12 @@ def noise_table(evaluation: Evaluation) -> pd.DataFrame:
     With ``R >= 2`` replicates per point: ``within_point_variance`` is the mean over
     points of the variance between replicates (seed noise of one run);
     ``point_mean_variance`` the variance of the point means (driven by the parameters,
-    plus ``noise / R``); ``noise_share`` = ``(within / R) / point_mean_variance``, the
-    part of the analysed variance that is seed noise (small is good).
+    plus the noise of the mean); ``noise_to_parameter_ratio`` = ``within /
+    point_mean_variance`` (one run) and ``mean_noise_to_parameter_ratio`` = ``(within / R)
+    / point_mean_variance`` (the analysed replicate means; small is good).  With common
+    random numbers the noise is correlated between points and partly cancels, so the
+    second ratio is an upper bound on the noise in the indices; above about 0.5 the
+    indices reflect seed noise: raise ``replicates`` or the population.
     """
     rows = []
     reps = evaluation.replicates
@@ -908,7 +915,7 @@ def noise_table(evaluation: Evaluation) -> pd.DataFrame:
             share = within / R / between if R >= 2 and between > 0 else math.nan
             rows.append({"output": name, "replicates": R, "points": len(y), "within_point_variance": within,
                          "point_mean_variance": between, "noise_to_parameter_ratio": within / between
-                         if R >= 2 and between > 0 else math.nan, "noise_share": share})
+                         if R >= 2 and between > 0 else math.nan, "mean_noise_to_parameter_ratio": share})
     return pd.DataFrame(rows)
 
 
@@ -944,8 +951,10 @@ def summary_text(study: Study, ranked: pd.DataFrame, noise: pd.DataFrame, conv: 
             flag = "  (matters)" if pd.notna(r["relative"]) and r["relative"] >= 0.1 else ""
             lines.append(f"  {int(r['rank']):>2}. {r['parameter']:<32} {r['value']:.3f}{conf}{flag}")
         nz = noise[noise["output"] == output]
-        if len(nz) and pd.notna(nz["noise_share"].iloc[0]):
-            lines.append(f"  seed noise: {nz['noise_share'].iloc[0]:.1%} of the variance of the point means")
+        if len(nz) and pd.notna(nz["mean_noise_to_parameter_ratio"].iloc[0]):
+            ratio = float(nz["mean_noise_to_parameter_ratio"].iloc[0])
+            warn = "  WARNING: the indices may reflect seed noise; raise replicates or persons" if ratio > 0.5 else ""
+            lines.append(f"  seed noise of the point means / their variance: {ratio:.2f}{warn}")
         cv = conv[(conv["output"] == output) & conv["settled"].notna()] if len(conv) else conv
         if len(cv):
             unsettled = cv.loc[~cv["settled"].astype(bool), "parameter"].tolist()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -86,22 +87,18 @@ PARAMS = (
 def caregivers(world: World, params, streams) -> None:
     """Caregiver schooling and parenting practice of each household (and per child)."""
     P, H = world.P, world.H
-    age = world.age()
-    present_adult = (age >= 18) & (age <= 75) & ~P.migrant
-    n = np.bincount(P.hh, weights=present_adult, minlength=H.n)
-    sch = np.bincount(P.hh, weights=present_adult * P.school_years, minlength=H.n)
-    # households with no present adult: migrant parents' schooling still shapes care
-    n_all = np.bincount(P.hh, weights=age >= 18, minlength=H.n)
-    sch_all = np.bincount(P.hh, weights=(age >= 18) * P.school_years, minlength=H.n)
-    cs = np.where(n > 0, sch / np.maximum(n, 1), sch_all / np.maximum(n_all, 1))
+    # mean schooling of present adults (18-75); in households with no present adult the
+    # migrant parents' schooling still shapes care
+    cs = kernels.caregiver_school(P.hh, world.age(), P.migrant, P.school_years, H.n)
     H["caregiver_school"] = cs
     trait = H.parenting_z  # fixed household trait, N(0, 1), drawn when the household forms
     par = params.parenting_mean + params.parenting_school * (cs - 9.0) / 3.0 + 0.8 * trait
     if world.values.active():
         par = world.values("parenting.practice", world, np.arange(H.n), par)
     H["parenting"] = par
-    eff = H.parenting[P.hh] - params.parenting_grandparent * world.scratch["both_parents_away"]
-    world.scratch["parenting_eff"] = eff
+    world.scratch["parenting_eff"] = kernels.stimulation_received(
+        P.hh, H.parenting.astype(np.float64), world.scratch["both_parents_away"],
+        params.parenting_grandparent)
 
 
 def development(world: World, params, streams) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -89,12 +90,8 @@ def migration(world: World, params, streams) -> None:
 
 def _stranded(world: World, status: np.ndarray) -> np.ndarray:
     """Households with children and no present adult (18-75) under migrant ``status``."""
-    P, H = world.P, world.H
-    age = world.age()
-    present_adult = (age >= 18) & (age <= 75) & ~status
-    n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
-    n_kids = np.bincount(P.hh, weights=age < 18, minlength=H.n)
-    return (n_kids > 0) & (n_adults < 1)
+    adults, kids, _, _ = kernels.household_counts(world.P.hh, world.age(), status, world.H.n)
+    return (kids > 0) & (adults < 1)
 
 
 def _move_to_grandparents(world: World, status: np.ndarray, stranded: np.ndarray) -> None:
@@ -129,33 +126,27 @@ def update_family_status(world: World, streams=None, params=None) -> None:
     """
     P, H = world.P, world.H
     age = world.age()
-    kids = np.flatnonzero(age < 18)
-    mr, fr = P.mother_row[kids], P.father_row[kids]
-    m_away = (mr >= 0) & P.migrant[mr]
-    f_away = (fr >= 0) & P.migrant[fr]
-    lb = (m_away | f_away) & ~P.migrant[kids]
-    both = lb & m_away & f_away
-    present_adult = (age >= 18) & (age <= 75) & ~P.migrant
-    n_adults = np.bincount(P.hh, weights=present_adult, minlength=H.n)
-    s = world.scratch
-    alone = both & (n_adults[P.hh[kids]] < 1)
+    adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+    grandparent = params.parenting_grandparent if params is not None else 0.0
+    lb, both, alone, young_mother, eff = kernels.family_flags(
+        age, P.migrant, P.mother_row, P.father_row, P.hh, adults,
+        H.parenting.astype(np.float64), grandparent)
     if streams is not None and world.values.active():
-        rows = kids[alone]
+        rows = np.flatnonzero(alone)
         p = world.values("supervision.adequate", world, rows, np.zeros(len(rows)))
         cared = streams.uniform("supervision", world.year, P.id[rows]) < p
-        alone[np.flatnonzero(alone)[cared]] = False
-    for name, vals in (("left_behind", lb), ("both_parents_away", both),
-                       ("unsupervised", alone)):
-        full = np.zeros(P.n, dtype=bool)
-        full[kids] = vals
-        s[name] = full
-    s["has_child_under3"] = _has_child_under3(world)
+        alone[rows[cared]] = False
+    s = world.scratch
+    s["left_behind"] = lb
+    s["both_parents_away"] = both
+    s["unsupervised"] = alone
+    s["has_child_under3"] = young_mother
     if params is not None:
         # stimulation received, from last year's parenting practice (refreshed by the
         # caregivers process later in the year); targeting reads it before then
-        s["parenting_eff"] = H.parenting[P.hh] - params.parenting_grandparent * s["both_parents_away"]
-    H["present"] = np.bincount(P.hh, weights=~P.migrant, minlength=H.n).astype(np.int16)
-    H["size"] = np.bincount(P.hh, minlength=H.n).astype(np.int16)
+        s["parenting_eff"] = eff
+    H["present"] = present.astype(np.int16)
+    H["size"] = size.astype(np.int16)
 
 
 def _has_child_under3(world: World) -> np.ndarray:
