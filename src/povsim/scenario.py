@@ -105,7 +105,7 @@ HUBEI_PILOT_COUNTIES: tuple[str, ...] = (
 )
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 # --------------------------------------------------------------------------- models
 

@@ -335,7 +335,8 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
     ScenarioErrors
         Every problem found, each naming the file, key, value, expectation and a fix.
     """
-    from povsim.experiment.design import _load_scenarios, _Overrides as _DesignOverrides
+    from povsim.experiment.design import _load_scenarios
+    from povsim.experiment.design import _Overrides as _DesignOverrides
 
     reg = params if params is not None else registry()
     file = Path(os.path.normpath(Path(path).absolute()))
@@ -423,7 +424,7 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         if bad:
             hint = ""
             if method == "sobol" and meta.n >= 1:
-                below = 2 ** int(math.floor(math.log2(meta.n)))
+                below = 2 ** math.floor(math.log2(meta.n))
                 hint = f"use n = {max(below, 2)} or n = {max(below * 2, 2)}"
             else:
                 hint = f"use n = {max(low, 2)} or more"
@@ -553,7 +554,7 @@ class Evaluation:
     names: tuple[str, ...]
 
     @property
-    def Y(self) -> np.ndarray:  # noqa: N802 - SALib's name
+    def Y(self) -> np.ndarray:
         """Shape ``(n_points, n_outputs)``: the mean over replicates (common random numbers)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -652,7 +653,8 @@ class ModelEvaluator:
             done, failed = set(state.done), {k: str(v.get("error", "")) for k, v in state.failed.items()}
             todo = [e for e in ks if e.key not in done]
             self._message(f"{len(ks)} runs ({len(points)} points x {len(study.scenarios)} scenario(s) x "
-                          f"{study.replicates} replicate(s)); {len(done)} done, {len(todo)} to run; store {store.folder}")
+                          f"{study.replicates} replicate(s)); {len(done)} done, {len(todo)} to run; "
+                          f"store {store.folder}")
             if todo:
                 ex = self.executor if self.executor is not None else make_executor(
                     self.workers, self.scheduler, self.dask_local)
@@ -1104,7 +1106,7 @@ def run_sensitivity(
         seeds=[replicate_seed(study.seed, r) for r in range(study.replicates)],
         input_files=[study.file, *dict.fromkeys(f for _, sc in study.scenarios for f in sc.source_files)],
         command_line=list(command_line) if command_line is not None else list(sys.argv),
-        extra={"method": study.method, "n": study.n, "sample_rows": int(len(res.X)),
+        extra={"method": study.method, "n": study.n, "sample_rows": len(res.X),
                "runs": getattr(evaluator, "runs", None), "seconds": round(time.perf_counter() - t0, 3),
                "files": [str(p.relative_to(folder)) for p in files]})
     res.folder, res.files = folder, files
