@@ -1211,6 +1211,12 @@ class _Rows:
             }
         )
 
+    def arrays(self) -> dict[str, NDArray[Any]] | None:
+        """The rows as one array per column (``None`` when empty)."""
+        if not self.blocks:
+            return None
+        return {c: np.concatenate([b[c] for b in self.blocks]) for c in TABLE_COLUMNS}
+
     def frame(self) -> pd.DataFrame:
         if not self.blocks:
             return pd.DataFrame(
@@ -1305,8 +1311,13 @@ def compute_moda_tables(
     config: MODAConfig,
     groups: Sequence[str] | None = None,
     sample_weights: ArrayLike | None = None,
-) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """:func:`moda_tables` plus human-readable notes (missing values, empty age groups)."""
+    as_arrays: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`moda_tables` plus human-readable notes (missing values, empty age groups).
+
+    With ``as_arrays=True`` each table is a dict of column arrays (or ``None`` when empty)
+    instead of a DataFrame -- cheaper when many years are collected and concatenated.
+    """
     if not isinstance(config, MODAConfig):
         raise TypeError(
             f"config must be a MODAConfig (use load_moda_config(path)); got {type(config).__name__}"
@@ -1531,6 +1542,8 @@ def compute_moda_tables(
             + ("left out of the income overlap" if policy == "drop"
                else "counted as not income poor")
         )
+    if as_arrays:
+        return {name: r.arrays() for name, r in rows.items()}, notes
     return {name: r.frame() for name, r in rows.items()}, notes
 
 

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from povsim.moda import MODAConfig, default_moda_config_path, load_moda_config, moda_tables
+from povsim.moda import (
+    MODAConfig,
+    compute_moda_tables,
+    default_moda_config_path,
+    load_moda_config,
+)
 from povsim.processes.schooling import overage
 from povsim.state import World
 
@@ -118,20 +123,23 @@ class MODACollector:
         if (world.year - world.start_year) % self.every:
             return
         frame = child_frame(world)
-        tabs = moda_tables(frame, self.config, groups=list(self.groups))
+        tabs, _ = compute_moda_tables(frame, self.config, groups=list(self.groups),
+                                      as_arrays=True)
         self._labels = group_labels(world)
-        for name, df in tabs.items():
-            if df.empty:
+        for name, cols in tabs.items():
+            if cols is None:
                 continue
-            df.insert(0, "year", world.year)
-            self.frames.setdefault(f"moda_{name}", []).append(df)
+            cols["year"] = np.full(len(cols["value"]), world.year, dtype=np.int64)
+            self.frames.setdefault(f"moda_{name}", []).append(cols)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """All collected years, with subgroup codes replaced by their labels."""
         out = {}
         labels = getattr(self, "_labels", {})
         for k, v in self.frames.items():
-            df = pd.concat(v, ignore_index=True)
+            # one DataFrame per table from all years' column arrays (cheap)
+            columns = ["year", *(c for c in v[0] if c != "year")]
+            df = pd.DataFrame({c: np.concatenate([b[c] for b in v]) for c in columns})
             key = df["by"].astype(str) + "|" + df["group"].astype(str)
             mapping = {f"{by}|{code}": lab for by, m in labels.items() for code, lab in m.items()}
             df["group"] = key.map(mapping).fillna(df["group"].astype(str))
