@@ -307,3 +307,21 @@ def test_home_visits_raise_adult_earnings_of_visited_children():
     ea = pd.Series(P.earnings[rows], index=P.id[rows]).loc[common]
     eb = pd.Series(bp.earnings[brow], index=bp.id[brow]).loc[common]
     assert np.median(np.log(ea.to_numpy()) - np.log(eb.to_numpy())) > 0.05
+
+
+def test_cct_dropout_rr_near_declared():
+    # one year, all junior-high pupils reached: dropouts among them scale by the RR (CRN)
+    pop = {"persons": 60000, "pilot_villages": 8, "comparison_villages": 0}
+    p = {"dropout_junior": 0.08}
+    base = _stepped({}, p, population=pop)
+    alt = _stepped({"conditional_cash_transfer": {"fidelity": 1.0,
+                                                  "targeting": {"villages": "all"}}},
+                   p, population=pop)
+    iv = alt.interventions[0]
+    reached = iv.reached
+    sb, sa = base.world.scratch, alt.world.scratch
+    nb = int((sb["junior_dropout"] & reached).sum())
+    na = int((sa["junior_dropout"] & reached).sum())
+    rr = alt.params.cct_dropout_rr
+    assert nb > 100
+    assert abs(na / nb - rr) < 4 * np.sqrt(rr * (1 - rr) / nb)
