@@ -80,6 +80,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from povsim.errors import PovsimError, ScenarioError, ScenarioErrors, did_you_mean
+from povsim.experiment.design import _Overrides  # the [overrides] table of batch designs
 from povsim.params import Param, registry
 from povsim.scenario import Scenario
 
@@ -159,11 +160,6 @@ class _OutputSpec(_Table):
     ratio: Annotated[tuple[StrictStr, StrictStr], Field(strict=False)] | None = None
     scale: StrictFloat = 1.0
 
-
-class _Overrides(_Table):
-    population: dict[str, Any] = Field(default_factory=dict)
-    time: dict[str, Any] = Field(default_factory=dict)
-    parameters: dict[str, Any] = Field(default_factory=dict)
 
 
 class _File(_Table):
@@ -336,7 +332,6 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         Every problem found, each naming the file, key, value, expectation and a fix.
     """
     from povsim.experiment.design import _load_scenarios
-    from povsim.experiment.design import _Overrides as _DesignOverrides
 
     reg = params if params is not None else registry()
     file = Path(os.path.normpath(Path(path).absolute()))
@@ -433,7 +428,7 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
     scenario_names: list[str] = []
     scenarios: tuple[tuple[str, Scenario], ...] = ()
     if meta.scenarios:
-        scenarios = _load_scenarios(meta.scenarios, file, _DesignOverrides(**spec.overrides.model_dump()), errors)
+        scenarios = _load_scenarios(meta.scenarios, file, _Overrides(**spec.overrides.model_dump()), errors)
         for err in errors:  # the experiment loader names [overrides] keys the same way
             if err.key.startswith("experiment."):
                 err.key = "sensitivity." + err.key.removeprefix("experiment.")
