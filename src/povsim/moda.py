@@ -101,6 +101,7 @@ UNICEF Office of Research Working Paper WP-2012-10, Florence.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -520,6 +521,14 @@ def _factorize(values: Any, name: str) -> tuple[NDArray[np.intp], list[Any]]:
         i = int(np.flatnonzero(codes < 0)[0])
         raise ValueError(f"{name} has a missing label at index {i}; every unit needs a group")
     return codes, labels
+
+
+@functools.cache
+def _pattern_names(dims: tuple[str, ...]) -> tuple[str, ...]:
+    """Label of every pattern code over ``dims`` ("nutrition+water", or "none"); cached,
+    since runs label the same patterns every year."""
+    return tuple("+".join(dims[j] for j in range(len(dims)) if code >> j & 1) or "none"
+                 for code in range(1 << len(dims)))
 
 
 def _check_names(names: Sequence[str], d: int, reserved: Sequence[str] = ()) -> list[str]:
@@ -1572,8 +1581,12 @@ def _add_overlap_rows(
     codes = pattern_codes[seen]
     share = pattern_weight[seen] / n
     order = np.lexsort((codes, -share))
-    bits = _pattern_bits(codes[order], d)
-    labels = ["+".join(dims[j] for j in np.flatnonzero(b)) or "none" for b in bits]
+    if d <= 12:
+        names = _pattern_names(tuple(dims))
+        labels = [names[c] for c in codes[order].tolist()]
+    else:
+        labels = ["+".join(dims[j] for j in np.flatnonzero(b)) or "none"
+                  for b in _pattern_bits(codes[order], d)]
     rows["patterns"].add(
         age_group, "all", ["all"], np.array([n]), ["pattern_share"] * len(labels), labels,
         share[order][None, :],

@@ -88,10 +88,20 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
         "dibao_gap": income_poor & ~dibao,
         "left_behind": s["left_behind"][kids],
         "unsupervised": s["unsupervised"][kids],
-        "county": geo.county[v].astype(np.int64),
-        "arm": geo.pilot[v].astype(np.int64),
-        "generation": P.generation[kids].astype(np.int64),
+        # subgroups as categoricals: MODA reads their codes without hashing every child
+        "county": _codes(geo.county[v], len(geo.counties)),
+        "arm": _codes(geo.pilot[v], 2),
+        "generation": _codes(P.generation[kids], int(P.generation.max(initial=0)) + 1),
     }
+
+
+def _codes(codes: np.ndarray, k: int) -> pd.Categorical:
+    """Integer codes 0..k-1 as a categorical with categories 0..k-1 (only those present)."""
+    c = np.asarray(codes, dtype=np.int64)
+    present = np.flatnonzero(np.bincount(c, minlength=k))
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    return pd.Categorical.from_codes(remap[c], categories=present)
 
 
 def group_labels(world: World) -> dict[str, dict[str, str]]:
