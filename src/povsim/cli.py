@@ -28,6 +28,7 @@ examples:
   povsim moda survey.csv --config moda.toml --out results/survey
   povsim batch experiments/small_lhs.toml --workers 2    scenarios x parameter points x seeds
   povsim batch status experiments/small_lhs.toml         done / failed / pending runs
+  povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -216,6 +217,22 @@ def build_parser() -> argparse.ArgumentParser:
     sdask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
     s.add_argument("--no-figures", action="store_true", help="skip figures")
     _common(s, writes=False)
+
+    rp = sub.add_parser(
+        "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
+        description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
+                    "vector formats) and a self-contained HTML brief (plus brief.md) of a `run`, `compare` or "
+                    "`sensitivity` results folder.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim report results/hubei_pilot-20261129T120000Z            -> <folder>/report\n"
+               "  povsim report results/compare-baseline-vs-hubei_pilot --format png,svg,pdf\n"
+               "  povsim report results/run --lang zh --out brief_zh --force     (needs a CJK font)")
+    rp.add_argument("folder", metavar="RESULTS_DIR", help="results folder written by run, compare or sensitivity")
+    rp.add_argument("--format", default="png,svg", metavar="FORMATS",
+                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always)")
+    rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
+    _common(rp)
     return ap
 
 
@@ -227,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity}
+                "sensitivity": cmd_sensitivity, "report": cmd_report}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -813,6 +830,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(res.text, end="")
         print(f"results: {res.folder}")
+    return 0
+
+
+# -- report ----------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    """``povsim report RESULTS_DIR``: figures and brief from the saved tables."""
+    from povsim.report import write_report
+
+    folder = write_report(args.folder, out=args.out, formats=args.format, lang=args.lang, force=args.force)
+    if not args.quiet:
+        print(f"brief: {folder / 'brief.html'} (and brief.md)")
+        print(f"figures: {folder / 'figures'}")
     return 0
 
 

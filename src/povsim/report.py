@@ -1,0 +1,666 @@
+"""The figure pack and policy brief of a results folder (``povsim report``).
+
+Reads only the saved tables and ``manifest.json`` of a ``povsim run``, ``povsim compare``
+or ``povsim sensitivity`` folder — nothing is re-run — and writes, atomically, into
+``<folder>/report`` (or ``out``):
+
+- ``figures/<stem>.png`` (300 dpi) plus vector formats (``svg``; ``pdf`` when asked);
+- ``brief.html``: self-contained (images as base64 data URIs, inline CSS, no external
+  references) with the key numbers up front, the figures with captions and provenance;
+- ``brief.md``: the same in Markdown, referencing the figure files.
+
+``lang="zh"`` labels the figures and brief in Chinese; it needs a CJK font that matplotlib
+can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts looked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from povsim.errors import PovsimError
+
+__all__ = [
+    "CJK_FONTS",
+    "FORMATS",
+    "ReportError",
+    "ReportFigure",
+    "Results",
+    "build_figures",
+    "find_cjk_font",
+    "key_numbers",
+    "load_results",
+    "write_report",
+]
+
+#: output formats of the figures (PNG is always written: the brief embeds it)
+FORMATS = ("png", "svg", "pdf")
+#: font families tried, in order, for Chinese labels
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Noto Serif CJK SC", "Source Han Sans SC",
+             "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
+             "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
+
+
+class ReportError(PovsimError):
+    """The results folder cannot be reported on (missing, empty, unknown layout), or a
+    requested format or language is unavailable."""
+
+
+# -- translation -----------------------------------------------------------------------
+#: English -> Chinese for titles, axis labels, legends and the brief (longest match first)
+ZH: dict[str, str] = {
+    "Intergenerational transmission of poverty": "贫困的代际传递",
+    "Childhood poverty by generation (whiskers: replicate range)": "各代儿童期贫困（须线：重复范围）",
+    "Cost-effectiveness plane (each point a replicate; ring = mean)": "成本效果平面（每点为一次重复；圆圈为均值）",
+    "Child-years of multidimensional deprivation averted (discounted)": "避免的儿童多维剥夺年数（贴现）",
+    "Incremental cost (million RMB, 2014 prices, discounted)": "增量成本（百万元，2014年价格，贴现）",
+    "Difference from base (percentage points; M0 x 100), mean and 95% interval":
+        "与基准的差异（百分点；M0 x 100），均值及95%区间",
+    "P(adult status | childhood status)": "P(成年状态 | 儿童期状态)",
+    "MODA multidimensional poverty H": "MODA多维贫困发生率H",
+    "MODA adjusted headcount M0": "MODA调整后贫困指数M0",
+    "Deprivation by dimension": "各维度剥夺",
+    "Number of deprivations per child": "每名儿童的剥夺维度数",
+    "Number of dimensions deprived": "剥夺维度数",
+    "MODA deprivation and income poverty": "MODA剥夺与收入贫困",
+    "Overlapping deprivations": "重叠剥夺",
+    "Deprivation pattern (rank)": "剥夺模式（排序）",
+    "Share of children deprived (%)": "被剥夺儿童比例（%）",
+    "Share of children (%)": "儿童比例（%）",
+    "Childhood income poverty": "儿童期收入贫困",
+    "Adult income poverty": "成年收入贫困",
+    "relative line": "相对贫困线",
+    "poor as child": "儿童期贫困",
+    "not poor as child": "儿童期非贫困",
+    "poor as adult": "成年贫困",
+    "not poor as adult": "成年非贫困",
+    "deprived and income-poor": "剥夺且收入贫困",
+    "deprived only": "仅剥夺",
+    "income-poor only": "仅收入贫困",
+    "neither": "均无",
+    "censored (MODA-poor only)": "删截（仅MODA贫困者）",
+    "uncensored": "未删截",
+    "range over replicates": "重复间范围",
+    "Paired differences at": "配对差异：",
+    "end of programme": "项目结束",
+    "pilot vs comparison": "试点与对照",
+    "Income poverty, children 0-17": "收入贫困，0-17岁儿童",
+    "Income poverty": "收入贫困",
+    "Sensitivity of": "敏感性：",
+    "sensitivity index (bars: estimate; whiskers: confidence interval)": "敏感性指数（柱：估计值；须线：置信区间）",
+    "Morris screening of": "Morris筛选：",
+    "Age group": "年龄组",
+    "Generation": "代",
+    "County": "县",
+    "Dimension": "维度",
+    "Measure": "指标",
+    "Parameter": "参数",
+    "Year": "年份",
+    "ages": "年龄",
+    "by county": "按县",
+    "by arm": "按组别",
+    "arm": "组别",
+    "mean of": "均值，重复数",
+    "replicates": "次重复",
+    "range of": "范围，",
+    # brief
+    "Policy brief": "政策简报",
+    "Key numbers": "关键数据",
+    "Scenario comparison": "情景比较",
+    "Figures": "图表",
+    "Provenance": "来源信息",
+    "Not drawn": "未绘制",
+    "Cost-effectiveness": "成本效果",
+}
+
+def translate(text: str, lang: str) -> str:
+    """``text`` in ``lang`` (``"en"`` unchanged; ``"zh"`` by exact, then phrase replacement)."""
+    if lang != "zh" or not text:
+        return text
+    if text in ZH:
+        return ZH[text]
+    out = text
+    for en in sorted(ZH, key=len, reverse=True):
+        if len(en) > 3 and en in out:
+            out = out.replace(en, ZH[en])
+    return out
+
+
+def _translate_figure(fig: Figure, lang: str) -> None:
+    if lang == "en":
+        return
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if s and not s.startswith("povsim "):  # keep the provenance footer as written
+            t.set_text(translate(s, lang))
+
+
+def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
+    """The first of ``candidates`` that matplotlib's font manager knows, or ``None``."""
+    from matplotlib import font_manager
+
+    names = {f.name.lower(): f.name for f in font_manager.fontManager.ttflist}
+    for c in candidates:
+        if c.lower() in names:
+            return names[c.lower()]
+    for c in candidates:  # e.g. "Noto Sans CJK SC Regular" or "Noto Sans CJK JP" families
+        for low, name in names.items():
+            if low.startswith(c.lower()) or ("cjk" in low and "cjk" in c.lower()):
+                return name
+    return None
+
+
+# -- reading a results folder ------------------------------------------------------------
+@dataclass
+class Results:
+    """What a results folder holds, as read from disk.
+
+    ``scenarios`` maps a scenario name to its tables (a run folder has one scenario).
+    """
+
+    folder: Path
+    kind: str  # "run", "compare" or "sensitivity"
+    manifest: dict
+    scenarios: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        sc = self.manifest.get("scenario") or {}
+        ex = self.manifest.get("extra") or {}
+        if self.kind == "compare" and ex.get("base"):
+            return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
+        if isinstance(sc.get("scenario"), dict) and sc["scenario"].get("name"):
+            return str(sc["scenario"]["name"])
+        if isinstance(sc.get("sensitivity"), dict) and sc["sensitivity"].get("name"):
+            return str(sc["sensitivity"]["name"])
+        return ", ".join(self.scenarios) or self.folder.name
+
+    def provenance(self) -> str:
+        from povsim.plots import provenance_line
+
+        when = None
+        created = self.manifest.get("created")
+        if created:
+            try:
+                when = datetime.fromisoformat(str(created))
+            except ValueError:
+                when = None
+        return provenance_line(self.name, self.manifest.get("seeds") or [],
+                               version=self.manifest.get("povsim_version") or "unknown", when=when)
+
+
+def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for p in sorted(folder.glob("*.csv")):
+        try:
+            out[p.stem] = pd.read_csv(p)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+            raise ReportError(f"cannot read {p}: {e}; is it a povsim table?") from e
+    return out
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a run, compare or sensitivity results folder.
+
+    Raises
+    ------
+    ReportError
+        The folder is missing or empty, or holds none of the tables povsim writes.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"results folder {folder} does not exist; give the folder that `povsim run`, "
+                          "`povsim compare` or `povsim sensitivity` wrote")
+    if not any(folder.iterdir()):
+        raise ReportError(f"results folder {folder} is empty; nothing to report")
+    manifest: dict = {}
+    mpath = folder / "manifest.json"
+    if mpath.is_file():
+        try:
+            manifest = json.loads(mpath.read_text("utf-8"))
+        except (OSError, ValueError) as e:
+            raise ReportError(f"cannot read {mpath}: {e}") from e
+    tables = folder / "tables"
+    if (folder / "differences.csv").is_file():
+        res = Results(folder, "compare", manifest)
+        ex = manifest.get("extra") or {}
+        names = [ex["base"], *ex.get("alternatives", [])] if ex.get("base") else []
+        subs = [p for p in sorted(tables.iterdir()) if p.is_dir()] if tables.is_dir() else []
+        order = {n: i for i, n in enumerate(names)}
+        for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
+            res.scenarios[p.name] = _read_tables(p)
+        for n in ("differences", "cost_effectiveness", "ce_points"):
+            if (folder / f"{n}.csv").is_file():
+                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        return res
+    if (folder / "indices.csv").is_file():
+        res = Results(folder, "sensitivity", manifest)
+        for n in ("indices", "second_order", "summary"):
+            if (folder / f"{n}.csv").is_file():
+                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        return res
+    if tables.is_dir() and any(tables.glob("*.csv")):
+        res = Results(folder, "run", manifest)
+        res.scenarios[res.name if manifest else folder.name] = _read_tables(tables)
+        return res
+    raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv or "
+                      "indices.csv); give a folder written by `povsim run`, `compare` or `sensitivity`")
+
+
+# -- figures -----------------------------------------------------------------------------
+@dataclass
+class ReportFigure:
+    """One figure of the pack: file stem, the Figure, and its caption."""
+
+    stem: str
+    figure: Figure
+    caption: str
+
+
+def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
+    t = tabs.get("moda")
+    if t is None or t.empty:
+        return None
+    return int(t["year"].min()), int(t["year"].max())
+
+
+def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
+    """Every figure the folder's tables allow, and notes on those that could not be drawn."""
+    from povsim.plots import (
+        plot_deprivation_distribution,
+        plot_dimension_headcounts,
+        plot_income_overlap,
+        plot_trajectory,
+    )
+    from povsim.plots.compare import plot_ce_plane, plot_differences, plot_scenario_trajectories
+    from povsim.plots.report import (
+        add_footer,
+        plot_county_bars,
+        plot_moda_trajectories,
+        plot_transition_heatmap,
+        plot_transmission_by_generation,
+        plot_upset,
+    )
+
+    prov = res.provenance()
+    figs: list[ReportFigure] = []
+    notes: list[str] = []
+
+    def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
+        try:
+            fig = make()
+        except (PovsimError, KeyError, ValueError, IndexError) as e:
+            notes.append(f"{stem}: {e}")
+            return
+        ax = fig.axes[0]  # label the axes the reused figure functions leave blank
+        if labels[0] and not ax.get_xlabel():
+            ax.set_xlabel(labels[0])
+        if labels[1] and not ax.get_ylabel():
+            ax.set_ylabel(labels[1])
+        add_footer(fig, prov)
+        _translate_figure(fig, lang)
+        figs.append(ReportFigure(stem, fig, caption))
+
+    scen = res.scenarios
+    many = len(scen) > 1
+    summaries = {n: t["moda_summary"] for n, t in scen.items() if "moda_summary" in t}
+    if summaries:
+        add("moda_H", "MODA headcount ratio H (share of children deprived in at least k dimensions) by age "
+            "group; mean over replicates with the range across replicates.",
+            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H",
+                                           provenance=prov))
+        add("moda_M0", "MODA adjusted headcount ratio M0 = H x A by age group; mean with the replicate range.",
+            lambda: plot_moda_trajectories(summaries, "M0", title="MODA adjusted headcount M0",
+                                           ylabel="M0 (index, 0-1)", provenance=prov))
+    if many and all("income_poverty" in t for t in scen.values()):
+        add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
+            lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
+                                               title="Income poverty, children 0-17", provenance=prov))
+    if "differences" in res.extra:
+        add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
+            "95% interval over replicates with common random numbers.",
+            lambda: plot_differences(res.extra["differences"], when_contains="end of programme",
+                                     provenance=prov), ("", "Measure"))
+    if "ce_points" in res.extra and not res.extra["ce_points"].empty:
+        add("ce_plane", "Cost-effectiveness plane: incremental discounted cost against child-years of "
+            "multidimensional deprivation averted; one point per replicate, ring = mean.",
+            lambda: plot_ce_plane(res.extra["ce_points"], provenance=prov))
+    for name, t in scen.items():
+        sfx = f"_{name}" if many else ""
+        lab = f" ({name})" if many else ""
+        yr = _moda_year_range(t)
+        last = yr[1] if yr else None
+        if "moda_dimensions" in t:
+            add(f"moda_dimensions{sfx}", f"Share of children deprived in each dimension by age group, {last}{lab}.",
+                lambda t=t, last=last: plot_dimension_headcounts(t["moda_dimensions"], year=last),
+                ("Dimension", ""))
+        if "moda_patterns" in t:
+            ages = list(dict.fromkeys(t["moda_patterns"]["age_group"].astype(str)))
+            for age in ages:
+                add(f"moda_upset_{age.replace('-', '_')}{sfx}",
+                    f"Largest patterns of overlapping deprivations, ages {age}, {last} (bars: share of "
+                    f"children with exactly that set; dots: the dimensions in the set){lab}.",
+                    lambda t=t, age=age, last=last: plot_upset(t["moda_patterns"], age_group=age, year=last))
+        if "moda_income" in t:
+            add(f"moda_income_overlap{sfx}", f"Overlap of MODA deprivation and income poverty, {last}{lab}.",
+                lambda t=t, last=last: plot_income_overlap(t["moda_income"], year=last))
+        if "moda_distribution" in t:
+            add(f"moda_distribution{sfx}", f"Distribution of the number of deprivations per child, {last}{lab}.",
+                lambda t=t, last=last: plot_deprivation_distribution(t["moda_distribution"], year=last))
+        if "mobility" in t:
+            add(f"transition{sfx}", "Childhood income poverty -> adult income poverty (relative line): "
+                f"conditional probabilities, with the joint share of persons{lab}.",
+                lambda t=t: plot_transition_heatmap(t["mobility"]))
+        if "generations_final" in t:
+            add(f"childhood_poverty_by_generation{sfx}", f"Share ever income-poor in childhood by generation{lab}.",
+                lambda t=t: plot_transmission_by_generation(t["generations_final"]))
+        moda = t.get("moda")
+        if moda is not None and "arm" in set(moda["by"]):
+            for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
+                             ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17")):
+                add(f"{m}_by_arm{sfx}", f"{label}: pilot vs comparison villages{lab}.",
+                    lambda m=m, label=label, moda=moda: plot_trajectory(
+                        moda, m, by="arm", title=f"{label}, pilot vs comparison",
+                        ylabel="Share of children (%)"))
+        if moda is not None and "county" in set(moda["by"]):
+            add(f"moda_headcount_rate_0_5_by_county{sfx}", f"MODA H, ages 0-5, by county in {last}; whiskers: "
+                f"replicate range{lab}.",
+                lambda moda=moda, last=last: plot_county_bars(moda, "moda_headcount_rate_0_5",
+                                                   title=f"MODA multidimensional poverty H, ages 0-5 by county, "
+                                                         f"{last}", ylabel="Share of children (%)",
+                                                   xlabel="County"))
+    if "indices" in res.extra:
+        from povsim.plots.sensitivity import plot_indices, plot_morris
+
+        idx = res.extra["indices"]
+        for out in dict.fromkeys(idx["output"]):
+            if "S1" in idx.columns and idx["S1"].notna().any():
+                keys = ("S1", "ST") if "ST" in idx.columns else ("S1", "delta")
+                add(f"indices_{out}", f"Sensitivity indices of {out} ({' and '.join(keys)}) with confidence "
+                    "intervals.", lambda out=out, keys=keys: plot_indices(idx, out, keys), ("", "Parameter"))
+            elif "mu_star" in idx.columns:
+                add(f"morris_{out}", f"Morris screening of {out}: mu* against sigma.",
+                    lambda out=out: plot_morris(idx, out))
+    return figs, notes
+
+
+# -- key numbers and tables --------------------------------------------------------------
+def _pct(v: float) -> str:
+    return "n/a" if v != v else f"{100 * v:.1f}%"
+
+
+def _fmt_measure(measure: str, v: float) -> str:
+    if v != v:
+        return "n/a"
+    if "rmb" in measure:
+        return f"{v:,.0f}"
+    if any(k in measure for k in ("rate", "share", "prevalence", "transmission")):
+        return f"{100 * v:.1f}%"
+    return f"{v:.3f}"
+
+
+KEY_MEASURES = (("moda", "moda_headcount_rate_0_5", "MODA H, ages 0-5"),
+                ("moda", "moda_headcount_rate_6_17", "MODA H, ages 6-17"),
+                ("moda", "moda_M0_0_5", "MODA M0, ages 0-5"),
+                ("income_poverty", "income_poverty_rate", "Income poverty, all persons"),
+                ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"))
+
+
+def key_numbers(res: Results) -> pd.DataFrame:
+    """Headline numbers: key measures at the first and last year by scenario (mean and
+    replicate range); for compare folders also the paired differences at the end of the
+    programme and the cost per child-year of deprivation averted."""
+    rows = []
+    for name, t in res.scenarios.items():
+        for table, m, label in KEY_MEASURES:
+            d = t.get(table)
+            if d is None or "measure" not in d.columns:
+                continue
+            d = d[(d["measure"] == m) & (d["by"] == "all")]
+            if d.empty:
+                continue
+            f = (lambda x: "n/a" if x != x else f"{x:.3f}") if "M0" in m else _pct  # M0 is an index, not a share
+            for y in (int(d["year"].min()), int(d["year"].max())):
+                v = d[d["year"] == y]["value"]
+                rng = f" [{f(v.min())}-{f(v.max())}]" if len(v) > 1 else ""
+                rows.append({"scenario": name, "measure": label, "when": str(y), "value": f(v.mean()) + rng})
+    diff = res.extra.get("differences")
+    if diff is not None:
+        key = diff[diff["when"].str.startswith("end of programme")
+                   & diff["measure"].isin([m for _, m, _ in KEY_MEASURES])]
+        labels = {m: lab for _, m, lab in KEY_MEASURES}
+        for r in key.itertuples():
+            if "M0" in r.measure:
+                v = f"{r.diff_mean:+.3f}" if r.diff_mean == r.diff_mean else "n/a"
+                if r.ci_lo == r.ci_lo:
+                    v += f" [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}]"
+            else:
+                v = f"{100 * r.diff_mean:+.1f} pp" if r.diff_mean == r.diff_mean else "n/a"
+                if r.ci_lo == r.ci_lo:
+                    v += f" [{100 * r.ci_lo:+.1f}, {100 * r.ci_hi:+.1f}]"
+            rows.append({"scenario": f"{r.scenario} - base", "measure": labels.get(r.measure, r.measure),
+                         "when": r.when, "value": v})
+    ce = res.extra.get("cost_effectiveness")
+    if ce is not None:
+        for r in ce[ce["ratio"].str.contains("child-year", regex=False)].itertuples():
+            v = "n/a" if r.rmb_per_unit != r.rmb_per_unit else f"{r.rmb_per_unit:,.0f} RMB"
+            if r.replicate_ratio_lo == r.replicate_ratio_lo:
+                v += f" [{r.replicate_ratio_lo:,.0f}-{r.replicate_ratio_hi:,.0f}]"
+            rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted",
+                         "when": "discounted", "value": v})
+    return pd.DataFrame(rows, columns=["scenario", "measure", "when", "value"])
+
+
+def comparison_table(res: Results) -> pd.DataFrame | None:
+    """Paired differences (mean [95% interval]) with base and alternative means."""
+    d = res.extra.get("differences")
+    if d is None:
+        return None
+    d = d[d["when"].str.startswith(("+5 years", "end of programme", "generation", "born", "total", "discounted"))]
+    out = pd.DataFrame({
+        "scenario": d["scenario"], "measure": d["measure"], "when": d["when"],
+        "base": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["base_mean"], strict=True)],
+        "alternative": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["alt_mean"], strict=True)],
+        "difference [95% interval]": [
+            f"{_fmt_measure(m, v)} [{_fmt_measure(m, lo)}, {_fmt_measure(m, hi)}]"
+            for m, v, lo, hi in zip(d["measure"], d["diff_mean"], d["ci_lo"], d["ci_hi"], strict=True)],
+    })
+    return out
+
+
+def ce_table(res: Results) -> pd.DataFrame | None:
+    ce = res.extra.get("cost_effectiveness")
+    if ce is None:
+        return None
+    return pd.DataFrame({
+        "scenario": ce["scenario"], "ratio": ce["ratio"],
+        "incremental cost (RMB, discounted)": [_fmt_measure("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
+        "RMB per unit": [_fmt_measure("rmb", v) for v in ce["rmb_per_unit"]],
+        "replicate range": ["n/a" if lo != lo else f"{lo:,.0f} - {hi:,.0f}"
+                            for lo, hi in zip(ce["replicate_ratio_lo"], ce["replicate_ratio_hi"], strict=True)],
+        "replicates with no benefit": [f"{a}/{b}" for a, b in zip(ce["replicates_no_benefit"], ce["replicates"],
+                                                                  strict=True)],
+    })
+
+
+# -- rendering ---------------------------------------------------------------------------
+_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans','Noto Sans CJK SC',sans-serif;
+max-width:62rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;font-size:.88rem;margin:.5rem 0}
+th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#eee}figure{margin:1.5rem 0;break-inside:avoid}figure img{max-width:100%;height:auto;
+border:1px solid #ddd}figcaption{font-size:.9rem;color:#333}.meta{color:#555;font-size:.85rem}
+code{font-size:.85rem}"""
+
+
+def _html_table(df: pd.DataFrame, lang: str) -> str:
+    head = "".join(f"<th>{html.escape(translate(str(c), lang))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _provenance_rows(res: Results) -> list[tuple[str, str]]:
+    m = res.manifest
+    seeds = m.get("seeds") or []
+    git = m.get("git") or {}
+    rows = [("results folder", str(res.folder.absolute())), ("kind", res.kind), ("scenario", res.name),
+            ("povsim version", str(m.get("povsim_version", "unknown"))),
+            ("created", str(m.get("created", "unknown"))),
+            ("seeds", ", ".join(map(str, seeds[:10])) + (f" ... ({len(seeds)} in all)" if len(seeds) > 10 else "")),
+            ("git commit", f"{git.get('commit', 'n/a')}{' (dirty)' if git.get('dirty') else ''}"),
+            ("command line", " ".join(m.get("command_line", []))),
+            ("python", str(m.get("python_version", "")))]
+    for f in m.get("input_files", []):
+        rows.append(("input file", f"{f.get('path')} ({f.get('checksum')})"))
+    return rows
+
+
+def render_html(res: Results, figures: Sequence[tuple[ReportFigure, bytes]], notes: Sequence[str],
+                *, lang: str = "en") -> str:
+    """The self-contained HTML brief; ``figures`` pairs each figure with its PNG bytes."""
+    t = lambda s: html.escape(translate(s, lang))  # noqa: E731
+    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
+             f"<title>{t('Policy brief')}: {html.escape(res.name)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{t('Policy brief')}: {html.escape(res.name)}</h1>",
+             f"<p class=\"meta\">{html.escape(res.provenance())}</p>",
+             f"<h2 id=\"key-numbers\">{t('Key numbers')}</h2>"]
+    keys = key_numbers(res)
+    parts.append(_html_table(keys, lang) if not keys.empty else "<p>n/a</p>")
+    comp = comparison_table(res)
+    if comp is not None:
+        parts.append(f"<h2 id=\"comparison\">{t('Scenario comparison')}</h2>")
+        parts.append("<p>Paired differences (alternative - base), mean and 95% interval over replicates run "
+                     "with common random numbers; rates in percent, differences in percentage points.</p>")
+        parts.append(_html_table(comp, lang))
+        cet = ce_table(res)
+        if cet is not None:
+            parts.append(f"<h3>{t('Cost-effectiveness')}</h3>" + _html_table(cet, lang))
+    if "summary" in res.extra and res.kind == "sensitivity":
+        parts.append(f"<h2>{t('Key numbers')} (sensitivity)</h2>" + _html_table(res.extra["summary"].head(30), lang))
+    parts.append(f"<h2 id=\"figures\">{t('Figures')}</h2>")
+    for k, (rf, png) in enumerate(figures, 1):
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<figure id=\"fig-{html.escape(rf.stem)}\"><img alt=\"{html.escape(rf.stem)}\" "
+                     f"src=\"data:image/png;base64,{data}\"><figcaption><b>Figure {k}.</b> "
+                     f"{html.escape(rf.caption)} <code>figures/{html.escape(rf.stem)}</code></figcaption></figure>")
+    if notes:
+        parts.append(f"<h3>{t('Not drawn')}</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+                     + "</ul>")
+    parts.append(f"<h2 id=\"provenance\">{t('Provenance')}</h2><table><tbody>")
+    parts.extend(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in _provenance_rows(res))
+    parts.append("</tbody></table></body></html>\n")
+    return "\n".join(parts)
+
+
+def render_markdown(res: Results, figures: Sequence[ReportFigure], notes: Sequence[str], *,
+                    lang: str = "en") -> str:
+    """The brief in Markdown; figures are referenced as ``figures/<stem>.png``."""
+    t = lambda s: translate(s, lang)  # noqa: E731
+    out = [f"# {t('Policy brief')}: {res.name}", "", f"_{res.provenance()}_", "", f"## {t('Key numbers')}", ""]
+    keys = key_numbers(res)
+    out += [_md_table(keys) if not keys.empty else "n/a", ""]
+    comp = comparison_table(res)
+    if comp is not None:
+        out += [f"## {t('Scenario comparison')}", "", _md_table(comp), ""]
+        cet = ce_table(res)
+        if cet is not None:
+            out += [f"### {t('Cost-effectiveness')}", "", _md_table(cet), ""]
+    out += [f"## {t('Figures')}", ""]
+    for k, rf in enumerate(figures, 1):
+        out += [f"![{rf.stem}](figures/{rf.stem}.png)", "", f"**Figure {k}.** {rf.caption}", ""]
+    if notes:
+        out += [f"### {t('Not drawn')}", ""] + [f"- {n}" for n in notes] + [""]
+    out += [f"## {t('Provenance')}", ""] + [f"- **{a}**: {b}" for a, b in _provenance_rows(res)] + [""]
+    return "\n".join(out)
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"png,svg,pdf"`` -> ``("png", "svg", "pdf")``; PNG is always included (first)."""
+    items = [s.strip().lower() for s in (re.split(r"[,\s]+", text) if isinstance(text, str) else text) if s.strip()]
+    bad = [s for s in items if s not in FORMATS]
+    if bad:
+        raise ReportError(f"--format: unknown format {bad[0]!r}; expected a comma-separated list of "
+                          f"{', '.join(FORMATS)} (e.g. --format png,svg,pdf)")
+    return tuple(dict.fromkeys(["png", *items]))
+
+
+def write_report(folder: str | Path, *, out: str | Path | None = None, formats: str | Sequence[str] = ("png", "svg"),
+                 lang: str = "en", force: bool = False, font: str | None = None) -> Path:
+    """Re-render the figure pack and the brief of a results folder from its saved tables.
+
+    Parameters
+    ----------
+    folder
+        A folder written by ``povsim run``, ``compare`` or ``sensitivity``.
+    out
+        Destination folder (default ``<folder>/report``); never overwritten unless ``force``.
+    formats
+        Figure formats among :data:`FORMATS`; PNG (300 dpi) is always written.
+    lang
+        ``"en"`` or ``"zh"`` (needs a CJK font, see :data:`CJK_FONTS`).
+    font
+        Font family for the labels (default: a CJK font for ``zh``, matplotlib's default for ``en``).
+
+    Returns
+    -------
+    Path
+        The report folder.
+
+    Raises
+    ------
+    ReportError
+        Missing or empty folder, unknown format or language, no CJK font for ``zh``.
+    OutputError
+        The report folder exists (without ``force``) or cannot be written.
+    """
+    from matplotlib import rc_context
+
+    from povsim.output import atomic_write_bytes, atomic_write_text, results_dir, save_figure
+
+    if lang not in ("en", "zh"):
+        raise ReportError(f"--lang: unknown language {lang!r}; expected 'en' or 'zh'")
+    fmts = parse_formats(formats)
+    rc: dict = {}
+    if lang == "zh" and font is None:
+        font = find_cjk_font()
+        if font is None:
+            raise ReportError("--lang zh needs a font with Chinese characters, and matplotlib finds none of: "
+                              f"{', '.join(CJK_FONTS)}.  Install one (e.g. Debian/Ubuntu: apt install "
+                              "fonts-noto-cjk, or fonts-wqy-zenhei), then remove matplotlib's font cache "
+                              "(~/.cache/matplotlib) so it is found; or use --lang en")
+    if font is not None:
+        rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+    res = load_results(folder)
+    final_out = Path(out) if out is not None else res.folder / "report"
+    with rc_context(rc), results_dir(final_out, "report", force=force) as d:
+        figures, notes = build_figures(res, lang=lang)
+        rendered: list[tuple[ReportFigure, bytes]] = []
+        for rf in figures:
+            paths = save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)
+            rendered.append((rf, paths[0].read_bytes()))
+        atomic_write_text(d / "brief.html", render_html(res, rendered, notes, lang=lang))
+        atomic_write_text(d / "brief.md", render_markdown(res, figures, notes, lang=lang))
+        keys = key_numbers(res)
+        atomic_write_bytes(d / "key_numbers.csv", keys.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return final_out.absolute()
