@@ -379,7 +379,20 @@ def collect_batch_store(store: RunStore, runs: Sequence[dict[str, Any]], paramet
                         outputs: Iterable[str] | None, done: set[str]) -> dict[str, int]:
     """Collect the finished runs among ``runs`` (keyspace rows) into ``tables/``."""
     finished = [r for r in runs if r["run_key"] in done]
-    return collect_tables(store, finished, parameters, outputs)
+    written = collect_tables(store, finished, parameters, outputs)
+    _draw_figures(store)
+    return written
+
+
+def _draw_figures(store: RunStore) -> None:
+    """Headline trajectories by scenario across the runs (figures/), drawn from the tables."""
+    from povsim import __version__
+    from povsim.output import save_figure
+    from povsim.plots.batch import batch_figures
+
+    prov = f"povsim {__version__} · batch {store.folder.name}"
+    for stem, fig in batch_figures(store.folder / "tables", provenance=prov).items():
+        save_figure(fig, store.folder / "figures" / stem)
 
 
 def _open_existing(file: str | os.PathLike[str], out: str | os.PathLike[str] | None
