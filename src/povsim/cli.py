@@ -100,6 +100,16 @@ def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
                        help="replace an existing results folder (only once the new one is complete)")
 
 
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    """Where batch runs execute: local processes, or a Dask cluster (shared by batch and
+    sensitivity)."""
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="local worker processes (default: all cores; 0: in this process, for debugging)")
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
+    dask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="povsim",
@@ -186,11 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("words", nargs="+", metavar="[run|status|collect] FILE",
                    help="what to do (default: run) and the experiment design file")
     b.add_argument("--out", metavar="DIR", help="batch folder (default: results/<experiment name>)")
-    b.add_argument("--workers", type=int, metavar="N",
-                   help="local worker processes (default: all cores; 0: in this process, for debugging)")
-    dask = b.add_mutually_exclusive_group()
-    dask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
-    dask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+    _executor_args(b)
     b.add_argument("--extend", action="store_true",
                    help="accept a changed design (more replicates or points); finished runs are kept")
     b.add_argument("--skip-memory-check", action="store_true",
@@ -210,11 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  povsim sensitivity experiments/sensitivity_morris_all.toml --scheduler tcp://head:8786")
     s.add_argument("file", metavar="FILE", help="sensitivity file (TOML)")
     s.add_argument("--out", metavar="DIR", help="results folder (default: results/<name>); runs are kept in DIR/batch")
-    s.add_argument("--workers", type=int, metavar="N",
-                   help="local worker processes (default: all cores; 0: in this process)")
-    sdask = s.add_mutually_exclusive_group()
-    sdask.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (tcp://host:8786)")
-    sdask.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+    _executor_args(s)
     s.add_argument("--no-figures", action="store_true", help="skip figures")
     _common(s, writes=False)
 

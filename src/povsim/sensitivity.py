@@ -80,7 +80,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from povsim.errors import PovsimError, ScenarioError, ScenarioErrors, did_you_mean
-from povsim.experiment.design import _Overrides  # the [overrides] table of batch designs
+from povsim.experiment.design import _Overrides, check_range  # shared with batch designs
 from povsim.params import Param, registry
 from povsim.scenario import Scenario
 
@@ -382,22 +382,7 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         if p is None:
             fail(key, name, "the name of a declared parameter", did_you_mean(name, reg))
             continue
-        lo, hi = ps.range if ps.range is not None else p.range
-        where = f"{key}.range" if ps.range is not None else key
-        dist = ps.distribution if ps.distribution is not None else p.distribution
-        if not lo < hi:
-            fail(f"{key}.range", [lo, hi], "[low, high] with low < high",
-                 f"write range = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi
-                 else "widen the range, or set the value in [overrides.parameters]")
-        elif not (p.bounds[0] <= lo and hi <= p.bounds[1]):
-            fail(where, [lo, hi], f"a range within the admissible bounds [{p.bounds[0]:g}, {p.bounds[1]:g}] "
-                 f"({p.unit})", f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
-        if dist not in ("uniform", "loguniform"):
-            fail(f"{key}.distribution", dist, "'uniform' or 'loguniform'",
-                 did_you_mean(dist, ("uniform", "loguniform")))
-        elif dist == "loguniform" and lo <= 0:
-            fail(where, [lo, hi], "a range above 0 for a loguniform parameter",
-                 'raise the low end or use distribution = "uniform"')
+        lo, hi, dist, _ = check_range(p, key, ps.range, ps.distribution, fail)
         names.append(name)
         bounds.append((float(lo), float(hi)))
         log.append(dist == "loguniform")

@@ -134,6 +134,39 @@ class _ExperimentFile(_Table):
 # --------------------------------------------------------------------------- the design
 
 
+def check_range(p: Param, key: str, spec_range: tuple[float, float] | None,
+                spec_dist: str | None, fail) -> tuple[float, float, str, bool]:
+    """Range and distribution of a varied parameter (a design's or a sensitivity study's).
+
+    Defaults are the parameter's plausible range and declared distribution.  Problems are
+    reported through ``fail(key, value, expected, suggestion)``; returns
+    ``(low, high, distribution, ok)``.
+    """
+    lo, hi = spec_range if spec_range is not None else p.range
+    where = f"{key}.range" if spec_range is not None else key
+    ok = True
+    if not lo < hi:
+        fail(f"{key}.range", [lo, hi], "[low, high] with low < high",
+             f"write range = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else "widen the range, or "
+             "set the value in [overrides.parameters] instead")
+        ok = False
+    blo, bhi = p.bounds
+    if ok and not (blo <= lo and hi <= bhi):
+        fail(where, [lo, hi], f"a range within the admissible bounds [{blo:g}, {bhi:g}] ({p.unit})",
+             f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
+        ok = False
+    dist = spec_dist if spec_dist is not None else p.distribution
+    if dist not in ("uniform", "loguniform"):
+        fail(f"{key}.distribution", dist, "'uniform' or 'loguniform'",
+             did_you_mean(dist, ("uniform", "loguniform")))
+        ok = False
+    elif dist == "loguniform" and ok and lo <= 0:
+        fail(where, [lo, hi], "a range above 0 for a loguniform parameter",
+             'raise the low end or use distribution = "uniform"')
+        ok = False
+    return lo, hi, dist, ok
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A validated experiment: scenarios (with overrides applied), points and seeds.
@@ -443,28 +476,7 @@ def _check_design(design: _Design, reg: Mapping[str, Param], fail) -> tuple[list
         if p is None:
             fail(key, name, "the name of a declared parameter", did_you_mean(name, reg))
             continue
-        lo, hi = ps.range if ps.range is not None else p.range
-        where = f"{key}.range" if ps.range is not None else key
-        ok = True
-        if not lo < hi:
-            fail(f"{key}.range", [lo, hi], "[low, high] with low < high",
-                 f"write range = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else "widen the range, or "
-                 "set the value in [overrides.parameters] instead")
-            ok = False
-        blo, bhi = p.bounds
-        if ok and not (blo <= lo and hi <= bhi):
-            fail(where, [lo, hi], f"a range within the admissible bounds [{blo:g}, {bhi:g}] ({p.unit})",
-                 f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
-            ok = False
-        dist = ps.distribution if ps.distribution is not None else p.distribution
-        if dist not in ("uniform", "loguniform"):
-            fail(f"{key}.distribution", dist, "'uniform' or 'loguniform'",
-                 did_you_mean(dist, ("uniform", "loguniform")))
-            ok = False
-        elif dist == "loguniform" and ok and lo <= 0:
-            fail(where, [lo, hi], "a range above 0 for a loguniform parameter",
-                 'raise the low end or use distribution = "uniform"')
-            ok = False
+        lo, hi, dist, ok = check_range(p, key, ps.range, ps.distribution, fail)
         grid_values = _check_grid(method, name, key, ps, p, (lo, hi), dist, ok, fail)
         if method not in ("grid",) and (ps.values is not None or ps.levels is not None):
             which = "values" if ps.values is not None else "levels"
