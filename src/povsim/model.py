@@ -262,8 +262,3 @@ class PovertyModel(mesa.Model):
         w = self.world
         return w.P.nbytes() + w.H.nbytes() + sum(
             sum(a.nbytes for a in chunk.values()) for chunk in w.archive)
-
-
-def living_mask(model: PovertyModel) -> np.ndarray:
-    """All rows of the person table are alive after each year's compaction."""
-    return np.ones(model.world.P.n, dtype=bool)

@@ -50,7 +50,6 @@ class Collector:
     by: Sequence[str] = ("county", "arm")
     tables: Sequence[str] | None = None
     rows: dict[str, list[tuple]] = field(default_factory=dict)
-    _rows_memo: tuple | None = None
 
     def _groups(self, world: World) -> list[_By]:
         P, H, geo = world.P, world.H, world.geo
@@ -106,17 +105,12 @@ class Collector:
             self._dims.append((g.name, g.labels, lab))
 
     def _emit(self, table: str, year: int, measure: str, rows: np.ndarray | None,
-              x: np.ndarray | float = 1.0, mean: bool = False, count: bool = False) -> None:
-        """Grouped numerator and denominator of a measure over persons ``rows``."""
+              x: np.ndarray | float = 1.0, count: bool = False) -> None:
+        """Grouped numerator and denominator of a measure over persons ``rows`` (a mean when
+        ``x`` is a value, a rate when it is a flag, a count with ``count=True``)."""
         if self.tables is not None and table not in self.tables:
             return
-        if rows is None:
-            c = self._cell
-        elif self._rows_memo is not None and self._rows_memo[0] is rows:
-            c = self._rows_memo[1]  # same row set as the previous measure
-        else:
-            c = self._cell[rows]
-            self._rows_memo = (rows, c)
+        c = self._cell if rows is None else self._cell[rows]
         den_c = np.bincount(c, minlength=self._n_cells).astype(np.float64)
         if np.isscalar(x):
             num_c = den_c * float(x)
@@ -163,7 +157,6 @@ class Collector:
         yr = world.year
         s = world.scratch
         self._prepare(world)
-        self._rows_memo = None
         age = world.age()
         everyone = None
         hh = P.hh
@@ -182,7 +175,7 @@ class Collector:
             size = H.size.astype(np.float64)
             self._emit_households("population", yr, "mean_household_size", size, size)
         else:
-            self._emit("population", yr, "mean_household_size", everyone, H.size[hh], mean=True)
+            self._emit("population", yr, "mean_household_size", everyone, H.size[hh])
         self._count("population", yr, "households", float((H.size > 0).sum()))
         for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
             self._count("population", yr, ev, world.events.get(ev, 0.0))
@@ -201,7 +194,7 @@ class Collector:
             self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
             self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
             self._emit("income_poverty", yr, "mean_income_pc", everyone,
-                       H.income_pc[hh].astype(np.float64), mean=True)
+                       H.income_pc[hh].astype(np.float64))
             self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
         # child measures (and enrolment 18-22): one compiled pass over persons
         from povsim import kernels
