@@ -29,6 +29,8 @@ examples:
   povsim batch experiments/small_lhs.toml --workers 2    scenarios x parameter points x seeds
   povsim batch status experiments/small_lhs.toml         done / failed / pending runs
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
+  povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
+                                                        fit parameters to targets; resumable
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -220,6 +222,42 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-figures", action="store_true", help="skip figures")
     _common(s, writes=False)
 
+    cal = sub.add_parser(
+        "calibrate", help="fit free parameters to published targets (scipy.optimize; resumable)",
+        description="Fit the free parameters of a target file (calibration/targets/*.toml) to its fitting "
+                    "targets: the objective is the weighted sum of squared standardised distances between "
+                    "simulated and target values, averaged over replicates with common random numbers.  Every "
+                    "run is cached in the results folder, so an interrupted calibration resumes when the same "
+                    "command is run again.  Writes calibration/fitted/<name>.toml (which scenarios take in with "
+                    "`extends`) and a fit report: target vs simulated with intervals, standardised residuals, "
+                    "held-out targets, parameters at their bounds, parameter correlations.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --workers 2\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --method nelder-mead --force\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --dask-local 2 --replicates 4\n"
+               "methods: least-squares (default; trust-region reflective with a parallel finite-difference\n"
+               "Jacobian), nelder-mead, powell, differential-evolution (global; many evaluations).")
+    cal.add_argument("file", metavar="TARGETS", help="calibration target file (TOML)")
+    cal.add_argument("--method", default="least-squares", metavar="METHOD",
+                     help="least-squares (default), nelder-mead, powell or differential-evolution")
+    cal.add_argument("--replicates", type=int, metavar="R", help="replicates per point (default: the target file's)")
+    cal.add_argument("--max-evaluations", type=int, metavar="N",
+                     help="budget of parameter points (default 25 + 15 x free parameters)")
+    cal.add_argument("--step", type=float, default=0.05, metavar="H",
+                     help="finite-difference step, share of each parameter's range (default 0.05)")
+    cal.add_argument("--no-fitted", action="store_true",
+                     help="do not write calibration/fitted/<name>.toml (report only)")
+    cal.add_argument("--no-figures", action="store_true", help="skip figures")
+    _executor_args(cal)
+    _common(cal)
+    cal.set_defaults(out=None)
+    for action in cal._actions:
+        if action.dest == "out":
+            action.help = "cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)"
+        if action.dest == "force":
+            action.help = "replace a finished report and the fitted parameter file (cached runs are reused)"
+
     rp = sub.add_parser(
         "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
@@ -246,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity, "report": cmd_report}
+                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -292,10 +330,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     # fail early (before the run) if the folder exists or cannot be written
     prepare_results_dir(args.out, scenario.name, force=args.force)
     result = _run_with_progress(scenario, args)
-    folder = write_run_results(result, args, [args.scenario])
+    checks = calibration_checks(result)
+    folder = write_run_results(result, args, [args.scenario], checks=checks)
     if not args.quiet:
-        _print_run_summary(result, folder)
+        _print_run_summary(result, folder, checks)
     return 0
+
+
+def calibration_checks(result) -> tuple[pd.DataFrame, str] | None:
+    """Check a run against the targets of the fitted parameter set its scenario takes in.
+
+    Returns ``(table, heading)``, or ``None`` when the scenario carries no fitted set or
+    runs interventions (the targets describe the no-programme baseline, which an
+    intervention changes on purpose).
+    """
+    sc = result.scenario
+    if not sc.calibration.targets or sc.interventions:
+        return None
+    from povsim.calibration import target_checks
+
+    table = target_checks(sc, result.tables)
+    if table is None:
+        return None
+    heading = (f"Calibration check against {Path(sc.calibration.targets).name} "
+               f"({len(result.seeds)} replicate(s) at {sc.total_persons:,} persons; fitted at "
+               f"{sc.calibration.fit.get('persons', '?'):,} persons x {sc.calibration.fit.get('replicates', '?')})")
+    return table, heading
 
 
 def _run_with_progress(scenario, args):
@@ -360,7 +420,8 @@ def summary_years(scenario) -> list[int]:
     return sorted({y for y in years if y <= e})
 
 
-def write_run_results(result, args, input_files: list[str]) -> Path:
+def write_run_results(result, args, input_files: list[str],
+                      checks: tuple[pd.DataFrame, str] | None = None) -> Path:
     """Write manifest, resolved scenario, tables, summary and figures atomically."""
     from povsim import __version__
     from povsim.output import (
@@ -399,6 +460,9 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
             atomic_write_csv(d / "programme_summary.csv", prog)
             text += "\nProgramme (simulated area; mean over replicates)\n"
             text += prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}") + "\n"
+        if checks is not None:
+            atomic_write_csv(d / "target_checks.csv", checks[0], index=False)
+            text += f"\n{checks[1]}\n{render_checks(checks[0])}\n"
         atomic_write_text(d / "summary.txt", text)
         if not args.no_figures:
             from povsim.plots import plot_panel, plot_trajectory, provenance_line
@@ -407,6 +471,11 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
             panel = [h for m in PANEL for h in specs if h[1] == m]
             save_figure(plot_panel(_tidy(result.tables), panel, provenance=prov),
                         d / "figures" / "headline")
+            if checks is not None:
+                from povsim.plots.calibration import plot_targets
+
+                save_figure(plot_targets(checks[0], title=f"{sc.name}: calibration targets vs simulated",
+                                         provenance=prov), d / "figures" / "calibration_check")
             from povsim.plots import moda_figures
 
             for stem, fig in moda_figures(result.tables, provenance=prov).items():
@@ -427,7 +496,7 @@ def write_run_results(result, args, input_files: list[str]) -> Path:
     return Path(str(final).split(".partial-")[0])
 
 
-def _print_run_summary(result, folder: Path) -> None:
+def _print_run_summary(result, folder: Path, checks: tuple[pd.DataFrame, str] | None = None) -> None:
     from povsim.summary import print_summary, summarize
 
     sc = result.scenario
@@ -443,6 +512,9 @@ def _print_run_summary(result, folder: Path) -> None:
     if prog is not None:
         print("Programme (simulated area; mean [min-max] over replicates; reference where known):")
         print(prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    if checks is not None:
+        print(checks[1])
+        print(render_checks(checks[0]))
     rate = result.person_years / max(result.seconds, 1e-9)
     print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
           f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
@@ -833,6 +905,90 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(res.text, end="")
         print(f"results: {res.folder}")
     return 0
+
+
+# -- calibrate -------------------------------------------------------------------
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``povsim calibrate TARGETS``: fit, report, write the fitted parameter set."""
+    from povsim.calibration import run_calibration
+    from povsim.errors import ScenarioError
+
+    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1),
+                            ("--replicates", args.replicates, 1), ("--max-evaluations", args.max_evaluations, 2)):
+        if value is not None and value < low:
+            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}")])
+    if not 0 < args.step <= 0.5:
+        raise ScenarioErrors([ScenarioError("<command line>", "--step", args.step, "a share in (0, 0.5]",
+                                            "e.g. 0.05: 5% of each parameter's range")])
+    from rich.console import Console
+
+    console = Console(stderr=True, quiet=args.quiet)
+    status = console.status("calibrating") if not args.quiet else None
+    state = {"points": 0, "best": float("nan"), "runs": ""}
+
+    def show() -> None:
+        if status is not None:
+            status.update(f"calibrating: {state['points']} points, best objective {state['best']:.4g}{state['runs']}")
+
+    def on_point(n: int, obj: float, best: float) -> None:
+        state.update(points=n, best=best)
+        if args.verbose:
+            console.print(f"point {n}: objective {obj:.4g} (best {best:.4g})")
+        show()
+
+    def progress(done: int, total: int) -> None:
+        state["runs"] = f"; runs {done}/{total} of this step" if done < total else ""
+        show()
+
+    try:
+        if status is not None:
+            status.start()
+        run = run_calibration(args.file, method=args.method, replicates=args.replicates, workers=args.workers,
+                              scheduler=args.scheduler, dask_local=args.dask_local, out=args.out, force=args.force,
+                              max_evaluations=args.max_evaluations, step=args.step,
+                              write_fitted=not args.no_fitted, figures=not args.no_figures,
+                              on_point=on_point, progress=progress)
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are cached; run the same command again to resume", file=sys.stderr)
+        return 130
+    finally:
+        if status is not None:
+            status.stop()
+    if not args.quiet:
+        _print_calibration(run)
+    return 0
+
+
+def _print_calibration(run) -> None:
+    from povsim.calibration.fit import FitResult
+
+    r: FitResult = run.result
+    print(f"calibration {r.spec.name}: {r.method}, {r.evaluations} points ({r.runs} runs, {r.cached_runs} cached); "
+          f"objective {r.objective0:.4g} -> {r.objective:.4g}; {'converged' if r.converged else r.message}")
+    print(render_checks(run.checks))
+    print("parameters:")
+    for p, x0, x in zip(r.spec.parameters, r.x0, r.x, strict=True):
+        flag = "  (at a bound)" if p.name in r.at_bounds() else ""
+        print(f"  {p.name:28s} {x0:10.4g} -> {x:10.4g}   [{p.lower:g}, {p.upper:g}]{flag}")
+    print(f"report: {run.folder / 'report.md'}")
+    if run.fitted_file is not None:
+        print(f"fitted parameter set: {run.fitted_file}")
+
+
+def render_checks(checks: pd.DataFrame) -> str:
+    """Target checks as text: target, simulated [interval], tolerance, pass/fail."""
+    lines = []
+    for use, title in (("fit", "Fitting targets"), ("holdout", "Held-out targets (not used in fitting)")):
+        g = checks[checks["use"] == use]
+        if g.empty:
+            continue
+        lines.append(f"{title}: {int(g['passes'].sum())}/{len(g)} within tolerance")
+        lines.append(f"  {'target':30s} {'value':>8s} {'simulated':>10s} {'95% interval':>19s} {'tol':>7s}  check")
+        for _, row in g.iterrows():
+            iv = (f"[{row['sim_lo']:.3f}, {row['sim_hi']:.3f}]" if np.isfinite(row["sim_se"]) else "")
+            lines.append(f"  {row['name']:30s} {row['value']:8.3f} {row['simulated']:10.3f} {iv:>19s} "
+                         f"{row['tolerance']:7.3f}  {'pass' if row['passes'] else 'FAIL'}")
+    return "\n".join(lines)
 
 
 # -- report ----------------------------------------------------------------------

@@ -9,10 +9,12 @@ A scenario file has a small fixed set of top-level tables::
     [parameters]      overrides of declared parameters (:mod:`povsim.params`)
     [interventions.X] one table per intervention (:data:`povsim.interventions.CATALOGUE`)
     [outputs]         tables, figures, moda_config, by
+    [calibration]     targets, fit, provenance (written by ``povsim calibrate`` into a
+                      fitted parameter set that scenarios ``extends``)
 
 ``extends = "baseline.toml"`` deep-merges the file over its parent (the child wins key by
 key; ``name`` and ``description`` are never inherited).  Relative paths (``extends``,
-``moda_config``) resolve against the folder of the file that contains them.
+``moda_config``, ``calibration.targets``) resolve against the folder of the file that contains them.
 
 Every problem is reported as a :class:`~povsim.errors.ScenarioError` naming the file, the
 dotted key, the value, what was expected and a fix; the loaders collect all problems they
@@ -79,6 +81,7 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
     "interventions",
     "budget",
     "outputs",
+    "calibration",
 )
 
 #: Names of the tidy output tables a run can write.  Empty: any name is accepted.
@@ -338,12 +341,32 @@ class BudgetConfig(_Table):
         return self
 
 
+class CalibrationConfig(_Table):
+    """The ``[calibration]`` table of a fitted parameter set (written by ``povsim calibrate``).
+
+    Attributes
+    ----------
+    targets
+        Absolute path of the target file the parameters were fitted to; ``povsim run``
+        checks a run without interventions against its fitting targets.
+    fit
+        Fit statistics (objective, evaluations, method, ...), for the record.
+    provenance
+        Where the fit came from (command line, commit, target-file checksum, date).
+    """
+
+    targets: Annotated[str | None, AfterValidator(_existing_file)] = None
+    fit: dict[str, Any] = Field(default_factory=dict)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
 _SECTION_MODELS: dict[str, type[_Table]] = {
     "scenario": ScenarioMeta,
     "population": PopulationConfig,
     "time": TimeConfig,
     "outputs": OutputsConfig,
     "budget": BudgetConfig,
+    "calibration": CalibrationConfig,
 }
 
 
@@ -382,6 +405,7 @@ class Scenario(BaseModel):
     interventions: dict[str, dict[str, Any]] = Field(default_factory=dict)
     outputs: OutputsConfig = OutputsConfig()
     budget: BudgetConfig = BudgetConfig()
+    calibration: CalibrationConfig = CalibrationConfig()
     source_files: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -476,6 +500,10 @@ class Scenario(BaseModel):
             "interventions": data["interventions"],
             "budget": _drop_none(data["budget"]),
             "outputs": _drop_none(data["outputs"]),
+            # a fitted parameter set's record; left out when empty so that scenarios
+            # without one resolve (and hash) as before
+            **({"calibration": _drop_none(data["calibration"])}
+               if any(data["calibration"].values()) else {}),
         }
 
 
@@ -754,6 +782,9 @@ def _absolutize(data: dict[str, Any], folder: Path) -> None:
     outputs = data.get("outputs")
     if isinstance(outputs, dict) and isinstance(outputs.get("moda_config"), str):
         outputs["moda_config"] = str(_abs(folder / outputs["moda_config"]))
+    calibration = data.get("calibration")
+    if isinstance(calibration, dict) and isinstance(calibration.get("targets"), str):
+        calibration["targets"] = str(_abs(folder / calibration["targets"]))
 
 
 def _abs(path: Path) -> Path:
@@ -891,6 +922,7 @@ def _build(
         interventions=tables["interventions"],
         outputs=tables["outputs"],
         budget=tables["budget"],
+        calibration=tables["calibration"],
         source_files=source_files,
         warnings=tuple(warnings),
     )

@@ -1,0 +1,498 @@
+"""Calibration target files: targets with sources, free parameters with bounds.
+
+A target file (``calibration/targets/<name>.toml``) says what the model should reproduce
+and which parameters may move to get there::
+
+    [calibration]
+    name = "hubei_baseline"
+    description = "..."
+    scenario = "../../scenarios/baseline.toml"  # the scenario being fitted
+    persons = 30000                              # population while fitting
+    replicates = 4                               # common random numbers across points
+    seed = 2014
+
+    [parameters.stunting_onset_0]               # free parameters and their bounds
+    bounds = [0.02, 0.12]
+
+    [[target]]
+    name = "stunting_under5"
+    value = 0.121
+    se = 0.02                   # or: range = [0.08, 0.20]   (read as a 95% interval)
+    tolerance = 0.04            # |simulated - value| <= tolerance passes
+    weight = 1.0
+    use = "fit"                 # or "holdout": reported, never in the objective
+    source = "Chen C. et al. (2011) ..."
+    note = "..."
+    [target.outcome]            # how to read it off a run
+    table = "stunting"
+    measure = "stunting_prevalence"
+    years = [2015, 2015]        # inclusive; the mean over the years is taken (omit: all)
+    # by = "all", group = "all"; age_group, dimension, indicator for the moda_* tables
+    # [target.per] divides by a second outcome (a conditional share)
+
+Every problem is a :class:`~povsim.errors.ScenarioError` naming file, key, value, what
+was expected and a fix; :func:`load_targets` reports all of them at once.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
+from povsim.params import Param, registry
+
+__all__ = [
+    "CalibrationSpec",
+    "FreeParameter",
+    "Outcome",
+    "Target",
+    "extract",
+    "load_targets",
+    "outcome_catalogue",
+]
+
+#: Selection columns of the tidy tables, with the value meaning "no selection".
+_SELECTORS = ("by", "group", "age_group", "dimension", "indicator")
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _OutcomeSpec(_Table):
+    table: StrictStr
+    measure: StrictStr
+    years: tuple[StrictInt, StrictInt] | None = Field(default=None, strict=False)
+    by: StrictStr = "all"
+    group: StrictStr = "all"
+    age_group: StrictStr | None = None
+    dimension: StrictStr | None = None
+    indicator: StrictStr | None = None
+
+
+class _TargetSpec(_Table):
+    name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: StrictStr = ""
+    value: float = Field(strict=False)
+    se: float | None = Field(default=None, strict=False, gt=0)
+    range: tuple[float, float] | None = Field(default=None, strict=False)
+    tolerance: float = Field(strict=False, gt=0)
+    weight: float = Field(default=1.0, strict=False, ge=0)
+    use: Literal["fit", "holdout"] = "fit"
+    source: StrictStr = Field(min_length=1)
+    note: StrictStr = ""
+    outcome: _OutcomeSpec
+    per: _OutcomeSpec | None = None
+
+
+class _ParameterSpec(_Table):
+    bounds: tuple[float, float] = Field(strict=False)
+    start: float | None = Field(default=None, strict=False)
+
+
+class _Meta(_Table):
+    name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: StrictStr = ""
+    scenario: StrictStr
+    persons: StrictInt | None = Field(default=None, gt=0)
+    years: StrictInt | None = Field(default=None, gt=0)
+    replicates: StrictInt = Field(default=4, ge=1)
+    seed: StrictInt = 1
+    fitted: StrictStr | None = None
+
+
+class _File(_Table):
+    calibration: _Meta
+    parameters: dict[str, _ParameterSpec] = Field(min_length=1)
+    target: tuple[_TargetSpec, ...] = Field(min_length=1, strict=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a number is read off a run's tidy tables.
+
+    ``years`` is an inclusive range; the value is the mean over the selected years
+    (``None``: every year, e.g. for ``schooling_by_cohort`` written once at the end, or
+    for tables without a year such as ``mobility``).
+    """
+
+    table: str
+    measure: str
+    years: tuple[int, int] | None = None
+    by: str = "all"
+    group: str = "all"
+    age_group: str | None = None
+    dimension: str | None = None
+    indicator: str | None = None
+
+    def describe(self) -> str:
+        """Short human-readable locator (``table/measure [years] selection``)."""
+        parts = [f"{self.table}/{self.measure}"]
+        if self.years is not None:
+            a, b = self.years
+            parts.append(str(a) if a == b else f"{a}-{b}")
+        for key in ("age_group", "dimension", "indicator"):
+            v = getattr(self, key)
+            if v:
+                parts.append(f"{key}={v}")
+        if self.by != "all":
+            parts.append(f"{self.by}={self.group}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target.
+
+    Attributes
+    ----------
+    sigma
+        The target's standard error: ``se``, or the width of ``range`` / 3.92 (the range
+        read as a 95% interval).  Standardised distances divide by it.
+    """
+
+    name: str
+    value: float
+    sigma: float
+    tolerance: float
+    weight: float
+    use: str
+    source: str
+    outcome: Outcome
+    per: Outcome | None = None
+    description: str = ""
+    note: str = ""
+    range: tuple[float, float] | None = None
+
+    def passes(self, simulated: float) -> bool:
+        """Whether ``simulated`` lies within the tolerance of the target value."""
+        return bool(np.isfinite(simulated) and abs(simulated - self.value) <= self.tolerance + 1e-12)
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the calibration may move, with its bounds and starting value."""
+
+    name: str
+    lower: float
+    upper: float
+    start: float | None
+    param: Param
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A parsed, checked target file."""
+
+    file: str
+    name: str
+    description: str
+    scenario_file: str
+    persons: int | None
+    years: int | None
+    replicates: int
+    seed: int
+    fitted_file: str
+    parameters: tuple[FreeParameter, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def fit_targets(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.use == "fit")
+
+    @property
+    def holdout_targets(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.use == "holdout")
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """Every outcome the targets read (numerators and denominators), deduplicated."""
+        seen: dict[Outcome, None] = {}
+        for t in self.targets:
+            seen[t.outcome] = None
+            if t.per is not None:
+                seen[t.per] = None
+        return tuple(seen)
+
+    def scenario(self):
+        """The fitted scenario at the fitting scale (free parameters at their base values)."""
+        from povsim.scenario import load_scenario
+
+        s = load_scenario(self.scenario_file)
+        over: dict[str, Any] = {}
+        if self.persons is not None:
+            over["population"] = {"persons": self.persons}
+        if self.years is not None:
+            over["time"] = {"years": self.years}
+        return s.with_overrides(**over) if over else s
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@cache
+def outcome_catalogue() -> Mapping[str, Mapping[str, frozenset[str]]]:
+    """What a run produces: table -> selector column -> the values it takes.
+
+    The ``measure`` entry lists a table's measures.  Read off a short run of a small
+    population (about a second, once per process), so the catalogue always agrees with
+    what the collectors write rather than with a hand-kept list.
+    """
+    from povsim.runner import run_replicate
+    from povsim.scenario import Scenario
+
+    s = Scenario.default().with_overrides(
+        population={"persons": 1500}, time={"years": 2},
+        outputs={"by": ["county", "arm", "sex", "age_group", "left_behind"]})
+    tables, _ = run_replicate(s, 1)
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for name, df in tables.items():
+        if not isinstance(df, pd.DataFrame) or "measure" not in df.columns:
+            continue
+        cols: dict[str, frozenset[str]] = {"measure": frozenset(df["measure"].astype(str).unique())}
+        for c in _SELECTORS:
+            if c in df.columns:
+                cols[c] = frozenset(df[c].astype(str).unique())
+        cols["_has_year"] = frozenset(["yes"] if "year" in df.columns else [])
+        out[name] = cols
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_targets(path: str | Path) -> CalibrationSpec:
+    """Read and check a calibration target file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    CalibrationSpec
+
+    Raises
+    ------
+    ScenarioErrors
+        Every problem found (unknown outcome, missing source, inverted bounds, unknown
+        parameter, ...), each naming file, key, value, expectation and a fix.
+    """
+    file = Path(path)
+    fname = str(path)
+    errors: list[ScenarioError] = []
+
+    def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
+        errors.append(ScenarioError(fname, key, value, expected, suggestion))
+
+    if not file.is_file():
+        raise ScenarioErrors([ScenarioError(fname, "", None, "an existing calibration target file",
+                                            _missing_hint(file))])
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioErrors([ScenarioError(fname, "", str(exc), "valid TOML", "check quoting and brackets")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioErrors([ScenarioError(fname, "", str(exc), "a readable UTF-8 file")]) from None
+    try:
+        spec = _File.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioErrors(_translate(exc, fname, data)) from None
+
+    meta = spec.calibration
+    folder = file.resolve().parent
+    scen = (folder / meta.scenario).resolve()
+    if not scen.is_file():
+        fail("calibration.scenario", meta.scenario, "a scenario file (path relative to the target file)",
+             _missing_hint(scen))
+    fitted = (folder / meta.fitted).resolve() if meta.fitted else (folder.parent / "fitted" / f"{meta.name}.toml")
+
+    reg = registry()
+    free: list[FreeParameter] = []
+    for pname, ps in spec.parameters.items():
+        key = f"parameters.{pname}"
+        p = reg.get(pname)
+        if p is None:
+            fail(key, pname, "a declared model parameter (see `povsim describe`)", did_you_mean(pname, reg))
+            continue
+        lo, hi = ps.bounds
+        if not lo < hi:
+            fail(f"{key}.bounds", [lo, hi], "[lower, upper] with lower < upper",
+                 f"write bounds = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else "widen the bounds")
+            continue
+        blo, bhi = p.bounds
+        if not (blo <= lo and hi <= bhi):
+            fail(f"{key}.bounds", [lo, hi], f"bounds within the admissible [{blo:g}, {bhi:g}] ({p.unit})",
+                 f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
+            continue
+        if ps.start is not None and not lo <= ps.start <= hi:
+            fail(f"{key}.start", ps.start, f"a start within the bounds [{lo:g}, {hi:g}]")
+            continue
+        free.append(FreeParameter(pname, float(lo), float(hi), ps.start, p))
+
+    names = [t.name for t in spec.target]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    for n in dupes:
+        fail("target", n, "unique target names", "rename one of the targets")
+    if not any(t.use == "fit" for t in spec.target):
+        fail("target", [t.use for t in spec.target], 'at least one target with use = "fit"')
+
+    catalogue = outcome_catalogue() if not errors or scen.is_file() else {}
+    targets: list[Target] = []
+    for i, ts in enumerate(spec.target):
+        key = f"target[{i}] ({ts.name})"
+        if ts.se is None and ts.range is None:
+            fail(f"{key}.se", None, "an uncertainty: se = <standard error> or range = [low, high]",
+                 "give the source's standard error, or a range read as a 95% interval")
+            continue
+        if ts.range is not None and not ts.range[0] < ts.range[1]:
+            fail(f"{key}.range", list(ts.range), "[low, high] with low < high")
+            continue
+        if not ts.source.strip():
+            fail(f"{key}.source", ts.source, "a full citation of where the value comes from")
+            continue
+        sigma = ts.se if ts.se is not None else (ts.range[1] - ts.range[0]) / 3.92
+        out = _outcome(ts.outcome, f"{key}.outcome", catalogue, fail)
+        per = _outcome(ts.per, f"{key}.per", catalogue, fail) if ts.per is not None else None
+        if out is None or (ts.per is not None and per is None):
+            continue
+        targets.append(Target(
+            name=ts.name, value=float(ts.value), sigma=float(sigma), tolerance=float(ts.tolerance),
+            weight=float(ts.weight), use=ts.use, source=ts.source.strip(), outcome=out, per=per,
+            description=ts.description, note=ts.note, range=ts.range))
+
+    if errors:
+        raise ScenarioErrors(errors)
+    return CalibrationSpec(
+        file=str(file.resolve()), name=meta.name, description=meta.description, scenario_file=str(scen),
+        persons=meta.persons, years=meta.years, replicates=meta.replicates, seed=meta.seed,
+        fitted_file=str(fitted), parameters=tuple(free), targets=tuple(targets))
+
+
+def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, frozenset[str]]],
+             fail) -> Outcome | None:
+    ok = True
+    cols = catalogue.get(spec.table)
+    if cols is None:
+        fail(f"{key}.table", spec.table, f"one of the run's tables: {', '.join(sorted(catalogue))}",
+             did_you_mean(spec.table, catalogue))
+        return None
+    if spec.measure not in cols["measure"]:
+        fail(f"{key}.measure", spec.measure, f"a measure of table {spec.table!r}: {', '.join(sorted(cols['measure']))}",
+             did_you_mean(spec.measure, cols["measure"]))
+        ok = False
+    has_year = bool(cols["_has_year"])
+    if not has_year and spec.years is not None:
+        fail(f"{key}.years", list(spec.years), f"no years: table {spec.table!r} has one value per run",
+             "remove years")
+        ok = False
+    if spec.years is not None and spec.years[0] > spec.years[1]:
+        fail(f"{key}.years", list(spec.years), "[first, last] with first <= last")
+        ok = False
+    for c in _SELECTORS:
+        v = getattr(spec, c)
+        if v is None or (c in ("by", "group") and v == "all" and c not in cols):
+            continue
+        allowed = cols.get(c)
+        if allowed is None:
+            fail(f"{key}.{c}", v, f"no {c}: table {spec.table!r} has no {c} column", f"remove {c}")
+            ok = False
+        elif c != "group" and v not in allowed:
+            fail(f"{key}.{c}", v, f"one of {', '.join(sorted(allowed))}", did_you_mean(v, allowed))
+            ok = False
+    if not ok:
+        return None
+    return Outcome(table=spec.table, measure=spec.measure,
+                   years=tuple(spec.years) if spec.years is not None else None,  # type: ignore[arg-type]
+                   by=spec.by, group=spec.group, age_group=spec.age_group, dimension=spec.dimension,
+                   indicator=spec.indicator)
+
+
+def _missing_hint(path: Path) -> str:
+    folder = path.parent
+    if folder.is_dir():
+        near = did_you_mean(path.name, [p.name for p in folder.glob("*.toml")])
+        if near:
+            return near
+    return "check the path (relative paths are read from the folder of the target file)"
+
+
+def _translate(exc: ValidationError, file: str, data: Mapping[str, Any]) -> list[ScenarioError]:
+    fields = {
+        (): ["calibration", "parameters", "target"],
+        ("calibration",): list(_Meta.model_fields),
+        ("target",): list(_TargetSpec.model_fields),
+        ("outcome",): list(_OutcomeSpec.model_fields),
+        ("per",): list(_OutcomeSpec.model_fields),
+        ("parameters",): list(_ParameterSpec.model_fields),
+    }
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        value = err.get("input")
+        etype = err["type"]
+        suggestion = ""
+        if etype == "extra_forbidden":
+            parent = [p for p in loc[:-1] if isinstance(p, str)]
+            scope: tuple[str, ...] = ()
+            if parent:
+                last = parent[-1]
+                scope = (last,) if (last,) in fields else (("parameters",) if "parameters" in parent else ())
+            suggestion = did_you_mean(str(loc[-1]), fields.get(scope, [])) or "remove it"
+            expected = "a known key"
+            value = loc[-1]
+        elif etype == "missing":
+            expected = f"the required key {loc[-1]!r}"
+            if loc[-1] == "source":
+                suggestion = "give the full citation of the figure"
+        else:
+            expected = err["msg"]
+        out.append(ScenarioError(file, key, value, expected, suggestion))
+    return out
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def _select(tables: Mapping[str, pd.DataFrame], o: Outcome) -> float:
+    df = tables.get(o.table)
+    if df is None or len(df) == 0:
+        return math.nan
+    m = df["measure"].to_numpy() == o.measure
+    if "by" in df.columns:
+        m &= df["by"].astype(str).to_numpy() == o.by
+        m &= df["group"].astype(str).to_numpy() == o.group
+    for c in ("age_group", "dimension", "indicator"):
+        v = getattr(o, c)
+        if v is not None:
+            m &= df[c].astype(str).to_numpy() == v
+    if o.years is not None:
+        y = df["year"].to_numpy()
+        m &= (y >= o.years[0]) & (y <= o.years[1])
+    vals = df["value"].to_numpy(dtype=float)[m]
+    vals = vals[np.isfinite(vals)]
+    return float(vals.mean()) if len(vals) else math.nan
+
+
+def extract(tables: Mapping[str, pd.DataFrame], targets: Sequence[Target]) -> np.ndarray:
+    """The simulated value of each target in one replicate's tables (NaN where absent)."""
+    out = np.empty(len(targets))
+    for i, t in enumerate(targets):
+        v = _select(tables, t.outcome)
+        if t.per is not None:
+            d = _select(tables, t.per)
+            v = v / d if d and np.isfinite(d) else math.nan
+        out[i] = v
+    return out
