@@ -138,6 +138,13 @@ def test_calibration_recovers_known_parameters(tmp_path: Path, truth_values) -> 
     assert s.calibration.targets == str(f.resolve())
     report = (run.folder / "report.md").read_text()
     assert "Held-out targets" in report and "lb" in report
+    # `povsim report` redraws the calibration figures and tables from the folder
+    from povsim.report import write_report
+
+    write_report(run.folder, out=tmp_path / "brief")
+    brief = (tmp_path / "brief" / "brief.md").read_text()
+    assert "# Policy brief: calibration recovery" in brief and "## Calibration targets" in brief
+    assert (tmp_path / "brief" / "figures" / "calibration_targets.png").is_file()
 
 
 def test_interrupted_calibration_resumes_from_the_cache(tmp_path: Path, truth_values) -> None:
@@ -302,3 +309,14 @@ def test_run_prints_and_writes_the_calibration_check(tmp_path: Path, truth_value
     assert "Calibration check" in (out / "summary.txt").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario"]["calibration"]["targets"] == str(f.resolve())
+    from povsim.report import write_report
+
+    write_report(out, out=tmp_path / "brief")
+    assert "## Calibration targets" in (tmp_path / "brief" / "brief.md").read_text()
+    # a scenario with an intervention is not checked against the no-programme targets
+    pilot = tmp_path / "pilot.toml"
+    pilot.write_text('[scenario]\nname = "pilot"\nextends = "child.toml"\n'
+                     '[interventions.school_meals]\nstart_year = 2014\n')
+    assert main(["run", str(pilot), "--out", str(tmp_path / "run2"), "--no-figures"]) == 0
+    assert "not checked" in capsys.readouterr().out
+    assert not (tmp_path / "run2" / "target_checks.csv").exists()

@@ -515,6 +515,10 @@ def _print_run_summary(result, folder: Path, checks: tuple[pd.DataFrame, str] | 
     if checks is not None:
         print(checks[1])
         print(render_checks(checks[0]))
+    elif sc.calibration.targets and sc.interventions:
+        print(f"Calibration targets ({Path(sc.calibration.targets).name}) not checked: they describe the "
+              "no-programme baseline, which this scenario's interventions change; run the baseline scenario "
+              "for the check.")
     rate = result.person_years / max(result.seconds, 1e-9)
     print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
           f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")

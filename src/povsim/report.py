@@ -121,6 +121,7 @@ ZH: dict[str, str] = {
     "Provenance": "来源信息",
     "Not drawn": "未绘制",
     "Cost-effectiveness": "成本效果",
+    "Calibration targets": "校准目标",
 }
 
 def translate(text: str, lang: str) -> str:
@@ -169,7 +170,7 @@ class Results:
     """
 
     folder: Path
-    kind: str  # "run", "compare" or "sensitivity"
+    kind: str  # "run", "compare", "sensitivity" or "calibration"
     manifest: dict
     scenarios: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -178,6 +179,8 @@ class Results:
     def name(self) -> str:
         sc = self.manifest.get("scenario") or {}
         ex = self.manifest.get("extra") or {}
+        if self.kind == "calibration" and ex.get("calibration"):
+            return f"calibration {ex['calibration']}"
         if self.kind == "compare" and ex.get("base"):
             return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
         if isinstance(sc.get("scenario"), dict) and sc["scenario"].get("name"):
@@ -250,12 +253,21 @@ def load_results(folder: str | Path) -> Results:
             if (folder / f"{n}.csv").is_file():
                 res.extra[n] = pd.read_csv(folder / f"{n}.csv")
         return res
+    if (folder / "fit_targets.csv").is_file():
+        res = Results(folder, "calibration", manifest)
+        for n in ("fit_targets", "parameters", "trace"):
+            if (folder / f"{n}.csv").is_file():
+                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        return res
     if tables.is_dir() and any(tables.glob("*.csv")):
         res = Results(folder, "run", manifest)
         res.scenarios[res.name if manifest else folder.name] = _read_tables(tables)
+        if (folder / "target_checks.csv").is_file():
+            res.extra["target_checks"] = pd.read_csv(folder / "target_checks.csv")
         return res
-    raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv or "
-                      "indices.csv); give a folder written by `povsim run`, `compare` or `sensitivity`")
+    raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
+                      "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "
+                      "`sensitivity` or `calibrate`")
 
 
 # -- figures -----------------------------------------------------------------------------
@@ -380,6 +392,18 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
                                                    title=f"MODA multidimensional poverty H, ages 0-5 by county, "
                                                          f"{last}", ylabel="Share of children (%)",
                                                    xlabel="County"))
+    checks = res.extra.get("fit_targets", res.extra.get("target_checks"))
+    if checks is not None and not checks.empty:
+        from povsim.plots.calibration import plot_residuals, plot_targets, plot_trace
+
+        add("calibration_targets", "Calibration targets (value, tolerance band and 95% interval) against the "
+            "simulated value with its replicate interval, relative to the target; fitting and held-out targets.",
+            lambda: plot_targets(checks, provenance=prov))
+        add("calibration_residuals", "Standardised residuals (simulated - target) / sigma of every calibration "
+            "target; the shaded band is +-2.", lambda: plot_residuals(checks, provenance=prov))
+        if "trace" in res.extra:
+            add("calibration_trace", "Calibration objective at each evaluated parameter point and best so far.",
+                lambda: plot_trace(res.extra["trace"], provenance=prov))
     if "indices" in res.extra:
         from povsim.plots.sensitivity import plot_indices, plot_morris
 
@@ -460,6 +484,23 @@ def key_numbers(res: Results) -> pd.DataFrame:
             rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted",
                          "when": "discounted", "value": v})
     return pd.DataFrame(rows, columns=["scenario", "measure", "when", "value"])
+
+
+def calibration_table(res: Results) -> pd.DataFrame | None:
+    """Calibration targets of a calibrate folder, or the target check of a run folder."""
+    c = res.extra.get("fit_targets", res.extra.get("target_checks"))
+    if c is None or c.empty:
+        return None
+    out = pd.DataFrame({
+        "target": c["name"], "use": c["use"].map({"fit": "fitting", "holdout": "held out"}).fillna(c["use"]),
+        "value": c["value"].map(lambda v: f"{v:.3g}"),
+        "simulated": [f"{m:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if se == se else "")
+                      for m, lo, hi, se in zip(c["simulated"], c["sim_lo"], c["sim_hi"], c["sim_se"], strict=True)],
+        "tolerance": c["tolerance"].map(lambda v: f"±{v:.3g}"),
+        "check": c["passes"].map({True: "pass", False: "FAIL"}),
+        "source": [x if len(x) <= 140 else x[:139].rsplit(" ", 1)[0] + " …" for x in c["source"].astype(str)],
+    })
+    return out
 
 
 def comparison_table(res: Results) -> pd.DataFrame | None:
@@ -556,6 +597,12 @@ def render_html(res: Results, figures: Sequence[tuple[ReportFigure, bytes]], not
         cet = ce_table(res)
         if cet is not None:
             parts.append(f"<h3>{t('Cost-effectiveness')}</h3>" + _html_table(cet, lang))
+    cal = calibration_table(res)
+    if cal is not None:
+        parts.append(f"<h2 id=\"calibration\">{t('Calibration targets')}</h2>")
+        parts.append("<p>Fitting targets were used to fit the parameters; held-out targets were not. A target "
+                     "passes when the simulated value lies within its tolerance of the target value.</p>")
+        parts.append(_html_table(cal, lang))
     if "summary" in res.extra and res.kind == "sensitivity":
         parts.append(f"<h2>{t('Key numbers')} (sensitivity)</h2>" + _html_table(res.extra["summary"].head(30), lang))
     parts.append(f"<h2 id=\"figures\">{t('Figures')}</h2>")
@@ -586,6 +633,9 @@ def render_markdown(res: Results, figures: Sequence[ReportFigure], notes: Sequen
         cet = ce_table(res)
         if cet is not None:
             out += [f"### {t('Cost-effectiveness')}", "", _md_table(cet), ""]
+    cal = calibration_table(res)
+    if cal is not None:
+        out += [f"## {t('Calibration targets')}", "", _md_table(cal), ""]
     out += [f"## {t('Figures')}", ""]
     for k, rf in enumerate(figures, 1):
         out += [f"![{rf.stem}](figures/{rf.stem}.png)", "", f"**Figure {k}.** {rf.caption}", ""]

@@ -116,7 +116,7 @@ def run_calibration(file: str | Path, *, method: str = "least-squares", replicat
         ev = Evaluator(spec, ex, folder / "cache", replicates=replicates, progress=progress)
         write_manifest(folder, scenario_dict=ev.scenario.resolved_dict(), seeds=ev.seeds,
                        input_files=[spec.file, *ev.scenario.source_files], command_line=argv,
-                       extra={"method": method, "replicates": ev.replicates,
+                       extra={"calibration": spec.name, "method": method, "replicates": ev.replicates,
                               "parameters": [p.name for p in spec.parameters],
                               "targets": [t.name for t in spec.targets], "executor": ex.info()})
         result = fit(spec, ev, method=method, max_evaluations=max_evaluations, step=step, on_point=on_point)

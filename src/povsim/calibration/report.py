@@ -156,7 +156,7 @@ def write_report(folder: str | Path, result: FitResult, checks: pd.DataFrame, co
                                         provenance=prov), folder / "figures" / "calibration_targets", formats)
     written += save_figure(plot_residuals(checks, provenance=prov), folder / "figures" / "calibration_residuals",
                            formats)
-    written += save_figure(plot_trace(trace), folder / "figures" / "calibration_trace", formats)
+    written += save_figure(plot_trace(trace, provenance=prov), folder / "figures" / "calibration_trace", formats)
 
     fit = checks[checks["use"] == "fit"]
     hold = checks[checks["use"] == "holdout"]

@@ -44,6 +44,7 @@ def plot_targets(table: pd.DataFrame, *, title: str = "", provenance: str | None
                             color=colour, ms=5, capsize=2, label=lab)
         labels = [f"{n}  ({val:.3g})" for n, val in zip(g["name"], g["value"], strict=True)]
         ax.set_yticks(y, labels, fontsize=8)
+        ax.set_ylabel("target (value)")
         ax.axvline(1.0, color="0.6", lw=0.8, ls=":")
         ax.set_xlabel("value relative to the target (target = 1)")
         ax.set_title("Fitting targets" if use == "fit" else "Held-out targets (not used in fitting)",
@@ -69,12 +70,14 @@ def plot_residuals(table: pd.DataFrame, *, provenance: str | None = None) -> Fig
     ax.set_yticks(y, [f"{n}{'' if u == 'fit' else ' (held out)'}" for n, u in zip(g["name"], g["use"], strict=True)],
                   fontsize=8)
     ax.set_xlabel("standardised residual (simulated − target) / σ; shaded: ±2")
+    ax.set_ylabel("target")
+    ax.set_title("Calibration: standardised residuals (fitting and held-out targets)", fontsize=10, loc="left")
     if provenance:
         fig.text(0.01, 0.002, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
     return fig
 
 
-def plot_trace(trace: pd.DataFrame) -> Figure:
+def plot_trace(trace: pd.DataFrame, *, provenance: str | None = None) -> Figure:
     """Objective at each evaluated point and the best so far (log scale)."""
     fig = Figure(figsize=(6.5, 3.2), layout="constrained")
     ax = fig.subplots()
@@ -84,4 +87,7 @@ def plot_trace(trace: pd.DataFrame) -> Figure:
     ax.set_xlabel("evaluation (distinct parameter point)")
     ax.set_ylabel("objective (sum of squared standardised distances)")
     ax.legend(fontsize=8, frameon=False)
+    ax.set_title("Calibration: objective by evaluation", fontsize=10, loc="left")
+    if provenance:
+        fig.text(0.01, 0.002, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
     return fig
