@@ -398,12 +398,12 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
 
         add("calibration_targets", "Calibration targets (value, tolerance band and 95% interval) against the "
             "simulated value with its replicate interval, relative to the target; fitting and held-out targets.",
-            lambda: plot_targets(checks, provenance=prov))
+            lambda: plot_targets(checks))
         add("calibration_residuals", "Standardised residuals (simulated - target) / sigma of every calibration "
-            "target; the shaded band is +-2.", lambda: plot_residuals(checks, provenance=prov))
+            "target; the shaded band is +-2.", lambda: plot_residuals(checks))
         if "trace" in res.extra:
             add("calibration_trace", "Calibration objective at each evaluated parameter point and best so far.",
-                lambda: plot_trace(res.extra["trace"], provenance=prov))
+                lambda: plot_trace(res.extra["trace"]))
     if "indices" in res.extra:
         from povsim.plots.sensitivity import plot_indices, plot_morris
 
