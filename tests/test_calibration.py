@@ -320,3 +320,14 @@ def test_run_prints_and_writes_the_calibration_check(tmp_path: Path, truth_value
     assert main(["run", str(pilot), "--out", str(tmp_path / "run2"), "--no-figures"]) == 0
     assert "not checked" in capsys.readouterr().out
     assert not (tmp_path / "run2" / "target_checks.csv").exists()
+
+
+def test_cache_key_follows_the_model_code(tmp_path: Path, truth_values, monkeypatch) -> None:
+    """Cached runs of an earlier model version never answer for the current one."""
+    import povsim.calibration.evaluate as ev_mod
+
+    f = _recovery_file(tmp_path, truth_values)
+    spec = load_targets(f)
+    key = Evaluator(spec, SerialExecutor(), tmp_path / "c")._key(np.array([0.3, 0.6]), 5)
+    monkeypatch.setattr(ev_mod, "model_fingerprint", lambda: "another model")
+    assert Evaluator(spec, SerialExecutor(), tmp_path / "c")._key(np.array([0.3, 0.6]), 5) != key

@@ -4,7 +4,8 @@ A point is evaluated by running the fitted scenario once per replicate, every po
 the same replicate seeds (common random numbers, so that differences between points are
 differences of parameters, not of luck), and reading every target's outcome off each
 run.  Each (point, replicate) result is a small JSON file under ``cache/``, named by a
-hash of the scenario (free parameters left out), the parameter values and the seed: a
+hash of the scenario (free parameters left out), the model's source code
+(:func:`model_fingerprint`), the parameter values and the seed: a
 calibration that is interrupted and started again replays the optimiser's path from the
 cache and goes on where it stopped, and a re-run after the fitted file has changed
 still reuses every point it has seen.
@@ -58,6 +59,35 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
                       extra={"stats": [None if not math.isfinite(v) else float(v) for v in stats]})
 
 
+#: Parts of the package that cannot change a run's results (drawing, reporting, the command
+#: line, batch plumbing, this package): left out of :func:`model_fingerprint`, so that editing
+#: them keeps a calibration's cache.
+_NOT_MODEL = ("plots", "calibration", "experiment", "report.py", "cli.py", "summary.py", "output.py",
+              "sensitivity.py", "compare.py", "moda_survey.py", "__main__.py")
+
+
+@functools.cache
+def model_fingerprint() -> str:
+    """Hash of the source files that define the model.
+
+    Part of every cache key: after a change to the model code, earlier cached runs no
+    longer answer for it (they would silently mix two models in one fit).
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        rel = f.relative_to(root)
+        if rel.parts[0] in _NOT_MODEL or "__pycache__" in rel.parts:
+            continue
+        h.update(str(rel).encode())
+        h.update(f.read_bytes())
+    for f in sorted((root / "data").glob("*")) if (root / "data").is_dir() else ():
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 class Evaluator:
     """Simulated target values at parameter points, replicated, cached, in parallel.
 
@@ -91,7 +121,8 @@ class Evaluator:
         base["parameters"] = {k: v for k, v in base["parameters"].items() if k not in self.names}
         base["scenario"] = {}
         target_keys = [repr(t.outcome) + repr(t.per) for t in spec.targets]
-        self._base_hash = hashlib.sha256(json.dumps([base, target_keys], sort_keys=True).encode()).hexdigest()
+        self._base_hash = hashlib.sha256(json.dumps([base, target_keys, model_fingerprint()],
+                                                    sort_keys=True).encode()).hexdigest()
         self.progress = progress
         self.runs = 0          # runs executed (not cached) so far
         self.cached = 0        # runs answered from the cache
