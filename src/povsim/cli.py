@@ -246,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="budget of parameter points (default 25 + 15 x free parameters)")
     cal.add_argument("--step", type=float, default=0.05, metavar="H",
                      help="finite-difference step, share of each parameter's range (default 0.05)")
+    cal.add_argument("--seed", type=int, metavar="S",
+                     help="root of the replicate seeds (default: the target file's seed)")
     cal.add_argument("--no-fitted", action="store_true",
                      help="do not write calibration/fitted/<name>.toml (report only)")
     cal.add_argument("--no-figures", action="store_true", help="skip figures")
@@ -949,7 +951,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             status.start()
         run = run_calibration(args.file, method=args.method, replicates=args.replicates, workers=args.workers,
                               scheduler=args.scheduler, dask_local=args.dask_local, out=args.out, force=args.force,
-                              max_evaluations=args.max_evaluations, step=args.step,
+                              max_evaluations=args.max_evaluations, step=args.step, seed=args.seed,
                               write_fitted=not args.no_fitted, figures=not args.no_figures,
                               on_point=on_point, progress=progress)
     except KeyboardInterrupt:

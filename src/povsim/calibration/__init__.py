@@ -10,6 +10,7 @@ executors with common random numbers and an on-disk cache
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def default_folder(spec: CalibrationSpec) -> Path:
 def run_calibration(file: str | Path, *, method: str = "least-squares", replicates: int | None = None,
                     workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
                     out: str | Path | None = None, force: bool = False, max_evaluations: int | None = None,
-                    step: float = 0.05, write_fitted: bool = True, figures: bool = True,
+                    step: float = 0.05, seed: int | None = None, write_fitted: bool = True, figures: bool = True,
                     on_point: Callable[[int, float, float], None] | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     command_line: Sequence[str] | None = None) -> CalibrationRun:
@@ -80,6 +81,8 @@ def run_calibration(file: str | Path, *, method: str = "least-squares", replicat
         Replace a finished fit report in ``out`` and an existing fitted parameter file.
     max_evaluations, step
         See :func:`povsim.calibration.fit.fit`.
+    seed
+        Root of the replicate seeds (default: the target file's ``seed``).
     write_fitted
         Write ``calibration/fitted/<name>.toml`` (the target file may name another path).
 
@@ -94,6 +97,8 @@ def run_calibration(file: str | Path, *, method: str = "least-squares", replicat
     from povsim.output import atomic_write_text, write_manifest
 
     spec = load_targets(file)
+    if seed is not None:
+        spec = dataclasses.replace(spec, seed=int(seed))
     argv = list(command_line) if command_line is not None else _command_line()
     folder = Path(out) if out is not None else default_folder(spec)
     fitted = Path(spec.fitted_file)
