@@ -438,3 +438,230 @@ def stimulation_received(hh, parenting, both_away, grandparent):
     for i in range(hh.shape[0]):
         out[i] = parenting[hh[i]] - (grandparent if both_away[i] else 0.0)
     return out
+
+
+@njit(cache=True)
+def population_counts(cell, n_cells, age, generation, hh, n_h):
+    """Persons by (cell, age group 0-5 / 6-17 / 18-64 / 65+), persons by generation and
+    children (< 18) per household, in one pass (integer counts, so exact)."""
+    by_age = np.zeros((n_cells, 4), dtype=np.int64)
+    n_gen = 8
+    for i in range(generation.shape[0]):
+        n_gen = max(n_gen, int(generation[i]) + 1)
+    gen = np.zeros(n_gen, dtype=np.int64)
+    kids = np.zeros(n_h, dtype=np.float64)
+    for i in range(age.shape[0]):
+        a = age[i]
+        if a < 6:
+            g = 0
+        elif a < 18:
+            g = 1
+        elif a < 65:
+            g = 2
+        else:
+            g = 3
+        by_age[cell[i], g] += 1
+        gen[generation[i]] += 1
+        if a < 18:
+            kids[hh[i]] += 1.0
+    return by_age, gen, kids
+
+
+@njit(cache=True)
+def migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
+                   income_poor, n_h, ret_under45, ret_45, p_leave):
+    """Returns and departures of the year, and the households they would leave stranded.
+
+    ``p_leave[b, y, p]`` is the departure probability of a resident worker: ``b`` 0 man,
+    1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under
+    3; ``p`` 1 for an income-poor household.  One uniform per worker or migrant from the
+    ``migration`` stream decides both returns and departures.
+
+    Returns ``(status, leaving, returns, adults, kids)``: the migrant status if every
+    departure happened, who departs, the number of returns, and per household the present
+    adults (18-75) under that status and the children (< 18).
+    """
+    n = ids.shape[0]
+    status = np.empty(n, dtype=np.bool_)
+    leaving = np.zeros(n, dtype=np.bool_)
+    adults = np.zeros(n_h, dtype=np.int32)
+    kids = np.zeros(n_h, dtype=np.int32)
+    n_ret = 0
+    for i in range(n):
+        a = age[i]
+        work = a >= 18 and a <= 55 and school_done[i]
+        mig = migrant[i]
+        st = mig
+        h = hh[i]
+        if work or mig:
+            u = _uniform(key, ids[i])
+            ret_p = ret_45 if a >= 45 else ret_under45
+            returning = mig and (u < ret_p or not work)
+            if returning:
+                n_ret += 1
+            lv = False
+            if work and not mig:
+                male = sex[i] == 1
+                pr = partner_row[i]
+                b = 0 if male else (1 if (pr >= 0 and migrant[pr]) else 2)
+                y = 1 if (not male and young_mother[i]) else 0
+                p = 1 if income_poor[h] else 0
+                lv = u < p_leave[b, y, p]
+            leaving[i] = lv
+            st = (mig and not returning) or lv
+        status[i] = st
+        if a < 18:
+            kids[h] += 1
+        elif a <= 75 and not st:
+            adults[h] += 1
+    return status, leaving, n_ret, adults, kids
+
+
+@njit(cache=True)
+def finish_migration(status, leaving, hh, stranded, migrant):
+    """Cancel the departures from ``stranded`` households and write the migrant status in
+    place; returns the number of departures."""
+    n_dep = 0
+    for i in range(status.shape[0]):
+        st = status[i]
+        if leaving[i]:
+            if stranded[hh[i]]:
+                st = False  # a departing worker was not a migrant before
+            else:
+                n_dep += 1
+        migrant[i] = st
+    return n_dep
+
+
+@njit(cache=True)
+def nutrition_pass(k_anaemia, k_checkup, k_shock, k_disability, ids, age, hh, income_poor,
+                   anaemic, checkup, health_shock, disabled, p_anaemia, p_checkup, p_shock,
+                   p_disability):
+    """Anaemia and check-ups (ages 0-17), health shocks and disability after a shock of the
+    year, in place, from probability tables (see ``nutrition_health``).
+
+    ``p_anaemia[c, poor, anaemic]`` with ``c`` 0 for ages 0-1, 1 for 2-5, 2 for 6-17;
+    ``p_checkup[c]`` with ``c`` 0 for ages 0-5; ``p_shock[age, disabled]``.
+    """
+    for i in range(ids.shape[0]):
+        a = age[i]
+        pid = ids[i]
+        if a < 18:
+            c = 0 if a <= 1 else (1 if a <= 5 else 2)
+            pa = p_anaemia[c, 1 if income_poor[hh[i]] else 0, 1 if anaemic[i] else 0]
+            anaemic[i] = _uniform(k_anaemia, pid) < pa
+            checkup[i] = _uniform(k_checkup, pid) < p_checkup[0 if a <= 5 else 1]
+        else:
+            anaemic[i] = False
+            checkup[i] = False
+        shock = _uniform(k_shock, pid) < p_shock[a, 1 if disabled[i] else 0]
+        health_shock[i] = shock
+        if shock and _uniform(k_disability, pid) < p_disability:
+            disabled[i] = True
+
+
+@njit(cache=True)
+def deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
+           rr_disabled):
+    """Deaths of the year: a uniform per person against :func:`death_probability`'s
+    probability (the same arithmetic), without the probability array."""
+    n = ids.shape[0]
+    die = np.empty(n, dtype=np.bool_)
+    amax = table.shape[1] - 1
+    for i in range(n):
+        a = min(int(age[i]), amax)
+        rr = 1.0
+        if stunted[i] and a < 5:
+            rr *= rr_stunted
+        if shock[i]:
+            rr *= rr_shock
+        if disabled[i]:
+            rr *= rr_disabled
+        v = table[sex[i], a] * rr
+        if a >= 105:
+            v = 1.0
+        die[i] = _uniform(key, ids[i]) < min(max(v, 0.0), 1.0)
+    return die
+
+
+@njit(cache=True)
+def remap3_inplace(a, b, c, mapping):
+    """:func:`remap_inplace` on three pointer columns of equal length, in one pass."""
+    for i in range(a.shape[0]):
+        p = a[i]
+        if p >= 0:
+            a[i] = mapping[p]
+        p = b[i]
+        if p >= 0:
+            b[i] = mapping[p]
+        p = c[i]
+        if p >= 0:
+            c[i] = mapping[p]
+
+
+@njit(cache=True)
+def market_entrants(key, ids, age, sex, partner_row, enrolled, parity, h_table):
+    """Rows of singles aged 18-49 out of school who enter the marriage market: a uniform
+    each against ``h_table[female, parity > 0, age]``."""
+    out = np.empty(ids.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(ids.shape[0]):
+        a = age[i]
+        if partner_row[i] < 0 and a >= 18 and a <= 49 and not enrolled[i]:
+            female = sex[i] == 0
+            h = h_table[1 if female else 0, 1 if (female and parity[i] > 0) else 0, a]
+            if _uniform(key, ids[i]) < h:
+                out[k] = i
+                k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def split_men(key, ids, sex, partner_row, father_row, mother_row, hh, p):
+    """Rows of partnered men living with a parent who leave this year (a uniform each
+    against ``p``)."""
+    out = np.empty(ids.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(ids.shape[0]):
+        if sex[i] != 1 or partner_row[i] < 0:
+            continue
+        h = hh[i]
+        f = father_row[i]
+        m = mother_row[i]
+        if (f >= 0 and hh[f] == h) or (m >= 0 and hh[m] == h):
+            if _uniform(key, ids[i]) < p:
+                out[k] = i
+                k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def split_children(age, father_row, hh, new_row):
+    """Children (< 18) living with a father who leaves follow him to ``new_row[father]``
+    (in place; fathers' own rows are updated by the caller afterwards)."""
+    for i in range(age.shape[0]):
+        if age[i] >= 18:
+            continue
+        f = father_row[i]
+        if f >= 0 and new_row[f] >= 0 and hh[i] == hh[f]:
+            hh[i] = new_row[f]
+
+
+@njit(cache=True)
+def birth_mothers(key, ids, age, sex, partner_row, migrant, parity, h_table, absent):
+    """Rows of partnered women aged 18-49 who give birth: a uniform each against
+    ``h_table[min(parity, 2), age]``, times ``absent`` when only the husband is away."""
+    out = np.empty(ids.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(ids.shape[0]):
+        a = age[i]
+        pr = partner_row[i]
+        if sex[i] != 0 or pr < 0 or a < 18 or a > 49:
+            continue
+        h = h_table[min(int(parity[i]), 2), a]
+        if migrant[pr] and not migrant[i]:
+            h = h * absent
+        if _uniform(key, ids[i]) < h:
+            out[k] = i
+            k += 1
+    return out[:k].copy()

@@ -76,23 +76,30 @@ class Collector:
 
     def _prepare(self, world: World) -> None:
         """One cell code per person (cross-classification of all requested subgroups)."""
-        groups = self._groups(world)
-        n_cells = 1
-        cell = None
-        for g in groups:
-            cell = g.codes if cell is None else cell * len(g.labels) + g.codes
-            n_cells *= len(g.labels)
-        if cell is None:
-            cell = np.zeros(world.P.n, dtype=np.int64)
-        # household-level cell when every subgroup is a household attribute
         H, geo = world.H, world.geo
         if set(self.by) <= {"county", "arm"}:
+            # every subgroup is a household attribute: the cell of a household, and each
+            # person's cell by one gather (the same codes as the person-level loop below)
+            groups = [_By(b, np.empty(0, dtype=np.int64),
+                          list(geo.counties) if b == "county" else ["comparison", "pilot"])
+                      for b in self.by]
+            n_cells = 1
             hcell = np.zeros(H.n, dtype=np.int64)
             for g in groups:
                 codes = geo.county[H.village] if g.name == "county" else geo.pilot[H.village]
                 hcell = hcell * len(g.labels) + codes.astype(np.int64)
+                n_cells *= len(g.labels)
             self._hcell = hcell
+            cell = hcell[world.P.hh]
         else:
+            groups = self._groups(world)
+            n_cells = 1
+            cell = None
+            for g in groups:
+                cell = g.codes if cell is None else cell * len(g.labels) + g.codes
+                n_cells *= len(g.labels)
+            if cell is None:
+                cell = np.zeros(world.P.n, dtype=np.int64)
             self._hcell = None
         # label index of each cell along each dimension
         self._cell = cell
@@ -160,10 +167,12 @@ class Collector:
         age = world.age()
         everyone = None
         hh = P.hh
-        # population
-        # one bincount over cell x age group gives persons and age shares
-        ag = np.digitize(age, [6, 18, 65]).astype(np.int64)
-        by_age = np.bincount(self._cell * 4 + ag, minlength=self._n_cells * 4).reshape(-1, 4)
+        from povsim import kernels
+
+        # population: one compiled pass counts persons by cell x age group (and by
+        # generation, and children per household, used below)
+        by_age, n_gen, n_kids = kernels.population_counts(self._cell, self._n_cells, age,
+                                                          P.generation, hh, H.n)
         by_age = by_age.astype(np.float64)
         total = by_age.sum(axis=1)
         self._append("population", yr, "persons", total, total, True)
@@ -180,25 +189,22 @@ class Collector:
         for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
             self._count("population", yr, ev, world.events.get(ev, 0.0))
         # income poverty
-        kids = np.flatnonzero(age < 18)
         poor = H.income_poor[hh] if self._hcell is None else None
         if self._hcell is not None:
             size = H.size.astype(np.float64)
-            n_kids = np.bincount(hh[kids], minlength=H.n).astype(np.float64)
             self._emit_households("income_poverty", yr, "income_poverty_rate", H.income_poor, size)
             self._emit_households("income_poverty", yr, "child_income_poverty_rate",
                                   H.income_poor, n_kids)
             self._emit_households("income_poverty", yr, "mean_income_pc", H.income_pc, size)
             self._emit_households("income_poverty", yr, "dibao_share", H.dibao, size)
         else:
+            kids = np.flatnonzero(age < 18)
             self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
             self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
             self._emit("income_poverty", yr, "mean_income_pc", everyone,
                        H.income_pc[hh].astype(np.float64))
             self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
         # child measures (and enrolment 18-22): one compiled pass over persons
-        from povsim import kernels
-
         junior = s.get("junior_pupil")
         if junior is None or len(junior) != P.n:
             junior = np.zeros(P.n, dtype=bool)
@@ -216,10 +222,9 @@ class Collector:
             if self.tables is None or table in self.tables:
                 self._append(table, yr, measure, num[j], den[j], False)
         # generations alive
-        gen = P.generation.astype(np.int64)
         if self.tables is None or "generations" in self.tables:
             out = self.rows.setdefault("generations", [])
-            n = np.bincount(gen, minlength=8)
+            n = n_gen
             for gi in np.flatnonzero(n):
                 out.append((yr, "generation", str(gi), "persons", float(n[gi]), np.nan,
                             float(n[gi])))

@@ -111,7 +111,9 @@ class Table:
         nothing in povsim depends on (draws are keyed by id, outcomes are sums).  Returns
         ``old_row -> new_row`` (-1 for removed rows).
         """
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # already sorted and unique
+            rows = np.unique(rows)
         n, k = self.n, len(rows)
         mapping = np.arange(n, dtype=np.int64)
         if k == 0:
