@@ -107,11 +107,9 @@ def ppnd16(p):
 
 @njit(cache=True)
 def normal(key, ids):
-    """Standard normal draws per id (inverse CDF of the uniform draws)."""
-    out = np.empty(ids.shape[0], dtype=np.float64)
-    for i in range(ids.shape[0]):
-        out[i] = ppnd16(_uniform(key, ids[i]))
-    return out
+    """Standard normal draws per id (inverse CDF of the uniform draws; see
+    :func:`normals_at`)."""
+    return normals_at(key, ids, np.arange(ids.shape[0]))
 
 
 @njit(cache=True)
@@ -176,7 +174,43 @@ def remap(pointers, mapping):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def normals_at(key, ids, rows):
+    """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
+
+    The central region of AS 241 (85% of draws) is a rational function evaluated in a
+    separate loop without branches, which the compiler vectorises; the tails follow in a
+    second pass.  ``error_model="numpy"`` drops the division-by-zero checks (the
+    denominators are never zero), which would otherwise block vectorisation.
+    """
+    k = rows.shape[0]
+    u = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        u[j] = _uniform(key, ids[rows[j]])
+    z = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        q = u[j] - 0.5
+        r = 0.180625 - q * q
+        z[j] = q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
+                         + 67265.770927008700853) * r + 45921.953931549871457) * r
+                       + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                     + 133.14166789178437745) * r + 3.387132872796366608) / (
+            ((((((r * 5226.495278852545925 + 28729.085735721942674) * r
+                 + 39307.89580009271061) * r + 21213.794301586595867) * r
+               + 5394.1960214247511077) * r + 687.1870074920579083) * r
+             + 42.313330701600911252) * r + 1.0)
+    tail = np.empty(k, dtype=np.int64)
+    t = 0
+    for j in range(k):
+        tail[t] = j
+        t += abs(u[j] - 0.5) > 0.425
+    for m in range(t):
+        j = tail[m]
+        z[j] = ppnd16(u[j])
+    return z
+
+
+@njit(cache=True, error_model="numpy")
 def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
                   earn_z, hh, enrolled, done, young_mother, shock, insured, hh_z, hh_village,
                   village_z, coef, n_h, log_shift):
@@ -191,39 +225,52 @@ def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever
 
     Returns ``(earnings, contributions, pensions, medical costs)``; the last three are
     household sums (contributions: residents' earnings plus migrants' remittances).
+
+    The workers are listed first (a branch-free pass) so that their earnings shocks can be
+    drawn in one vectorised batch (:func:`normals_at`, the same values as per person).
     """
     n = ids.shape[0]
-    y = np.empty(n, dtype=np.float64)
+    work = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        a = age[i]
+        work[k] = i
+        k += done[i] & (not enrolled[i]) & (a >= 16) & (a <= 69)
+    work = work[:k]
+    z = normals_at(key_shock, ids, work)
+    y = np.zeros(n, dtype=np.float64)
+    for j in range(k):
+        i = work[j]
+        a = float(age[i])
+        h = hh[i]
+        s = float(school[i])
+        ex = max(a - max(s + 6.0, 16.0), 0.0)
+        ln = (coef[0] * min(s, 9.0) + coef[1] * max(s - 9.0, 0.0) + coef[2] * skill[i]
+              + coef[3] * ex - coef[4] * ex * ex)
+        if sex[i] == 0:
+            ln += coef[5]
+        if migrant[i]:
+            ln += coef[6]
+        if stunted_ever[i]:
+            ln += coef[7]
+        if disabled[i]:
+            ln += coef[8]
+        ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
+               + coef[12] * z[j])
+        yi = math.exp(coef[13] + ln + log_shift[i])
+        # care of an infant halves a resident mother's earnings; older farmers work less
+        if sex[i] == 0 and young_mother[i] and not migrant[i]:
+            yi *= 0.5
+        yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
+        y[i] = yi
     contrib = np.zeros(n_h, dtype=np.float64)
     pens = np.zeros(n_h, dtype=np.float64)
     cost = np.zeros(n_h, dtype=np.float64)
     for i in range(n):
-        a = float(age[i])
         h = hh[i]
-        yi = 0.0
-        if done[i] and not enrolled[i] and a >= 16.0 and a <= 69.0:
-            s = float(school[i])
-            ex = max(a - max(s + 6.0, 16.0), 0.0)
-            ln = (coef[0] * min(s, 9.0) + coef[1] * max(s - 9.0, 0.0) + coef[2] * skill[i]
-                  + coef[3] * ex - coef[4] * ex * ex)
-            if sex[i] == 0:
-                ln += coef[5]
-            if migrant[i]:
-                ln += coef[6]
-            if stunted_ever[i]:
-                ln += coef[7]
-            if disabled[i]:
-                ln += coef[8]
-            ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
-                   + coef[12] * ppnd16(_uniform(key_shock, ids[i])))
-            yi = math.exp(coef[13] + ln + log_shift[i])
-            # care of an infant halves a resident mother's earnings; older farmers work less
-            if sex[i] == 0 and young_mother[i] and not migrant[i]:
-                yi *= 0.5
-            yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
-        y[i] = yi
+        yi = y[i]
         contrib[h] += coef[14] * yi if migrant[i] else yi
-        if a >= 60.0:
+        if age[i] >= 60:
             pens[h] += coef[15]
         if shock[i]:
             cost[h] += coef[16] * ((1.0 - coef[17]) if insured[h] else 1.0)
@@ -233,16 +280,20 @@ def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever
 @njit(cache=True)
 def lifetime_records(age, hh, poor_hh, log_income_hh, child_observed, child_poor, adult_sum,
                      adult_years):
-    """Childhood income-poverty years (0-17) and adult log income (30-45), in place."""
+    """Childhood income-poverty years (0-17) and adult log income (30-45), in place.
+
+    Branch-free like :func:`household_counts` (adding zero leaves each value as it was).
+    """
+    zero = np.float32(0.0)
     for i in range(age.shape[0]):
         a = age[i]
-        if a < 18:
-            child_observed[i] += 1
-            if poor_hh[hh[i]]:
-                child_poor[i] += 1
-        elif a >= 30 and a <= 45:
-            adult_sum[i] += log_income_hh[hh[i]]
-            adult_years[i] += 1
+        h = hh[i]
+        kid = a < 18
+        adult = (a >= 30) & (a <= 45)
+        child_observed[i] += kid
+        child_poor[i] += kid & poor_hh[h]
+        adult_sum[i] += log_income_hh[h] if adult else zero
+        adult_years[i] += adult
 
 
 @njit(cache=True)
@@ -358,22 +409,23 @@ def child_measures(cell, n_cells, age, stunted, anaemic, shock, disabled, checku
 @njit(cache=True)
 def household_counts(hh, age, away, n_h):
     """Per household: present adults (18-75, not ``away``), children (<18), present
-    members (not ``away``) and all members."""
-    adults = np.zeros(n_h, dtype=np.int32)
-    kids = np.zeros(n_h, dtype=np.int32)
-    present = np.zeros(n_h, dtype=np.int32)
-    size = np.zeros(n_h, dtype=np.int32)
+    members (not ``away``) and all members.
+
+    Branch-free: persons come in random order, so per-person branches are mispredicted
+    and would cost more than adding zeros (integer counts, exact either way); the four
+    counts of a household are side by side (one cache line per person).
+    """
+    acc = np.zeros((n_h, 4), dtype=np.int32)
     for i in range(hh.shape[0]):
         h = hh[i]
         a = age[i]
-        size[h] += 1
-        if not away[i]:
-            present[h] += 1
-            if 18 <= a <= 75:
-                adults[h] += 1
-        if a < 18:
-            kids[h] += 1
-    return adults, kids, present, size
+        pres = not away[i]
+        acc[h, 0] += pres & (a >= 18) & (a <= 75)
+        acc[h, 1] += a < 18
+        acc[h, 2] += pres
+        acc[h, 3] += 1
+    return (np.ascontiguousarray(acc[:, 0]), np.ascontiguousarray(acc[:, 1]),
+            np.ascontiguousarray(acc[:, 2]), np.ascontiguousarray(acc[:, 3]))
 
 
 @njit(cache=True)
@@ -409,24 +461,26 @@ def family_flags(age, migrant, mother_row, father_row, hh, n_adults, parenting, 
 @njit(cache=True)
 def caregiver_school(hh, age, migrant, school, n_h):
     """Mean schooling of present adults (18-75) per household; of all adults where none is
-    present."""
-    n = np.zeros(n_h)
-    s = np.zeros(n_h)
-    n_all = np.zeros(n_h)
-    s_all = np.zeros(n_h)
+    present.
+
+    Branch-free like :func:`household_counts`, with the four sums of a household side by
+    side (one cache line per person instead of four); the sums are of whole years, so
+    exact in any order.
+    """
+    acc = np.zeros((n_h, 4))  # present adults, their years, all adults, their years
     for i in range(hh.shape[0]):
         a = age[i]
-        if a < 18:
-            continue
         h = hh[i]
-        n_all[h] += 1.0
-        s_all[h] += school[i]
-        if a <= 75 and not migrant[i]:
-            n[h] += 1.0
-            s[h] += school[i]
+        adult = a >= 18
+        pres = adult & (a <= 75) & (not migrant[i])
+        sy = float(school[i])
+        acc[h, 0] += 1.0 if pres else 0.0
+        acc[h, 1] += sy if pres else 0.0
+        acc[h, 2] += 1.0 if adult else 0.0
+        acc[h, 3] += sy if adult else 0.0
     out = np.empty(n_h)
     for h in range(n_h):
-        out[h] = s[h] / n[h] if n[h] > 0 else s_all[h] / max(n_all[h], 1.0)
+        out[h] = acc[h, 1] / acc[h, 0] if acc[h, 0] > 0 else acc[h, 3] / max(acc[h, 2], 1.0)
     return out
 
 
@@ -443,7 +497,7 @@ def stimulation_received(hh, parenting, both_away, grandparent):
 @njit(cache=True)
 def population_counts(cell, n_cells, age, generation, hh, n_h):
     """Persons by (cell, age group 0-5 / 6-17 / 18-64 / 65+), persons by generation and
-    children (< 18) per household, in one pass (integer counts, so exact)."""
+    children (< 18) per household, in one branch-free pass (integer counts, so exact)."""
     by_age = np.zeros((n_cells, 4), dtype=np.int64)
     n_gen = 8
     for i in range(generation.shape[0]):
@@ -452,18 +506,10 @@ def population_counts(cell, n_cells, age, generation, hh, n_h):
     kids = np.zeros(n_h, dtype=np.float64)
     for i in range(age.shape[0]):
         a = age[i]
-        if a < 6:
-            g = 0
-        elif a < 18:
-            g = 1
-        elif a < 65:
-            g = 2
-        else:
-            g = 3
+        g = np.int64(a >= 6) + np.int64(a >= 18) + np.int64(a >= 65)
         by_age[cell[i], g] += 1
         gen[generation[i]] += 1
-        if a < 18:
-            kids[hh[i]] += 1.0
+        kids[hh[i]] += 1.0 if a < 18 else 0.0
     return by_age, gen, kids
 
 
@@ -541,22 +587,20 @@ def nutrition_pass(k_anaemia, k_checkup, k_shock, k_disability, ids, age, hh, in
     year, in place, from probability tables (see ``nutrition_health``).
 
     ``p_anaemia[c, poor, anaemic]`` with ``c`` 0 for ages 0-1, 1 for 2-5, 2 for 6-17;
-    ``p_checkup[c]`` with ``c`` 0 for ages 0-5; ``p_shock[age, disabled]``.
+    ``p_checkup[c]`` with ``c`` 0 for ages 0-5; ``p_shock[age, disabled]``.  Branch-free
+    (persons come in random order): every person draws, adults' child draws are unused.
     """
     for i in range(ids.shape[0]):
         a = age[i]
         pid = ids[i]
-        if a < 18:
-            c = 0 if a <= 1 else (1 if a <= 5 else 2)
-            pa = p_anaemia[c, 1 if income_poor[hh[i]] else 0, 1 if anaemic[i] else 0]
-            anaemic[i] = _uniform(k_anaemia, pid) < pa
-            checkup[i] = _uniform(k_checkup, pid) < p_checkup[0 if a <= 5 else 1]
-        else:
-            anaemic[i] = False
-            checkup[i] = False
-        shock = _uniform(k_shock, pid) < p_shock[a, 1 if disabled[i] else 0]
+        kid = a < 18
+        c = min(np.int64(a > 1) + np.int64(a > 5), 2)
+        pa = p_anaemia[c, np.int64(income_poor[hh[i]]), np.int64(anaemic[i])]
+        anaemic[i] = kid & (_uniform(k_anaemia, pid) < pa)
+        checkup[i] = kid & (_uniform(k_checkup, pid) < p_checkup[np.int64(a > 5)])
+        shock = _uniform(k_shock, pid) < p_shock[a, np.int64(disabled[i])]
         health_shock[i] = shock
-        if shock and _uniform(k_disability, pid) < p_disability:
+        if shock and _uniform(k_disability, pid) < p_disability:  # rare: predictable
             disabled[i] = True
 
 
@@ -585,83 +629,197 @@ def deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_s
 
 
 @njit(cache=True)
-def remap3_inplace(a, b, c, mapping):
-    """:func:`remap_inplace` on three pointer columns of equal length, in one pass."""
-    for i in range(a.shape[0]):
-        p = a[i]
-        if p >= 0:
-            a[i] = mapping[p]
-        p = b[i]
-        if p >= 0:
-            b[i] = mapping[p]
-        p = c[i]
-        if p >= 0:
-            c[i] = mapping[p]
-
-
-@njit(cache=True)
 def market_entrants(key, ids, age, sex, partner_row, enrolled, parity, h_table):
     """Rows of singles aged 18-49 out of school who enter the marriage market: a uniform
-    each against ``h_table[female, parity > 0, age]``."""
-    out = np.empty(ids.shape[0], dtype=np.int64)
+    each against ``h_table[female, parity > 0, age]``.
+
+    Like the other selection kernels, written without data-dependent branches (persons
+    come in random order): candidates are found by a masked count, then drawn.
+    """
+    n = ids.shape[0]
+    cand = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(ids.shape[0]):
+    for i in range(n):
         a = age[i]
-        if partner_row[i] < 0 and a >= 18 and a <= 49 and not enrolled[i]:
-            female = sex[i] == 0
-            h = h_table[1 if female else 0, 1 if (female and parity[i] > 0) else 0, a]
-            if _uniform(key, ids[i]) < h:
-                out[k] = i
-                k += 1
-    return out[:k].copy()
+        cand[k] = i
+        k += (partner_row[i] < 0) & (a >= 18) & (a <= 49) & (not enrolled[i])
+    out = np.empty(k, dtype=np.int64)
+    r = 0
+    for j in range(k):
+        i = cand[j]
+        female = sex[i] == 0
+        h = h_table[np.int64(female), np.int64(female & (parity[i] > 0)), age[i]]
+        out[r] = i
+        r += _uniform(key, ids[i]) < h
+    return out[:r].copy()
 
 
 @njit(cache=True)
 def split_men(key, ids, sex, partner_row, father_row, mother_row, hh, p):
     """Rows of partnered men living with a parent who leave this year (a uniform each
-    against ``p``)."""
-    out = np.empty(ids.shape[0], dtype=np.int64)
+    against ``p``); branch-free like :func:`market_entrants`."""
+    n = ids.shape[0]
+    cand = np.empty(n, dtype=np.int64)
     k = 0
-    for i in range(ids.shape[0]):
-        if sex[i] != 1 or partner_row[i] < 0:
-            continue
+    for i in range(n):
+        cand[k] = i
+        k += (sex[i] == 1) & (partner_row[i] >= 0)
+    out = np.empty(k, dtype=np.int64)
+    r = 0
+    for j in range(k):
+        i = cand[j]
         h = hh[i]
         f = father_row[i]
         m = mother_row[i]
-        if (f >= 0 and hh[f] == h) or (m >= 0 and hh[m] == h):
-            if _uniform(key, ids[i]) < p:
-                out[k] = i
-                k += 1
-    return out[:k].copy()
+        with_parent = ((f >= 0) & (hh[max(f, 0)] == h)) | ((m >= 0) & (hh[max(m, 0)] == h))
+        out[r] = i
+        r += with_parent & (_uniform(key, ids[i]) < p)
+    return out[:r].copy()
 
 
 @njit(cache=True)
 def split_children(age, father_row, hh, new_row):
     """Children (< 18) living with a father who leaves follow him to ``new_row[father]``
-    (in place; fathers' own rows are updated by the caller afterwards)."""
+    (in place; fathers' own rows are updated by the caller afterwards).  Branch-free."""
     for i in range(age.shape[0]):
-        if age[i] >= 18:
-            continue
         f = father_row[i]
-        if f >= 0 and new_row[f] >= 0 and hh[i] == hh[f]:
-            hh[i] = new_row[f]
+        f0 = max(f, 0)
+        dest = new_row[f0]
+        follow = (age[i] < 18) & (f >= 0) & (dest >= 0) & (hh[i] == hh[f0])
+        hh[i] = dest if follow else hh[i]
 
 
 @njit(cache=True)
 def birth_mothers(key, ids, age, sex, partner_row, migrant, parity, h_table, absent):
     """Rows of partnered women aged 18-49 who give birth: a uniform each against
-    ``h_table[min(parity, 2), age]``, times ``absent`` when only the husband is away."""
-    out = np.empty(ids.shape[0], dtype=np.int64)
+    ``h_table[min(parity, 2), age]``, times ``absent`` when only the husband is away.
+    Branch-free like :func:`market_entrants`."""
+    n = ids.shape[0]
+    cand = np.empty(n, dtype=np.int64)
     k = 0
+    for i in range(n):
+        a = age[i]
+        cand[k] = i
+        k += (sex[i] == 0) & (partner_row[i] >= 0) & (a >= 18) & (a <= 49)
+    out = np.empty(k, dtype=np.int64)
+    r = 0
+    for j in range(k):
+        i = cand[j]
+        h = h_table[min(int(parity[i]), 2), age[i]]
+        away = migrant[partner_row[i]] & (not migrant[i])
+        h = h * absent if away else h
+        out[r] = i
+        r += _uniform(key, ids[i]) < h
+    return out[:r].copy()
+
+
+@njit(cache=True)
+def development_pass(k_pre, k_skill, ids, age, hh, h_village, p_pre, stim, cs_term, log_inc,
+                     log_mean, stunted, anaemic, unsupervised, enrolled, preschool, skill,
+                     rho, noise, coef):
+    """Preschool attendance (3-5) and one year of skill formation (0-17), in place.
+
+    The arithmetic follows ``development`` term by term: ``cs_term`` (float32, per
+    household) and ``log_inc`` (float32 log of income, per household) are computed by numpy
+    as there; ``rho`` and ``noise`` (``sqrt(1 - rho**2)``) by age class 0-5, 6-11, 12-17.
+    ``coef`` = [parenting, income, stunting, anaemia, unsupervised, preschool, schooling,
+    skill SD].
+    """
     for i in range(ids.shape[0]):
         a = age[i]
-        pr = partner_row[i]
-        if sex[i] != 0 or pr < 0 or a < 18 or a > 49:
+        h = hh[i]
+        pre = (a >= 3) & (a <= 5)
+        if pre:
+            pre = _uniform(k_pre, ids[i]) < p_pre[h_village[h]]
+        preschool[i] = pre
+        if a >= 18:
             continue
-        h = h_table[min(int(parity[i]), 2), a]
-        if migrant[pr] and not migrant[i]:
-            h = h * absent
-        if _uniform(key, ids[i]) < h:
-            out[k] = i
-            k += 1
-    return out[:k].copy()
+        c = 0 if a <= 5 else (1 if a <= 11 else 2)
+        m = coef[0] * stim[i] + float(cs_term[h])
+        m = m + coef[1] * (float(log_inc[h]) - log_mean)
+        m = m - coef[2] * (1.0 if stunted[i] else 0.0)
+        m = m - coef[3] * (1.0 if anaemic[i] else 0.0)
+        m = m - coef[4] * (1.0 if unsupervised[i] else 0.0)
+        m = m + coef[5] * (1.0 if pre else 0.0)
+        m = m + coef[6] * (1.0 if enrolled[i] else 0.0)
+        eps = ppnd16(_uniform(k_skill, ids[i]))
+        prev = m if a == 0 else float(skill[i])
+        r = rho[c]
+        skill[i] = np.float32(r * prev + (1 - r) * m + noise[c] * coef[7] * eps)
+
+
+@njit(cache=True)
+def dropout_logits(pupils, age, grade, sex, skill, disabled, left_behind, hh, h_village,
+                   income_poor, caregiver_school, remote, logit_level, c):
+    """School level (0 primary .. 3 tertiary) and dropout log-odds of each pupil.
+
+    The terms are added in the order of ``schooling``'s expression, with the same
+    arithmetic (``caregiver_school - 9`` in float32, as numpy does there), so the values
+    are identical.  ``c`` = log odds ratios [poverty, skill, left behind, male,
+    remoteness, parent schooling, disabled, over-age].
+    """
+    k = pupils.shape[0]
+    lo = np.empty(k, dtype=np.float64)
+    lvl = np.empty(k, dtype=np.int64)
+    nine = np.float32(9.0)
+    for j in range(k):
+        i = pupils[j]
+        g = np.int64(grade[i])
+        lv = np.int64(g >= 7) + np.int64(g >= 10) + np.int64(g >= 13)
+        h = hh[i]
+        over = (np.int64(age[i]) - 6 - (g - 1)) >= 2
+        x = logit_level[lv]
+        x = x + c[0] * (1.0 if income_poor[h] else 0.0)
+        x = x + c[1] * float(skill[i])
+        x = x + c[2] * (1.0 if left_behind[i] else 0.0)
+        x = x + c[3] * (1.0 if sex[i] == 1 else 0.0)
+        x = x + c[4] * remote[h_village[h]]
+        x = x + c[5] * float(caregiver_school[h] - nine) / 3.0
+        x = x + c[6] * (1.0 if disabled[i] else 0.0)
+        x = x + c[7] * (1.0 if over else 0.0)
+        lo[j] = x
+        lvl[j] = lv
+    return lo, lvl
+
+
+@njit(cache=True)
+def household_measures(hcell, n_cells, size, n_kids, income_poor, income_pc, dibao):
+    """Grouped sums of the collector's household measures in one pass over households:
+    rows 0-4 are mean household size, income poverty rate, child income poverty rate,
+    mean income per capita and Dibao share.  Denominators count persons (children for
+    row 2); numerators sum ``persons * value`` in household order, as ``np.bincount``
+    with those weights does (identical sums)."""
+    den = np.zeros((5, n_cells))
+    num = np.zeros((5, n_cells))
+    for h in range(hcell.shape[0]):
+        c = hcell[h]
+        s = float(size[h])
+        k = n_kids[h]
+        poor = 1.0 if income_poor[h] else 0.0
+        den[0, c] += s
+        num[0, c] += s * s
+        den[1, c] += s
+        num[1, c] += s * poor
+        den[2, c] += k
+        num[2, c] += k * poor
+        den[3, c] += s
+        num[3, c] += s * float(income_pc[h])
+        den[4, c] += s
+        num[4, c] += s * (1.0 if dibao[h] else 0.0)
+    return num, den
+
+
+@njit(cache=True)
+def remap3_count(a, b, c, mapping, hh, n_h):
+    """Row pointers of three columns through an old->new map, in place (-1 stays -1),
+    and the number of persons per household (``hh``), in one branch-free pass."""
+    size = np.zeros(n_h, dtype=np.int64)
+    for i in range(a.shape[0]):
+        p = a[i]
+        a[i] = mapping[max(p, 0)] if p >= 0 else p
+        p = b[i]
+        b[i] = mapping[max(p, 0)] if p >= 0 else p
+        p = c[i]
+        c[i] = mapping[max(p, 0)] if p >= 0 else p
+        size[hh[i]] += 1
+    return size

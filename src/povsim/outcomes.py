@@ -125,19 +125,11 @@ class Collector:
             num_c = np.bincount(c, weights=np.asarray(x, dtype=np.float64), minlength=self._n_cells)
         self._append(table, year, measure, num_c, den_c, count)
 
-    def _emit_households(self, table: str, year: int, measure: str, x: np.ndarray,
-                         persons: np.ndarray) -> None:
-        """A person-level measure that is constant within households, summed per household.
-
-        ``persons`` counts the persons of each household the measure is over; exact and
-        much cheaper than a person-level sum when subgroups are household attributes.
-        """
-        if self.tables is not None and table not in self.tables:
-            return
-        den_c = np.bincount(self._hcell, weights=persons, minlength=self._n_cells)
-        num_c = np.bincount(self._hcell, weights=persons * np.asarray(x, dtype=np.float64),
-                            minlength=self._n_cells)
-        self._append(table, year, measure, num_c, den_c, False)
+    def _append_selected(self, table: str, year: int, measure: str, num_c: np.ndarray,
+                         den_c: np.ndarray) -> None:
+        """:meth:`_append` of a ratio measure, if its table is selected."""
+        if self.tables is None or table in self.tables:
+            self._append(table, year, measure, num_c, den_c, False)
 
     def _append(self, table, year, measure, num_c, den_c, count) -> None:
         out = self.rows.setdefault(table, [])
@@ -181,8 +173,11 @@ class Collector:
             self._append("population", yr, f"persons_{name}", by_age[:, i], total, True)
             self._append("population", yr, f"share_{name}", by_age[:, i], total, False)
         if self._hcell is not None:
-            size = H.size.astype(np.float64)
-            self._emit_households("population", yr, "mean_household_size", size, size)
+            # household measures (constant within households) summed over households with
+            # person weights, all in one compiled pass
+            h_num, h_den = kernels.household_measures(self._hcell, self._n_cells, H.size, n_kids,
+                                                      H.income_poor, H.income_pc, H.dibao)
+            self._append_selected("population", yr, "mean_household_size", h_num[0], h_den[0])
         else:
             self._emit("population", yr, "mean_household_size", everyone, H.size[hh])
         self._count("population", yr, "households", float((H.size > 0).sum()))
@@ -191,12 +186,9 @@ class Collector:
         # income poverty
         poor = H.income_poor[hh] if self._hcell is None else None
         if self._hcell is not None:
-            size = H.size.astype(np.float64)
-            self._emit_households("income_poverty", yr, "income_poverty_rate", H.income_poor, size)
-            self._emit_households("income_poverty", yr, "child_income_poverty_rate",
-                                  H.income_poor, n_kids)
-            self._emit_households("income_poverty", yr, "mean_income_pc", H.income_pc, size)
-            self._emit_households("income_poverty", yr, "dibao_share", H.dibao, size)
+            for j, measure in enumerate(("income_poverty_rate", "child_income_poverty_rate",
+                                         "mean_income_pc", "dibao_share"), start=1):
+                self._append_selected("income_poverty", yr, measure, h_num[j], h_den[j])
         else:
             kids = np.flatnonzero(age < 18)
             self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)

@@ -122,8 +122,10 @@ class World:
         if len(dead_rows):
             self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
             pmap = P.remove(dead_rows)
-            kernels.remap3_inplace(P.mother_row, P.father_row, P.partner_row, pmap)
-        size = np.bincount(P.hh, minlength=H.n)
+            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, pmap, P.hh,
+                                        H.n)
+        else:
+            size = np.bincount(P.hh, minlength=H.n)
         # the sizes move with their rows when empty households are removed
         H["size"] = size
         empty = np.flatnonzero(size == 0)

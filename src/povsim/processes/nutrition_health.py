@@ -95,7 +95,6 @@ def nutrition_health(world: World, params, streams) -> None:
     age = world.age()
     act = world.values.active()
     hh = P.hh
-    poor = H.income_poor[hh]
     s = world.scratch
 
     # -- stunting: onset at ages 0-2, recovery until 5
@@ -105,7 +104,7 @@ def nutrition_health(world: World, params, streams) -> None:
                                         params.stunting_onset_2])
     h = hh[young]
     lo = (logit(base)
-          + np.log(params.stunting_or_poverty) * poor[young]
+          + np.log(params.stunting_or_poverty) * H.income_poor[h]
           + np.log(params.stunting_or_caregiver_school) * (H.caregiver_school[h] < 9)
           + np.log(params.stunting_or_water) * ~H.safe_water[h]
           + np.log(params.stunting_or_sanitation) * ~H.sanitation[h]
@@ -128,6 +127,7 @@ def nutrition_health(world: World, params, streams) -> None:
         _anaemia_shocks_checkups(world, params, streams)
         return
     # -- anaemia, ages 0-17
+    poor = H.income_poor[hh]
     kids = np.flatnonzero(age < 18)
     ak = age[kids]
     base = np.where(ak <= 1, params.anaemia_infant,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -96,10 +97,6 @@ PARAMS = (
 _LEVEL_FIRST = np.array([1, 7, 10, 13])
 
 
-def _level(grade: np.ndarray) -> np.ndarray:
-    return np.digitize(grade, [6.5, 9.5, 12.5]).astype(np.int64)  # 0 primary..3 tertiary
-
-
 def schooling(world: World, params, streams) -> None:
     """Entry, progression, repetition, dropout and transitions for the year."""
     P, H, geo = world.P, world.H, world.geo
@@ -124,21 +121,17 @@ def schooling(world: World, params, streams) -> None:
     entrant[cand[enter]] = True
     pupils = np.flatnonzero(P.enrolled & ~entrant)
     g = P.grade[pupils].astype(np.int64)
-    lvl = _level(g)
-    hh = P.hh[pupils]
-    overage = (age[pupils] - 6 - (g - 1)) >= 2
-    remote = np.log(geo.remoteness_km[H.village[hh]] / params.remoteness_median_km)
-    base = np.choose(lvl, [params.dropout_primary, params.dropout_junior, params.dropout_senior,
-                           params.dropout_tertiary])
-    lo = (logit(base)
-          + np.log(params.dropout_or_poverty) * H.income_poor[hh]
-          + np.log(params.dropout_or_skill) * P.skill[pupils]
-          + np.log(params.dropout_or_left_behind) * s["left_behind"][pupils]
-          + np.log(params.dropout_or_male) * (P.sex[pupils] == 1)
-          + np.log(params.dropout_or_remoteness) * remote
-          + np.log(params.dropout_or_parent_school) * (H.caregiver_school[hh] - 9.0) / 3.0
-          + np.log(params.dropout_or_disabled) * P.disabled[pupils]
-          + np.log(params.dropout_or_overage) * overage)
+    # dropout log-odds and level of each pupil in one compiled pass (identical arithmetic)
+    lo, lvl = kernels.dropout_logits(
+        pupils, age, P.grade, P.sex, P.skill, P.disabled, s["left_behind"], P.hh, H.village,
+        H.income_poor, H.caregiver_school,
+        np.log(geo.remoteness_km / params.remoteness_median_km),
+        logit(np.array([params.dropout_primary, params.dropout_junior, params.dropout_senior,
+                        params.dropout_tertiary])),
+        np.array([np.log(params.dropout_or_poverty), np.log(params.dropout_or_skill),
+                  np.log(params.dropout_or_left_behind), np.log(params.dropout_or_male),
+                  np.log(params.dropout_or_remoteness), np.log(params.dropout_or_parent_school),
+                  np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage)]))
     p_drop = expit(lo)
     if act:
         p_drop = np.clip(world.values("school.dropout_rr", world, pupils,
