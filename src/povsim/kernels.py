@@ -810,16 +810,73 @@ def household_measures(hcell, n_cells, size, n_kids, income_poor, income_pc, dib
 
 
 @njit(cache=True)
-def remap3_count(a, b, c, mapping, hh, n_h):
+def remap3_count(a, b, c, mapping, dead, hh, n_h):
     """Row pointers of three columns through an old->new map, in place (-1 stays -1),
-    and the number of persons per household (``hh``), in one branch-free pass."""
+    and the number of persons per household (``hh``), in one pass.
+
+    ``mapping`` comes from :meth:`povsim.table.Table.remove`, which only moves rows from
+    the tail (``>= len(a)``) into holes: a pointer below the tail stays as it is unless its
+    row was removed (``dead``, the old removal mask, 1 byte a row), so the large map is
+    read only for the few pointers into the tail (cache-friendly).
+    """
+    new_n = a.shape[0]
     size = np.zeros(n_h, dtype=np.int64)
-    for i in range(a.shape[0]):
-        p = a[i]
-        a[i] = mapping[max(p, 0)] if p >= 0 else p
-        p = b[i]
-        b[i] = mapping[max(p, 0)] if p >= 0 else p
-        p = c[i]
-        c[i] = mapping[max(p, 0)] if p >= 0 else p
+    for i in range(new_n):
+        for col in (a, b, c):
+            p = col[i]
+            if p >= new_n:  # rare: predictable
+                col[i] = mapping[p]
+            else:
+                col[i] = -1 if (p >= 0) & dead[max(p, 0)] else p
         size[hh[i]] += 1
     return size
+
+
+@njit(cache=True)
+def household_income_pass(key, hid, present, contrib, pens, cost, standard, takeup,
+                          inclusion, min_transfer):
+    """Market income, Dibao and income per capita of every household, in one pass (the
+    arithmetic of ``household_income``, which it replaces when no modifier applies).
+
+    Returns ``(market income pc, receives Dibao, Dibao pc, income pc)``.
+    """
+    n = hid.shape[0]
+    market = np.empty(n)
+    receives = np.empty(n, dtype=np.bool_)
+    dibao = np.empty(n)
+    income = np.empty(n)
+    for h in range(n):
+        pres = float(max(present[h], 1))
+        m = (contrib[h] + pens[h]) / pres
+        u = _uniform(key, hid[h])
+        r = (u < takeup) if m < standard else (u < inclusion)
+        d = max(standard - m, min_transfer) if r else 0.0
+        market[h] = m
+        receives[h] = r
+        dibao[h] = d
+        income[h] = max(m + d + 0.0 - cost[h] / pres, 0.0)  # + 0.0: no transfers
+    return market, receives, dibao, income
+
+
+@njit(cache=True)
+def mothers_of_young(age, mother_row):
+    """Mothers of a living child under 3 (one branch-free pass)."""
+    n = age.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        m = mother_row[i]
+        if age[i] < 3 and m >= 0:  # few children are under 3: predictable
+            out[m] = True
+    return out
+
+
+@njit(cache=True)
+def children_of(age, hh, flagged):
+    """Rows of children (< 18) whose household is ``flagged``."""
+    n = age.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        out[k] = i
+        k += (age[i] < 18) & flagged[hh[i]]
+    return out[:k].copy()

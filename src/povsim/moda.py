@@ -1183,10 +1183,14 @@ def _evaluate_indicator(
 
 
 class _Rows:
-    """Accumulates blocks of long-format rows for one table."""
+    """Accumulates blocks of long-format rows for one table.
+
+    Blocks keep their labels as Python lists; the object columns are built once, in
+    :meth:`arrays` (building small object arrays per block cost more than the measures).
+    """
 
     def __init__(self) -> None:
-        self.blocks: list[dict[str, NDArray[Any]]] = []
+        self.blocks: list[tuple] = []
 
     def add(
         self,
@@ -1204,37 +1208,52 @@ class _Rows:
         m = len(measures)
         if g == 0 or m == 0:
             return
-        self.blocks.append(
-            {
-                "age_group": np.full(g * m, age_group, dtype=object),
-                "by": np.full(g * m, by, dtype=object),
-                "group": np.repeat(np.asarray(groups, dtype=object), m),
-                "measure": np.tile(np.asarray(measures, dtype=object), g),
-                "dimension": np.tile(np.asarray(dimensions, dtype=object), g),
-                "indicator": np.tile(
-                    np.asarray(indicators if indicators is not None else [""] * m, dtype=object),
-                    g,
-                ),
-                "value": np.asarray(values, dtype=np.float64).reshape(g * m),
-                "n": np.repeat(np.asarray(n, dtype=np.float64), m),
-            }
-        )
+        self.blocks.append((
+            age_group, by, list(groups), list(measures), list(dimensions),
+            list(indicators) if indicators is not None else [""] * m,
+            np.asarray(values, dtype=np.float64).reshape(g * m),
+            np.repeat(np.asarray(n, dtype=np.float64), m),
+        ))
 
     def arrays(self) -> dict[str, NDArray[Any]] | None:
         """The rows as one array per column (``None`` when empty)."""
         if not self.blocks:
             return None
-        return {c: np.concatenate([b[c] for b in self.blocks]) for c in TABLE_COLUMNS}
+        age_group: list[str] = []
+        by: list[str] = []
+        group: list[str] = []
+        measure: list[str] = []
+        dimension: list[str] = []
+        indicator: list[str] = []
+        for ag, b, groups, measures, dims, inds, _, _ in self.blocks:
+            g, m = len(groups), len(measures)
+            age_group += [ag] * (g * m)
+            by += [b] * (g * m)
+            for label in groups:
+                group += [label] * m
+            measure += measures * g
+            dimension += dims * g
+            indicator += inds * g
+        cols = {"age_group": age_group, "by": by, "group": group, "measure": measure,
+                "dimension": dimension, "indicator": indicator}
+        out: dict[str, NDArray[Any]] = {}
+        for c in TABLE_COLUMNS:
+            if c in cols:
+                arr = np.empty(len(cols[c]), dtype=object)
+                arr[:] = cols[c]
+                out[c] = arr
+            else:
+                out[c] = np.concatenate([blk[6 if c == "value" else 7] for blk in self.blocks])
+        return out
 
     def frame(self) -> pd.DataFrame:
-        if not self.blocks:
+        cols = self.arrays()
+        if cols is None:
             return pd.DataFrame(
                 {c: pd.Series([], dtype=float if c in ("value", "n") else object)
                  for c in TABLE_COLUMNS}
             )
-        return pd.DataFrame(
-            {c: np.concatenate([b[c] for b in self.blocks]) for c in TABLE_COLUMNS}
-        )
+        return pd.DataFrame(cols)
 
 
 def _numeric_column(frame: Any, name: str, purpose: str) -> NDArray[np.float64]:

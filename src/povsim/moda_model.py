@@ -272,7 +272,7 @@ def _b(x):
 
 @njit(cache=True)
 def _moda_counts(age, hh, pc, hc, hvillage, vcounty, vpilot, ind_col, ind_vlo, ind_vhi,
-                 ind_neg, ind_01, ind_lo, ind_hi, ag_min, ag_max, ag_has, ag_bit, ag_size, ag_off, inc_col,
+                 ind_neg, ind_01, ind_lo, ind_hi, ag_of_age, ag_has, ag_bit, ag_size, ag_off, inc_col,
                  n_states, grp_col, grp_k, grp_kmax):
     """Counts of children by (partition group, income state, deprivation pattern) for each
     age group, in one pass over persons.
@@ -282,20 +282,25 @@ def _moda_counts(age, hh, pc, hc, hvillage, vcounty, vpilot, ind_col, ind_vlo, i
     income-poverty value and 3 for a subgroup value out of range (the caller then takes the
     general path, which reports).
     """
-    n_ag = ag_min.shape[0]
+    n_ag = ag_size.shape[0]
     n_ind = ind_col.shape[0]
     n_g = grp_col.shape[0]
-    out = np.zeros(ag_off[n_ag])
+    out = np.zeros(ag_off[n_ag], dtype=np.int64)  # integer adds: short dependency chains
     ind_count = np.zeros((n_ag, n_ind), dtype=np.int64)
     present = np.zeros((n_g, grp_kmax), dtype=np.bool_)
     n_in = np.zeros(n_ag, dtype=np.int64)
     raw = np.zeros(n_g, dtype=np.int64)
     vals = np.empty(24)
     status = 0
+    # children first (a branch-free pass: ages come in random order)
+    kids = np.empty(age.shape[0], dtype=np.int64)
+    n_kids = 0
     for i in range(age.shape[0]):
+        kids[n_kids] = i
+        n_kids += age[i] < 18
+    for t in range(n_kids):
+        i = kids[t]
         a = age[i]
-        if a >= 18:
-            continue
         h = hh[i]
         v = hvillage[h]
         # the child-frame columns of this child, as in child_frame() (order of
@@ -357,24 +362,24 @@ def _moda_counts(age, hh, pc, hc, hvillage, vcounty, vpilot, ind_col, ind_vlo, i
             present[g, r] = True
         if status != 0:
             break  # the caller takes the general path
-        for q in range(n_ag):
-            if a < ag_min[q] or a >= ag_max[q] + 1:
-                continue
-            n_in[q] += 1
-            code = 0
-            for j in range(n_ind):
-                bj = (dbits >> j) & ag_has[q, j]
-                code |= bj << ag_bit[q, j]
-                ind_count[q, j] += bj
-            cell = n_states * ag_size[q]
-            base = state * ag_size[q] + code
-            off = ag_off[q]
-            out[off + base] += 1.0
-            off += cell
-            for g in range(n_g):
-                out[off + raw[g] * cell + base] += 1.0
-                off += grp_k[g] * cell
-    return status, out, ind_count, present, n_in
+        q = ag_of_age[a]  # age groups do not overlap (checked by the configuration)
+        if q < 0:
+            continue
+        n_in[q] += 1
+        code = 0
+        for j in range(n_ind):
+            bj = (dbits >> j) & ag_has[q, j]
+            code |= bj << ag_bit[q, j]
+            ind_count[q, j] += bj
+        cell = n_states * ag_size[q]
+        base = state * ag_size[q] + code
+        off = ag_off[q]
+        out[off + base] += 1
+        off += cell
+        for g in range(n_g):
+            out[off + raw[g] * cell + base] += 1
+            off += grp_k[g] * cell
+    return status, out.astype(np.float64), ind_count, present, n_in
 
 
 def _fast_plan(config: MODAConfig, groups: tuple[str, ...], n_generations: int,
@@ -423,7 +428,12 @@ def _fast_plan(config: MODAConfig, groups: tuple[str, ...], n_generations: int,
         else:
             return None
     ag_off = np.zeros(len(ags) + 1, dtype=np.int64)
+    ag_of_age = np.full(18, -1, dtype=np.int64)  # the age group of each age 0-17
     for q, ag in enumerate(ags):
+        span = ag_of_age[ag.min_age:ag.max_age + 1]
+        if (span >= 0).any():
+            return None  # overlapping age groups: the general path reports them
+        span[:] = q
         dims = config.dimensions_for(ag.name)
         if len(dims) > _DIRECT_PATTERN_BITS:
             return None
@@ -446,8 +456,7 @@ def _fast_plan(config: MODAConfig, groups: tuple[str, ...], n_generations: int,
                            dtype=np.int64),
         "ind_hi": np.array([ind.max_age + 1 if ind.max_age is not None else big
                             for ind in inds], dtype=np.int64),
-        "ag_min": np.array([ag.min_age for ag in ags], dtype=np.int64),
-        "ag_max": np.array([ag.max_age for ag in ags], dtype=np.int64),
+        "ag_of_age": ag_of_age,
         "ag_has": ag_has, "ag_bit": ag_bit, "ag_size": ag_size, "ag_off": ag_off,
         "inc_col": _COL.get(config.moda.income_poverty or "", -1),
         "n_states": 1 if config.moda.income_poverty is None else 3,
@@ -480,7 +489,7 @@ def fast_moda_tables(world: World, config: MODAConfig,
     status, out, ind_count, present, n_in = _moda_counts(
         world.age(), P.hh, pc, hc, H.village, geo.county, geo.pilot, plan["ind_col"],
         plan["ind_vlo"], plan["ind_vhi"], plan["ind_neg"], plan["ind_01"], plan["ind_lo"],
-        plan["ind_hi"], plan["ag_min"], plan["ag_max"], plan["ag_has"], plan["ag_bit"],
+        plan["ind_hi"], plan["ag_of_age"], plan["ag_has"], plan["ag_bit"],
         plan["ag_size"], plan["ag_off"], plan["inc_col"],
         plan["n_states"], plan["grp_col"], plan["grp_k"], int(max(plan["grp_k"], default=1)))
     if status != 0:

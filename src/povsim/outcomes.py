@@ -110,6 +110,7 @@ class Collector:
             stride //= len(g.labels)
             lab = (np.arange(n_cells) // stride) % len(g.labels)
             self._dims.append((g.name, g.labels, lab))
+        self._aggs = [("all", ["all"], np.zeros(n_cells, dtype=np.int64)), *self._dims]
 
     def _emit(self, table: str, year: int, measure: str, rows: np.ndarray | None,
               x: np.ndarray | float = 1.0, count: bool = False) -> None:
@@ -133,16 +134,13 @@ class Collector:
 
     def _append(self, table, year, measure, num_c, den_c, count) -> None:
         out = self.rows.setdefault(table, [])
-        aggs = [("all", ["all"], np.zeros(self._n_cells, dtype=np.int64)), *self._dims]
-        for name, labels, lab in aggs:
+        for name, labels, lab in self._aggs:
             k = len(labels)
             num = np.bincount(lab, weights=num_c, minlength=k)
             den = np.bincount(lab, weights=den_c, minlength=k)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                val = num if count else num / den
-            for i, label in enumerate(labels):
-                out.append((year, name, label, measure, float(num[i]), float(den[i]),
-                            float(val[i])))
+            val = num if count else num / den  # 0/0 is NaN (errors ignored by collect)
+            out.extend(zip([year] * k, [name] * k, labels, [measure] * k, num.tolist(),
+                           den.tolist(), val.tolist(), strict=True))
 
     def _count(self, table: str, year: int, measure: str, value: float) -> None:
         if self.tables is not None and table not in self.tables:
@@ -152,6 +150,11 @@ class Collector:
 
     def collect(self, world: World) -> None:
         """Append this year's measures."""
+        # ratios of empty cells are NaN: one error-state context for all of them
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self._collect(world)
+
+    def _collect(self, world: World) -> None:
         P, H = world.P, world.H
         yr = world.year
         s = world.scratch

@@ -118,12 +118,13 @@ class World:
         """Move dead persons to the archive, drop empty households, remap row pointers."""
         P, H = self.P, self.H
         self._age = None
-        dead_rows = np.flatnonzero(~P.alive)
+        dead = ~P.alive
+        dead_rows = np.flatnonzero(dead)
         if len(dead_rows):
             self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
             pmap = P.remove(dead_rows)
-            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, pmap, P.hh,
-                                        H.n)
+            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, pmap, dead,
+                                        P.hh, H.n)
         else:
             size = np.bincount(P.hh, minlength=H.n)
         # the sizes move with their rows when empty households are removed

@@ -165,23 +165,28 @@ def household_income(world: World, params, streams, level: float) -> None:
     y, contrib, pens, cost = _earnings_pass(world, params, streams, level)
     P["earnings"] = y
     g = np.exp(growth_level(world, params))
-    present = np.maximum(H.present, 1).astype(np.float64)
-    market_pc = (contrib + pens) / present
     # Dibao: eligible below the standard; take-up and inclusion by a fixed household key
     standard = params.dibao_standard * g
-    eligible = market_pc < standard
-    u = world.values("dibao.takeup", world, np.arange(H.n), np.full(H.n, params.dibao_takeup)) \
-        if world.values.active() else params.dibao_takeup
-    key = streams.uniform("dibao.takeup", 0, H.id)
-    receives = np.where(eligible, key < u, key < params.dibao_inclusion)
-    dibao_pc = np.where(receives, np.maximum(standard - market_pc, params.dibao_min_transfer), 0.0)
-    H["dibao"] = receives
-    transfers = np.zeros(H.n)
-    if world.values.active():
-        transfers = world.values("household.transfer_pc", world, np.arange(H.n), transfers)
-    # uninsured share of medical costs of this year's health shocks
-    cost_pc = cost / present
-    income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
+    if not world.values.modifies("dibao.takeup", "household.transfer_pc"):
+        # one compiled pass over households (the same arithmetic as below)
+        market_pc, receives, dibao_pc, income_pc = kernels.household_income_pass(
+            streams._key("dibao.takeup", 0, 0), H.id, H.present, contrib, pens, cost,
+            standard, params.dibao_takeup, params.dibao_inclusion, params.dibao_min_transfer)
+        H["dibao"] = receives
+    else:
+        present = np.maximum(H.present, 1).astype(np.float64)
+        market_pc = (contrib + pens) / present
+        eligible = market_pc < standard
+        u = world.values("dibao.takeup", world, np.arange(H.n), np.full(H.n, params.dibao_takeup))
+        key = streams.uniform("dibao.takeup", 0, H.id)
+        receives = np.where(eligible, key < u, key < params.dibao_inclusion)
+        dibao_pc = np.where(receives, np.maximum(standard - market_pc, params.dibao_min_transfer),
+                            0.0)
+        H["dibao"] = receives
+        transfers = world.values("household.transfer_pc", world, np.arange(H.n), np.zeros(H.n))
+        # uninsured share of medical costs of this year's health shocks
+        cost_pc = cost / present
+        income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
     H["income_pc"] = income_pc
     H["income_poor"] = income_pc < params.poverty_line
     world.scratch["market_income_pc"] = market_pc

@@ -101,7 +101,7 @@ def _move_to_grandparents(world: World, status: np.ndarray,
     """
     P = world.P
     age = world.age()
-    kids = np.flatnonzero((age < 18) & stranded[P.hh])
+    kids = kernels.children_of(age, P.hh, stranded)
     dest = np.full(len(kids), -1, dtype=np.int64)
     for parent_col in ("father_row", "mother_row"):
         par = P[parent_col][kids]
@@ -153,8 +153,4 @@ def update_family_status(world: World, streams=None, params=None) -> None:
 
 def _has_child_under3(world: World) -> np.ndarray:
     """Mothers of a living child under 3."""
-    P = world.P
-    mr = P.mother_row
-    young_mother = np.zeros(P.n, dtype=bool)
-    young_mother[mr[(world.age() < 3) & (mr >= 0)]] = True
-    return young_mother
+    return kernels.mothers_of_young(world.age(), world.P.mother_row)
