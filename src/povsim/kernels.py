@@ -213,7 +213,7 @@ def normals_at(key, ids, rows):
 @njit(cache=True, error_model="numpy")
 def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
                   earn_z, hh, enrolled, done, young_mother, shock, insured, hh_z, hh_village,
-                  village_z, coef, n_h, log_shift):
+                  village_z, coef, n_h, log_shift, has_shift):
     """Earnings of every person and their per-household sums, in one pass.
 
     ``coef`` = [r_school, r_upper, r_skill, exp_lin, exp_quad, female_gap, migrant_premium,
@@ -221,24 +221,32 @@ def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever
     log level + growth, remittance share, pension, medical cost, reimbursement share].
 
     ``log_shift`` is a per-person additive shift of log earnings (the named value
-    ``earnings.log_shift``; zeros in the baseline).
+    ``earnings.log_shift``), read only when ``has_shift`` (adding zeros changes nothing).
 
-    Returns ``(earnings, contributions, pensions, medical costs)``; the last three are
-    household sums (contributions: residents' earnings plus migrants' remittances).
+    Returns ``(earnings, contributions, pensions, medical costs)``; earnings in float32
+    (the person column's type), the last three household sums in float64
+    (contributions: residents' earnings plus migrants' remittances).
 
     The workers are listed first (a branch-free pass) so that their earnings shocks can be
     drawn in one vectorised batch (:func:`normals_at`, the same values as per person).
     """
     n = ids.shape[0]
     work = np.empty(n, dtype=np.int64)
+    other = np.empty(n, dtype=np.int64)  # persons aged 60+ or with a health shock
     k = 0
+    m = 0
     for i in range(n):
         a = age[i]
         work[k] = i
         k += done[i] & (not enrolled[i]) & (a >= 16) & (a <= 69)
+        other[m] = i
+        m += (a >= 60) | shock[i]
     work = work[:k]
     z = normals_at(key_shock, ids, work)
-    y = np.zeros(n, dtype=np.float64)
+    y = np.zeros(n, dtype=np.float32)
+    # a non-worker would add 0.0 to its household's contributions: no-ops, skipped, so the
+    # sums (over workers in row order) are the same
+    contrib = np.zeros(n_h, dtype=np.float64)
     for j in range(k):
         i = work[j]
         a = float(age[i])
@@ -257,19 +265,19 @@ def earnings_pass(key_shock, ids, school, age, sex, skill, migrant, stunted_ever
             ln += coef[8]
         ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
                + coef[12] * z[j])
-        yi = math.exp(coef[13] + ln + log_shift[i])
+        yi = math.exp(coef[13] + ln + log_shift[i] if has_shift else coef[13] + ln)
         # care of an infant halves a resident mother's earnings; older farmers work less
         if sex[i] == 0 and young_mother[i] and not migrant[i]:
             yi *= 0.5
         yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
-        y[i] = yi
-    contrib = np.zeros(n_h, dtype=np.float64)
+        y[i] = np.float32(yi)
+        contrib[h] += coef[14] * yi if migrant[i] else yi
+    # pensions and medical costs: the same amount for every such member of a household
     pens = np.zeros(n_h, dtype=np.float64)
     cost = np.zeros(n_h, dtype=np.float64)
-    for i in range(n):
+    for j in range(m):
+        i = other[j]
         h = hh[i]
-        yi = y[i]
-        contrib[h] += coef[14] * yi if migrant[i] else yi
         if age[i] >= 60:
             pens[h] += coef[15]
         if shock[i]:
@@ -463,24 +471,27 @@ def caregiver_school(hh, age, migrant, school, n_h):
     """Mean schooling of present adults (18-75) per household; of all adults where none is
     present.
 
-    Branch-free like :func:`household_counts`, with the four sums of a household side by
-    side (one cache line per person instead of four); the sums are of whole years, so
-    exact in any order.
+    Branch-free like :func:`household_counts`, with the four integer sums of a household
+    side by side in int32 (one cache line per person, half the bytes of float sums); the
+    quotients are those of the float64 sums, which were exact integers too.
     """
-    acc = np.zeros((n_h, 4))  # present adults, their years, all adults, their years
+    acc = np.zeros((n_h, 4), dtype=np.int32)  # present adults, their years, adults, years
     for i in range(hh.shape[0]):
         a = age[i]
         h = hh[i]
         adult = a >= 18
         pres = adult & (a <= 75) & (not migrant[i])
-        sy = float(school[i])
-        acc[h, 0] += 1.0 if pres else 0.0
-        acc[h, 1] += sy if pres else 0.0
-        acc[h, 2] += 1.0 if adult else 0.0
-        acc[h, 3] += sy if adult else 0.0
+        sy = np.int32(school[i])
+        acc[h, 0] += pres
+        acc[h, 1] += sy if pres else 0
+        acc[h, 2] += adult
+        acc[h, 3] += sy if adult else 0
     out = np.empty(n_h)
     for h in range(n_h):
-        out[h] = acc[h, 1] / acc[h, 0] if acc[h, 0] > 0 else acc[h, 3] / max(acc[h, 2], 1.0)
+        if acc[h, 0] > 0:
+            out[h] = float(acc[h, 1]) / float(acc[h, 0])
+        else:
+            out[h] = float(acc[h, 3]) / max(float(acc[h, 2]), 1.0)
     return out
 
 
@@ -880,3 +891,35 @@ def children_of(age, hh, flagged):
         out[k] = i
         k += (age[i] < 18) & flagged[hh[i]]
     return out[:k].copy()
+
+
+@njit(cache=True)
+def school_progress(key, ids, pupils, age, lvl, p_drop, repetition, grade, enrolled,
+                    school_done, school_years):
+    """Dropout, repetition or promotion of each pupil (one uniform each from the
+    ``school.progress`` stream, as in ``schooling``); dropouts leave school in place.
+
+    Returns ``(promoted, junior, junior_dropout)``: a mask over ``pupils`` and two masks
+    over persons (junior-high pupils, and those of them who dropped out).
+    """
+    n = ids.shape[0]
+    k = pupils.shape[0]
+    promoted = np.empty(k, dtype=np.bool_)
+    junior = np.zeros(n, dtype=np.bool_)
+    junior_drop = np.zeros(n, dtype=np.bool_)
+    for j in range(k):
+        i = pupils[j]
+        u = _uniform(key, ids[i])
+        pd = p_drop[j]
+        p_rep = repetition if lvl[j] <= 1 else 0.0
+        drop = (u < pd) | (age[i] >= 25)
+        repeat = (not drop) & (u < pd + p_rep)
+        promoted[j] = (not drop) & (not repeat)
+        if lvl[j] == 1:
+            junior[i] = True
+            junior_drop[i] = drop
+        if drop:
+            enrolled[i] = False
+            school_done[i] = True
+            school_years[i] = grade[i] - 1
+    return promoted, junior, junior_drop

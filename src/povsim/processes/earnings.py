@@ -148,15 +148,16 @@ def _earnings_pass(world: World, params, streams, level: float):
         params.insurance_reimbursement,
     ], dtype=np.float64)
     key = streams._key("earnings.shock", world.year, 0)
-    shift = np.zeros(P.n)
-    if world.values.active():
+    has_shift = world.values.modifies("earnings.log_shift")
+    shift = np.zeros(P.n if has_shift else 1)
+    if has_shift:
         shift = np.ascontiguousarray(
             world.values("earnings.log_shift", world, np.arange(P.n), shift), dtype=np.float64)
     return kernels.earnings_pass(
         key, P.id, P.school_years, world.age(), P.sex, P.skill, P.migrant, P.stunted_ever,
         P.disabled, P.earn_effect, P.hh, P.enrolled, P.school_done,
         world.scratch["has_child_under3"], P.health_shock, H.insured, H.earn_effect, H.village,
-        _village_effect(world, streams), coef, H.n, shift)
+        _village_effect(world, streams), coef, H.n, shift, has_shift)
 
 
 def household_income(world: World, params, streams, level: float) -> None:

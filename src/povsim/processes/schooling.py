@@ -136,28 +136,19 @@ def schooling(world: World, params, streams) -> None:
     if act:
         p_drop = np.clip(world.values("school.dropout_rr", world, pupils,
                                       np.ones(len(pupils))) * p_drop, 0, 1)
-    p_rep = np.where(lvl <= 1, params.repetition, 0.0)
-    u = streams.uniform("school.progress", yr, P.id[pupils])
-    drop = (u < p_drop) | (age[pupils] >= 25)
-    repeat = ~drop & (u < p_drop + p_rep)
-    promote = ~drop & ~repeat
-    junior = np.zeros(P.n, dtype=bool)
-    junior[pupils[lvl == 1]] = True
-    junior_drop = np.zeros(P.n, dtype=bool)
-    junior_drop[pupils[drop & (lvl == 1)]] = True
+    # draws, dropouts (who leave with completed grades) and repetitions: one compiled pass
+    promote, junior, junior_drop = kernels.school_progress(
+        streams._key("school.progress", yr, 0), P.id, pupils, age, lvl,
+        np.ascontiguousarray(p_drop, dtype=np.float64), params.repetition, P.grade,
+        P.enrolled, P.school_done, P.school_years)
     s["junior_pupil"] = junior
     s["junior_dropout"] = junior_drop
 
-    # dropouts leave with completed grades
-    d = pupils[drop]
-    P.enrolled[d] = False
-    P.school_done[d] = True
-    P.school_years[d] = (P.grade[d] - 1).astype(np.int8)
     # promotions: completing a level's last grade requires a transition decision
     pr = pupils[promote]
     gp = g[promote]
     P.school_years[pr] = gp.astype(np.int8)
-    finishing = np.isin(gp, (9, 12, 16))
+    finishing = (gp == 9) | (gp == 12) | (gp == 16)
     at9 = pr[gp == 9]
     at12 = pr[gp == 12]
     # after grade 9
