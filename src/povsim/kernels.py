@@ -575,19 +575,29 @@ def migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_
 
 
 @njit(cache=True)
-def finish_migration(status, leaving, hh, stranded, migrant):
+def finish_migration(status, leaving, hh, stranded, migrant, age, n_h):
     """Cancel the departures from ``stranded`` households and write the migrant status in
-    place; returns the number of departures."""
+    place; returns the number of departures and, per household, the present adults
+    (18-75), present members and all members under the final status (what
+    :func:`household_counts` would count next, from the same pass)."""
     n_dep = 0
+    acc = np.zeros((n_h, 3), dtype=np.int32)  # present adults, present, all: side by side
     for i in range(status.shape[0]):
         st = status[i]
-        if leaving[i]:
-            if stranded[hh[i]]:
+        h = hh[i]
+        if leaving[i]:  # few depart: predictable
+            if stranded[h]:
                 st = False  # a departing worker was not a migrant before
             else:
                 n_dep += 1
         migrant[i] = st
-    return n_dep
+        a = age[i]
+        pres = not st
+        acc[h, 0] += pres & (a >= 18) & (a <= 75)
+        acc[h, 1] += pres
+        acc[h, 2] += 1
+    return (n_dep, np.ascontiguousarray(acc[:, 0]), np.ascontiguousarray(acc[:, 1]),
+            np.ascontiguousarray(acc[:, 2]))
 
 
 @njit(cache=True)
@@ -923,3 +933,26 @@ def school_progress(key, ids, pupils, age, lvl, p_drop, repetition, grade, enrol
             school_done[i] = True
             school_years[i] = grade[i] - 1
     return promoted, junior, junior_drop
+
+
+@njit(cache=True)
+def living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water, sanitation,
+                info, insured, p_water, p_sanitation, p_info, p_insured, size, village, n_v):
+    """Amenity upgrades (when ``upgrade``) and insurance of every household, in place, and
+    per village the occupied households and those with water, sanitation and information
+    (integer counts, as float64)."""
+    counts = np.zeros((4, n_v))
+    for h in range(hid.shape[0]):
+        pid = hid[h]
+        if upgrade:
+            water[h] = water[h] | (_uniform(k_water, pid) < p_water)
+            sanitation[h] = sanitation[h] | (_uniform(k_sanitation, pid) < p_sanitation)
+            info[h] = info[h] | (_uniform(k_info, pid) < p_info)
+        insured[h] = _uniform(k_insurance, pid) < p_insured
+        if size[h] > 0:
+            v = village[h]
+            counts[0, v] += 1.0
+            counts[1, v] += water[h]
+            counts[2, v] += sanitation[h]
+            counts[3, v] += info[h]
+    return counts

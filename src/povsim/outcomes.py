@@ -90,7 +90,7 @@ class Collector:
                 hcell = hcell * len(g.labels) + codes.astype(np.int64)
                 n_cells *= len(g.labels)
             self._hcell = hcell
-            cell = hcell[world.P.hh]
+            cell = hcell.astype(np.int32)[world.P.hh]  # int32: half the bytes to stream
         else:
             groups = self._groups(world)
             n_cells = 1

@@ -85,10 +85,11 @@ def migration(world: World, params, streams) -> None:
         np.subtract.at(kids, old_hh, 1)
         np.add.at(kids, P.hh[moved], 1)
         stranded = (kids > 0) & (adults < 1)
-    n_dep = kernels.finish_migration(status, leaving, P.hh, stranded, P.migrant)
+    n_dep, adults, present, size = kernels.finish_migration(status, leaving, P.hh, stranded,
+                                                            P.migrant, world.age(), H.n)
     world.events["migrant_departures"] = float(n_dep)
     world.events["migrant_returns"] = float(n_ret)
-    update_family_status(world, streams, params)
+    update_family_status(world, streams, params, counts=(adults, present, size))
 
 
 def _move_to_grandparents(world: World, status: np.ndarray,
@@ -119,16 +120,23 @@ def _move_to_grandparents(world: World, status: np.ndarray,
     return rows, old
 
 
-def update_family_status(world: World, streams=None, params=None) -> None:
+def update_family_status(world: World, streams=None, params=None,
+                         counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
     """Derived columns: has a child under 3, left-behind and unsupervised children.
 
     A left-behind child with both parents away and no other adult (18-75) present is
     unsupervised unless the named value ``supervision.adequate`` (probability; 0 without
     an intervention) gives it adequate care, drawn from the ``supervision`` stream.
+
+    ``counts`` are the present adults (18-75), present members and all members of each
+    household under the current migrant status, when the caller has them already.
     """
     P, H = world.P, world.H
     age = world.age()
-    adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+    if counts is None:
+        adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+    else:
+        adults, present, size = counts
     grandparent = params.parenting_grandparent if params is not None else 0.0
     lb, both, alone, young_mother, eff = kernels.family_flags(
         age, P.migrant, P.mother_row, P.father_row, P.hh, adults,
