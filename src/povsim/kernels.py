@@ -831,14 +831,13 @@ def household_measures(hcell, n_cells, size, n_kids, income_poor, income_pc, dib
 
 
 @njit(cache=True)
-def remap3_count(a, b, c, mapping, dead, hh, n_h):
-    """Row pointers of three columns through an old->new map, in place (-1 stays -1),
-    and the number of persons per household (``hh``), in one pass.
+def remap3_count(a, b, c, tail_map, dead, hh, n_h):
+    """Row pointers of three columns through the old->new row map of a removal, in place
+    (-1 stays -1), and the number of persons per household (``hh``), in one pass.
 
-    ``mapping`` comes from :meth:`povsim.table.Table.remove`, which only moves rows from
-    the tail (``>= len(a)``) into holes: a pointer below the tail stays as it is unless its
-    row was removed (``dead``, the old removal mask, 1 byte a row), so the large map is
-    read only for the few pointers into the tail (cache-friendly).
+    :meth:`povsim.table.Table.remove_tail` only moves rows from the old tail
+    (``>= len(a)``) into holes, and ``tail_map`` holds their new rows: a pointer below the
+    tail stays as it is unless its row was removed (``dead``, the old removal mask).
     """
     new_n = a.shape[0]
     size = np.zeros(n_h, dtype=np.int64)
@@ -846,7 +845,7 @@ def remap3_count(a, b, c, mapping, dead, hh, n_h):
         for col in (a, b, c):
             p = col[i]
             if p >= new_n:  # rare: predictable
-                col[i] = mapping[p]
+                col[i] = tail_map[p - new_n]
             else:
                 col[i] = -1 if (p >= 0) & dead[max(p, 0)] else p
         size[hh[i]] += 1

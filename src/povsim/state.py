@@ -122,9 +122,9 @@ class World:
         dead_rows = np.flatnonzero(dead)
         if len(dead_rows):
             self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
-            pmap = P.remove(dead_rows)
-            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, pmap, dead,
-                                        P.hh, H.n)
+            tail_map = P.remove_tail(dead_rows)
+            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, tail_map,
+                                        dead, P.hh, H.n)
         else:
             size = np.bincount(P.hh, minlength=H.n)
         # the sizes move with their rows when empty households are removed
