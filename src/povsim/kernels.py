@@ -955,3 +955,23 @@ def living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water,
             counts[2, v] += sanitation[h]
             counts[3, v] += info[h]
     return counts
+
+
+@njit(cache=True)
+def move_rows(col, holes, sources):
+    """``col[holes] = col[sources]`` without temporaries (holes and sources are disjoint)."""
+    for j in range(holes.shape[0]):
+        col[holes[j]] = col[sources[j]]
+
+
+@njit(cache=True)
+def household_cells(h_village, v_cell, hh):
+    """Cell of every household (``v_cell[village]``) and of every person (its
+    household's), as int32."""
+    hcell = np.empty(h_village.shape[0], dtype=np.int32)
+    for h in range(h_village.shape[0]):
+        hcell[h] = v_cell[h_village[h]]
+    cell = np.empty(hh.shape[0], dtype=np.int32)
+    for i in range(hh.shape[0]):
+        cell[i] = hcell[hh[i]]
+    return hcell, cell

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from povsim import kernels
 from povsim.state import World
 
 #: Table name -> what it holds (the tables a run writes; ``[outputs].tables`` picks).
@@ -83,14 +84,15 @@ class Collector:
             groups = [_By(b, np.empty(0, dtype=np.int64),
                           list(geo.counties) if b == "county" else ["comparison", "pilot"])
                       for b in self.by]
+            # the cell of each village, then of each household and person (int32: half the
+            # bytes of int64 for the passes that read them)
             n_cells = 1
-            hcell = np.zeros(H.n, dtype=np.int64)
+            v_cell = np.zeros(geo.n, dtype=np.int64)
             for g in groups:
-                codes = geo.county[H.village] if g.name == "county" else geo.pilot[H.village]
-                hcell = hcell * len(g.labels) + codes.astype(np.int64)
+                codes = geo.county if g.name == "county" else geo.pilot
+                v_cell = v_cell * len(g.labels) + codes.astype(np.int64)
                 n_cells *= len(g.labels)
-            self._hcell = hcell
-            cell = hcell.astype(np.int32)[world.P.hh]  # int32: half the bytes to stream
+            self._hcell, cell = kernels.household_cells(H.village, v_cell, world.P.hh)
         else:
             groups = self._groups(world)
             n_cells = 1
@@ -162,7 +164,6 @@ class Collector:
         age = world.age()
         everyone = None
         hh = P.hh
-        from povsim import kernels
 
         # population: one compiled pass counts persons by cell x age group (and by
         # generation, and children per household, used below)

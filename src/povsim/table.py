@@ -139,7 +139,7 @@ class Table:
         holes = rows[rows < new_n]
         sources = new_n + np.flatnonzero(~removed_tail)
         for col in self._cols.values():
-            col[holes] = col[sources]
+            kernels.move_rows(col, holes, sources)
         tail_map[sources - new_n] = holes
         self.n = new_n
         return tail_map
