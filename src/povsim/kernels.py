@@ -975,3 +975,58 @@ def household_cells(h_village, v_cell, hh):
     for i in range(hh.shape[0]):
         cell[i] = hcell[hh[i]]
     return hcell, cell
+
+
+@njit(cache=True)
+def deaths_apply(die, year, alive, death_year):
+    """Record this year's deaths in place (``alive``, ``death_year``); returns the rows of
+    the dead, ascending."""
+    n = die.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        d = die[i]
+        alive[i] = not d
+        rows[k] = i
+        k += d
+    for j in range(k):
+        death_year[rows[j]] = year
+    return rows[:k].copy()
+
+
+@njit(cache=True)
+def stunting_rows(age, stunted):
+    """Rows of children 0-2 not stunted (onset candidates) and of stunted children 1-5
+    (recovery candidates), ascending."""
+    n = age.shape[0]
+    young = np.empty(n, dtype=np.int64)
+    rec = np.empty(n, dtype=np.int64)
+    k = 0
+    r = 0
+    for i in range(n):
+        a = age[i]
+        s = stunted[i]
+        young[k] = i
+        k += (a <= 2) & (not s)
+        rec[r] = i
+        r += s & (a >= 1) & (a <= 5)
+    return young[:k].copy(), rec[:r].copy()
+
+
+@njit(cache=True)
+def school_rows(age, enrolled, school_done):
+    """Rows of school-entry candidates (6-8, never enrolled) and of pupils (enrolled),
+    ascending, in one pass."""
+    n = age.shape[0]
+    cand = np.empty(n, dtype=np.int64)
+    pupils = np.empty(n, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        a = age[i]
+        e = enrolled[i]
+        cand[k] = i
+        k += (a >= 6) & (a <= 8) & (not e) & (not school_done[i])
+        pupils[m] = i
+        m += e
+    return cand[:k].copy(), pupils[:m].copy()

@@ -150,13 +150,12 @@ def mortality(world: World, params, streams) -> None:
                              world.age(), life_table(world, params), P.stunted,
                              P.health_shock, P.disabled, params.rr_mortality_stunted,
                              params.rr_mortality_shock, params.rr_mortality_disabled)
-    P["alive"] = ~die
-    P.death_year[die] = world.year
+    dead = kernels.deaths_apply(die, world.year, P.alive, P.death_year)
     pr = P.partner_row
-    widowed = pr[die]
+    widowed = pr[dead]
     widowed = widowed[widowed >= 0]
     P.partner_row[widowed] = -1
-    world.events["deaths"] = float(die.sum())
+    world.events["deaths"] = float(len(dead))
     world.compact()
 
 

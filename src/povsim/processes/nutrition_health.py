@@ -98,7 +98,7 @@ def nutrition_health(world: World, params, streams) -> None:
     s = world.scratch
 
     # -- stunting: onset at ages 0-2, recovery until 5
-    young = np.flatnonzero((age <= 2) & ~P.stunted)
+    young, rec_rows = kernels.stunting_rows(age, P.stunted)
     a = age[young]
     base = np.choose(np.clip(a, 0, 2), [params.stunting_onset_0, params.stunting_onset_1,
                                         params.stunting_onset_2])
@@ -114,7 +114,6 @@ def nutrition_health(world: World, params, streams) -> None:
     if act:
         p = world.values("stunting.onset_rr", world, young, np.ones(len(young))) * p
     onset = streams.uniform("stunting.onset", yr, P.id[young]) < p
-    rec_rows = np.flatnonzero(P.stunted & (age >= 1) & (age <= 5))
     p_rec = np.full(len(rec_rows), params.stunting_recovery)
     if act:
         p_rec = world.values("stunting.recovery_rr", world, rec_rows, np.ones(len(rec_rows))) * p_rec

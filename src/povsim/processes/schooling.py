@@ -105,7 +105,8 @@ def schooling(world: World, params, streams) -> None:
     act = world.values.active()
     s = world.scratch
     # -- entry at 6 (retried at 7 and 8)
-    cand = np.flatnonzero((age >= 6) & (age <= 8) & ~P.enrolled & ~P.school_done)
+    # entry candidates, and the pupils enrolled at the start of the year (before entries)
+    cand, pupils = kernels.school_rows(age, P.enrolled, P.school_done)
     # probability of NOT entering; the modifier multiplies it (exact when it is 1)
     q = 1.0 - np.where(P.disabled[cand], params.school_entry_disabled, params.school_entry)
     if act:
@@ -117,9 +118,6 @@ def schooling(world: World, params, streams) -> None:
     P.school_done[never] = True
 
     # -- progression of pupils enrolled at the start of the year (not this year's entrants)
-    entrant = np.zeros(P.n, dtype=bool)
-    entrant[cand[enter]] = True
-    pupils = np.flatnonzero(P.enrolled & ~entrant)
     g = P.grade[pupils].astype(np.int64)
     # dropout log-odds and level of each pupil in one compiled pass (identical arithmetic)
     lo, lvl = kernels.dropout_logits(
