@@ -1030,3 +1030,21 @@ def school_rows(age, enrolled, school_done):
         pupils[m] = i
         m += e
     return cand[:k].copy(), pupils[:m].copy()
+
+
+@njit(cache=True)
+def lineage_generation(mother_row, father_row, rounds):
+    """Generation by lineage: ``rounds`` synchronous updates of ``gen = max(gen[mother],
+    gen[father]) + 1`` (0 without a parent), each from the previous round's values."""
+    n = mother_row.shape[0]
+    gen = np.zeros(n, dtype=np.int64)
+    new = np.zeros(n, dtype=np.int64)
+    for _ in range(rounds):
+        for i in range(n):
+            m = mother_row[i]
+            f = father_row[i]
+            gm = gen[m] + 1 if m >= 0 else 0
+            gf = gen[f] + 1 if f >= 0 else 0
+            new[i] = max(gm, gf)
+        gen, new = new, gen
+    return gen
