@@ -74,3 +74,43 @@ def test_moda_tables_by_year_and_subgroup(model) -> None:
     figs = moda_figures(tabs)
     assert set(figs) == {"moda_dimensions", "moda_dimensions_censored", "moda_distribution",
                          "moda_income_overlap"}
+
+
+def _same_tables(a: dict, b: dict) -> None:
+    assert set(a) == set(b)
+    for name in a:
+        if a[name] is None or b[name] is None:
+            assert a[name] is None and b[name] is None, name
+            continue
+        assert set(a[name]) == set(b[name]), name
+        for col in a[name]:
+            x, y = a[name][col], b[name][col]
+            if x.dtype.kind == "f":
+                np.testing.assert_array_equal(x, y, err_msg=f"{name}.{col}")
+            else:
+                assert list(x) == list(y), f"{name}.{col}"
+
+
+@pytest.mark.parametrize("groups", [
+    ("sex", "left_behind", "arm", "county", "generation"),
+    (),
+    ("dibao", "age"),
+])
+def test_compiled_moda_tables_equal_general_path(model, groups) -> None:
+    """The compiled pass gives exactly the rows of compute_moda_tables on the child frame."""
+    from povsim.moda import compute_moda_tables
+    from povsim.moda_model import fast_moda_tables
+
+    cfg = load_moda_config(default_moda_config_path())
+    fast = fast_moda_tables(model.world, cfg, groups)
+    assert fast is not None
+    general, _ = compute_moda_tables(child_frame(model.world), cfg, groups=list(groups),
+                                     as_arrays=True)
+    _same_tables(fast, general)
+
+
+def test_compiled_moda_falls_back_on_unknown_group(model) -> None:
+    from povsim.moda_model import fast_moda_tables
+
+    cfg = load_moda_config(default_moda_config_path())
+    assert fast_moda_tables(model.world, cfg, ("stimulation",)) is None

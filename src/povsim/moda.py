@@ -1183,10 +1183,14 @@ def _evaluate_indicator(
 
 
 class _Rows:
-    """Accumulates blocks of long-format rows for one table."""
+    """Accumulates blocks of long-format rows for one table.
+
+    Blocks keep their labels as Python lists; the object columns are built once, in
+    :meth:`arrays` (building small object arrays per block cost more than the measures).
+    """
 
     def __init__(self) -> None:
-        self.blocks: list[dict[str, NDArray[Any]]] = []
+        self.blocks: list[tuple] = []
 
     def add(
         self,
@@ -1204,37 +1208,52 @@ class _Rows:
         m = len(measures)
         if g == 0 or m == 0:
             return
-        self.blocks.append(
-            {
-                "age_group": np.full(g * m, age_group, dtype=object),
-                "by": np.full(g * m, by, dtype=object),
-                "group": np.repeat(np.asarray(groups, dtype=object), m),
-                "measure": np.tile(np.asarray(measures, dtype=object), g),
-                "dimension": np.tile(np.asarray(dimensions, dtype=object), g),
-                "indicator": np.tile(
-                    np.asarray(indicators if indicators is not None else [""] * m, dtype=object),
-                    g,
-                ),
-                "value": np.asarray(values, dtype=np.float64).reshape(g * m),
-                "n": np.repeat(np.asarray(n, dtype=np.float64), m),
-            }
-        )
+        self.blocks.append((
+            age_group, by, list(groups), list(measures), list(dimensions),
+            list(indicators) if indicators is not None else [""] * m,
+            np.asarray(values, dtype=np.float64).reshape(g * m),
+            np.repeat(np.asarray(n, dtype=np.float64), m),
+        ))
 
     def arrays(self) -> dict[str, NDArray[Any]] | None:
         """The rows as one array per column (``None`` when empty)."""
         if not self.blocks:
             return None
-        return {c: np.concatenate([b[c] for b in self.blocks]) for c in TABLE_COLUMNS}
+        age_group: list[str] = []
+        by: list[str] = []
+        group: list[str] = []
+        measure: list[str] = []
+        dimension: list[str] = []
+        indicator: list[str] = []
+        for ag, b, groups, measures, dims, inds, _, _ in self.blocks:
+            g, m = len(groups), len(measures)
+            age_group += [ag] * (g * m)
+            by += [b] * (g * m)
+            for label in groups:
+                group += [label] * m
+            measure += measures * g
+            dimension += dims * g
+            indicator += inds * g
+        cols = {"age_group": age_group, "by": by, "group": group, "measure": measure,
+                "dimension": dimension, "indicator": indicator}
+        out: dict[str, NDArray[Any]] = {}
+        for c in TABLE_COLUMNS:
+            if c in cols:
+                arr = np.empty(len(cols[c]), dtype=object)
+                arr[:] = cols[c]
+                out[c] = arr
+            else:
+                out[c] = np.concatenate([blk[6 if c == "value" else 7] for blk in self.blocks])
+        return out
 
     def frame(self) -> pd.DataFrame:
-        if not self.blocks:
+        cols = self.arrays()
+        if cols is None:
             return pd.DataFrame(
                 {c: pd.Series([], dtype=float if c in ("value", "n") else object)
                  for c in TABLE_COLUMNS}
             )
-        return pd.DataFrame(
-            {c: np.concatenate([b[c] for b in self.blocks]) for c in TABLE_COLUMNS}
-        )
+        return pd.DataFrame(cols)
 
 
 def _numeric_column(frame: Any, name: str, purpose: str) -> NDArray[np.float64]:
@@ -1450,91 +1469,19 @@ def compute_moda_tables(
                 index = gcodes * cell + base
             t = _grouped_table(index, n_groups * cell, sw, keep=used)
             t = t.reshape(n_groups, n_states, size)
-            t_pat = t.sum(axis=1)
-            m = _measures_from_table(t_pat, bits, w, k)
-            if by == "all":
-                total = m
-            present = m.n > 0
-            if not present.any():
-                continue
-            glabels = [lab for lab, p in zip(labels, present, strict=True) if p]
-            n = m.n[present]
-            if total is None:  # pragma: no cover - "all" always comes first
-                raise RuntimeError("internal error: totals missing")
-            tot_n = total.n[0]
-            tot_m0 = total.M0[0]
-            share = n / tot_n
-            with np.errstate(divide="ignore", invalid="ignore"):
-                contrib = share * m.M0[present] / tot_m0 if tot_m0 > 0 else np.full(n.size, np.nan)
-            rows["summary"].add(
-                ag.name, by, glabels, n,
-                ["H", "A", "M0", "population_share", "contribution_to_M0"],
-                [""] * 5,
-                np.column_stack([m.H[present], m.A[present], m.M0[present], share, contrib]),
-            )
-            measures = (["uncensored_headcount"] * d + ["censored_headcount"] * d
-                        + ["contribution"] * d)
-            rows["dimensions"].add(
-                ag.name, by, glabels, n, measures, dims * 3,
-                np.hstack([m.uncensored[present], m.censored[present],
-                           m.contributions[present]]),
-            )
-            dist = m.distribution[present]
-            at_least = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
-            counts = [str(j) for j in range(d + 1)]
-            rows["distribution"].add(
-                ag.name, by, glabels, n,
-                ["deprivation_count_share"] * (d + 1) + ["deprived_in_at_least"] * (d + 1),
-                counts * 2, np.hstack([dist, at_least]),
-            )
-            if income_state is not None:
-                poor = m.poor_pattern
-                known = t[present][:, :2, :]
-                dp = known[:, 1, poor].sum(axis=1)
-                donly = known[:, 0, poor].sum(axis=1)
-                ponly = known[:, 1, ~poor].sum(axis=1)
-                neither = known[:, 0, ~poor].sum(axis=1)
-                n_known = dp + donly + ponly + neither
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    vals = np.column_stack([dp, donly, ponly, neither, dp + ponly]) / n_known[
-                        :, None
-                    ]
-                keep = n_known > 0
-                rows["income"].add(
-                    ag.name, by, [g for g, kp in zip(glabels, keep, strict=True) if kp],
-                    n_known[keep],
-                    ["deprived_and_poor", "deprived_only", "poor_only", "neither",
-                     "income_poor"],
-                    [""] * 5, vals[keep],
-                )
-            if by == "all":
-                extra = {
-                    "k": k,
-                    "n_dimensions": float(d),
-                    "n_children": float(n_used),
-                    f"missing_{policy}": float(n_affected),
-                }
-                rows["summary"].add(
-                    ag.name, "all", ["all"], n, list(extra), [""] * len(extra),
-                    np.array([list(extra.values())]),
-                )
-                _add_overlap_rows(rows, ag.name, dims, pattern_codes, t_pat[0], n[0])
+            total = _add_partition_rows(rows, ag.name, by, labels, t, dims, pattern_codes, bits,
+                                        w, k, income_state is not None, total,
+                                        (policy, n_used, n_affected))
 
         if total is None or not total.n[0] > 0:
             notes.append(f"age group {ag.name}: the sample weights sum to zero; no tables")
             continue
-        n_all = total.n[:1]
         # indicator headcounts among the children used
         if sw is None:
             ind_vals = [np.count_nonzero(dep & used) for dep in ind_deps]
         else:
             ind_vals = [float(sw[dep & used].sum()) for dep in ind_deps]
-        rows["indicators"].add(
-            ag.name, "all", ["all"], n_all,
-            ["indicator_headcount"] * len(inds), [ind.dimension for ind in inds],
-            np.array([ind_vals], dtype=np.float64) / n_all[0],
-            indicators=[ind.name for ind in inds],
-        )
+        _add_indicator_rows(rows, ag.name, inds, ind_vals, total.n[:1])
 
     n_out = int(n_total - np.count_nonzero(in_any))
     if n_out:
@@ -1554,6 +1501,118 @@ def compute_moda_tables(
     if as_arrays:
         return {name: r.arrays() for name, r in rows.items()}, notes
     return {name: r.frame() for name, r in rows.items()}, notes
+
+
+def _add_partition_rows(
+    rows: dict[str, _Rows],
+    age_group: str,
+    by: str,
+    labels: list[str],
+    t: NDArray[np.float64],
+    dims: list[str],
+    pattern_codes: NDArray[np.int64],
+    bits: NDArray[np.bool_],
+    w: NDArray[np.float64],
+    k: float,
+    has_income: bool,
+    total: _Measures | None,
+    counts: tuple[str, int, int],
+) -> _Measures | None:
+    """Summary, dimension, distribution, income and (for ``by == "all"``) overlap rows of
+    one partition of an age group, from its ``(groups, income states, patterns)`` table
+    ``t``.  Returns the measures of the whole age group (``total``, set by "all").
+
+    Shared by :func:`compute_moda_tables` and the compiled path of the model
+    (:mod:`povsim.moda_model`), so that both give the same rows from the same table.
+    """
+    d = len(dims)
+    t_pat = t.sum(axis=1)
+    m = _measures_from_table(t_pat, bits, w, k)
+    if by == "all":
+        total = m
+    present = m.n > 0
+    if not present.any():
+        return total
+    glabels = [lab for lab, p in zip(labels, present, strict=True) if p]
+    n = m.n[present]
+    if total is None:  # pragma: no cover - "all" always comes first
+        raise RuntimeError("internal error: totals missing")
+    tot_n = total.n[0]
+    tot_m0 = total.M0[0]
+    share = n / tot_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contrib = share * m.M0[present] / tot_m0 if tot_m0 > 0 else np.full(n.size, np.nan)
+    rows["summary"].add(
+        age_group, by, glabels, n,
+        ["H", "A", "M0", "population_share", "contribution_to_M0"],
+        [""] * 5,
+        np.column_stack([m.H[present], m.A[present], m.M0[present], share, contrib]),
+    )
+    measures = (["uncensored_headcount"] * d + ["censored_headcount"] * d
+                + ["contribution"] * d)
+    rows["dimensions"].add(
+        age_group, by, glabels, n, measures, dims * 3,
+        np.hstack([m.uncensored[present], m.censored[present],
+                   m.contributions[present]]),
+    )
+    dist = m.distribution[present]
+    at_least = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
+    count_labels = [str(j) for j in range(d + 1)]
+    rows["distribution"].add(
+        age_group, by, glabels, n,
+        ["deprivation_count_share"] * (d + 1) + ["deprived_in_at_least"] * (d + 1),
+        count_labels * 2, np.hstack([dist, at_least]),
+    )
+    if has_income:
+        poor = m.poor_pattern
+        known = t[present][:, :2, :]
+        dp = known[:, 1, poor].sum(axis=1)
+        donly = known[:, 0, poor].sum(axis=1)
+        ponly = known[:, 1, ~poor].sum(axis=1)
+        neither = known[:, 0, ~poor].sum(axis=1)
+        n_known = dp + donly + ponly + neither
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vals = np.column_stack([dp, donly, ponly, neither, dp + ponly]) / n_known[
+                :, None
+            ]
+        keep = n_known > 0
+        rows["income"].add(
+            age_group, by, [g for g, kp in zip(glabels, keep, strict=True) if kp],
+            n_known[keep],
+            ["deprived_and_poor", "deprived_only", "poor_only", "neither",
+             "income_poor"],
+            [""] * 5, vals[keep],
+        )
+    if by == "all":
+        policy, n_used, n_affected = counts
+        extra = {
+            "k": k,
+            "n_dimensions": float(d),
+            "n_children": float(n_used),
+            f"missing_{policy}": float(n_affected),
+        }
+        rows["summary"].add(
+            age_group, "all", ["all"], n, list(extra), [""] * len(extra),
+            np.array([list(extra.values())]),
+        )
+        _add_overlap_rows(rows, age_group, dims, pattern_codes, t_pat[0], n[0])
+    return total
+
+
+def _add_indicator_rows(
+    rows: dict[str, _Rows],
+    age_group: str,
+    inds: Sequence[IndicatorSpec],
+    ind_vals: Sequence[float],
+    n_all: NDArray[np.float64],
+) -> None:
+    """Indicator headcounts (among the children used) of an age group."""
+    rows["indicators"].add(
+        age_group, "all", ["all"], n_all,
+        ["indicator_headcount"] * len(inds), [ind.dimension for ind in inds],
+        np.array([ind_vals], dtype=np.float64) / n_all[0],
+        indicators=[ind.name for ind in inds],
+    )
 
 
 def _add_overlap_rows(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from povsim import kernels
 from povsim.state import World
 
 #: Table name -> what it holds (the tables a run writes; ``[outputs].tables`` picks).
@@ -76,23 +77,31 @@ class Collector:
 
     def _prepare(self, world: World) -> None:
         """One cell code per person (cross-classification of all requested subgroups)."""
-        groups = self._groups(world)
-        n_cells = 1
-        cell = None
-        for g in groups:
-            cell = g.codes if cell is None else cell * len(g.labels) + g.codes
-            n_cells *= len(g.labels)
-        if cell is None:
-            cell = np.zeros(world.P.n, dtype=np.int64)
-        # household-level cell when every subgroup is a household attribute
         H, geo = world.H, world.geo
         if set(self.by) <= {"county", "arm"}:
-            hcell = np.zeros(H.n, dtype=np.int64)
+            # every subgroup is a household attribute: the cell of a household, and each
+            # person's cell by one gather (the same codes as the person-level loop below)
+            groups = [_By(b, np.empty(0, dtype=np.int64),
+                          list(geo.counties) if b == "county" else ["comparison", "pilot"])
+                      for b in self.by]
+            # the cell of each village, then of each household and person (int32: half the
+            # bytes of int64 for the passes that read them)
+            n_cells = 1
+            v_cell = np.zeros(geo.n, dtype=np.int64)
             for g in groups:
-                codes = geo.county[H.village] if g.name == "county" else geo.pilot[H.village]
-                hcell = hcell * len(g.labels) + codes.astype(np.int64)
-            self._hcell = hcell
+                codes = geo.county if g.name == "county" else geo.pilot
+                v_cell = v_cell * len(g.labels) + codes.astype(np.int64)
+                n_cells *= len(g.labels)
+            self._hcell, cell = kernels.household_cells(H.village, v_cell, world.P.hh)
         else:
+            groups = self._groups(world)
+            n_cells = 1
+            cell = None
+            for g in groups:
+                cell = g.codes if cell is None else cell * len(g.labels) + g.codes
+                n_cells *= len(g.labels)
+            if cell is None:
+                cell = np.zeros(world.P.n, dtype=np.int64)
             self._hcell = None
         # label index of each cell along each dimension
         self._cell = cell
@@ -103,6 +112,7 @@ class Collector:
             stride //= len(g.labels)
             lab = (np.arange(n_cells) // stride) % len(g.labels)
             self._dims.append((g.name, g.labels, lab))
+        self._aggs = [("all", ["all"], np.zeros(n_cells, dtype=np.int64)), *self._dims]
 
     def _emit(self, table: str, year: int, measure: str, rows: np.ndarray | None,
               x: np.ndarray | float = 1.0, count: bool = False) -> None:
@@ -118,32 +128,21 @@ class Collector:
             num_c = np.bincount(c, weights=np.asarray(x, dtype=np.float64), minlength=self._n_cells)
         self._append(table, year, measure, num_c, den_c, count)
 
-    def _emit_households(self, table: str, year: int, measure: str, x: np.ndarray,
-                         persons: np.ndarray) -> None:
-        """A person-level measure that is constant within households, summed per household.
-
-        ``persons`` counts the persons of each household the measure is over; exact and
-        much cheaper than a person-level sum when subgroups are household attributes.
-        """
-        if self.tables is not None and table not in self.tables:
-            return
-        den_c = np.bincount(self._hcell, weights=persons, minlength=self._n_cells)
-        num_c = np.bincount(self._hcell, weights=persons * np.asarray(x, dtype=np.float64),
-                            minlength=self._n_cells)
-        self._append(table, year, measure, num_c, den_c, False)
+    def _append_selected(self, table: str, year: int, measure: str, num_c: np.ndarray,
+                         den_c: np.ndarray) -> None:
+        """:meth:`_append` of a ratio measure, if its table is selected."""
+        if self.tables is None or table in self.tables:
+            self._append(table, year, measure, num_c, den_c, False)
 
     def _append(self, table, year, measure, num_c, den_c, count) -> None:
         out = self.rows.setdefault(table, [])
-        aggs = [("all", ["all"], np.zeros(self._n_cells, dtype=np.int64)), *self._dims]
-        for name, labels, lab in aggs:
+        for name, labels, lab in self._aggs:
             k = len(labels)
             num = np.bincount(lab, weights=num_c, minlength=k)
             den = np.bincount(lab, weights=den_c, minlength=k)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                val = num if count else num / den
-            for i, label in enumerate(labels):
-                out.append((year, name, label, measure, float(num[i]), float(den[i]),
-                            float(val[i])))
+            val = num if count else num / den  # 0/0 is NaN (errors ignored by collect)
+            out.extend(zip([year] * k, [name] * k, labels, [measure] * k, num.tolist(),
+                           den.tolist(), val.tolist(), strict=True))
 
     def _count(self, table: str, year: int, measure: str, value: float) -> None:
         if self.tables is not None and table not in self.tables:
@@ -153,6 +152,11 @@ class Collector:
 
     def collect(self, world: World) -> None:
         """Append this year's measures."""
+        # ratios of empty cells are NaN: one error-state context for all of them
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self._collect(world)
+
+    def _collect(self, world: World) -> None:
         P, H = world.P, world.H
         yr = world.year
         s = world.scratch
@@ -160,10 +164,11 @@ class Collector:
         age = world.age()
         everyone = None
         hh = P.hh
-        # population
-        # one bincount over cell x age group gives persons and age shares
-        ag = np.digitize(age, [6, 18, 65]).astype(np.int64)
-        by_age = np.bincount(self._cell * 4 + ag, minlength=self._n_cells * 4).reshape(-1, 4)
+
+        # population: one compiled pass counts persons by cell x age group (and by
+        # generation, and children per household, used below)
+        by_age, n_gen, n_kids = kernels.population_counts(self._cell, self._n_cells, age,
+                                                          P.generation, hh, H.n)
         by_age = by_age.astype(np.float64)
         total = by_age.sum(axis=1)
         self._append("population", yr, "persons", total, total, True)
@@ -172,33 +177,30 @@ class Collector:
             self._append("population", yr, f"persons_{name}", by_age[:, i], total, True)
             self._append("population", yr, f"share_{name}", by_age[:, i], total, False)
         if self._hcell is not None:
-            size = H.size.astype(np.float64)
-            self._emit_households("population", yr, "mean_household_size", size, size)
+            # household measures (constant within households) summed over households with
+            # person weights, all in one compiled pass
+            h_num, h_den = kernels.household_measures(self._hcell, self._n_cells, H.size, n_kids,
+                                                      H.income_poor, H.income_pc, H.dibao)
+            self._append_selected("population", yr, "mean_household_size", h_num[0], h_den[0])
         else:
             self._emit("population", yr, "mean_household_size", everyone, H.size[hh])
         self._count("population", yr, "households", float((H.size > 0).sum()))
         for ev in ("births", "deaths", "infant_deaths", "marriages", "new_households"):
             self._count("population", yr, ev, world.events.get(ev, 0.0))
         # income poverty
-        kids = np.flatnonzero(age < 18)
         poor = H.income_poor[hh] if self._hcell is None else None
         if self._hcell is not None:
-            size = H.size.astype(np.float64)
-            n_kids = np.bincount(hh[kids], minlength=H.n).astype(np.float64)
-            self._emit_households("income_poverty", yr, "income_poverty_rate", H.income_poor, size)
-            self._emit_households("income_poverty", yr, "child_income_poverty_rate",
-                                  H.income_poor, n_kids)
-            self._emit_households("income_poverty", yr, "mean_income_pc", H.income_pc, size)
-            self._emit_households("income_poverty", yr, "dibao_share", H.dibao, size)
+            for j, measure in enumerate(("income_poverty_rate", "child_income_poverty_rate",
+                                         "mean_income_pc", "dibao_share"), start=1):
+                self._append_selected("income_poverty", yr, measure, h_num[j], h_den[j])
         else:
+            kids = np.flatnonzero(age < 18)
             self._emit("income_poverty", yr, "income_poverty_rate", everyone, poor)
             self._emit("income_poverty", yr, "child_income_poverty_rate", kids, poor[kids])
             self._emit("income_poverty", yr, "mean_income_pc", everyone,
                        H.income_pc[hh].astype(np.float64))
             self._emit("income_poverty", yr, "dibao_share", everyone, H.dibao[hh])
         # child measures (and enrolment 18-22): one compiled pass over persons
-        from povsim import kernels
-
         junior = s.get("junior_pupil")
         if junior is None or len(junior) != P.n:
             junior = np.zeros(P.n, dtype=bool)
@@ -216,10 +218,9 @@ class Collector:
             if self.tables is None or table in self.tables:
                 self._append(table, yr, measure, num[j], den[j], False)
         # generations alive
-        gen = P.generation.astype(np.int64)
         if self.tables is None or "generations" in self.tables:
             out = self.rows.setdefault("generations", [])
-            n = np.bincount(gen, minlength=8)
+            n = n_gen
             for gi in np.flatnonzero(n):
                 out.append((yr, "generation", str(gi), "persons", float(n[gi]), np.nan,
                             float(n[gi])))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.rng import Streams
 from povsim.table import Table
@@ -394,13 +395,8 @@ def synthesize(
     P["parity"] = np.where(is_wife, born[hh_src][hh_row], 0)
     # generation by lineage: 0 without a parent in the population, else one more than the
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
-    gen = np.zeros(n_p, dtype=np.int64)
-    for _ in range(3):  # lineage depth in the initial population is at most 2
-        m, f = P.mother_row, P.father_row
-        gm = np.where(m >= 0, gen[np.maximum(m, 0)] + 1, 0)
-        gf = np.where(f >= 0, gen[np.maximum(f, 0)] + 1, 0)
-        gen = np.maximum(gm, gf)
-    P["generation"] = gen
+    # (lineage depth in the initial population is at most 2: three rounds suffice)
+    P["generation"] = kernels.lineage_generation(P.mother_row, P.father_row, 3)
 
     # -- schooling
     ids = P.id

@@ -77,6 +77,11 @@ class Values:
     def active(self) -> list[str]:
         return sorted(self._mods)
 
+    def modifies(self, *names: str) -> bool:
+        """Whether any modifier is registered on one of ``names`` (compiled fast paths of
+        the processes apply only where none is)."""
+        return any(self._mods.get(n) for n in names)
+
 
 @dataclass
 class World:
@@ -117,16 +122,17 @@ class World:
         dead_rows = np.flatnonzero(dead)
         if len(dead_rows):
             self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
-            pmap = P.remove(dead_rows)
-            for col in ("mother_row", "father_row", "partner_row"):
-                kernels.remap_inplace(P[col], pmap)
-        size = np.bincount(P.hh, minlength=H.n)
+            tail_map = P.remove_tail(dead_rows)
+            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, tail_map,
+                                        dead, P.hh, H.n)
+        else:
+            size = np.bincount(P.hh, minlength=H.n)
+        # the sizes move with their rows when empty households are removed
+        H["size"] = size
         empty = np.flatnonzero(size == 0)
         if len(empty):
             hmap = H.remove(empty)
             kernels.remap_inplace(P.hh, hmap)
-            size = np.bincount(P.hh, minlength=H.n)
-        H["size"] = size
 
     def archived(self) -> dict[str, np.ndarray]:
         """All archived (dead) persons' lineage columns concatenated."""

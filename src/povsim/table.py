@@ -111,23 +111,38 @@ class Table:
         nothing in povsim depends on (draws are keyed by id, outcomes are sums).  Returns
         ``old_row -> new_row`` (-1 for removed rows).
         """
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
-        n, k = self.n, len(rows)
+        n = self.n
+        tail_map = self.remove_tail(rows)
         mapping = np.arange(n, dtype=np.int64)
-        if k == 0:
-            return mapping
-        new_n = n - k
-        removed = np.zeros(n, dtype=bool)
-        removed[rows] = True
-        holes = rows[rows < new_n]
-        tail = np.arange(new_n, n)
-        sources = tail[~removed[new_n:]]
-        for col in self._cols.values():
-            col[holes] = col[sources]
-        mapping[rows] = -1
-        mapping[sources] = holes
-        self.n = new_n
+        if n > self.n:
+            mapping[np.asarray(rows, dtype=np.int64)] = -1
+            mapping[self.n:] = tail_map
         return mapping
+
+    def remove_tail(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`remove`, returning only the new rows of the old tail rows (those at or
+        after the new length; -1 for removed ones).
+
+        Every other row stays where it was unless removed, so this is the whole map
+        without an array as long as the table (used by compaction every year).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # already sorted and unique
+            rows = np.unique(rows)
+        n, k = self.n, len(rows)
+        new_n = n - k
+        tail_map = np.full(k, -1, dtype=np.int64)
+        if k == 0:
+            return tail_map
+        removed_tail = np.zeros(k, dtype=bool)
+        removed_tail[rows[rows >= new_n] - new_n] = True
+        holes = rows[rows < new_n]
+        sources = new_n + np.flatnonzero(~removed_tail)
+        for col in self._cols.values():
+            kernels.move_rows(col, holes, sources)
+        tail_map[sources - new_n] = holes
+        self.n = new_n
+        return tail_map
 
     def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
         """Copy of selected rows as a dict of arrays."""

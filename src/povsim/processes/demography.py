@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.rng import newborn_ids
 from povsim.state import World
@@ -106,11 +107,8 @@ PARAMS = (
 _SEX_KEY = "birth.sex"
 
 
-def death_probability(world: World, params) -> np.ndarray:
-    """Annual death probability of every person (vectorised life table with health risks)."""
-    P = world.P
-    age = np.minimum(world.age(), 110).astype(np.intp)
-    # life table by (sex, age) for this year, then one gather per person
+def life_table(world: World, params) -> np.ndarray:
+    """Death probability by ``[sex, age]`` (ages 0-110) of this year, before risk ratios."""
     a = np.arange(111, dtype=np.float64)
     base = np.where(a < 1, params.infant_mortality,
                     np.where(a < 5, params.child_mortality_1_4,
@@ -118,7 +116,15 @@ def death_probability(world: World, params) -> np.ndarray:
     gomp = params.gompertz_a * np.exp(params.gompertz_b * (a - 30.0)) + 0.0002
     female = np.where(a >= 15, gomp, base)
     male = np.where(a >= 15, gomp * params.male_mortality_excess, base)
-    table = np.stack([female, male]) * (1.0 - params.mortality_decline) ** world.t
+    return np.stack([female, male]) * (1.0 - params.mortality_decline) ** world.t
+
+
+def death_probability(world: World, params) -> np.ndarray:
+    """Annual death probability of every person (vectorised life table with health risks)."""
+    P = world.P
+    age = np.minimum(world.age(), 110).astype(np.intp)
+    # life table by (sex, age) for this year, then one gather per person
+    table = life_table(world, params)
     q = table[P.sex, age]
     # health risk ratios apply to the few persons concerned
     risk = np.flatnonzero(P.health_shock | P.disabled | P.stunted)
@@ -135,32 +141,38 @@ def death_probability(world: World, params) -> np.ndarray:
 def mortality(world: World, params, streams) -> None:
     """Deaths of the year; partners become widowed."""
     P = world.P
-    q = death_probability(world, params)
-    die = streams.uniform("mortality", world.year, P.id) < q
-    P["alive"] = ~die
-    P.death_year[die] = world.year
+    if world.values.modifies("mortality.rr"):
+        q = death_probability(world, params)
+        die = streams.uniform("mortality", world.year, P.id) < q
+    else:
+        # one compiled pass: the same probabilities, drawn at once
+        die = kernels.deaths(streams._key("mortality", world.year, 0), P.id, P.sex,
+                             world.age(), life_table(world, params), P.stunted,
+                             P.health_shock, P.disabled, params.rr_mortality_stunted,
+                             params.rr_mortality_shock, params.rr_mortality_disabled)
+    dead = kernels.deaths_apply(die, world.year, P.alive, P.death_year)
     pr = P.partner_row
-    widowed = pr[die]
+    widowed = pr[dead]
     widowed = widowed[widowed >= 0]
     P.partner_row[widowed] = -1
-    world.events["deaths"] = float(die.sum())
+    world.events["deaths"] = float(len(dead))
     world.compact()
 
 
 def _market_entry(world: World, params, streams) -> np.ndarray:
     """Rows of singles who enter the marriage market this year."""
     P = world.P
-    age = world.age()
-    cand = np.flatnonzero((P.partner_row < 0) & (age >= 18) & (age <= 49) & ~P.enrolled)
-    a = age[cand].astype(np.float64)
-    female = P.sex[cand] == 0
+    # hazard by [female, previously partnered woman, age]: the per-person expressions on
+    # the few possible values (identical results), then one compiled pass draws
+    female, prev, a = np.meshgrid([False, True], [False, True], np.arange(50, dtype=np.float64),
+                                  indexing="ij")
     mode = np.where(female, params.marriage_age_mode_women,
                     params.marriage_age_mode_women + params.marriage_age_gap)
     h = params.marriage_hazard_peak * np.exp(-0.5 * ((a - mode) / params.marriage_age_spread) ** 2)
     # widowed/previously partnered persons (parity > 0 for women) remarry less often
-    h = np.where(female & (P.parity[cand] > 0), 0.2 * h, h)
-    u = streams.uniform("partnership.entry", world.year, P.id[cand])
-    return cand[u < h]
+    h = np.ascontiguousarray(np.where(female & prev, 0.2 * h, h))
+    return kernels.market_entrants(streams._key("partnership.entry", world.year, 0), P.id,
+                                   world.age(), P.sex, P.partner_row, P.enrolled, P.parity, h)
 
 
 def _band(years: np.ndarray) -> np.ndarray:
@@ -242,20 +254,16 @@ def _init_new_households(world: World, rows: slice, params, streams) -> None:
 def fertility(world: World, params, streams) -> None:
     """Births to partnered women; newborns join the mother's household."""
     P = world.P
-    age = world.age().astype(np.float64)
     pr = P.partner_row
-    eligible = (P.sex == 0) & (pr >= 0) & (age >= 18) & (age <= 49)
-    rows = np.flatnonzero(eligible)
-    parity = P.parity[rows]
+    # hazard by [parity 0 / 1 / 2+, age] with the per-person expressions on the possible
+    # values (identical results); one compiled pass finds the mothers
+    parity, a = np.meshgrid(np.arange(3), np.arange(50, dtype=np.float64), indexing="ij")
     h = np.where(parity == 0, params.fertility_first_birth,
                  np.where(parity == 1, params.fertility_second_birth, params.fertility_higher_birth))
-    a = age[rows]
-    h = h * np.exp(-params.fertility_age_decline * np.clip(a - 32.0, 0.0, None))
-    husband = pr[rows]
-    away = P.migrant[husband] & ~P.migrant[rows]
-    h = np.where(away, h * params.fertility_absent_husband, h)
-    birth = streams.uniform("fertility", world.year, P.id[rows]) < h
-    mothers = rows[birth]
+    h = np.ascontiguousarray(h * np.exp(-params.fertility_age_decline * np.clip(a - 32.0, 0.0, None)))
+    mothers = kernels.birth_mothers(streams._key("fertility", world.year, 0), P.id, world.age(),
+                                    P.sex, pr, P.migrant, P.parity, h,
+                                    params.fertility_absent_husband)
     n = len(mothers)
     world.events["births"] = float(n)
     if n == 0:
@@ -299,13 +307,9 @@ def fertility(world: World, params, streams) -> None:
 def household_split(world: World, params, streams) -> None:
     """Married sons living with a parent leave with wife and minor children."""
     P, H = world.P, world.H
-    men = np.flatnonzero((P.sex == 1) & (P.partner_row >= 0))
-    fr, mr = P.father_row[men], P.mother_row[men]
-    hh_m = P.hh[men]
-    with_parent = ((fr >= 0) & (P.hh[fr] == hh_m)) | ((mr >= 0) & (P.hh[mr] == hh_m))
-    cand = men[with_parent]
-    go = streams.uniform("household.split", world.year, P.id[cand]) < params.household_split
-    men = cand[go]
+    men = kernels.split_men(streams._key("household.split", world.year, 0), P.id, P.sex,
+                            P.partner_row, P.father_row, P.mother_row, P.hh,
+                            params.household_split)
     k = len(men)
     world.events["household_splits"] = float(k)
     if k == 0:
@@ -314,16 +318,11 @@ def household_split(world: World, params, streams) -> None:
         np.int64) | np.int64(1 << 61)
     rows = H.append(k, id=hid, village=H.village[P.hh[men]])
     _init_new_households(world, rows, params, streams)
-    new_row = np.full(P.n, -1, dtype=np.int64)
+    new_row = np.full(P.n, -1, dtype=np.int32)
     new_row[men] = np.arange(rows.start, rows.stop)
     wives = P.partner_row[men]
     same = P.hh[wives] == P.hh[men]
-    kids = np.flatnonzero(world.age() < 18)
-    f = P.father_row[kids]
-    moving = (f >= 0) & (new_row[f] >= 0)
-    kids, f = kids[moving], f[moving]
-    kids, f = kids[P.hh[kids] == P.hh[f]], f[P.hh[kids] == P.hh[f]]
-    P.hh[kids] = new_row[f]
+    kernels.split_children(world.age(), P.father_row, P.hh, new_row)
     P.hh[wives[same]] = new_row[men[same]]
     P.hh[men] = new_row[men]
 

@@ -107,6 +107,9 @@ def development(world: World, params, streams) -> None:
     age = world.age()
     yr = world.year
     act = world.values.active()
+    if not world.values.modifies("preschool.probability", "skill.stimulation"):
+        _development_compiled(world, params, streams)
+        return
     # preschool (3-5): fixed per-child key against a remoteness-dependent probability
     pre = np.flatnonzero((age >= 3) & (age <= 5))
     remote = geo.remoteness_km[H.village[P.hh[pre]]]
@@ -139,3 +142,27 @@ def development(world: World, params, streams) -> None:
     prev = np.where(a == 0, m, P.skill[kids])
     new = rho * prev + (1 - rho) * m + np.sqrt(1 - rho**2) * params.skill_sd * eps
     P.skill[kids] = new.astype(np.float32)
+
+
+def _development_compiled(world: World, params, streams) -> None:
+    """:func:`development` in one compiled pass (no modifier on its values).
+
+    The per-household terms are computed by numpy exactly as the per-child expressions
+    compute them (float32 where those are float32), so the results are identical.
+    """
+    P, H, geo = world.P, world.H, world.geo
+    p_pre = np.clip(params.preschool_base - 0.02 * (geo.remoteness_km - params.remoteness_median_km),
+                    0.0, 1.0)
+    cs_term = params.skill_caregiver_school * (H.caregiver_school - 9.0) / 3.0
+    log_inc = np.log(np.maximum(H.income_pc, 100.0))
+    rho = np.array([params.skill_persistence_0_5, params.skill_persistence_6_11,
+                    params.skill_persistence_12_17])
+    coef = np.array([params.skill_parenting, params.skill_income, params.skill_stunting,
+                     params.skill_anaemia, params.skill_unsupervised, params.skill_preschool,
+                     params.skill_schooling, params.skill_sd])
+    kernels.development_pass(
+        streams._key("preschool", 0, 0), streams._key("skill", world.year, 0), P.id,
+        world.age(), P.hh, H.village, np.ascontiguousarray(p_pre, dtype=np.float64),
+        world.scratch["parenting_eff"], cs_term, log_inc, float(np.log(params.income_mean_start)),
+        P.stunted, P.anaemic, world.scratch["unsupervised"], P.enrolled, P.preschool, P.skill,
+        rho, np.sqrt(1 - rho**2), coef)

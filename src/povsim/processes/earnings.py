@@ -148,15 +148,16 @@ def _earnings_pass(world: World, params, streams, level: float):
         params.insurance_reimbursement,
     ], dtype=np.float64)
     key = streams._key("earnings.shock", world.year, 0)
-    shift = np.zeros(P.n)
-    if world.values.active():
+    has_shift = world.values.modifies("earnings.log_shift")
+    shift = np.zeros(P.n if has_shift else 1)
+    if has_shift:
         shift = np.ascontiguousarray(
             world.values("earnings.log_shift", world, np.arange(P.n), shift), dtype=np.float64)
     return kernels.earnings_pass(
         key, P.id, P.school_years, world.age(), P.sex, P.skill, P.migrant, P.stunted_ever,
         P.disabled, P.earn_effect, P.hh, P.enrolled, P.school_done,
         world.scratch["has_child_under3"], P.health_shock, H.insured, H.earn_effect, H.village,
-        _village_effect(world, streams), coef, H.n, shift)
+        _village_effect(world, streams), coef, H.n, shift, has_shift)
 
 
 def household_income(world: World, params, streams, level: float) -> None:
@@ -165,23 +166,28 @@ def household_income(world: World, params, streams, level: float) -> None:
     y, contrib, pens, cost = _earnings_pass(world, params, streams, level)
     P["earnings"] = y
     g = np.exp(growth_level(world, params))
-    present = np.maximum(H.present, 1).astype(np.float64)
-    market_pc = (contrib + pens) / present
     # Dibao: eligible below the standard; take-up and inclusion by a fixed household key
     standard = params.dibao_standard * g
-    eligible = market_pc < standard
-    u = world.values("dibao.takeup", world, np.arange(H.n), np.full(H.n, params.dibao_takeup)) \
-        if world.values.active() else params.dibao_takeup
-    key = streams.uniform("dibao.takeup", 0, H.id)
-    receives = np.where(eligible, key < u, key < params.dibao_inclusion)
-    dibao_pc = np.where(receives, np.maximum(standard - market_pc, params.dibao_min_transfer), 0.0)
-    H["dibao"] = receives
-    transfers = np.zeros(H.n)
-    if world.values.active():
-        transfers = world.values("household.transfer_pc", world, np.arange(H.n), transfers)
-    # uninsured share of medical costs of this year's health shocks
-    cost_pc = cost / present
-    income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
+    if not world.values.modifies("dibao.takeup", "household.transfer_pc"):
+        # one compiled pass over households (the same arithmetic as below)
+        market_pc, receives, dibao_pc, income_pc = kernels.household_income_pass(
+            streams._key("dibao.takeup", 0, 0), H.id, H.present, contrib, pens, cost,
+            standard, params.dibao_takeup, params.dibao_inclusion, params.dibao_min_transfer)
+        H["dibao"] = receives
+    else:
+        present = np.maximum(H.present, 1).astype(np.float64)
+        market_pc = (contrib + pens) / present
+        eligible = market_pc < standard
+        u = world.values("dibao.takeup", world, np.arange(H.n), np.full(H.n, params.dibao_takeup))
+        key = streams.uniform("dibao.takeup", 0, H.id)
+        receives = np.where(eligible, key < u, key < params.dibao_inclusion)
+        dibao_pc = np.where(receives, np.maximum(standard - market_pc, params.dibao_min_transfer),
+                            0.0)
+        H["dibao"] = receives
+        transfers = world.values("household.transfer_pc", world, np.arange(H.n), np.zeros(H.n))
+        # uninsured share of medical costs of this year's health shocks
+        cost_pc = cost / present
+        income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
     H["income_pc"] = income_pc
     H["income_poor"] = income_pc < params.poverty_line
     world.scratch["market_income_pc"] = market_pc

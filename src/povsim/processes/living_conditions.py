@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -42,6 +43,11 @@ PARAMS = (
 def living_conditions(world: World, params, streams) -> None:
     """Secular improvements of amenities, then housing and insurance status."""
     H = world.H
+    names = ("water.upgrade_rate", "sanitation.upgrade_rate", "info.gain_rate",
+             "insurance.probability")
+    if not world.values.modifies(*names):
+        _living_conditions_compiled(world, params, streams)
+        return
     rows = np.arange(H.n)
     act = world.values.active()
 
@@ -71,6 +77,26 @@ def living_conditions(world: World, params, streams) -> None:
     world.scratch["village_water"] = np.bincount(hv, H.safe_water[occupied], n_v) / size
     world.scratch["village_sanitation"] = np.bincount(hv, H.sanitation[occupied], n_v) / size
     world.scratch["village_info"] = np.bincount(hv, H.info_access[occupied], n_v) / size
+
+
+def _living_conditions_compiled(world: World, params, streams) -> None:
+    """:func:`living_conditions` in one compiled pass over households (no modifier on its
+    values): the same draws and the same village counts."""
+    H = world.H
+    yr = world.year
+    n_v = world.geo.n
+    c = kernels.living_pass(
+        streams._key("living.water", yr, 0), streams._key("living.sanitation", yr, 0),
+        streams._key("living.info", yr, 0), streams._key("living.insurance", 0, 0), H.id,
+        world.t > 0, H.safe_water, H.sanitation, H.info_access, H.insured,
+        params.water_upgrade_rate, params.sanitation_upgrade_rate, params.info_gain_rate,
+        params.insurance_coverage, H.size, H.village, n_v)
+    counts = c[0].astype(np.int64)
+    world.scratch["village_households"] = counts
+    size = np.maximum(counts, 1)
+    world.scratch["village_water"] = c[1] / size
+    world.scratch["village_sanitation"] = c[2] / size
+    world.scratch["village_info"] = c[3] / size
 
 
 def housing(world: World, params, streams) -> None:

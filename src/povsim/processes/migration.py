@@ -45,64 +45,64 @@ PARAMS = (
 )
 
 
+def departure_probabilities(params) -> np.ndarray:
+    """Departure probability of a resident worker by ``[b, y, p]``: ``b`` 0 man, 1 woman
+    whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under 3; ``p``
+    1 for an income-poor household.
+
+    The logit model has only these 12 cells, so it is evaluated once per year on them,
+    with exactly the per-person numpy expressions of the model (same values).
+    """
+    b, y, p = np.meshgrid(np.arange(3), np.arange(2), np.arange(2), indexing="ij")
+    male = b == 0
+    base = np.where(male, params.migration_out_men,
+                    np.where(b == 1, params.migration_join_partner, params.migration_out_women))
+    lo = logit(np.clip(base, 1e-6, 1 - 1e-6))
+    lo += np.where(~male & (y == 1), np.log(params.migration_young_child_ratio), 0.0)
+    # (income_poor is last year's status of the household: departures respond to it)
+    lo += np.where(p == 1, np.log(params.migration_poverty_or), 0.0)
+    return np.ascontiguousarray(expit(lo))
+
+
 def migration(world: World, params, streams) -> None:
     """Departures and returns of the year, then the left-behind status of children."""
     P, H = world.P, world.H
     world.scratch["has_child_under3"] = _has_child_under3(world)  # rows changed this year
-    age = world.age()
-    working = (age >= 18) & (age <= 55) & P.school_done
-    rows = np.flatnonzero(working | P.migrant)
-    a = age[rows]
-    work = working[rows]
-    mig = P.migrant[rows]
-    u = streams.uniform("migration", world.year, P.id[rows])
-    # returns (and migrants who age out of work or are back in school)
-    ret_p = np.where(a >= 45, params.migration_return_45, params.migration_return)
-    returning = mig & ((u < ret_p) | ~work)
-    # departures
-    res = work & ~mig
-    pr = P.partner_row[rows]
-    partner_away = (pr >= 0) & P.migrant[pr]
-    male = P.sex[rows] == 1
-    base = np.where(male, params.migration_out_men,
-                    np.where(partner_away, params.migration_join_partner, params.migration_out_women))
-    lo = logit(np.clip(base, 1e-6, 1 - 1e-6))
-    young = world.scratch["has_child_under3"][rows]
-    lo += np.where(~male & young, np.log(params.migration_young_child_ratio), 0.0)
-    # (income_poor is last year's status of the household: departures respond to it)
-    lo += np.where(H.income_poor[P.hh[rows]], np.log(params.migration_poverty_or), 0.0)
-    leaving = res & (u < expit(lo))
-    status = P.migrant.copy()
-    status[rows] = (mig & ~returning) | leaving
+    # returns (and migrants who age out of work or are back in school) and departures, with
+    # the adults and children per household if every departure happened: one pass
+    status, leaving, n_ret, adults, kids = kernels.migration_pass(
+        streams._key("migration", world.year, 0), P.id, world.age(), P.school_done,
+        P.migrant, P.partner_row, P.sex, world.scratch["has_child_under3"], P.hh,
+        H.income_poor, H.n, params.migration_return, params.migration_return_45,
+        departure_probabilities(params))
     # children whose parents all leave move to a grandparent's household (96% of left-behind
     # children are cared for by grandparents; ACWF 2013); where no grandparent can take them,
     # the departures of that household are cancelled
-    stranded = _stranded(world, status)
+    stranded = (kids > 0) & (adults < 1)
     if stranded.any():
-        _move_to_grandparents(world, status, stranded)
-        stranded = _stranded(world, status)
-        leaving &= ~stranded[P.hh[rows]]
-    P.migrant[rows] = (mig & ~returning) | leaving
-    world.events["migrant_departures"] = float(leaving.sum())
-    world.events["migrant_returns"] = float(returning.sum())
-    update_family_status(world, streams, params)
+        moved, old_hh = _move_to_grandparents(world, status, stranded)
+        # only children moved: update the household child counts instead of recounting
+        np.subtract.at(kids, old_hh, 1)
+        np.add.at(kids, P.hh[moved], 1)
+        stranded = (kids > 0) & (adults < 1)
+    n_dep, adults, present, size = kernels.finish_migration(status, leaving, P.hh, stranded,
+                                                            P.migrant, world.age(), H.n)
+    world.events["migrant_departures"] = float(n_dep)
+    world.events["migrant_returns"] = float(n_ret)
+    update_family_status(world, streams, params, counts=(adults, present, size))
 
 
-def _stranded(world: World, status: np.ndarray) -> np.ndarray:
-    """Households with children and no present adult (18-75) under migrant ``status``."""
-    adults, kids, _, _ = kernels.household_counts(world.P.hh, world.age(), status, world.H.n)
-    return (kids > 0) & (adults < 1)
-
-
-def _move_to_grandparents(world: World, status: np.ndarray, stranded: np.ndarray) -> None:
+def _move_to_grandparents(world: World, status: np.ndarray,
+                          stranded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Move children of stranded households to a present grandparent's household.
 
     Grandparents are tried in a fixed order (father's mother, father's father, mother's
     mother, mother's father); siblings share grandparents, so they move together.
+    Returns the rows of the children moved and their previous households.
     """
     P = world.P
     age = world.age()
-    kids = np.flatnonzero((age < 18) & stranded[P.hh])
+    kids = kernels.children_of(age, P.hh, stranded)
     dest = np.full(len(kids), -1, dtype=np.int64)
     for parent_col in ("father_row", "mother_row"):
         par = P[parent_col][kids]
@@ -113,20 +113,30 @@ def _move_to_grandparents(world: World, status: np.ndarray, stranded: np.ndarray
             ok &= ~status[g] & (age[g] <= 80) & ~stranded[P.hh[g]]
             dest[ok] = P.hh[g[ok]]
     moved = dest >= 0
-    P.hh[kids[moved]] = dest[moved].astype(P.hh.dtype)
+    rows = kids[moved]
+    old = P.hh[rows].copy()
+    P.hh[rows] = dest[moved].astype(P.hh.dtype)
     world.events["children_to_grandparents"] = float(moved.sum())
+    return rows, old
 
 
-def update_family_status(world: World, streams=None, params=None) -> None:
+def update_family_status(world: World, streams=None, params=None,
+                         counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
     """Derived columns: has a child under 3, left-behind and unsupervised children.
 
     A left-behind child with both parents away and no other adult (18-75) present is
     unsupervised unless the named value ``supervision.adequate`` (probability; 0 without
     an intervention) gives it adequate care, drawn from the ``supervision`` stream.
+
+    ``counts`` are the present adults (18-75), present members and all members of each
+    household under the current migrant status, when the caller has them already.
     """
     P, H = world.P, world.H
     age = world.age()
-    adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+    if counts is None:
+        adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+    else:
+        adults, present, size = counts
     grandparent = params.parenting_grandparent if params is not None else 0.0
     lb, both, alone, young_mother, eff = kernels.family_flags(
         age, P.migrant, P.mother_row, P.father_row, P.hh, adults,
@@ -151,8 +161,4 @@ def update_family_status(world: World, streams=None, params=None) -> None:
 
 def _has_child_under3(world: World) -> np.ndarray:
     """Mothers of a living child under 3."""
-    P = world.P
-    mr = P.mother_row
-    young_mother = np.zeros(P.n, dtype=bool)
-    young_mother[mr[(world.age() < 3) & (mr >= 0)]] = True
-    return young_mother
+    return kernels.mothers_of_young(world.age(), world.P.mother_row)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -94,17 +95,16 @@ def nutrition_health(world: World, params, streams) -> None:
     age = world.age()
     act = world.values.active()
     hh = P.hh
-    poor = H.income_poor[hh]
     s = world.scratch
 
     # -- stunting: onset at ages 0-2, recovery until 5
-    young = np.flatnonzero((age <= 2) & ~P.stunted)
+    young, rec_rows = kernels.stunting_rows(age, P.stunted)
     a = age[young]
     base = np.choose(np.clip(a, 0, 2), [params.stunting_onset_0, params.stunting_onset_1,
                                         params.stunting_onset_2])
     h = hh[young]
     lo = (logit(base)
-          + np.log(params.stunting_or_poverty) * poor[young]
+          + np.log(params.stunting_or_poverty) * H.income_poor[h]
           + np.log(params.stunting_or_caregiver_school) * (H.caregiver_school[h] < 9)
           + np.log(params.stunting_or_water) * ~H.safe_water[h]
           + np.log(params.stunting_or_sanitation) * ~H.sanitation[h]
@@ -114,7 +114,6 @@ def nutrition_health(world: World, params, streams) -> None:
     if act:
         p = world.values("stunting.onset_rr", world, young, np.ones(len(young))) * p
     onset = streams.uniform("stunting.onset", yr, P.id[young]) < p
-    rec_rows = np.flatnonzero(P.stunted & (age >= 1) & (age <= 5))
     p_rec = np.full(len(rec_rows), params.stunting_recovery)
     if act:
         p_rec = world.values("stunting.recovery_rr", world, rec_rows, np.ones(len(rec_rows))) * p_rec
@@ -123,7 +122,11 @@ def nutrition_health(world: World, params, streams) -> None:
     P.stunted[rec_rows[recover]] = False
     P.stunted_ever[young[onset]] = True
 
+    if not act:
+        _anaemia_shocks_checkups(world, params, streams)
+        return
     # -- anaemia, ages 0-17
+    poor = H.income_poor[hh]
     kids = np.flatnonzero(age < 18)
     ak = age[kids]
     base = np.where(ak <= 1, params.anaemia_infant,
@@ -155,3 +158,33 @@ def nutrition_health(world: World, params, streams) -> None:
     checkup = np.zeros(P.n, dtype=bool)
     checkup[kids] = streams.uniform("health.checkup", yr, P.id[kids]) < pc
     P["checkup"] = checkup
+
+
+def _anaemia_shocks_checkups(world: World, params, streams) -> None:
+    """Anaemia, health shocks, disability and check-ups in one compiled pass (no modifier
+    registered).
+
+    Each probability depends on a few discrete states only (age, income poverty, last
+    year's anaemia, disability), so it is evaluated on small tables with the same numpy
+    expressions as the general path, and the pass looks them up: identical values.
+    """
+    P, H = world.P, world.H
+    yr = world.year
+    age = world.age()
+    # anaemia by [age class, poor, anaemic last year]
+    c, poor, prev = np.meshgrid(np.arange(3), np.arange(2), np.arange(2), indexing="ij")
+    base = np.choose(c, [params.anaemia_infant, params.anaemia_preschool, params.anaemia_school])
+    lo = (logit(base) + np.log(params.anaemia_or_poverty) * (poor == 1)
+          + np.log(params.anaemia_or_persistence) * (prev == 1))
+    p_anaemia = np.ascontiguousarray(expit(lo))
+    # health shocks by [age, disabled]
+    a = np.arange(int(age.max(initial=0)) + 1)
+    p = np.where(a < 18, params.health_shock_child,
+                 params.health_shock_adult * np.exp(0.03 * (a.astype(np.float64) - 45.0)))
+    p_shock = np.ascontiguousarray(np.clip(np.stack([p, 2.0 * p], axis=1), 0, 1))
+    p_checkup = np.array([params.checkup_under6, params.checkup_school])
+    kernels.nutrition_pass(
+        streams._key("anaemia", yr, 0), streams._key("health.checkup", yr, 0),
+        streams._key("health.shock", yr, 0), streams._key("health.disability", yr, 0),
+        P.id, age, P.hh, H.income_poor, P.anaemic, P.checkup, P.health_shock, P.disabled,
+        p_anaemia, p_checkup, p_shock, float(params.disability_after_shock))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from povsim import kernels
 from povsim.params import Param
 from povsim.state import World
 
@@ -96,10 +97,6 @@ PARAMS = (
 _LEVEL_FIRST = np.array([1, 7, 10, 13])
 
 
-def _level(grade: np.ndarray) -> np.ndarray:
-    return np.digitize(grade, [6.5, 9.5, 12.5]).astype(np.int64)  # 0 primary..3 tertiary
-
-
 def schooling(world: World, params, streams) -> None:
     """Entry, progression, repetition, dropout and transitions for the year."""
     P, H, geo = world.P, world.H, world.geo
@@ -108,7 +105,8 @@ def schooling(world: World, params, streams) -> None:
     act = world.values.active()
     s = world.scratch
     # -- entry at 6 (retried at 7 and 8)
-    cand = np.flatnonzero((age >= 6) & (age <= 8) & ~P.enrolled & ~P.school_done)
+    # entry candidates, and the pupils enrolled at the start of the year (before entries)
+    cand, pupils = kernels.school_rows(age, P.enrolled, P.school_done)
     # probability of NOT entering; the modifier multiplies it (exact when it is 1)
     q = 1.0 - np.where(P.disabled[cand], params.school_entry_disabled, params.school_entry)
     if act:
@@ -120,51 +118,35 @@ def schooling(world: World, params, streams) -> None:
     P.school_done[never] = True
 
     # -- progression of pupils enrolled at the start of the year (not this year's entrants)
-    entrant = np.zeros(P.n, dtype=bool)
-    entrant[cand[enter]] = True
-    pupils = np.flatnonzero(P.enrolled & ~entrant)
     g = P.grade[pupils].astype(np.int64)
-    lvl = _level(g)
-    hh = P.hh[pupils]
-    overage = (age[pupils] - 6 - (g - 1)) >= 2
-    remote = np.log(geo.remoteness_km[H.village[hh]] / params.remoteness_median_km)
-    base = np.choose(lvl, [params.dropout_primary, params.dropout_junior, params.dropout_senior,
-                           params.dropout_tertiary])
-    lo = (logit(base)
-          + np.log(params.dropout_or_poverty) * H.income_poor[hh]
-          + np.log(params.dropout_or_skill) * P.skill[pupils]
-          + np.log(params.dropout_or_left_behind) * s["left_behind"][pupils]
-          + np.log(params.dropout_or_male) * (P.sex[pupils] == 1)
-          + np.log(params.dropout_or_remoteness) * remote
-          + np.log(params.dropout_or_parent_school) * (H.caregiver_school[hh] - 9.0) / 3.0
-          + np.log(params.dropout_or_disabled) * P.disabled[pupils]
-          + np.log(params.dropout_or_overage) * overage)
+    # dropout log-odds and level of each pupil in one compiled pass (identical arithmetic)
+    lo, lvl = kernels.dropout_logits(
+        pupils, age, P.grade, P.sex, P.skill, P.disabled, s["left_behind"], P.hh, H.village,
+        H.income_poor, H.caregiver_school,
+        np.log(geo.remoteness_km / params.remoteness_median_km),
+        logit(np.array([params.dropout_primary, params.dropout_junior, params.dropout_senior,
+                        params.dropout_tertiary])),
+        np.array([np.log(params.dropout_or_poverty), np.log(params.dropout_or_skill),
+                  np.log(params.dropout_or_left_behind), np.log(params.dropout_or_male),
+                  np.log(params.dropout_or_remoteness), np.log(params.dropout_or_parent_school),
+                  np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage)]))
     p_drop = expit(lo)
     if act:
         p_drop = np.clip(world.values("school.dropout_rr", world, pupils,
                                       np.ones(len(pupils))) * p_drop, 0, 1)
-    p_rep = np.where(lvl <= 1, params.repetition, 0.0)
-    u = streams.uniform("school.progress", yr, P.id[pupils])
-    drop = (u < p_drop) | (age[pupils] >= 25)
-    repeat = ~drop & (u < p_drop + p_rep)
-    promote = ~drop & ~repeat
-    junior = np.zeros(P.n, dtype=bool)
-    junior[pupils[lvl == 1]] = True
-    junior_drop = np.zeros(P.n, dtype=bool)
-    junior_drop[pupils[drop & (lvl == 1)]] = True
+    # draws, dropouts (who leave with completed grades) and repetitions: one compiled pass
+    promote, junior, junior_drop = kernels.school_progress(
+        streams._key("school.progress", yr, 0), P.id, pupils, age, lvl,
+        np.ascontiguousarray(p_drop, dtype=np.float64), params.repetition, P.grade,
+        P.enrolled, P.school_done, P.school_years)
     s["junior_pupil"] = junior
     s["junior_dropout"] = junior_drop
 
-    # dropouts leave with completed grades
-    d = pupils[drop]
-    P.enrolled[d] = False
-    P.school_done[d] = True
-    P.school_years[d] = (P.grade[d] - 1).astype(np.int8)
     # promotions: completing a level's last grade requires a transition decision
     pr = pupils[promote]
     gp = g[promote]
     P.school_years[pr] = gp.astype(np.int8)
-    finishing = np.isin(gp, (9, 12, 16))
+    finishing = (gp == 9) | (gp == 12) | (gp == 16)
     at9 = pr[gp == 9]
     at12 = pr[gp == 12]
     # after grade 9
