@@ -99,7 +99,7 @@ class World:
 
     #: years between re-sorts of the person rows into household order (0: never); see
     #: :meth:`sort_persons`
-    sort_every: int = 5
+    sort_every: int = 3
 
     _age_key: tuple[int, int, int] = (-1, -1, -1)  # (year, rows, buffer) of the cached ages
     _age: np.ndarray | None = None
