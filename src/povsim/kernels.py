@@ -1055,9 +1055,7 @@ def household_order(hh, n_h):
     """New row of every person when persons are sorted by household, stable within a
     household (a counting sort: two passes, no comparison sort).
 
-    Returns ``dest`` (int32, ``old row -> new row``) and the number of person rows that
-    would change household from one row to the next afterwards minus before (negative
-    when sorting brings rows of a household together).
+    Returns ``dest`` (int32, ``old row -> new row``).
     """
     n = hh.shape[0]
     start = np.zeros(n_h + 1, dtype=np.int64)
@@ -1071,18 +1069,6 @@ def household_order(hh, n_h):
         dest[i] = start[h]
         start[h] += 1
     return dest
-
-
-@njit(cache=True)
-def household_breaks(hh):
-    """Number of adjacent person rows in different households (a disorder measure: it
-    is the number of non-empty households minus one when persons are in household
-    order)."""
-    b = 0
-    for i in range(1, hh.shape[0]):
-        if hh[i] != hh[i - 1]:
-            b += 1
-    return b
 
 
 @njit(cache=True)
