@@ -1048,3 +1048,35 @@ def lineage_generation(mother_row, father_row, rounds):
             new[i] = max(gm, gf)
         gen, new = new, gen
     return gen
+
+
+@njit(cache=True)
+def household_order(hh, n_h):
+    """New row of every person when persons are sorted by household, stable within a
+    household (a counting sort: two passes, no comparison sort).
+
+    Returns ``dest`` (int32, ``old row -> new row``).
+    """
+    n = hh.shape[0]
+    start = np.zeros(n_h + 1, dtype=np.int64)
+    for i in range(n):
+        start[hh[i] + 1] += 1
+    for h in range(n_h):
+        start[h + 1] += start[h]
+    dest = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        h = hh[i]
+        dest[i] = start[h]
+        start[h] += 1
+    return dest
+
+
+@njit(cache=True)
+def permute_inplace(col, dest, buf):
+    """``col[dest[i]] = col[i]`` for every row, through ``buf`` (at least as long as
+    ``col``, same dtype), so one buffer serves every column of a table."""
+    n = col.shape[0]
+    for i in range(n):
+        buf[dest[i]] = col[i]
+    for i in range(n):
+        col[i] = buf[i]

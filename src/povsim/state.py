@@ -97,6 +97,10 @@ class World:
     events: dict[str, float] = field(default_factory=dict)  # per-year counters (births...)
     scratch: dict[str, np.ndarray] = field(default_factory=dict)  # per-year derived columns
 
+    #: years between re-sorts of the person rows into household order (0: never); see
+    #: :meth:`sort_persons`
+    sort_every: int = 3
+
     _age_key: tuple[int, int, int] = (-1, -1, -1)  # (year, rows, buffer) of the cached ages
     _age: np.ndarray | None = None
 
@@ -133,6 +137,35 @@ class World:
         if len(empty):
             hmap = H.remove(empty)
             kernels.remap_inplace(P.hh, hmap)
+        # on a fixed schedule of the clock (not of the disorder, which would make the
+        # layout depend on more than the year), so every run with the same seed sorts in
+        # the same years whatever the worker count
+        if self.sort_every > 0 and self.t > 0 and self.t % self.sort_every == 0:
+            self.sort_persons()
+
+    def sort_persons(self) -> None:
+        """Re-sort the person rows into household order, stable within a household.
+
+        Births, deaths and moves scatter the members of a household over the person table
+        (removal fills holes from the tail, newborns and movers are appended), so the
+        per-person gathers of household columns (``H.x[P.hh]``) and the household sums
+        turn into random memory reads.  Sorting brings them back to sequential ones.
+
+        Row pointers (``mother_row``, ``father_row``, ``partner_row``) are remapped;
+        ``hh`` and household rows are unchanged.  Draws are keyed by person id, so no
+        random number changes; only floating-point sums taken in row order change, at
+        round-off level.  Per-row caches are dropped.
+        """
+        P = self.P
+        dest = kernels.household_order(P.hh, self.H.n)
+        P.permute(dest)
+        for col in ("mother_row", "father_row", "partner_row"):
+            kernels.remap_inplace(P[col], dest)
+        # per-row caches: the ages (rebuilt on demand) and the MODA deprivation of the
+        # year; the other per-row scratch columns are recomputed after demography
+        self._age = None
+        self._age_key = (-1, -1, -1)
+        self.scratch.pop("_child_deprivation", None)
 
     def archived(self) -> dict[str, np.ndarray]:
         """All archived (dead) persons' lineage columns concatenated."""

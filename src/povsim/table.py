@@ -144,6 +144,21 @@ class Table:
         self.n = new_n
         return tail_map
 
+    def permute(self, dest: np.ndarray) -> None:
+        """Move every row ``i`` to row ``dest[i]`` (``dest`` a permutation of the rows).
+
+        Each column is scattered into one shared buffer and copied back, so the extra
+        memory is one column of the widest dtype rather than a copy of the table.
+        """
+        dest = np.asarray(dest)
+        if dest.shape != (self.n,):
+            raise ValueError(f"permutation has shape {dest.shape}, table has {self.n} rows")
+        width = max(c.dtype.itemsize for c in self._cols.values())
+        raw = np.empty(self.n * width, dtype=np.uint8)
+        for col in self._cols.values():
+            buf = raw[: self.n * col.dtype.itemsize].view(col.dtype)
+            kernels.permute_inplace(col[: self.n], dest, buf)
+
     def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
         """Copy of selected rows as a dict of arrays."""
         cols = columns if columns is not None else self.columns
