@@ -132,36 +132,33 @@ def compact_inplace(col, keep):
     return j
 
 
+@njit(cache=True, inline="always")
+def _death_q(sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock, rr_disabled):
+    """One person's life-table death probability times health risk ratios, in [0, 1]."""
+    a = min(int(age), table.shape[1] - 1)
+    rr = 1.0
+    if stunted and a < 5:
+        rr *= rr_stunted
+    if shock:
+        rr *= rr_shock
+    if disabled:
+        rr *= rr_disabled
+    v = table[sex, a] * rr
+    if a >= 105:
+        v = 1.0
+    return min(max(v, 0.0), 1.0)
+
+
 @njit(cache=True)
 def death_probability(sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
                       rr_disabled):
     """Life-table death probability times health risk ratios, clipped to [0, 1]."""
     n = sex.shape[0]
     q = np.empty(n, dtype=np.float64)
-    amax = table.shape[1] - 1
     for i in range(n):
-        a = min(int(age[i]), amax)
-        rr = 1.0
-        if stunted[i] and a < 5:
-            rr *= rr_stunted
-        if shock[i]:
-            rr *= rr_shock
-        if disabled[i]:
-            rr *= rr_disabled
-        v = table[sex[i], a] * rr
-        if a >= 105:
-            v = 1.0
-        q[i] = min(max(v, 0.0), 1.0)
+        q[i] = _death_q(sex[i], age[i], table, stunted[i], shock[i], disabled[i], rr_stunted, rr_shock,
+                        rr_disabled)
     return q
-
-
-@njit(cache=True)
-def group_sum(codes, weights, n):
-    """``np.bincount(codes, weights, minlength=n)`` without temporaries."""
-    out = np.zeros(n, dtype=np.float64)
-    for i in range(codes.shape[0]):
-        out[codes[i]] += weights[i]
-    return out
 
 
 @njit(cache=True)
@@ -632,20 +629,9 @@ def deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_s
     probability (the same arithmetic), without the probability array."""
     n = ids.shape[0]
     die = np.empty(n, dtype=np.bool_)
-    amax = table.shape[1] - 1
     for i in range(n):
-        a = min(int(age[i]), amax)
-        rr = 1.0
-        if stunted[i] and a < 5:
-            rr *= rr_stunted
-        if shock[i]:
-            rr *= rr_shock
-        if disabled[i]:
-            rr *= rr_disabled
-        v = table[sex[i], a] * rr
-        if a >= 105:
-            v = 1.0
-        die[i] = _uniform(key, ids[i]) < min(max(v, 0.0), 1.0)
+        die[i] = _uniform(key, ids[i]) < _death_q(sex[i], age[i], table, stunted[i], shock[i], disabled[i],
+                                                  rr_stunted, rr_shock, rr_disabled)
     return die
 
 

@@ -213,6 +213,13 @@ def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _read_extra(res: Results, *names: str) -> None:
+    """Read ``<folder>/<name>.csv`` into ``res.extra[name]`` for those of ``names`` that exist."""
+    for n in names:
+        if (res.folder / f"{n}.csv").is_file():
+            res.extra[n] = pd.read_csv(res.folder / f"{n}.csv")
+
+
 def load_results(folder: str | Path) -> Results:
     """Read a run, compare or sensitivity results folder.
 
@@ -243,27 +250,20 @@ def load_results(folder: str | Path) -> Results:
         order = {n: i for i, n in enumerate(names)}
         for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
             res.scenarios[p.name] = _read_tables(p)
-        for n in ("differences", "cost_effectiveness", "ce_points"):
-            if (folder / f"{n}.csv").is_file():
-                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        _read_extra(res, "differences", "cost_effectiveness", "ce_points")
         return res
     if (folder / "indices.csv").is_file():
         res = Results(folder, "sensitivity", manifest)
-        for n in ("indices", "second_order", "summary"):
-            if (folder / f"{n}.csv").is_file():
-                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        _read_extra(res, "indices", "second_order", "summary")
         return res
     if (folder / "fit_targets.csv").is_file():
         res = Results(folder, "calibration", manifest)
-        for n in ("fit_targets", "parameters", "trace"):
-            if (folder / f"{n}.csv").is_file():
-                res.extra[n] = pd.read_csv(folder / f"{n}.csv")
+        _read_extra(res, "fit_targets", "parameters", "trace")
         return res
     if tables.is_dir() and any(tables.glob("*.csv")):
         res = Results(folder, "run", manifest)
         res.scenarios[res.name if manifest else folder.name] = _read_tables(tables)
-        if (folder / "target_checks.csv").is_file():
-            res.extra["target_checks"] = pd.read_csv(folder / "target_checks.csv")
+        _read_extra(res, "target_checks")
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
                       "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "

@@ -49,6 +49,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
+from povsim.experiment.design import check_interval
 from povsim.params import Param, registry
 
 __all__ = [
@@ -327,14 +328,7 @@ def load_targets(path: str | Path) -> CalibrationSpec:
             fail(key, pname, "a declared model parameter (see `povsim describe`)", did_you_mean(pname, reg))
             continue
         lo, hi = ps.bounds
-        if not lo < hi:
-            fail(f"{key}.bounds", [lo, hi], "[lower, upper] with lower < upper",
-                 f"write bounds = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else "widen the bounds")
-            continue
-        blo, bhi = p.bounds
-        if not (blo <= lo and hi <= bhi):
-            fail(f"{key}.bounds", [lo, hi], f"bounds within the admissible [{blo:g}, {bhi:g}] ({p.unit})",
-                 f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
+        if not check_interval(p, key, lo, hi, fail, field="bounds"):
             continue
         if ps.start is not None and not lo <= ps.start <= hi:
             fail(f"{key}.start", ps.start, f"a start within the bounds [{lo:g}, {hi:g}]")

@@ -58,6 +58,8 @@ __all__ = [
     "METHODS",
     "MODA_DETAIL_TABLES",
     "Experiment",
+    "check_interval",
+    "check_range",
     "design_rng",
     "distribution_draws",
     "grid_points",
@@ -134,6 +136,27 @@ class _ExperimentFile(_Table):
 # --------------------------------------------------------------------------- the design
 
 
+def check_interval(p: Param, key: str, lo: float, hi: float, fail, *, field: str = "range",
+                   where: str | None = None, same: str | None = None) -> bool:
+    """Whether ``[lo, hi]`` is an interval (``lo < hi``) within the parameter's admissible bounds.
+
+    Problems go through ``fail(key, value, expected, suggestion)``: an inverted or empty
+    interval at ``<key>.<field>``, bounds exceeded at ``where`` (default ``<key>.<field>``);
+    ``same`` is the suggestion for ``lo == hi`` (default: widen it).  Shared by batch
+    designs, sensitivity studies and calibration target files.
+    """
+    if not lo < hi:
+        fail(f"{key}.{field}", [lo, hi], "[low, high] with low < high",
+             f"write {field} = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else (same or f"widen the {field}"))
+        return False
+    blo, bhi = p.bounds
+    if not (blo <= lo and hi <= bhi):
+        fail(where or f"{key}.{field}", [lo, hi], f"[low, high] within the admissible bounds [{blo:g}, {bhi:g}] "
+             f"({p.unit})", f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
+        return False
+    return True
+
+
 def check_range(p: Param, key: str, spec_range: tuple[float, float] | None,
                 spec_dist: str | None, fail) -> tuple[float, float, str, bool]:
     """Range and distribution of a varied parameter (a design's or a sensitivity study's).
@@ -144,17 +167,8 @@ def check_range(p: Param, key: str, spec_range: tuple[float, float] | None,
     """
     lo, hi = spec_range if spec_range is not None else p.range
     where = f"{key}.range" if spec_range is not None else key
-    ok = True
-    if not lo < hi:
-        fail(f"{key}.range", [lo, hi], "[low, high] with low < high",
-             f"write range = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else "widen the range, or "
-             "set the value in [overrides.parameters] instead")
-        ok = False
-    blo, bhi = p.bounds
-    if ok and not (blo <= lo and hi <= bhi):
-        fail(where, [lo, hi], f"a range within the admissible bounds [{blo:g}, {bhi:g}] ({p.unit})",
-             f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
-        ok = False
+    ok = check_interval(p, key, lo, hi, fail, where=where,
+                        same="widen the range, or set the value in [overrides.parameters] instead")
     dist = spec_dist if spec_dist is not None else p.distribution
     if dist not in ("uniform", "loguniform"):
         fail(f"{key}.distribution", dist, "'uniform' or 'loguniform'",
