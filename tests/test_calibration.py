@@ -331,3 +331,19 @@ def test_cache_key_follows_the_model_code(tmp_path: Path, truth_values, monkeypa
     key = Evaluator(spec, SerialExecutor(), tmp_path / "c")._key(np.array([0.3, 0.6]), 5)
     monkeypatch.setattr(ev_mod, "model_fingerprint", lambda: "another model")
     assert Evaluator(spec, SerialExecutor(), tmp_path / "c")._key(np.array([0.3, 0.6]), 5) != key
+
+
+def test_run_is_written_when_its_target_file_went_bad(tmp_path: Path, truth_values, capsys) -> None:
+    """A target file edited into an invalid one after the fit costs the check, not the run."""
+    f = _recovery_file(tmp_path, truth_values)
+    run_calibration(f, workers=0, out=tmp_path / "out", figures=False, max_evaluations=3)
+    child = tmp_path / "child.toml"
+    child.write_text('[scenario]\nname = "child"\nextends = "fitted/recovery.toml"\n'
+                     '[population]\npersons = 4000\npilot_villages = 4\ncomparison_villages = 4\ntownships = 8\n'
+                     '[time]\nyears = 3\n')
+    f.write_text(f.read_text().replace('measure = "anaemia_prevalence_infant"', 'measure = "no_such_measure"'))
+    out = tmp_path / "run"
+    assert main(["run", str(child), "--out", str(out), "--no-figures"]) == 0
+    captured = capsys.readouterr()
+    assert "calibration check skipped" in captured.err and "no_such_measure" in captured.err
+    assert (out / "summary.txt").is_file() and not (out / "target_checks.csv").exists()

@@ -351,12 +351,18 @@ def calibration_checks(result) -> tuple[pd.DataFrame, str] | None:
         return None
     from povsim.calibration import target_checks
 
-    table = target_checks(sc, result.tables)
+    try:
+        table = target_checks(sc, result.tables)
+    except PovsimError as e:  # the run is written all the same; only the check is skipped
+        print(f"warning: calibration check skipped: {e}", file=sys.stderr)
+        return None
     if table is None:
         return None
+    fit = sc.calibration.fit
+    fitted_at = (f"{fit['persons']:,} persons x {fit.get('replicates', '?')}" if isinstance(fit.get("persons"), int)
+                 else "unknown scale")
     heading = (f"Calibration check against {Path(sc.calibration.targets).name} "
-               f"({len(result.seeds)} replicate(s) at {sc.total_persons:,} persons; fitted at "
-               f"{sc.calibration.fit.get('persons', '?'):,} persons x {sc.calibration.fit.get('replicates', '?')})")
+               f"({len(result.seeds)} replicate(s) at {sc.total_persons:,} persons; fitted at {fitted_at})")
     return table, heading
 
 

@@ -20,9 +20,9 @@ import pandas as pd
 
 from povsim.calibration.evaluate import Evaluator
 from povsim.calibration.fit import METHODS, CalibrationError, FitResult, fit
+from povsim.calibration.report import check_table, fitted_toml, target_table, write_report
 from povsim.calibration.report import command_line as _command_line
-from povsim.calibration.report import fitted_toml, target_table, write_report
-from povsim.calibration.targets import CalibrationSpec, Outcome, Target, extract, load_targets
+from povsim.calibration.targets import CalibrationSpec, Outcome, Target, catalogue_of, extract, load_targets
 from povsim.errors import OutputError
 
 __all__ = [
@@ -157,7 +157,9 @@ def target_checks(scenario, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | N
     path = scenario.calibration.targets
     if not path:
         return None
-    spec = load_targets(path)
+    # checked against what this run wrote: an outcome it lacks could not be read anyway,
+    # and no extra probe run is needed
+    spec = load_targets(path, catalogue=catalogue_of(tables))
     reps = None
     for df in tables.values():
         if isinstance(df, pd.DataFrame) and "replicate" in df.columns:
@@ -165,11 +167,6 @@ def target_checks(scenario, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | N
             break
     if not reps:
         return None
-    per = []
-    for r in reps:
-        per.append({k: (v[v["replicate"] == r] if isinstance(v, pd.DataFrame) and "replicate" in v.columns else v)
-                    for k, v in tables.items()})
-    import numpy as np
-
-    stats = np.vstack([extract(t, spec.targets) for t in per])
-    return target_table(spec.targets, stats)
+    per = [{k: (v[v["replicate"] == r] if isinstance(v, pd.DataFrame) and "replicate" in v.columns else v)
+            for k, v in tables.items()} for r in reps]
+    return check_table(spec.targets, per)

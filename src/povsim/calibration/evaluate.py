@@ -128,7 +128,6 @@ class Evaluator:
         self.cached = 0        # runs answered from the cache
         self.seconds = 0.0     # wall-clock time of executed runs
         self.compute = 0.0     # run time of every run used, cached ones included
-        self.history: list[tuple[np.ndarray, np.ndarray]] = []
 
     def _key(self, x: np.ndarray, seed: int) -> str:
         text = json.dumps([self._base_hash, self.names, [repr(float(v)) for v in x], int(seed)])
@@ -196,6 +195,4 @@ class Evaluator:
                 if self.progress:
                     self.progress(done, len(todo))
             self.seconds += time.perf_counter() - t0
-        for x, s in zip(points, out, strict=True):
-            self.history.append((x, s))
         return out

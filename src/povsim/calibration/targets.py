@@ -57,6 +57,7 @@ __all__ = [
     "FreeParameter",
     "Outcome",
     "Target",
+    "catalogue_of",
     "extract",
     "load_targets",
     "outcome_catalogue",
@@ -256,6 +257,11 @@ def outcome_catalogue() -> Mapping[str, Mapping[str, frozenset[str]]]:
         population={"persons": 1500}, time={"years": 2},
         outputs={"by": ["county", "arm", "sex", "age_group", "left_behind"]})
     tables, _ = run_replicate(s, 1)
+    return catalogue_of(tables)
+
+
+def catalogue_of(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, frozenset[str]]]:
+    """The catalogue (table -> selector column -> values) of one run's tables."""
     out: dict[str, dict[str, frozenset[str]]] = {}
     for name, df in tables.items():
         if not isinstance(df, pd.DataFrame) or "measure" not in df.columns:
@@ -272,13 +278,17 @@ def outcome_catalogue() -> Mapping[str, Mapping[str, frozenset[str]]]:
 # --------------------------------------------------------------------------- loading
 
 
-def load_targets(path: str | Path) -> CalibrationSpec:
+def load_targets(path: str | Path, *,
+                 catalogue: Mapping[str, Mapping[str, frozenset[str]]] | None = None) -> CalibrationSpec:
     """Read and check a calibration target file.
 
     Parameters
     ----------
     path
         The TOML file.
+    catalogue
+        The outcomes to check the targets against (:func:`catalogue_of` a run's tables);
+        default :func:`outcome_catalogue`, everything the model can write.
 
     Returns
     -------
@@ -342,7 +352,8 @@ def load_targets(path: str | Path) -> CalibrationSpec:
     if not any(t.use == "fit" for t in spec.target):
         fail("target", [t.use for t in spec.target], 'at least one target with use = "fit"')
 
-    catalogue = outcome_catalogue() if not errors or scen.is_file() else {}
+    if catalogue is None:
+        catalogue = outcome_catalogue()
     targets: list[Target] = []
     for i, ts in enumerate(spec.target):
         key = f"target[{i}] ({ts.name})"
