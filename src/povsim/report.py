@@ -553,11 +553,12 @@ def _html_table(df: pd.DataFrame, lang: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _md_table(df: pd.DataFrame) -> str:
+def md_table(df: pd.DataFrame, cell: Callable[[object], str] = str) -> str:
+    """A Markdown table of ``df``; ``cell`` formats each value (``|`` in a cell becomes ``/``)."""
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |")
+        lines.append("| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -626,16 +627,16 @@ def render_markdown(res: Results, figures: Sequence[ReportFigure], notes: Sequen
     t = lambda s: translate(s, lang)  # noqa: E731
     out = [f"# {t('Policy brief')}: {res.name}", "", f"_{res.provenance()}_", "", f"## {t('Key numbers')}", ""]
     keys = key_numbers(res)
-    out += [_md_table(keys) if not keys.empty else "n/a", ""]
+    out += [md_table(keys) if not keys.empty else "n/a", ""]
     comp = comparison_table(res)
     if comp is not None:
-        out += [f"## {t('Scenario comparison')}", "", _md_table(comp), ""]
+        out += [f"## {t('Scenario comparison')}", "", md_table(comp), ""]
         cet = ce_table(res)
         if cet is not None:
-            out += [f"### {t('Cost-effectiveness')}", "", _md_table(cet), ""]
+            out += [f"### {t('Cost-effectiveness')}", "", md_table(cet), ""]
     cal = calibration_table(res)
     if cal is not None:
-        out += [f"## {t('Calibration targets')}", "", _md_table(cal), ""]
+        out += [f"## {t('Calibration targets')}", "", md_table(cal), ""]
     out += [f"## {t('Figures')}", ""]
     for k, rf in enumerate(figures, 1):
         out += [f"![{rf.stem}](figures/{rf.stem}.png)", "", f"**Figure {k}.** {rf.caption}", ""]

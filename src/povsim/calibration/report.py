@@ -117,11 +117,9 @@ def fitted_toml(result: FitResult, command_line: Sequence[str], checks: pd.DataF
 
 
 def _markdown_table(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in df.iterrows():
-        lines.append("| " + " | ".join(_fmt(v) if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    from povsim.report import md_table
+
+    return md_table(df, lambda v: _fmt(v) if isinstance(v, float) else str(v))
 
 
 def write_report(folder: str | Path, result: FitResult, checks: pd.DataFrame, command_line: Sequence[str],
