@@ -319,9 +319,8 @@ def test_cct_dropout_rr_near_declared():
                    p, population=pop)
     iv = alt.interventions[0]
     reached = iv.reached
-    sb, sa = base.world.scratch, alt.world.scratch
-    nb = int((sb["junior_dropout"] & reached).sum())
-    na = int((sa["junior_dropout"] & reached).sum())
+    nb = int((base.world.P.junior_dropout & reached).sum())
+    na = int((alt.world.P.junior_dropout & reached).sum())
     rr = alt.params.cct_dropout_rr
     assert nb > 100
     assert abs(na / nb - rr) < 4 * np.sqrt(rr * (1 - rr) / nb)

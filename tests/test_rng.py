@@ -239,7 +239,7 @@ def test_uniform_never_returns_one_even_for_adversarial_id():
     from povsim.rng import _GOLDEN, _MASK64
 
     s = Streams(1)
-    key = int(s._key("mortality", 2014, 0))
+    key = int(s.key("mortality", 2014, 0))
     # the id whose 64 random bits are all ones (the largest possible draw)
     i = ((_unmix(_MASK64) - key) * pow(_GOLDEN, -1, 1 << 64)) & _MASK64
     i = i - (1 << 64) if i >= 1 << 63 else i

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
-from povsim import kernels
+from povsim.declare import household, person
 from povsim.params import Param
 from povsim.rng import Streams
 from povsim.table import Table
@@ -90,69 +91,40 @@ PARAMS = (
 )
 
 
-PERSON_SCHEMA: dict[str, tuple[type, object]] = {
-    "id": (np.int64, -1),
-    "sex": (np.int8, 0),  # 0 female, 1 male
-    "birth_year": (np.int16, 0),
-    "alive": (np.bool_, True),
-    "death_year": (np.int16, -1),
-    "hh": (np.int32, -1),  # household row
-    "mother": (np.int64, -1),  # ids (lineage, never remapped)
-    "father": (np.int64, -1),
-    "mother_row": (np.int32, -1),  # rows of living parents (remapped on compaction)
-    "father_row": (np.int32, -1),
-    "partner_row": (np.int32, -1),
-    "generation": (np.int8, 0),
-    "parity": (np.int8, 0),
-    # child capital
-    "stunted": (np.bool_, False),
-    "stunted_ever": (np.bool_, False),
-    "anaemic": (np.bool_, False),
-    "health_shock": (np.bool_, False),
-    "disabled": (np.bool_, False),
-    "checkup": (np.bool_, False),
-    "skill": (np.float32, 0.0),
-    "preschool": (np.bool_, False),
-    "enrolled": (np.bool_, False),
-    "grade": (np.int8, 0),  # current grade when enrolled (1..16)
-    "school_years": (np.int8, 0),  # completed years
-    "school_done": (np.bool_, False),
-    # adult
-    "migrant": (np.bool_, False),
-    "earnings": (np.float32, 0.0),
-    "earn_effect": (np.float32, 0.0),  # persistent individual earnings effect (N(0,1) draw)
-    # lifetime records for intergenerational metrics
-    "child_poor_years": (np.int8, 0),
-    "child_years_observed": (np.int8, 0),
-    "adult_log_income_sum": (np.float32, 0.0),
-    "adult_income_years": (np.int8, 0),
-}
-
-HOUSEHOLD_SCHEMA: dict[str, tuple[type, object]] = {
-    "id": (np.int64, -1),
-    "village": (np.int32, -1),
-    "size": (np.int16, 0),
-    "present": (np.int16, 0),  # members not away as migrants
-    "income_pc": (np.float32, 0.0),
-    "income_poor": (np.bool_, False),
-    "housing_poor": (np.bool_, False),
-    "safe_water": (np.bool_, False),
-    "sanitation": (np.bool_, False),
-    "info_access": (np.bool_, True),
-    "insured": (np.bool_, True),
-    "dibao": (np.bool_, False),
-    "parenting": (np.float32, 0.0),  # caregiver parenting practice, SD units
-    "parenting_z": (np.float32, 0.0),  # household parenting trait (N(0,1) draw)
-    "caregiver_school": (np.float32, 0.0),
-    "earn_effect": (np.float32, 0.0),  # persistent household (farm, assets) effect (N(0,1))
-}
-
-#: Columns kept for dead persons (lineage and lifetime records for mobility metrics).
-ARCHIVE_COLUMNS: tuple[str, ...] = (
-    "id", "sex", "birth_year", "death_year", "mother", "father", "generation",
-    "school_years", "stunted_ever", "child_poor_years", "child_years_observed",
-    "adult_log_income_sum", "adult_income_years",
+#: Columns every model has (identity, lineage, household membership); the processes
+#: declare the rest (povsim.registry derives the schemas from both).
+CORE_COLUMNS = (
+    person("id", np.int64, -1, "stable person id (newborns: from the mother's id and birth order)",
+           archive=True),
+    person("sex", np.int8, 0, "0 female, 1 male", archive=True),
+    person("birth_year", np.int16, 0, "year of birth", archive=True),
+    person("alive", np.bool_, True, "alive (the dead are archived at the end of the year step)"),
+    person("death_year", np.int16, -1, "year of death", archive=True),
+    person("hh", np.int32, -1, "household row"),
+    person("mother", np.int64, -1, "mother's id (lineage, never remapped)", archive=True),
+    person("father", np.int64, -1, "father's id", archive=True),
+    person("mother_row", np.int32, -1, "row of the living mother (remapped on compaction)"),
+    person("father_row", np.int32, -1, "row of the living father"),
+    person("partner_row", np.int32, -1, "row of the living partner"),
+    person("generation", np.int8, 0, "generation by lineage (0: no parent in the population)",
+           archive=True),
+    household("id", np.int64, -1, "stable household id"),
+    household("village", np.int32, -1, "village row"),
+    household("size", np.int16, 0, "members"),
 )
+
+
+def __getattr__(name: str):
+    # the schemas are derived from the declarations of every model module
+    from povsim import registry
+
+    if name == "PERSON_SCHEMA":
+        return registry.schema("person")
+    if name == "HOUSEHOLD_SCHEMA":
+        return registry.schema("household")
+    if name == "ARCHIVE_COLUMNS":
+        return registry.archive_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -232,11 +204,24 @@ def make_geography(
 
 
 def new_person_table(capacity: int) -> Table:
-    return Table(PERSON_SCHEMA, capacity)
+    from povsim.registry import schema
+
+    return Table(schema("person"), capacity)
 
 
 def new_household_table(capacity: int) -> Table:
-    return Table(HOUSEHOLD_SCHEMA, capacity)
+    from povsim.registry import schema
+
+    return Table(schema("household"), capacity)
+
+
+def new_village_table(geo: Geography) -> Table:
+    """The village table: one row per village of ``geo``, every column at its fill value."""
+    from povsim.registry import schema
+
+    V = Table(schema("village"), geo.n)
+    V.append(geo.n)
+    return V
 
 
 def mean_adult_schooling(birth_year: np.ndarray, sex: np.ndarray, params) -> np.ndarray:
@@ -396,7 +381,7 @@ def synthesize(
     # generation by lineage: 0 without a parent in the population, else one more than the
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
     # (lineage depth in the initial population is at most 2: three rounds suffice)
-    P["generation"] = kernels.lineage_generation(P.mother_row, P.father_row, 3)
+    P["generation"] = lineage_generation(P.mother_row, P.father_row, 3)
 
     # -- schooling
     ids = P.id
@@ -481,3 +466,21 @@ def synthesize(
 def age_of(P: Table, year: int) -> np.ndarray:
     """Age in completed years in ``year`` (int16)."""
     return (year - P.birth_year).astype(np.int16)
+
+
+@njit(cache=True)
+def lineage_generation(mother_row, father_row, rounds):
+    """Generation by lineage: ``rounds`` synchronous updates of ``gen = max(gen[mother],
+    gen[father]) + 1`` (0 without a parent), each from the previous round's values."""
+    n = mother_row.shape[0]
+    gen = np.zeros(n, dtype=np.int64)
+    new = np.zeros(n, dtype=np.int64)
+    for _ in range(rounds):
+        for i in range(n):
+            m = mother_row[i]
+            f = father_row[i]
+            gm = gen[m] + 1 if m >= 0 else 0
+            gf = gen[f] + 1 if f >= 0 else 0
+            new[i] = max(gm, gf)
+        gen, new = new, gen
+    return gen

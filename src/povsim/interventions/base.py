@@ -172,17 +172,24 @@ class Intervention:
     """Base class of the catalogue's interventions (see the module docstring).
 
     Subclasses set ``name``, ``Config``, ``unit`` (``"person"``, ``"household"`` or
-    ``"village"``), ``ages`` (default age window) and ``modifies`` (named values), and
-    implement :meth:`eligible_default`, :meth:`per_unit_cost`, :meth:`effects`, and
-    optionally :meth:`fixed_costs` and :meth:`finish`.
+    ``"village"``), ``ages`` (default age window) and ``EFFECTS`` (pairs of a named value
+    and the method that modifies it: ``method(world, rows, value) -> value``), and
+    implement :meth:`eligible_default`, :meth:`per_unit_cost`, and optionally
+    :meth:`fixed_costs` and :meth:`finish`.  ``modifies`` (the named values) is derived
+    from ``EFFECTS``.
     """
 
     name: ClassVar[str] = ""
     Config: ClassVar[type[InterventionConfig]] = InterventionConfig
     unit: ClassVar[str] = "person"
     ages: ClassVar[tuple[int, int]] = (0, 17)
+    EFFECTS: ClassVar[tuple[tuple[str, str], ...]] = ()
     modifies: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.modifies = tuple(dict.fromkeys(value for value, _ in cls.EFFECTS))
 
     def __init__(self, config: dict[str, Any], model) -> None:
         self.cfg = self.Config.model_validate(config)
@@ -266,7 +273,7 @@ class Intervention:
             keep &= H.income_pc[hh] <= cut
         if self.unit == "person":
             if t.left_behind:
-                keep &= world.scratch["left_behind"][rows]
+                keep &= P.left_behind[rows]
             if t.special_needs:
                 keep &= P.disabled[rows]
             if t.moda_deprived:
@@ -370,8 +377,9 @@ class Intervention:
                 self.costs.append((yr, int(vi), "fixed", 1, float(amount)))
 
     def effects(self) -> list[tuple[str, Any]]:
-        """``(value name, modifier)`` pairs registered once when the model starts."""
-        return []
+        """``(value name, modifier)`` pairs registered once when the model starts (from
+        ``EFFECTS``)."""
+        return [(value, getattr(self, method)) for value, method in self.EFFECTS]
 
     def finish(self, world: World) -> None:
         """End-of-year hook (costs that depend on what happened)."""

@@ -68,7 +68,8 @@ class ChildServiceCentre(Intervention):
     Config = CentreConfig
     unit = "person"
     ages = (0, 17)
-    modifies = ("skill.stimulation", "supervision.adequate", "info.gain_rate")
+    EFFECTS = (("skill.stimulation", "_stimulation"), ("supervision.adequate", "_supervision"),
+               ("info.gain_rate", "_information"))
     description = "Village child service centres (play, learning, protection, information)"
 
     def __init__(self, config, model):
@@ -122,29 +123,24 @@ class ChildServiceCentre(Intervention):
     def centres(self) -> int:
         return len(self._built)
 
-    def effects(self):
+    def _stimulation(self, world, rows, value):
+        on = self.mask_rows(rows)
+        if not on.any():
+            return value
         p = self.params
+        young = world.age()[rows] <= 5
+        add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
+        return np.where(on, value + add, value)
 
-        def stimulation(world, rows, value):
-            on = self.mask_rows(rows)
-            if not on.any():
-                return value
-            young = world.age()[rows] <= 5
-            add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
-            return np.where(on, value + add, value)
+    def _supervision(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value + (1.0 - value) * self.fidelity * self.params.centre_supervision, value)
 
-        def supervision(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value + (1.0 - value) * self.fidelity * p.centre_supervision, value)
-
-        def information(world, rows, value):
-            if not self.effective(world.year) or len(self.reached) != world.P.n:
-                return value
-            H, P = world.H, world.P
-            hh = np.zeros(H.n, dtype=bool)
-            hh[P.hh[self.reached]] = True
-            boost = self.fidelity * np.maximum(p.centre_information - value, 0.0)
-            return np.where(hh[rows], value + boost, value)
-
-        return [("skill.stimulation", stimulation), ("supervision.adequate", supervision),
-                ("info.gain_rate", information)]
+    def _information(self, world, rows, value):
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        H, P = world.H, world.P
+        hh = np.zeros(H.n, dtype=bool)
+        hh[P.hh[self.reached]] = True
+        boost = self.fidelity * np.maximum(self.params.centre_information - value, 0.0)
+        return np.where(hh[rows], value + boost, value)

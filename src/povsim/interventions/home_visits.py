@@ -48,7 +48,7 @@ class HomeVisits(Intervention):
     Config = HomeVisitsConfig
     unit = "person"
     ages = (0, 3)
-    modifies = ("skill.stimulation", "earnings.log_shift")
+    EFFECTS = (("skill.stimulation", "_stimulation"), ("earnings.log_shift", "_earnings"))
     description = "Home visits by village volunteers to vulnerable children 0-3"
 
     def eligible_default(self, world):
@@ -63,19 +63,15 @@ class HomeVisits(Intervention):
     def per_unit_cost(self):
         return self.params.home_visit_cost_per_child_year
 
-    def effects(self):
-        def stimulation(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value + self.fidelity * self.params.home_visit_stimulation, value)
+    def _stimulation(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value + self.fidelity * self.params.home_visit_stimulation, value)
 
-        def earnings(world, rows, value):
-            ever = self.reached_unique()  # sorted ids of every child ever visited
-            if len(ever) == 0:
-                return value
-            ids = world.P.id[rows]
-            pos = np.clip(np.searchsorted(ever, ids), 0, len(ever) - 1)
-            hit = ever[pos] == ids
-            return np.where(hit, value + self.fidelity * self.params.home_visit_earnings_effect,
-                            value)
-
-        return [("skill.stimulation", stimulation), ("earnings.log_shift", earnings)]
+    def _earnings(self, world, rows, value):
+        ever = self.reached_unique()  # sorted ids of every child ever visited
+        if len(ever) == 0:
+            return value
+        ids = world.P.id[rows]
+        pos = np.clip(np.searchsorted(ever, ids), 0, len(ever) - 1)
+        hit = ever[pos] == ids
+        return np.where(hit, value + self.fidelity * self.params.home_visit_earnings_effect, value)

@@ -45,7 +45,7 @@ class ParentTraining(Intervention):
     name = "parent_training"
     Config = ParentTrainingConfig
     unit = "household"
-    modifies = ("parenting.practice",)
+    EFFECTS = (("parenting.practice", "_parenting"),)
     description = "Parenting sessions for caregivers of children 0-3"
 
     def __init__(self, config, model):
@@ -96,13 +96,10 @@ class ParentTraining(Intervention):
             best = np.maximum.reduceat(all_val, first) if len(all_val) else all_val
             self._stock_ids, self._stock = uniq, best
 
-    def effects(self):
-        def parenting(world, rows, value):
-            if len(self._stock_ids) == 0:
-                return value
-            hid = world.H.id[rows]
-            pos = np.clip(np.searchsorted(self._stock_ids, hid), 0, len(self._stock_ids) - 1)
-            hit = self._stock_ids[pos] == hid
-            return np.where(hit, value + self._stock[pos], value)
-
-        return [("parenting.practice", parenting)]
+    def _parenting(self, world, rows, value):
+        if len(self._stock_ids) == 0:
+            return value
+        hid = world.H.id[rows]
+        pos = np.clip(np.searchsorted(self._stock_ids, hid), 0, len(self._stock_ids) - 1)
+        hit = self._stock_ids[pos] == hid
+        return np.where(hit, value + self._stock[pos], value)

@@ -41,8 +41,12 @@ class WashUpgrade(Intervention):
     name = "wash_upgrade"
     Config = WashConfig
     unit = "household"
-    modifies = ("water.upgrade_rate", "sanitation.upgrade_rate")
+    EFFECTS = (("water.upgrade_rate", "_water"), ("sanitation.upgrade_rate", "_sanitation"))
     description = "Safe water and improved sanitation for targeted villages"
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self._extra: dict[str, np.ndarray] = {}  # planned extra upgrade rate per household
 
     def eligible_default(self, world):
         return np.arange(world.H.n)
@@ -87,15 +91,14 @@ class WashUpgrade(Intervention):
         if not funded_fixed:
             self._extra = {}
 
-    def effects(self):
-        def make(attr):
-            def modifier(world, rows, value):
-                extra = self._extra.get(attr)
-                if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
-                    return value
-                return value + self.params.wash_effectiveness * extra[rows]
-            return modifier
+    def _water(self, world, rows, value):
+        return self._upgrade("safe_water", world, rows, value)
 
-        self._extra: dict[str, np.ndarray] = {}
-        return [("water.upgrade_rate", make("safe_water")),
-                ("sanitation.upgrade_rate", make("sanitation"))]
+    def _sanitation(self, world, rows, value):
+        return self._upgrade("sanitation", world, rows, value)
+
+    def _upgrade(self, attr, world, rows, value):
+        extra = self._extra.get(attr)
+        if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
+            return value
+        return value + self.params.wash_effectiveness * extra[rows]
