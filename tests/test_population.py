@@ -61,7 +61,7 @@ def test_default_geography_counties_villages_townships(model, world):
     assert (geo.remoteness_km > 0).all()
     # every village is inhabited at this size
     assert len(np.unique(world.H.village)) == geo.n
-    assert len(model.village_agents) == geo.n
+    assert len(model.villages.agents) == geo.n
 
 
 def test_configured_village_counts_are_followed(model_factory):

@@ -36,6 +36,7 @@ from povsim.processes import (
 from povsim.rng import Streams
 from povsim.scenario import Scenario
 from povsim.state import World
+from povsim.villages import Village, VillageLedger
 
 #: The yearly processes, in order: each module declares its parameters, columns,
 #: modifiable values, random streams and outcome tables (povsim.declare), and the
@@ -55,33 +56,6 @@ PROCESSES = (
     development,        # preschool, skill formation
     schooling,          # entry, progression, dropout, transitions
 )
-
-
-class Village(mesa.Agent):
-    """A village: location and arm (services arrive with interventions).
-
-    The village's yearly state (occupied households, amenity shares, income effect) is
-    in the village table ``world.V``; see :attr:`row`.
-    """
-
-    def __init__(self, model: PovertyModel, index: int) -> None:
-        super().__init__(model)
-        geo = model.world.geo
-        self.index = index
-        self.name = geo.names[index]
-        self.county = geo.counties[int(geo.county[index])]
-        self.township = int(geo.township[index])
-        self.pilot = bool(geo.pilot[index])
-        self.remoteness_km = float(geo.remoteness_km[index])
-
-    @property
-    def row(self) -> dict[str, float]:
-        """This village's columns of the village table."""
-        V = self.model.world.V
-        return {c: V[c][self.index].item() for c in V.columns}
-
-    def step(self) -> None:
-        """End of the year (nothing yet: services arrive with interventions)."""
 
 
 class PovertyModel(mesa.Model):
@@ -122,7 +96,8 @@ class PovertyModel(mesa.Model):
         self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                            start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
-        self.village_agents = [Village(self, i) for i in range(geo.n)]
+        #: one Village agent per village: the services in it, capacity and rationing
+        self.villages = VillageLedger([Village(self, i) for i in range(geo.n)])
         self._moda_config = None
         self.interventions = self._build_interventions()
         if self.interventions:

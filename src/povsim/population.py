@@ -91,6 +91,16 @@ PARAMS = (
 )
 
 
+#: Random streams of the geography and of the synthetic initial population.
+STREAMS = (
+    "geography.remoteness", "geography.wash",
+    *(f"init.{name}" for name in (
+        "village", "type", "wife_age", "husband", "husband_age", "first_birth", "gap2", "gap3",
+        "has1", "has2", "has3", "stay", "stem", "gp2", "gp_age", "elder_age", "elder_two",
+        "child_sex", "lone_sex", "schooling", "enrolment", "skill", "migrant", "health",
+        "anaemia", "disability", "health_shock", "checkup", "water", "sanitation", "info")),
+)
+
 #: Columns every model has (identity, lineage, household membership); the processes
 #: declare the rest (povsim.registry derives the schemas from both).
 CORE_COLUMNS = (

@@ -319,7 +319,14 @@ class Intervention:
         return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s[rows]))]
 
     def capacity(self, world: World) -> int | None:
+        """Most units reached this year over the whole programme (``None``: no limit)."""
         return self.cfg.capacity
+
+    def village_capacity(self, village) -> int | None:
+        """Most units a village (:class:`povsim.villages.Village`) can serve this year, from
+        its resources (``None``: no village limit).  The village admits its candidates
+        up to it (:meth:`povsim.villages.Village.admit`)."""
+        return None
 
     # -- planning and costs -----------------------------------------------------------
     def per_unit_cost(self) -> float:
@@ -329,12 +336,15 @@ class Intervention:
         return {}
 
     def plan(self, world: World) -> Plan:
-        rows = self.covered(world, self.eligible(world))
-        rows = self.ration_order(world, rows)
+        """Eligible -> covered -> in rationing order -> admitted by their villages ->
+        within the programme's capacity; priced."""
+        rows = self.ration_order(world, self.covered(world, self.eligible(world)))
+        villages = self.village_of(world, rows)
+        keep = self.model.villages.admit(self, rows, villages)
+        rows, villages = rows[keep], villages[keep]
         cap = self.capacity(world)
         if cap is not None:
-            rows = rows[:cap]
-        villages = self.village_of(world, rows)
+            rows, villages = rows[:cap], villages[:cap]
         return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
                     fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages)
 
@@ -366,6 +376,8 @@ class Intervention:
             kids = np.zeros(P.n, dtype=bool)
         self.children_ids.append(P.id[kids])
         self.reach_log.append((yr, len(rows), int(kids.sum())))
+        if n_funded:
+            self.model.villages.deliver(self, plan.unit_villages[:n_funded])
         if n_funded and plan.per_unit:
             v = plan.unit_villages[:n_funded]
             units = np.bincount(v, minlength=world.geo.n)

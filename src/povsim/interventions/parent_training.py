@@ -58,14 +58,14 @@ class ParentTraining(Intervention):
         young = world.age() <= 3
         hh = np.unique(P.hh[young])
         if self.cfg.delivery == "centre":
-            # centre-based sessions need a venue: villages with a child service centre, when
-            # the scenario has centres
+            # centre-based sessions need a venue: villages with a child service centre (built,
+            # or targeted by this year's centre programme), when the scenario has centres
             centres = [iv for iv in self.model.interventions
                        if iv.name == "child_service_centre" and iv.active(world.year)]
             if centres:
-                built = np.zeros(world.geo.n, dtype=bool)
-                built[list(centres[0]._built | set(centres[0].target_villages().tolist()))] = True
-                hh = hh[built[H.village[hh]]]
+                venue = np.array([a.centre is not None for a in self.model.villages.agents])
+                venue[centres[0].target_villages()] = True
+                hh = hh[venue[H.village[hh]]]
         return hh
 
     def capacity(self, world):
