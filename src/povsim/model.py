@@ -15,9 +15,10 @@ import mesa
 
 from povsim import registry
 from povsim._malloc import tune_malloc
+from povsim.geography import make_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
-from povsim.population import make_geography, new_village_table, synthesize
+from povsim.population import new_village_table, synthesize
 from povsim.processes import (
     caregivers,
     development,

@@ -10,24 +10,14 @@ declared parameters.  Everything is vectorised over households and persons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numba import njit
 
 from povsim.declare import household, person
+from povsim.geography import Geography
 from povsim.params import Param
 from povsim.rng import Streams
 from povsim.table import Table
-
-HUBEI_COUNTIES: tuple[str, ...] = (
-    "Yangxin", "Wufeng", "Tongshan", "Xuan'en", "Dawu", "Yunyang", "Luotian", "Baokang",
-)
-
-HUBEI_SRC = (
-    "Hubei integrated child poverty reduction pilot: 8 counties, 66 townships, 80 villages "
-    "(UNICEF China / IPRCC / Hubei Poverty Alleviation Office, 'Hubei Model' brochure, 2017)"
-)
 
 PARAMS = (
     Param("stem_family_share", 0.45, "share of families", (0.25, 0.65),
@@ -67,24 +57,9 @@ PARAMS = (
     Param("mother_migrant_alone", 0.04, "probability", (0.01, 0.1),
           "Assumption", "Initial probability that a mother migrates while the father stays",
           bounds=(0.0, 1.0)),
-    Param("safe_water_coverage", 0.45, "share of households", (0.3, 0.7),
-          "Hubei MODA study: safe drinking water among the most serious deprivations (UNICEF "
-          "China press release, 15 Oct 2015); Shanxi/Guizhou water+sanitation deprivation "
-          "90.25% (Wei et al. 2018, Chin J Public Health 34(2):204) [E]",
-          "Mean village coverage of safe drinking water in 2014", bounds=(0.0, 1.0)),
-    Param("sanitation_coverage", 0.28, "share of households", (0.15, 0.5),
-          "72.03% of children in contiguous poverty areas lived without a flush toilet in "
-          "2013 (Feng, Gao & Wei 2017)", "Mean village coverage of improved sanitation in 2014",
-          bounds=(0.0, 1.0)),
-    Param("coverage_village_concentration", 6.0, "Beta concentration", (2.0, 20.0),
-          "Assumption", "Between-village dispersion of WASH coverage (Beta a+b)",
-          bounds=(0.5, 200.0)),
     Param("info_access_coverage", 0.9, "share of households", (0.8, 0.97),
           "Assumption: TV and mobile phone near-universal in rural China by 2014, internet "
           "rare", "Share of households with TV, phone or internet in 2014", bounds=(0.0, 1.0)),
-    Param("remoteness_median_km", 8.0, "km to township seat", (4.0, 15.0),
-          "Assumption for mountainous Wuling/Qinba/Dabie counties",
-          "Median distance of a village from its township seat", bounds=(0.5, 60.0)),
     Param("sex_ratio_at_birth", 1.15, "boys per girl", (1.05, 1.2),
           "2010 census: 117.9 boys per 100 girls (NBS) [M]; lower in Hubei mountain "
           "counties [assumption]", "Sex ratio at birth", bounds=(0.9, 1.4)),
@@ -93,7 +68,6 @@ PARAMS = (
 
 #: Random streams of the geography and of the synthetic initial population.
 STREAMS = (
-    "geography.remoteness", "geography.wash",
     *(f"init.{name}" for name in (
         "village", "type", "wife_age", "husband", "husband_age", "first_birth", "gap2", "gap3",
         "has1", "has2", "has3", "stay", "stem", "gp2", "gp_age", "elder_age", "elder_two",
@@ -135,82 +109,6 @@ def __getattr__(name: str):
     if name == "ARCHIVE_COLUMNS":
         return registry.archive_columns()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass
-class Geography:
-    """Villages of the simulated area (numpy columns, one row per village)."""
-
-    counties: tuple[str, ...]
-    county: np.ndarray  # int county code per village
-    township: np.ndarray  # int township code (global)
-    pilot: np.ndarray  # bool
-    remoteness_km: np.ndarray
-    water_coverage: np.ndarray
-    sanitation_coverage: np.ndarray
-    size_weight: np.ndarray  # relative population size
-    names: list[str] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return len(self.county)
-
-
-def make_geography(
-    counties: tuple[str, ...],
-    pilot_villages: int,
-    comparison_villages: int,
-    townships: int,
-    params,
-    streams: Streams,
-) -> Geography:
-    """Lay out villages over counties and townships, with remoteness and WASH coverage.
-
-    Pilot and comparison villages are spread evenly over the counties (pilot villages of a
-    county share its townships with the comparison villages).
-    """
-    n_c = len(counties)
-    n_v = pilot_villages + comparison_villages
-    vid = np.arange(n_v)
-    pilot = vid < pilot_villages
-    # round-robin within each arm so every county gets its share of pilot villages
-    arm_index = np.where(pilot, vid, vid - pilot_villages)
-    county = (arm_index % n_c).astype(np.int32)
-    # townships: spread over counties round-robin; village -> a township of its county
-    t_ids = np.arange(max(townships, n_c))
-    t_county = t_ids % n_c
-    per_county = np.bincount(t_county, minlength=n_c)
-    first_t = np.zeros(n_c, dtype=np.int64)
-    first_t[1:] = np.cumsum(per_county)[:-1]
-    t_sorted = t_ids[np.argsort(t_county, kind="stable")]
-    within = (arm_index // n_c) % per_county[county]
-    township = t_sorted[first_t[county] + within].astype(np.int32)
-
-    u = streams.uniform("geography.remoteness", 0, vid)
-    z = streams.normal("geography.remoteness", 0, vid, sub=1)
-    remote = params.remoteness_median_km * np.exp(0.6 * z)
-    conc = params.coverage_village_concentration
-    # Beta draws by inverse CDF keep one uniform per village (CRN-stable)
-    from scipy.special import betaincinv
-
-    def beta(mean: float, sub: int) -> np.ndarray:
-        m = min(max(mean, 1e-3), 1 - 1e-3)
-        uu = streams.uniform("geography.wash", 0, vid, sub=sub)
-        return betaincinv(m * conc, (1 - m) * conc, uu)
-
-    # remoter villages have lower coverage (same draw order whatever the parameters)
-    water = np.clip(beta(params.safe_water_coverage, 0) - 0.01 * (remote - remote.mean()), 0, 1)
-    sanit = np.clip(beta(params.sanitation_coverage, 1) - 0.01 * (remote - remote.mean()), 0, 1)
-    size_weight = np.exp(0.3 * (2 * u - 1))
-    names = [
-        f"{counties[c]}-{'P' if p else 'C'}{i:03d}"
-        for i, (c, p) in enumerate(zip(county.tolist(), pilot.tolist(), strict=True))
-    ]
-    return Geography(
-        counties=tuple(counties), county=county, township=township, pilot=pilot,
-        remoteness_km=remote, water_coverage=water, sanitation_coverage=sanit,
-        size_weight=size_weight, names=names,
-    )
 
 
 def new_person_table(capacity: int) -> Table:

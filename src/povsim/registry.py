@@ -35,9 +35,10 @@ def discover(package: str) -> tuple[ModuleType, ...]:
 
 
 def model_modules() -> Iterator[ModuleType]:
-    """The population module, then every process module in order."""
-    from povsim import population
+    """The geography and population modules, then every process module in order."""
+    from povsim import geography, population
 
+    yield geography
     yield population
     yield from process_modules()
 

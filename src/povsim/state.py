@@ -19,7 +19,8 @@ import numpy as np
 from numba import njit
 
 from povsim.errors import RunError
-from povsim.population import Geography, age_of
+from povsim.geography import Geography
+from povsim.population import age_of
 from povsim.registry import archive_columns, hooks
 from povsim.table import Table, remap_inplace
 
