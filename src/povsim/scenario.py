@@ -189,6 +189,12 @@ class PopulationConfig(_Table):
     scale
         Multiplier on the number of persons (``0.02`` for a quick test of the pilot area,
         ``20`` for a province-sized run); villages keep their number and grow or shrink.
+    start
+        ``"spinup"``: the start year's population is spun up from history by the model's
+        own processes (:mod:`povsim.spinup`, cached); ``"synthetic"``: drawn directly from
+        the start year's marginal distributions (its first years relax).
+    spinup_from
+        First year of the spin-up.
     """
 
     persons: int | None = Field(default=None, ge=200)
@@ -202,6 +208,8 @@ class PopulationConfig(_Table):
         _unique("county names"),
     ] = HUBEI_PILOT_COUNTIES
     townships: int = Field(default=66, ge=1)
+    start: Literal["spinup", "synthetic"] = "synthetic"
+    spinup_from: int = Field(default=1980, ge=1960, le=2013)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -253,8 +253,9 @@ def outcome_catalogue() -> Mapping[str, Mapping[str, frozenset[str]]]:
     from povsim.runner import run_replicate
     from povsim.scenario import Scenario
 
+    # a short spin-up, so that the history tables of a spun-up run are in the catalogue
     s = Scenario.default().with_overrides(
-        population={"persons": 1500}, time={"years": 2},
+        population={"persons": 1500, "start": "spinup", "spinup_from": 2010}, time={"years": 2},
         outputs={"by": ["county", "arm", "sex", "age_group", "left_behind"]})
     tables, _ = run_replicate(s, 1)
     return catalogue_of(tables)
