@@ -88,6 +88,7 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
 OUTPUT_TABLES: tuple[str, ...] = (
     "population", "income_poverty", "stunting", "anaemia", "health", "enrolment", "left_behind",
     "development", "living_conditions", "generations", "schooling_by_cohort",
+    "demography", "household_composition", "wealth", "poverty_policy", "poverty_lines",
 )
 
 #: A subgroup by which yearly tables may be broken down (``[outputs] by``).

@@ -20,6 +20,7 @@ table.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from povsim.declare import Measure, OutcomeTable
 from povsim.outcomes import Cells
@@ -73,48 +74,60 @@ def abridged_e0(deaths: np.ndarray, exposed: np.ndarray, q0: float) -> float:
 
 def _collect(world: World, cells: Cells) -> None:
     P, ev = world.P, world.events
-    age = world.age().astype(np.int64)
+    alive, women, par_sum, childless, old = _age_counts(world.age(), P.sex, P.parity, N_AGE_GROUPS)
     n = P.n
-    g = np.minimum(age // 5, N_AGE_GROUPS - 1)
     e0 = {}
     for s, sex in enumerate(("f", "m")):
         deaths = np.array([ev.get(f"deaths_{sex}_{5 * k:03d}", 0.0) for k in range(N_AGE_GROUPS)])
         # survivors at the end of the year by group (infants born this year are age 0
         # and belong to no group of the deaths), plus this year's deaths: at risk
-        alive = np.bincount(g[(P.sex == s) & (age >= 1)], minlength=N_AGE_GROUPS).astype(float)
-        e0[sex] = (deaths, alive + deaths)
+        e0[sex] = (deaths, alive[s] + deaths)
     births = ev.get("births", 0.0)
     q0 = ev.get("infant_deaths", 0.0) / births if births > 0 else float("nan")
     total_deaths = ev.get("deaths", 0.0) + ev.get("infant_deaths", 0.0)
     if births > 0 and n > 0:
-        ef = abridged_e0(*e0["f"], q0)
-        em = abridged_e0(*e0["m"], q0)
-        both = abridged_e0(e0["f"][0] + e0["m"][0], e0["f"][1] + e0["m"][1], q0)
-        cells.count("demography", "life_expectancy", both)
-        cells.count("demography", "life_expectancy_female", ef)
-        cells.count("demography", "life_expectancy_male", em)
+        cells.count("demography", "life_expectancy",
+                    abridged_e0(e0["f"][0] + e0["m"][0], e0["f"][1] + e0["m"][1], q0))
+        cells.count("demography", "life_expectancy_female", abridged_e0(*e0["f"], q0))
+        cells.count("demography", "life_expectancy_male", abridged_e0(*e0["m"], q0))
     if "life_table_e0" in ev:
         cells.count("demography", "life_table_e0", ev["life_table_e0"])
-    women = P.sex == 0
-    tfr = 0.0
-    for k in range(7):
-        lo = 15 + 5 * k
-        w = int((women & (age >= lo) & (age < lo + 5)).sum())
-        b = ev.get(f"births_mother_{lo}", 0.0)
-        tfr += 5.0 * b / w if w else 0.0
     if "births" in ev:
+        tfr = sum(5.0 * ev.get(f"births_mother_{15 + 5 * k}", 0.0) / women[k]
+                  for k in range(7) if women[k])
         cells.count("demography", "tfr", tfr)
     first = ev.get("first_births", 0.0)
     if first > 0:
         cells.count("demography", "mean_age_first_birth", ev["first_birth_age_sum"] / first)
-    old = women & (age >= 45) & (age <= 49)
-    if old.any():
-        par = P.parity[old].astype(np.float64)
-        cells.count("demography", "completed_fertility_45_49", float(par.mean()))
-        cells.count("demography", "childless_45_49", float((par == 0).mean()))
+    if old:
+        cells.count("demography", "completed_fertility_45_49", par_sum / old)
+        cells.count("demography", "childless_45_49", childless / old)
     if n > 0 and "births" in ev:
         cells.count("demography", "crude_birth_rate", 1000.0 * births / n)
         cells.count("demography", "crude_death_rate", 1000.0 * total_deaths / n)
+
+
+@njit(cache=True)
+def _age_counts(age, sex, parity, n_groups):
+    """Persons aged 1+ by sex and 5-year group; women by 5-year group 15-49; live births,
+    childless women and all women at 45-49 -- one pass."""
+    alive = np.zeros((2, n_groups))
+    women = np.zeros(7)
+    par_sum = 0.0
+    childless = 0.0
+    old = 0.0
+    for i in range(age.shape[0]):
+        a = np.int64(age[i])
+        s = np.int64(sex[i])
+        if a >= 1:
+            alive[s, min(a // 5, n_groups - 1)] += 1.0
+        if s == 0 and a >= 15 and a <= 49:
+            women[(a - 15) // 5] += 1.0
+            if a >= 45:
+                old += 1.0
+                par_sum += parity[i]
+                childless += parity[i] == 0
+    return alive, women, par_sum, childless, old
 
 
 TABLES = (OutcomeTable("demography", "period life expectancy, total fertility, age at first "

@@ -270,10 +270,17 @@ _INCOME = (
 
 
 def _collect_income(world: World, cells) -> None:
+    from povsim.processes.poverty_policy import POLICY_MEASURES
+
     P, H = world.P, world.H
     num, den = _income_sums(cells.cell, cells.n_cells, world.age(), P.hh, H.income_poor,
-                            H.income_pc, H.dibao, H.relative_poor_40, H.relative_poor_50)
-    cells.add_all("income_poverty", [m.name for m in _INCOME], num, den)
+                            H.income_pc, H.dibao, H.relative_poor_40, H.relative_poor_50,
+                            H.registered_poor, H.relocated)
+    k = len(_INCOME)
+    cells.add_all("income_poverty", [m.name for m in _INCOME], num[:k], den[:k])
+    # the targeting measures of the poverty policy come from the same pass over persons
+    if cells.wants("poverty_policy"):
+        cells.add_all("poverty_policy", POLICY_MEASURES, num[k:], den[k:])
 
 
 TABLES = (OutcomeTable("income_poverty", "income poverty (absolute and relative lines), mean "
@@ -397,19 +404,15 @@ def step(world: World, params, streams) -> None:
         takeup = base_takeup
     transfers = world.values.override("household.transfer_pc", world, None,
                                       lambda rows: np.zeros(len(rows)))
-    market_pc, receives, dibao_pc, income_pc = _household_income_kernel(
+    median = relative_line_base(world.year, params)
+    lines = np.array([params.poverty_line, RELATIVE_LINES[0] * median, RELATIVE_LINES[1] * median])
+    _household_income_kernel(
         streams.key("dibao.takeup", 0), H.id, H.present, contrib, pens, cost, standard,
         params.dibao_inclusion, params.dibao_min_transfer, takeup, transfers,
         H.policy_transfer_pc, H.wealth, wealth_coefficients(world, params),
-        params.dibao_gap_share)
-    H["dibao"] = receives
-    H["income_pc"] = income_pc
-    H["income_poor"] = income_pc < params.poverty_line
-    H["market_income_pc"] = market_pc
-    H["dibao_pc"] = dibao_pc
-    median = relative_line_base(world.year, params)
-    H["relative_poor_40"] = income_pc < RELATIVE_LINES[0] * median
-    H["relative_poor_50"] = income_pc < RELATIVE_LINES[1] * median
+        params.dibao_gap_share, lines, H.market_income_pc, H.dibao, H.dibao_pc, H.income_pc,
+        H.income_poor, H.relative_poor_40, H.relative_poor_50)
+    income_pc = H.income_pc
     # lifetime records for intergenerational metrics
     log_inc = np.log(np.maximum(income_pc, 100.0)).astype(np.float32)
     _lifetime_records(world.age(), P.hh, H.income_poor, log_inc, P.earnings,
@@ -574,7 +577,8 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
 @njit(cache=True)
 def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, inclusion,
                              min_transfer, takeup_h, transfer_h, policy_transfer, wealth, wc,
-                             gap_share):
+                             gap_share, lines, market, receives, dibao, income, poor, rel40,
+                             rel50):
     """Market income, Dibao, income per capita and wealth of every household, in one pass.
 
     ``takeup_h`` is the Dibao take-up probability of each eligible household (baseline
@@ -590,13 +594,11 @@ def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, i
     the liquid part of wealth first and only the rest lowers this year's income (savings
     are added by :mod:`povsim.processes.wealth` from the income).
 
-    Returns ``(market income pc, receives Dibao, Dibao pc, income pc)``.
+    Writes in place the household columns market income pc, receives Dibao, Dibao pc,
+    income pc and the poverty flags against ``lines`` = [absolute line, 40% and 50% of the
+    national rural median].
     """
     n = hid.shape[0]
-    market = np.empty(n)
-    receives = np.empty(n, dtype=np.bool_)
-    dibao = np.empty(n)
-    income = np.empty(n)
     r_asset, liquid = wc[0], wc[1]
     has_t = transfer_h.shape[0] > 0
     for h in range(n):
@@ -612,9 +614,13 @@ def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, i
         t = (transfer_h[h] if has_t else 0.0) + policy_transfer[h]
         paid = min(cost[h], liquid * w)
         disposable = m + d + t
-        income[h] = max(disposable - (cost[h] - paid) / pres, 0.0)
+        y = max(disposable - (cost[h] - paid) / pres, 0.0)
+        income[h] = y
+        y32 = np.float32(y)  # the flags compare the stored (float32) income
+        poor[h] = y32 < lines[0]
+        rel40[h] = y32 < lines[1]
+        rel50[h] = y32 < lines[2]
         wealth[h] = w - paid
-    return market, receives, dibao, income
 
 
 @njit(cache=True)
@@ -623,54 +629,72 @@ def _lifetime_records(age, hh, poor_hh, log_income_hh, earnings, child_observed,
     """Childhood records (0-17: years, income-poor years, log income), adult log household
     income (30-45) and log own earnings (30-40, years with earnings), in place.
 
-    Branch-free like :func:`household_counts` (adding zero leaves each value as it was).
+    Branch-free like :func:`household_counts` (adding zero leaves each value as it was);
+    the earners are listed in the same pass and their logarithms taken in a second.
     """
     zero = np.float32(0.0)
+    earners = np.empty(age.shape[0], dtype=np.int64)
+    k = 0
     for i in range(age.shape[0]):
         a = age[i]
         h = hh[i]
         kid = a < 18
         adult = (a >= 30) & (a <= 45)
-        earner = (a >= 30) & (a <= 40) & (earnings[i] > 0)
         li = log_income_hh[h]
         child_observed[i] += kid
         child_poor[i] += kid & poor_hh[h]
         child_log_sum[i] += li if kid else zero
         adult_sum[i] += li if adult else zero
         adult_years[i] += adult
-        earn_sum[i] += np.float32(math.log(max(earnings[i], 1.0))) if earner else zero
-        earn_years[i] += earner
+        earners[k] = i
+        k += (a >= 30) & (a <= 40) & (earnings[i] > 0)
+    # the logarithm of own earnings only for the earners at 30-40 (~15% of persons)
+    for j in range(k):
+        i = earners[j]
+        earn_sum[i] += np.float32(math.log(max(earnings[i], 1.0)))
+        earn_years[i] += 1
 
 
 @njit(cache=True)
-def _income_sums(cell, n_cells, age, hh, income_poor, income_pc, dibao, rel40, rel50):
-    num = np.zeros((9, n_cells))
-    den = np.zeros((9, n_cells))
+def _income_sums(cell, n_cells, age, hh, income_poor, income_pc, dibao, rel40, rel50,
+                 registered, relocated):
+    """Numerators and denominators of the income measures by cell, in one pass (the
+    measures over all persons share one count), followed by the four targeting measures
+    of :mod:`povsim.processes.poverty_policy` (registered, registered and poor, poor and
+    registered, relocated)."""
+    num = np.zeros((13, n_cells))
+    den = np.zeros((13, n_cells))
+    persons = np.zeros(n_cells)
     for i in range(hh.shape[0]):
         c = cell[i]
         h = hh[i]
         a = age[i]
-        poor = 1.0 if income_poor[h] else 0.0
-        inc = float(income_pc[h])
-        den[0, c] += 1.0
+        p = income_poor[h]
+        poor = 1.0 if p else 0.0
+        persons[c] += 1.0
         num[0, c] += poor
+        num[2, c] += float(income_pc[h])
+        num[3, c] += dibao[h]
+        num[4, c] += rel40[h]
+        num[5, c] += rel50[h]
         if a < 18:
             den[1, c] += 1.0
             num[1, c] += poor
-        den[2, c] += 1.0
-        num[2, c] += inc
-        den[3, c] += 1.0
-        num[3, c] += 1.0 if dibao[h] else 0.0
-        den[4, c] += 1.0
-        num[4, c] += rel40[h]
-        den[5, c] += 1.0
-        num[5, c] += rel50[h]
-        if a >= 18 and a < 65:
+        elif a < 65:
             den[6, c] += 1.0
             num[6, c] += poor
-        if a >= 65:
+        else:
             den[7, c] += 1.0
             num[7, c] += poor
-        den[8, c] += poor
-        num[8, c] += poor if a >= 65 else 0.0
+            num[8, c] += poor
+        r = registered[h]
+        num[9, c] += r
+        den[10, c] += r
+        num[10, c] += r & p
+        num[12, c] += relocated[h]
+    for j in (0, 2, 3, 4, 5, 9, 12):
+        den[j] = persons
+    den[8] = num[0]
+    num[11] = num[10]
+    den[11] = num[0]
     return num, den

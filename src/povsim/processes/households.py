@@ -9,7 +9,8 @@ and receives its share of the family's wealth at the division
 (:func:`povsim.processes.wealth.division_transfers`).
 
 The ``household_composition`` table counts households by the number of generations
-living in them, as the census tables do (one-, two-, three-or-more-generation households
+living in them in census years (every fifth calendar year, and the start year), as the
+census tables do (one-, two-, three-or-more-generation households
 among households with at least one member present; members away as migrants are not
 counted, as a census counts persons where they usually live).  Generations are levels of
 kinship inside the household: a member with no parent or grandparent in the household is
@@ -61,6 +62,10 @@ _COMPOSITION = (
 
 
 def _collect_composition(world: World, cells) -> None:
+    # a census measure, counted as the censuses and 1% surveys count it: every fifth year
+    # (and in the start year); the kinship pass costs as much as a process
+    if world.year % 5 and world.year != world.start_year:
+        return
     P = world.P
     level = generation_levels(P.hh, P.mother_row, P.father_row, P.partner_row)
     num, den = _composition_sums(P.hh, level, P.migrant, cells.cell, cells.n_cells, world.H.n)
@@ -140,28 +145,50 @@ def generation_levels(hh, mother_row, father_row, partner_row):
     in the household; a child one below a co-resident parent, two below a co-resident
     grandparent when no parent lives there; a spouse at the partner's level).
 
-    Updated in place for four rounds (enough for four co-resident generations).
+    One pass finds each person's anchors in the household (a co-resident parent, else a
+    co-resident grandparent -- co-resident parents or grandparents share a level -- and
+    the partner); three rounds of relaxation over the linked persons alone, each seeing
+    the levels it has already set, are enough for four co-resident generations in any
+    row order.
     """
     n = hh.shape[0]
+    anchor = np.full(n, -1, dtype=np.int32)
+    step = np.zeros(n, dtype=np.int8)
+    partner = np.full(n, -1, dtype=np.int32)
+    linked = np.empty(n, dtype=np.int32)
+    k = 0
+    for i in range(n):
+        h = hh[i]
+        m, f = mother_row[i], father_row[i]
+        if m >= 0 and hh[m] == h:
+            anchor[i] = m
+            step[i] = 1
+        elif f >= 0 and hh[f] == h:
+            anchor[i] = f
+            step[i] = 1
+        else:
+            for p in (m, f):
+                if p >= 0 and anchor[i] < 0:
+                    for g in (mother_row[p], father_row[p]):
+                        if g >= 0 and hh[g] == h:
+                            anchor[i] = g
+                            step[i] = 2
+                            break
+        q = partner_row[i]
+        if q >= 0 and hh[q] == h:
+            partner[i] = q
+        linked[k] = i
+        k += (anchor[i] >= 0) | (partner[i] >= 0)
     level = np.zeros(n, dtype=np.int8)
-    for _ in range(4):
-        for i in range(n):
-            h = hh[i]
+    for _ in range(3):
+        for t in range(k):
+            i = linked[t]
             lv = 0
-            parent_in = False
-            for p in (mother_row[i], father_row[i]):
-                if p >= 0:
-                    if hh[p] == h:
-                        parent_in = True
-                        lv = max(lv, level[p] + 1)
-            if not parent_in:
-                for p in (mother_row[i], father_row[i]):
-                    if p >= 0:
-                        for g in (mother_row[p], father_row[p]):
-                            if g >= 0 and hh[g] == h:
-                                lv = max(lv, level[g] + 2)
-            q = partner_row[i]
-            if q >= 0 and hh[q] == h:
+            a = anchor[i]
+            if a >= 0:
+                lv = level[a] + step[i]
+            q = partner[i]
+            if q >= 0:
                 lv = max(lv, level[q])
             level[i] = min(lv, 7)
     return level

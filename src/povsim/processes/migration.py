@@ -304,8 +304,8 @@ def _finish_migration(status, leaving, hh, stranded, migrant, age, school_done, 
     :func:`household_counts` would count next, from the same pass), and per village the
     share of working-age adults (18-55, out of school) away."""
     n_dep = 0
-    acc = np.zeros((n_h, 3), dtype=np.int32)  # present adults, present, all: side by side
-    v_acc = np.zeros((n_v, 2), dtype=np.int64)
+    # present adults, present, all, workers, workers away: side by side
+    acc = np.zeros((n_h, 5), dtype=np.int32)
     for i in range(status.shape[0]):
         st = status[i]
         h = hh[i]
@@ -317,13 +317,17 @@ def _finish_migration(status, leaving, hh, stranded, migrant, age, school_done, 
         migrant[i] = st
         a = age[i]
         pres = not st
+        worker = (a >= 18) & (a <= 55) & school_done[i]
         acc[h, 0] += pres & (a >= 18) & (a <= 75)
         acc[h, 1] += pres
         acc[h, 2] += 1
-        worker = (a >= 18) & (a <= 55) & school_done[i]
+        acc[h, 3] += worker
+        acc[h, 4] += worker & st
+    v_acc = np.zeros((n_v, 2), dtype=np.int64)
+    for h in range(n_h):
         v = h_village[h]
-        v_acc[v, 0] += worker & st
-        v_acc[v, 1] += worker
+        v_acc[v, 0] += acc[h, 4]
+        v_acc[v, 1] += acc[h, 3]
     share = np.empty(n_v)
     for v in range(n_v):
         share[v] = v_acc[v, 0] / max(v_acc[v, 1], 1)

@@ -42,6 +42,7 @@ which net transfers 2,719.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from povsim.declare import Measure, OutcomeTable, household
 from povsim.params import Param
@@ -133,20 +134,34 @@ _LINES = ("absolute_line_2014_prices", "absolute_line_current_prices",
           "dibao_standard_2014_prices", "pension_2014_prices")
 
 
+#: Measure names of the ``poverty_policy`` table, in the order the income collector's
+#: pass returns them (:func:`povsim.processes.earnings._income_sums`)
+POLICY_MEASURES = [m.name for m in _POLICY]
+
+
 def _collect_policy(world: World, cells) -> None:
-    P, H = world.P, world.H
-    reg = H.registered_poor[P.hh].astype(np.float64)
-    poor = H.income_poor[P.hh].astype(np.float64)
-    rel = H.relocated[P.hh].astype(np.float64)
-    c, k = cells.cell, cells.n_cells
-    n = np.bincount(c, minlength=k).astype(np.float64)
-    num = np.vstack([np.bincount(c, weights=reg, minlength=k),
-                     np.bincount(c, weights=reg * poor, minlength=k),
-                     np.bincount(c, weights=reg * poor, minlength=k),
-                     np.bincount(c, weights=rel, minlength=k)])
-    den = np.vstack([n, np.bincount(c, weights=reg, minlength=k),
-                     np.bincount(c, weights=poor, minlength=k), n])
-    cells.add_all("poverty_policy", [m.name for m in _POLICY], num, den)
+    # one pass over persons gives both tables: the income collector adds these rows;
+    # only a run that keeps this table without the income table counts them here
+    if cells.wants("income_poverty"):
+        return
+    from povsim.processes.earnings import _collect_income
+
+    _collect_income(world, _OnlyPolicy(cells))
+
+
+class _OnlyPolicy:
+    """The year's cells, passing on only the ``poverty_policy`` rows."""
+
+    def __init__(self, cells) -> None:
+        self._cells = cells
+        self.cell, self.n_cells = cells.cell, cells.n_cells
+
+    def wants(self, table: str) -> bool:
+        return table == "poverty_policy"
+
+    def add_all(self, table: str, measures, num, den) -> None:
+        if table == "poverty_policy":
+            self._cells.add_all(table, measures, num, den)
 
 
 def _collect_lines(world: World, cells) -> None:
@@ -215,38 +230,60 @@ def _record_lines(world: World, params) -> None:
 
 
 def step(world: World, params, streams) -> None:
-    """Registration (2014-2019) on last year's income; the measures of the year."""
+    """Registration (2014 on) on last year's income; the measures of the year."""
     H = world.H
     yr = world.year
     _record_lines(world, params)
-    if yr >= REGISTRATION_YEAR:
-        _register(world, params, streams)
+    if yr < REGISTRATION_YEAR:
+        return
+    _register(world, params, streams)
     a = active(yr, params)
-    reg = H.registered_poor
-    shift = np.where(reg, a * params.tpa_earnings_support, 0.0)
-    # relocation is lasting: its gain stays after the measures end
-    shift = shift + np.where(H.relocated & (yr >= MEASURE_YEARS[0]), params.tpa_relocation_gain,
-                             0.0)
-    H["policy_shift"] = shift
-    H["policy_transfer_pc"] = np.where(reg, a * params.tpa_transfer, 0.0)
+    gain = params.tpa_relocation_gain if yr >= MEASURE_YEARS[0] else 0.0
+    _measures(H.registered_poor, H.relocated, a * params.tpa_earnings_support,
+              a * params.tpa_transfer, gain, H.policy_shift, H.policy_transfer_pc)
+
+
+@njit(cache=True)
+def _measures(registered, relocated, shift, transfer, gain, policy_shift, policy_transfer):
+    """The year's support of each household, in place (relocation's gain is lasting)."""
+    for h in range(registered.shape[0]):
+        r = registered[h]
+        policy_transfer[h] = transfer if r else 0.0
+        policy_shift[h] = (shift if r else 0.0) + (gain if relocated[h] else 0.0)
+
+
+@njit(cache=True)
+def _candidates(registered, income_pc, market_pc, line):
+    """Households not yet registered, observed (not formed this year) and below 1.5 lines
+    last year, and whether each is below the line."""
+    n = registered.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for h in range(n):
+        y = income_pc[h]
+        out[k] = h
+        k += (not registered[h]) & (y < 1.5 * line) & ((y > 0) | (market_pc[h] > 0))
+    out = out[:k].copy()
+    poor = np.empty(k, dtype=np.bool_)
+    for j in range(k):
+        poor[j] = income_pc[out[j]] < line
+    return out, poor
 
 
 def _register(world: World, params, streams) -> None:
     """Register households poor (or near poor) last year; decide their relocation."""
     H, geo = world.H, world.geo
-    observed = (H.income_pc > 0) | (H.market_income_pc > 0)  # not formed this year
-    inc = H.income_pc
-    p = np.where(inc < params.poverty_line, params.tpa_registration_poor,
-                 np.where(inc < 1.5 * params.poverty_line, params.tpa_registration_near_poor, 0.0))
-    u = streams.uniform("tpa.registration", world.year, H.id)
-    new = observed & ~H.registered_poor & (u < p)
-    if not new.any():
+    cand, poor = _candidates(H.registered_poor, H.income_pc, H.market_income_pc, params.poverty_line)
+    if len(cand) == 0:
+        return
+    p = np.where(poor, params.tpa_registration_poor, params.tpa_registration_near_poor)
+    new = cand[streams.uniform("tpa.registration", world.year, H.id[cand]) < p]
+    if len(new) == 0:
         return
     H.registered_poor[new] = True
-    remote = geo.remoteness_km[H.village] > np.median(geo.remoteness_km)
-    ur = streams.uniform("tpa.relocation", 0, H.id)
-    move = new & remote & (ur < 2.0 * params.tpa_relocation_share)
-    H.relocated[move] = True
+    remote = geo.remoteness_km[H.village[new]] > np.median(geo.remoteness_km)
+    move = remote & (streams.uniform("tpa.relocation", 0, H.id[new]) < 2.0 * params.tpa_relocation_share)
+    H.relocated[new[move]] = True
 
 
 def dibao_takeup_base(world: World, params) -> np.ndarray:
@@ -271,12 +308,3 @@ def medical_reimbursement(world: World, params) -> np.ndarray:
     if active(world.year, params) > 0:
         r = np.where(H.registered_poor, np.maximum(r, params.tpa_reimbursement), r)
     return r
-
-
-def senior_fee_share(world: World, params, households: np.ndarray) -> np.ndarray:
-    """Share of the senior-high cost a household pays (fees waived for registered
-    households while the measures run)."""
-    H = world.H
-    if active(world.year, params) > 0:
-        return np.where(H.registered_poor[households], 1.0 - params.tpa_fee_waiver, 1.0)
-    return np.ones(len(households))

@@ -12,8 +12,8 @@ years of schooling (completed grades).
     P(go on) = expit(logit(c(year)) + b_k (skill - peers) + b_p poor + b_s (S_caregivers - 9) / 3
                      - kappa max(0, ln(cost / resources)))
 
-Selection is relative: skill is taken against the mean skill of the year's 10-17-year-olds
-(entrance examinations rank pupils against their peers) and ``poor`` is relative poverty
+Selection is relative: skill is taken against the mean skill of the year's pupils aged
+10-17 (entrance examinations rank pupils against their peers) and ``poor`` is relative poverty
 (household income below 40% of the national rural median of the year), so that the
 period path means the same thing in every decade.
 ``c(year)`` is the historical expansion of schooling: a period path through declared
@@ -42,6 +42,8 @@ Ministry of Education, Educational Statistics: promotion rates of graduates, 199
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -111,7 +113,7 @@ PARAMS = (
           "of senior-high continuation", bounds=(-1.0, 1.0)),
     Param("continuation_or_skill", 2.2, "odds ratio per SD", (1.5, 3.0),
           "Assumption (high-school entrance exam)", "Odds ratio of going on per SD of skill "
-          "above the mean of the year's 10-17-year-olds", bounds=(0.1, 20.0)),
+          "above the mean of the year's pupils aged 10-17", bounds=(0.1, 20.0)),
     Param("continuation_or_poverty", 0.6, "odds ratio", (0.4, 0.85),
           "Assumption (opportunity cost of schooling for the poorest families, beyond the "
           "cost term)", "Odds ratio of going on for households below 40% of the national "
@@ -312,8 +314,7 @@ def step(world: World, params, streams) -> None:
     cont[finishing] = False
     P.grade[pr[cont]] = (gp[cont] + 1).astype(np.int8)
     stop = [pr[gp == 16]]
-    teen = (age >= 10) & (age <= 17)
-    peers = float(P.skill[teen].mean()) if teen.any() else 0.0
+    peers = _mean_skill_10_17(pupils, age, P.skill)
     for level, nxt in ((6, 7), (9, 10), (12, 13)):
         at = pr[gp == level]
         p_go = transition_probability(world, params, at, level, peers)
@@ -361,24 +362,47 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     (see the module doc: period path, skill relative to ``peers``, relative poverty,
     caregivers' schooling, credit constraint of post-compulsory schooling)."""
     from povsim.processes.earnings import cumulative_growth
-    from povsim.processes.poverty_policy import senior_fee_share
+    from povsim.processes.poverty_policy import active
 
     P, H = world.P, world.H
-    h = P.hh[rows]
-    lo = (logit(base_transition(world.year, params, level))
-          + np.log(params.continuation_or_skill) * (P.skill[rows] - peers)
-          + np.log(params.continuation_or_poverty) * H.relative_poor_40[h]
-          + np.log(params.continuation_or_parent_school) * (H.caregiver_school[h] - 9.0) / 3.0)
+    cost = 0.0
+    waiver = 1.0
     if level > 6:
         cost = (params.senior_high_cost if level == 9 else params.tertiary_cost) * float(
             np.exp(cumulative_growth(world.year, params)))
-        if level == 9:
-            cost = cost * senior_fee_share(world, params, h)
-        resources = params.schooling_budget_share * (
-            H.income_pc[h] * np.maximum(H.present[h], 1) + params.wealth_liquid_share * H.wealth[h])
-        gap = np.log(np.maximum(cost, 1.0) / np.maximum(resources, 1.0))
-        lo = lo - params.continuation_credit * np.maximum(gap, 0.0)
-    return expit(lo)
+        if level == 9 and active(world.year, params) > 0:
+            waiver = 1.0 - params.tpa_fee_waiver
+    coef = np.array([logit(base_transition(world.year, params, level)),
+                     np.log(params.continuation_or_skill), np.log(params.continuation_or_poverty),
+                     np.log(params.continuation_or_parent_school), params.continuation_credit,
+                     cost, waiver, params.schooling_budget_share, params.wealth_liquid_share, peers])
+    return _transition_p(np.ascontiguousarray(rows, dtype=np.int64), P.hh, P.skill,
+                         H.relative_poor_40, H.caregiver_school, H.income_pc, H.present, H.wealth,
+                         H.registered_poor, coef)
+
+
+@njit(cache=True)
+def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, present, wealth,
+                  registered, coef):
+    """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
+    logit, ln OR skill, ln OR poverty, ln OR caregiver schooling (per 3 years), credit
+    penalty, yearly cost (0: no cost term), share of the cost paid by registered
+    households, budget share, liquid share of wealth, peers' mean skill]."""
+    out = np.empty(rows.shape[0])
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        h = hh[i]
+        lo = (coef[0] + coef[1] * (float(skill[i]) - coef[9])
+              + coef[2] * (1.0 if rel_poor[h] else 0.0)
+              + coef[3] * (float(caregiver_school[h]) - 9.0) / 3.0)
+        if coef[5] > 0.0:
+            cost = coef[5] * (coef[6] if registered[h] else 1.0)
+            res = coef[7] * (float(income_pc[h]) * max(present[h], 1) + coef[8] * float(wealth[h]))
+            gap = math.log(max(cost, 1.0) / max(res, 1.0))
+            if gap > 0.0:
+                lo -= coef[4] * gap
+        out[j] = 1.0 / (1.0 + math.exp(-lo))
+    return out
 
 
 def overage(world: World) -> np.ndarray:
@@ -387,6 +411,19 @@ def overage(world: World) -> np.ndarray:
     age = world.age().astype(np.int64)
     behind = age - 6 - (P.grade.astype(np.int64) - 1)
     return np.where(P.enrolled, np.maximum(behind, 0), 0)
+
+
+@njit(cache=True)
+def _mean_skill_10_17(pupils, age, skill):
+    """Mean skill of the pupils aged 10-17 (the peers a pupil is ranked against)."""
+    total = 0.0
+    n = 0
+    for i in pupils:
+        a = age[i]
+        if a >= 10 and a <= 17:
+            total += skill[i]
+            n += 1
+    return total / n if n else 0.0
 
 
 @njit(cache=True)

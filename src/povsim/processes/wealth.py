@@ -91,30 +91,50 @@ _WEALTH = (
     Measure("mean_wealth", "mean household net wealth over persons", "mean",
             "RMB (2014 prices)"),
     Measure("no_wealth_share", "persons in households with net wealth below one month of "
-            "mean income"),
-    Measure("wealth_bottom_half_share", "share of all wealth held by the persons of the "
-            "poorer half of households (person-weighted)"),
+            "their income"),
+    Measure("wealth_bottom_half_share", "share of all household wealth held by the poorer "
+            "half of households"),
 )
 
 
 def _collect_wealth(world: World, cells) -> None:
+    # in survey years, as wealth is measured (CHFS/CFPS waves): every fifth calendar year
+    # and the start year
+    if world.year % 5 and world.year != world.start_year:
+        return
     P, H = world.P, world.H
-    w = H.wealth.astype(np.float64)
-    per = w[P.hh]
-    mean_inc = float(np.mean(H.income_pc[P.hh])) if P.n else 0.0
-    median = float(np.median(per)) if P.n else 0.0
-    num = np.vstack([np.bincount(cells.cell, weights=per, minlength=cells.n_cells),
-                     np.bincount(cells.cell, weights=(per < mean_inc / 12.0).astype(np.float64),
-                                 minlength=cells.n_cells),
-                     np.bincount(cells.cell, weights=np.where(per <= median, per, 0.0),
-                                 minlength=cells.n_cells)])
-    n = np.bincount(cells.cell, minlength=cells.n_cells).astype(np.float64)
-    den = np.vstack([n, n, num[0]])
+    median = float(np.median(H.wealth)) if H.n else 0.0
+    num, den = _wealth_sums(cells.cell, cells.n_cells, P.hh, H.wealth, H.income_pc, H.present,
+                            median)
     cells.add_all("wealth", [m.name for m in _WEALTH], num, den)
 
 
-TABLES = (OutcomeTable("wealth", "household net wealth: mean, households without savings, "
-                       "share of the poorer half", _WEALTH, _collect_wealth),)
+@njit(cache=True)
+def _wealth_sums(cell, n_cells, hh, wealth, income_pc, present, median):
+    """Persons' household wealth and wealth below one month of household income by cell;
+    households' wealth below the median (over households) against all of it."""
+    num = np.zeros((3, n_cells))
+    den = np.zeros((3, n_cells))
+    hcell = np.zeros(wealth.shape[0], dtype=np.int64)
+    for i in range(hh.shape[0]):
+        c = cell[i]
+        h = hh[i]
+        hcell[h] = c
+        w = float(wealth[h])
+        den[0, c] += 1.0
+        num[0, c] += w
+        den[1, c] += 1.0
+        num[1, c] += w < float(income_pc[h]) * max(present[h], 1) / 12.0
+    for h in range(wealth.shape[0]):
+        w = float(wealth[h])
+        c = hcell[h]
+        den[2, c] += w
+        num[2, c] += w if w <= median else 0.0
+    return num, den
+
+
+TABLES = (OutcomeTable("wealth", "household net wealth (every fifth year): mean, households "
+                       "without savings, share of the poorer half", _WEALTH, _collect_wealth),)
 
 
 def wealth_coefficients(world: World, params) -> np.ndarray:
@@ -201,49 +221,92 @@ def bequeath(world: World, params, dead: np.ndarray) -> None:
     if len(dead) == 0:
         return
     P, H = world.P, world.H
-    emptied = _emptied(P.hh, P.alive, H.n, H.wealth)
-    if not emptied.any():
-        return
-    _bequeath(P.hh, P.alive, P.mother_row, P.father_row, emptied, H.wealth)
+    # members counted at the end of last year (migration recounts them after the births;
+    # nothing moves between then and the deaths, which come first in the year)
+    source, found = _emptied(P.hh, dead, H.size, H.wealth)
+    if found:
+        _bequeath(P.hh, P.alive, P.mother_row, P.father_row, dead, source, H.wealth)
 
 
 @njit(cache=True)
-def _emptied(hh, alive, n_h, wealth):
-    """Households with wealth and no living member (this year's deaths marked)."""
-    living = np.zeros(n_h, dtype=np.int64)
-    any_member = np.zeros(n_h, dtype=np.bool_)
-    for i in range(hh.shape[0]):
-        living[hh[i]] += alive[i]
-        any_member[hh[i]] = True
-    out = np.zeros(n_h, dtype=np.bool_)
-    for h in range(n_h):
-        out[h] = any_member[h] and living[h] == 0 and wealth[h] > 0
-    return out
+def _emptied(hh, dead, size, wealth):
+    """The household each of this year's dead leaves (-1 unless all its members died and
+    it has wealth), aligned with ``dead``; and whether there is any.  Work in the number
+    of deaths only."""
+    deaths = np.zeros(size.shape[0], dtype=np.int32)
+    for k in range(dead.shape[0]):
+        deaths[hh[dead[k]]] += 1
+    source = np.full(dead.shape[0], -1, dtype=np.int64)
+    found = False
+    for k in range(dead.shape[0]):
+        h = hh[dead[k]]
+        if deaths[h] >= size[h] and wealth[h] > 0:
+            source[k] = h
+            found = True
+    return source, found
 
 
 @njit(cache=True)
-def _bequeath(hh, alive, mother_row, father_row, emptied, wealth):
+def _bequeath(hh, alive, mother_row, father_row, dead, source, wealth):
     """Split the wealth of each emptied household equally over its heirs (living persons
-    whose mother or father was a member), credited to the heirs' households."""
-    n_h = emptied.shape[0]
-    heirs = np.zeros(n_h, dtype=np.int64)
-    for i in range(hh.shape[0]):
-        if not alive[i]:
-            continue
-        for p in (mother_row[i], father_row[i]):
-            if p >= 0 and emptied[hh[p]] and hh[p] != hh[i]:
-                heirs[hh[p]] += 1
-                break
-    gain = np.zeros(n_h, dtype=np.float64)
-    for i in range(hh.shape[0]):
-        if not alive[i]:
-            continue
-        for p in (mother_row[i], father_row[i]):
-            if p >= 0 and emptied[hh[p]] and hh[p] != hh[i]:
-                src = hh[p]
-                gain[hh[i]] += wealth[src] / heirs[src]
-                break
-    for h in range(n_h):
-        if emptied[h]:
-            wealth[h] = 0.0
-        wealth[h] += gain[h]
+    whose mother or father left it, living elsewhere), credited to the heirs' households.
+
+    The scan over persons tests their parents against a bitmap of the dead who leave an
+    estate (one bit a person: it stays in cache), without branches; only the hits look
+    further.
+    """
+    n = hh.shape[0]
+    bits = np.zeros(n // 8 + 1, dtype=np.uint8)
+    for k in range(dead.shape[0]):
+        if source[k] >= 0:
+            i = dead[k]
+            bits[i >> 3] |= np.uint8(1 << (i & 7))
+    # the household each flagged dead person leaves (``dead`` is ascending: a sorted
+    # search finds it)
+    rows = np.empty(dead.shape[0], dtype=np.int64)
+    srcs = np.empty(dead.shape[0], dtype=np.int64)
+    m = 0
+    for k in range(dead.shape[0]):
+        if source[k] >= 0:
+            rows[m] = dead[k]
+            srcs[m] = source[k]
+            m += 1
+    rows, srcs = rows[:m], srcs[:m]
+    # candidates by a branch-free test of both parents (persons come in household order,
+    # their parents' pointers in no useful order: branches would be mispredicted); a
+    # missing parent (-1) tests row 0, so candidates are checked exactly afterwards
+    cand = np.empty(n, dtype=np.int64)
+    c = 0
+    for i in range(n):
+        mo = max(mother_row[i], 0)
+        fa = max(father_row[i], 0)
+        cand[c] = i
+        c += ((bits[mo >> 3] >> (mo & 7)) | (bits[fa >> 3] >> (fa & 7))) & 1
+    heir = np.empty(c, dtype=np.int64)
+    src = np.empty(c, dtype=np.int64)
+    k = 0
+    for t in range(c):
+        i = cand[t]
+        p = -1
+        for q in (mother_row[i], father_row[i]):
+            if p < 0 and q >= 0 and (bits[q >> 3] >> (q & 7)) & 1:
+                p = q
+        if p >= 0:
+            h = srcs[np.searchsorted(rows, p)]
+            if alive[i] and h != hh[i]:
+                heir[k] = i
+                src[k] = h
+                k += 1
+    heirs = np.zeros(wealth.shape[0], dtype=np.int64)
+    for t in range(k):
+        heirs[src[t]] += 1
+    gain = np.zeros(wealth.shape[0], dtype=np.float64)
+    for t in range(k):
+        gain[hh[heir[t]]] += wealth[src[t]] / heirs[src[t]]
+    for j in range(m):  # the estates are passed on (or lost when there is no heir)
+        wealth[srcs[j]] = 0.0
+    for t in range(k):
+        h = hh[heir[t]]
+        if gain[h] != 0.0:
+            wealth[h] += gain[h]
+            gain[h] = 0.0
