@@ -15,7 +15,8 @@ history.  The population is then trimmed, whole households at random within each
 village, to the scenario's size (village sizes from the geography's weights).
 
 *Cache.*  A spin-up is stored on disk (``$POVSIM_CACHE_DIR``, default
-``$XDG_CACHE_HOME/povsim`` or ``~/.cache/povsim``; folder ``spinup``), keyed by
+``$XDG_CACHE_HOME/povsim`` or ``~/.cache/povsim``; folder ``spinup``; at most 48 entries
+and 2 GB, the oldest removed first), keyed by
 everything it depends on: the model's code fingerprint, the seed, the geography, the
 years, the size and every parameter value.  Interventions are not part of the key (they
 act only from the start year), so every scenario of a comparison starts from the same
@@ -58,8 +59,10 @@ HISTORY_TABLES = ("population", "demography", "household_composition", "income_p
 
 #: Bump when the cache file layout changes
 _CACHE_FORMAT = 1
-#: Entries kept in the cache folder (oldest removed first); only spin-up files are removed
+#: Entries and bytes kept in the cache folder (oldest removed first); only spin-up files
+#: are removed
 _CACHE_KEEP = 48
+_CACHE_BYTES = 2 * 1024**3
 
 #: Persons drawn in the first year beyond the expected need, so that trimming (rather
 #: than a second spin-up) reaches the scenario's size
@@ -307,10 +310,14 @@ def _load(key: str, geo: Geography) -> tuple[World, dict[str, pd.DataFrame]] | N
 
 
 def _prune(folder: Path) -> None:
-    """Remove the oldest spin-up files beyond :data:`_CACHE_KEEP` (nothing else)."""
-    files = sorted(folder.glob("spinup-*.npz"), key=lambda p: p.stat().st_mtime)
-    for f in files[:-_CACHE_KEEP]:
+    """Remove the oldest spin-up files beyond :data:`_CACHE_KEEP` entries or
+    :data:`_CACHE_BYTES` in all (never the newest; nothing but spin-up files)."""
+    files = sorted(folder.glob("spinup-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    total = 0
+    for k, f in enumerate(files):
         try:
-            f.unlink()
+            total += f.stat().st_size
+            if k > 0 and (k >= _CACHE_KEEP or total > _CACHE_BYTES):
+                f.unlink()
         except OSError:
             pass

@@ -20,7 +20,7 @@ Dibao take-up.
   remoter than the median moves to better-connected sites (a lasting earnings gain);
 * subsistence guarantee: Dibao take-up of eligible registered households raised (rolled
   out with the other measures; it stays after the transition period);
-* health: medical reimbursement raised for registered households;
+* health: medical reimbursement raised for registered households (rolled out with the rest);
 * education: senior-high fees waived for children of registered households (read by the
   transition decision in :mod:`povsim.processes.schooling`).
 
@@ -305,6 +305,7 @@ def medical_reimbursement(world: World, params) -> np.ndarray:
 
     H = world.H
     r = np.where(H.insured, reimbursement(world.year, params), 0.0)
-    if active(world.year, params) > 0:
-        r = np.where(H.registered_poor, np.maximum(r, params.tpa_reimbursement), r)
+    a = active(world.year, params)
+    if a > 0:  # raised as the measures roll out
+        r = np.where(H.registered_poor, r + a * np.maximum(params.tpa_reimbursement - r, 0.0), r)
     return r

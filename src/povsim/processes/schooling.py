@@ -9,17 +9,18 @@ years of schooling (completed grades).
 
 *Transitions.*  Completing grade 6, 9 or 12 requires a decision to go on::
 
-    P(go on) = expit(logit(c(year)) + b_k (skill - peers) + b_p poor + b_s (S_caregivers - 9) / 3
-                     - kappa max(0, ln(cost / resources)))
+    P(go on) = expit(logit(c(year)) + b_k (skill - peers) + b_p poor
+                     + b_s (S_caregivers - S_peers) / 3 - kappa max(0, ln(cost / resources)))
 
-Selection is relative: skill is taken against the mean skill of the year's pupils aged
-10-17 (entrance examinations rank pupils against their peers) and ``poor`` is relative poverty
-(household income below 40% of the national rural median of the year), so that the
-period path means the same thing in every decade.
+Selection is relative: skill and caregivers' schooling are taken against their means
+among the year's pupils aged 10-17 (entrance examinations rank pupils against their
+peers) and ``poor`` is relative poverty (household income below 40% of the national rural
+median of the year), so that the period path means the same thing in every decade.
 ``c(year)`` is the historical expansion of schooling: a period path through declared
 anchors (entry to junior high in 1985, 1995 and 2005, after the 1986 Compulsory Education
-Law and the "two basics" push; continuation to senior high in 1990 and 2000; to tertiary
-in 1995), the 2014 value, and after 2014 a yearly logit trend for the two upper levels.
+Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2008, before
+the expansion of vocational schooling; to tertiary in 1995), the 2014 value, and after
+2014 a yearly logit trend for the two upper levels.
 The last term is the credit constraint of post-compulsory schooling: the yearly cost of
 senior high or college (tuition, fees, board; moving with mean income over the years; the
 senior-high fees are waived for registered poor households while the targeted measures
@@ -148,6 +149,11 @@ PARAMS = (
           "Junior -> senior promotion 51.2% in 2000 (MoE) [R]; fewer than 20% of rural youth "
           "completed high school in the late 2000s (Golley & Kong 2013) [E]",
           "Probability of entering senior high after grade 9 in 2000", bounds=(0.0, 1.0)),
+    Param("senior_continuation_2008", 0.5, "probability", (0.35, 0.75),
+          "Junior -> senior promotion 63.8% in 2004 (MoE) [R]; national grants to 90% of "
+          "secondary-vocational students from 2007 (Xinhua 22 May 2007) [S] and free tuition "
+          "for rural vocational students from 2009 [M] before the rapid expansion to 2014 [E]",
+          "Probability of entering senior high after grade 9 in 2008", bounds=(0.0, 1.0)),
     Param("tertiary_continuation_1995", 0.2, "probability", (0.08, 0.4),
           "Senior -> higher promotion 49.9% nationally in 1995 (MoE) [R]; rural youth from "
           "poor counties 7 times less likely to reach college in 2003 (Li et al. 2015, China "
@@ -156,7 +162,8 @@ PARAMS = (
     Param("continuation_or_parent_school", 1.5, "odds ratio per 3 years", (1.0, 2.2),
           "Assumption; causal effect of parental schooling on sons' schooling in rural China "
           "(Emran & Sun 2015, WB PRWP 7316)", "Odds ratio of going on per 3 years of "
-          "caregiver schooling above 9", bounds=(0.1, 10.0)),
+          "caregiver schooling above the mean of the year's pupils' caregivers",
+          bounds=(0.1, 10.0)),
     Param("continuation_credit", 1.0, "logit per log of cost/resources", (0.0, 2.5),
           "Credit constraints of poor rural families: three years of senior high cost ~15 "
           "times per-capita income at the poverty line; opportunity cost triples it (REAP, "
@@ -314,7 +321,7 @@ def step(world: World, params, streams) -> None:
     cont[finishing] = False
     P.grade[pr[cont]] = (gp[cont] + 1).astype(np.int8)
     stop = [pr[gp == 16]]
-    peers = _mean_skill_10_17(pupils, age, P.skill)
+    peers = _peer_means(pupils, age, P.skill, P.hh, H.caregiver_school)
     for level, nxt in ((6, 7), (9, 10), (12, 13)):
         at = pr[gp == level]
         p_go = transition_probability(world, params, at, level, peers)
@@ -346,6 +353,7 @@ def base_transition(year: int, params, level: int) -> float:
     if level == 9:
         anchors = [(1990, params.senior_continuation_1990),
                    (2000, params.senior_continuation_2000),
+                   (2008, params.senior_continuation_2008),
                    (REFERENCE_YEAR, params.senior_continuation)]
     else:
         anchors = [(1995, params.tertiary_continuation_1995),
@@ -357,10 +365,10 @@ def base_transition(year: int, params, level: int) -> float:
 
 
 def transition_probability(world: World, params, rows: np.ndarray, level: int,
-                           peers: float = 0.0) -> np.ndarray:
+                           peers: tuple[float, float] = (0.0, 9.0)) -> np.ndarray:
     """Probability that the pupils ``rows``, completing grade ``level`` (6, 9 or 12), go on
-    (see the module doc: period path, skill relative to ``peers``, relative poverty,
-    caregivers' schooling, credit constraint of post-compulsory schooling)."""
+    (see the module doc: period path, skill and caregivers' schooling relative to the
+    ``peers`` means, relative poverty, credit constraint of post-compulsory schooling)."""
     from povsim.processes.earnings import cumulative_growth
     from povsim.processes.poverty_policy import active
 
@@ -375,7 +383,8 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     coef = np.array([logit(base_transition(world.year, params, level)),
                      np.log(params.continuation_or_skill), np.log(params.continuation_or_poverty),
                      np.log(params.continuation_or_parent_school), params.continuation_credit,
-                     cost, waiver, params.schooling_budget_share, params.wealth_liquid_share, peers])
+                     cost, waiver, params.schooling_budget_share, params.wealth_liquid_share,
+                     peers[0], peers[1]])
     return _transition_p(np.ascontiguousarray(rows, dtype=np.int64), P.hh, P.skill,
                          H.relative_poor_40, H.caregiver_school, H.income_pc, H.present, H.wealth,
                          H.registered_poor, coef)
@@ -387,14 +396,15 @@ def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, presen
     """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
     logit, ln OR skill, ln OR poverty, ln OR caregiver schooling (per 3 years), credit
     penalty, yearly cost (0: no cost term), share of the cost paid by registered
-    households, budget share, liquid share of wealth, peers' mean skill]."""
+    households, budget share, liquid share of wealth, peers' mean skill, their caregivers'
+    mean schooling]."""
     out = np.empty(rows.shape[0])
     for j in range(rows.shape[0]):
         i = rows[j]
         h = hh[i]
         lo = (coef[0] + coef[1] * (float(skill[i]) - coef[9])
               + coef[2] * (1.0 if rel_poor[h] else 0.0)
-              + coef[3] * (float(caregiver_school[h]) - 9.0) / 3.0)
+              + coef[3] * (float(caregiver_school[h]) - coef[10]) / 3.0)
         if coef[5] > 0.0:
             cost = coef[5] * (coef[6] if registered[h] else 1.0)
             res = coef[7] * (float(income_pc[h]) * max(present[h], 1) + coef[8] * float(wealth[h]))
@@ -414,16 +424,19 @@ def overage(world: World) -> np.ndarray:
 
 
 @njit(cache=True)
-def _mean_skill_10_17(pupils, age, skill):
-    """Mean skill of the pupils aged 10-17 (the peers a pupil is ranked against)."""
+def _peer_means(pupils, age, skill, hh, caregiver_school):
+    """Mean skill of the pupils aged 10-17 and mean schooling of their caregivers: the
+    peers and parents a pupil is ranked against."""
     total = 0.0
+    school = 0.0
     n = 0
     for i in pupils:
         a = age[i]
         if a >= 10 and a <= 17:
             total += skill[i]
+            school += caregiver_school[hh[i]]
             n += 1
-    return total / n if n else 0.0
+    return (total / n, school / n) if n else (0.0, 9.0)
 
 
 @njit(cache=True)
