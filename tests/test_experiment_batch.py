@@ -264,14 +264,13 @@ def test_unwritable_folder(reference, tmp_path: Path, monkeypatch, capsys) -> No
     f, _ = reference
     out = tmp_path / "b"
     out.mkdir()
-    (out / "keep.txt").write_text("earlier")
     import povsim.experiment.store as store_mod
 
     monkeypatch.setattr(store_mod.os, "access", lambda path, mode: False)
     assert main(["batch", str(f), "--out", str(out), "--workers", "0"]) == 2
     err = capsys.readouterr().err
     assert "permission denied" in err and "--out" in err and "Traceback" not in err
-    assert (out / "keep.txt").read_text() == "earlier" and not (out / "design.json").exists()
+    assert list(out.iterdir()) == []  # nothing created
     monkeypatch.undo()
 
     real = povsim_output._atomic_write
@@ -284,7 +283,7 @@ def test_unwritable_folder(reference, tmp_path: Path, monkeypatch, capsys) -> No
     monkeypatch.setattr(povsim_output, "_atomic_write", denied)
     with pytest.raises(OutputError, match="Permission denied"):
         run_batch(f, out=out, workers=0)
-    assert (out / "keep.txt").read_text() == "earlier"
+    assert not (out / "design.json").exists()
 
 
 def test_memory_guard_refuses_and_keeps_pilot(reference, tmp_path: Path, monkeypatch) -> None:

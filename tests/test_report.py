@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from povsim.cli import main
+from povsim.output import seal_results, write_manifest
 from povsim.plots.report import (
     plot_county_bars,
     plot_moda_trajectories,
@@ -51,8 +51,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     pd.DataFrame({"output": ["moda_H"] * 3, "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.05],
                   "S1_conf": [0.05, 0.04, 0.03], "ST": [0.6, 0.3, 0.1], "ST_conf": [0.05, 0.05, 0.04]}
                  ).to_csv(sens / "indices.csv", index=False)
-    (sens / "manifest.json").write_text(json.dumps({"povsim_version": "0.1.0", "created": "2026-01-02T00:00:00+00:00",
-                                                    "seeds": [1, 2], "scenario": {"sensitivity": {"name": "s"}}}))
+    write_manifest(sens, kind="sensitivity", scenario_dict={"sensitivity": {"name": "s"}}, seeds=[1, 2],
+                   input_files=[], command_line=[])
+    seal_results(sens, kind="sensitivity")
     return {"run": run, "compare": cmp, "sensitivity": sens, "root": root}
 
 
