@@ -53,6 +53,12 @@ def programme_end(s: Scenario) -> int:
     return window[1] if window else s.time.start_year + 5
 
 
+def union_window(scenarios) -> tuple[int, int] | None:
+    """The years any of the scenarios' programmes runs (shaded in comparison figures)."""
+    spans = [w for w in map(programme_window, scenarios) if w is not None]
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
 def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
     """Ratio of mean cost to mean effect over replicates, with a 95% delta-method interval.
 
@@ -315,12 +321,13 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     save_figure(plot_differences(result.differences, when_contains="end of programme",
                                  provenance=prov), folder / "figures" / "differences_end")
     tabs = {r.scenario.name: r.tables for r in runs}
+    window = union_window(r.scenario for r in runs)
     for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
                      ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
                      ("moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5")):
-        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov),
+        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov, window=window),
                     folder / "figures" / m)
     save_figure(plot_scenario_trajectories(tabs, "income_poverty", "child_income_poverty_rate",
-                                           title="Income poverty, children 0-17", provenance=prov),
+                                           title="Income poverty, children 0-17", provenance=prov, window=window),
                 folder / "figures" / "child_income_poverty_rate")
     save_figure(plot_ce_plane(result.ce_points, provenance=prov), folder / "figures" / "ce_plane")

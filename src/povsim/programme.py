@@ -21,13 +21,19 @@ HUBEI_REFERENCE = {"children_reached": 219_000, "centres": 80, "spend_2014_2017_
 def programme_window(scenario) -> tuple[int, int] | None:
     """First and last year of a scenario's programme: the earliest ``start_year`` and the
     latest ``end_year`` (the horizon when open) of its enabled interventions, within the
-    simulated years; ``None`` without interventions."""
-    spans = [(int(v.get("start_year", scenario.time.start_year)), int(v.get("end_year") or scenario.end_year))
-             for v in scenario.interventions.values() if v.get("enabled", True)]
+    simulated years; ``None`` without interventions.  ``scenario`` is a
+    :class:`~povsim.scenario.Scenario` or its resolved dict (a results folder's manifest)."""
+    if isinstance(scenario, dict):
+        interventions, time = scenario.get("interventions") or {}, scenario.get("time") or {}
+        first = int(time.get("start_year", 2014))
+        last = first + int(time.get("years", 0))
+    else:
+        interventions, first, last = scenario.interventions, scenario.time.start_year, scenario.end_year
+    spans = [(int(v.get("start_year", first)), int(v.get("end_year") or last))
+             for v in interventions.values() if v.get("enabled", True)]
     if not spans:
         return None
-    return (max(min(a for a, _ in spans), scenario.time.start_year),
-            min(max(b for _, b in spans), scenario.end_year))
+    return max(min(a for a, _ in spans), first), min(max(b for _, b in spans), last)
 
 
 def discount(cost: pd.Series, year: pd.Series, base_year: int, rate: float) -> pd.Series:

@@ -288,6 +288,7 @@ def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
 
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
     """Every figure the folder's tables allow, and notes on those that could not be drawn."""
+    from povsim.compare import union_window
     from povsim.plots import (
         plot_deprivation_distribution,
         plot_dimension_headcounts,
@@ -307,6 +308,8 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     prov = res.provenance()
     figs: list[ReportFigure] = []
     notes: list[str] = []
+    resolved = res.manifest.get("scenario") or {}
+    window = union_window(resolved.values() if res.kind == "compare" else [resolved] if res.kind == "run" else [])
 
     def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
         try:
@@ -337,7 +340,8 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     if many and all("income_poverty" in t for t in scen.values()):
         add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
             lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
-                                               title="Income poverty, children 0-17", provenance=prov))
+                                               title="Income poverty, children 0-17", provenance=prov,
+                                               window=window))
     if "differences" in res.extra:
         add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
             "95% interval over replicates with common random numbers.",
@@ -383,7 +387,7 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
                 add(f"{m}_by_arm{sfx}", f"{label}: pilot vs comparison villages{lab}.",
                     lambda m=m, label=label, moda=moda: plot_trajectory(
                         moda, m, by="arm", title=f"{label}, pilot vs comparison",
-                        ylabel="Share of children (%)"))
+                        ylabel="Share of children (%)", window=window))
         if moda is not None and "county" in set(moda["by"]):
             add(f"moda_headcount_rate_0_5_by_county{sfx}", f"MODA H, ages 0-5, by county in {last}; whiskers: "
                 f"replicate range{lab}.",
