@@ -290,6 +290,15 @@ def test_memory_guard_refuses_and_keeps_pilot(reference, tmp_path: Path, monkeyp
     f, _ = reference
     out = tmp_path / "b"
     monkeypatch.setattr(SerialExecutor, "slot_memory", lambda self: (10 * 2**20, "10 MB available (test)"))
+    # the cost model refuses before the pilot runs ...
+    with pytest.raises(BatchError, match=r"out of memory.*cost model"):
+        run_batch(f, out=out, workers=0)
+    assert not list((out / "runs").glob("*.run"))
+    # ... and when it underestimates, the pilot's measured memory refuses, keeping the pilot
+    import povsim.experiment.batch as batch_mod
+    from povsim.experiment.estimate import RunEstimate
+
+    monkeypatch.setattr(batch_mod, "estimate_run", lambda sc: RunEstimate(0.1, 2**20, 0.1, 2**20))
     with pytest.raises(BatchError) as info:
         run_batch(f, out=out, workers=0)
     msg = str(info.value)

@@ -262,8 +262,8 @@ def check_memory(estimate: Estimate, scenarios: Sequence[str], slots: int, slot_
     worst = max(names, key=lambda n: estimate.peak_rss.get(n, 0))
     peak = int(estimate.peak_rss.get(worst, 0))
     total = peak * slots
-    line = (f"estimated peak memory: {peak / MB:,.0f} MB per worker (scenario {worst}) x {slots} "
-            f"= {total / MB:,.0f} MB")
+    line = (f"estimated peak memory ({estimate.source}): {peak / MB:,.0f} MB per worker (scenario {worst}) "
+            f"x {slots} = {total / MB:,.0f} MB")
     if slot_memory is None or peak <= 0:
         return line + f" ({where}; not checked)"
     line += f"; {where}"
