@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
                "  povsim calibrate calibration/targets/hubei_baseline.toml --workers 2\n"
                "  povsim calibrate calibration/targets/hubei_baseline.toml --method nelder-mead\n"
-               "  povsim calibrate calibration/targets/hubei_baseline.toml --replace-fitted   (only by a better fit)\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --replace-fitted\n"
+               "                        (replaces the shipped fit only by a converged fit that is no worse)\n"
                "  povsim calibrate calibration/targets/hubei_baseline.toml --dask-local 2 --replicates 4\n"
                "methods: least-squares (default; trust-region reflective with a parallel finite-difference\n"
                "Jacobian), nelder-mead, powell, differential-evolution (global; many evaluations).")
