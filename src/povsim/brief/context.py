@@ -58,6 +58,16 @@ class Context:
             self._csv[relpath] = df if df is not None and not df.empty else None
         return self._csv[relpath]
 
+    def json(self, relpath: str) -> dict:
+        """``<folder>/<relpath>`` as JSON (``{}`` when absent or unreadable)."""
+        import json
+
+        p = self.folder / relpath
+        try:
+            return json.loads(p.read_text("utf-8")) if p.is_file() else {}
+        except (OSError, ValueError):
+            return {}
+
     def table(self, scenario: str, name: str) -> pd.DataFrame | None:
         """Table ``name`` of one scenario (``None`` when the folder has none, or it is empty)."""
         t = self.res.scenarios.get(scenario, {}).get(name)

@@ -60,6 +60,9 @@ SCENARIO_DESCRIPTIONS_ZH = {
     "full_package": "在试点村实施全部十项干预",
     "province_scale_up": "在全省规模人口的所有村实施全套干预，受年度预算上限约束",
 }
+#: calibration methods (``povsim calibrate --method``)
+METHODS_ZH = {"least-squares": "最小二乘法", "nelder-mead": "Nelder–Mead单纯形法", "powell": "Powell法",
+              "differential-evolution": "差分进化法"}
 ARMS_ZH = {"pilot": "试点村", "comparison": "对照村", "all": "全部"}
 LEFT_BEHIND_ZH = {"left behind": "留守儿童", "not left behind": "非留守儿童"}
 SEX_ZH = {"female": "女童", "male": "男童"}
@@ -92,6 +95,8 @@ def term(kind: str, name: str, lang: str) -> str:
         return LEFT_BEHIND_ZH.get(name, name) if lang == "zh" else en.get(name, name)
     if kind == "sex":
         return SEX_ZH.get(name, name) if lang == "zh" else {"female": "girls", "male": "boys"}.get(name, name)
+    if kind == "method":
+        return METHODS_ZH.get(name, name) if lang == "zh" else name
     table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS}[kind]
     if name in table:
         return table[name][1 if lang == "zh" else 0]
@@ -185,9 +190,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.difference": ("Difference [95 % interval]", "差异［95%区间］"),
     "not_reached": ("beyond {end}", "超出{end}年"),
     "effects.not_reached": ("The run ends in {end}: effects at {offsets} are not in this folder; run a longer "
-                            "horizon ([time] years) to see them.",
+                            "horizon (`[time] years`) to see them.",
                             "模拟在{end}年结束：本文件夹中没有{offsets}的效果；"
-                            "如需查看，请延长模拟期（[time] years）。"),
+                            "如需查看，请延长模拟期（`[time] years`）。"),
     "effects.summary_none": ("No headline difference of {alt} has a 95 % interval that excludes zero.",
                              "{alt}的主要差异中，没有一个的95%区间排除零。"),
     "sentence.effect": ("Under {alt}, {outcome} {verb} by {amount} (95 % interval {lo} to {hi}) by {year} "
@@ -244,8 +249,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "who.missing_by": ("By {by}: not in this folder's tables (add it to [outputs] by).",
                        "按{by}：本文件夹的表格中没有（可在[outputs] by中添加）。"),
     "who.run": ("Counties and left-behind status are tabulated for both arms together, so effects by subgroup need "
-                "a comparison of scenarios (povsim compare); levels in {year} follow.",
-                "县和留守状况的表格合并了两个组别，因此分组效果需要情景比较（povsim compare）；以下为{year}年的水平。"),
+                "a comparison of scenarios (`povsim compare`); levels in {year} follow.",
+                "县和留守状况的表格合并了两个组别，因此分组效果需要情景比较（`povsim compare`）；"
+                "以下为{year}年的水平。"),
     "sentence.where": ("In {year}, {outcome} ranges from {low_value} in {low} to {high_value} in {high}.",
                        "{year}年，{outcome}从{low}的{low_value}到{high}的{high_value}不等。"),
     # costs
@@ -283,8 +289,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.range": ("Replicate range", "重复间范围"),
     "col.no_benefit": ("Replicates without benefit", "无收益的重复"),
     "col.measure": ("Measure", "指标"),
-    "costs.no_ce": ("Cost-effectiveness: not in this folder (it comes from povsim compare).",
-                    "成本效果：本文件夹中没有（由povsim compare计算）。"),
+    "costs.no_ce": ("Cost-effectiveness: not in this folder (it comes from `povsim compare`).",
+                    "成本效果：本文件夹中没有（由`povsim compare`计算）。"),
     "costs.no_funder": ("By funder: not in this folder's cost table.", "按出资方：本文件夹的成本表中没有。"),
     # how sure
     "sure.replicates": ("The folder holds {reps} replicates per scenario; {n_clear} of {n_all} headline differences "
@@ -294,8 +300,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "区间宽度为{width}。"),
     "sure.replicates_run": ("The folder holds {reps} replicates; across them, {outcome} in {year} spans {lo} to "
                             "{hi}.", "本文件夹有{reps}次重复；{year}年{outcome}在各重复间为{lo}至{hi}。"),
-    "sure.one_replicate": ("The folder holds one replicate: no interval can be given; run --replicates 4 or more.",
-                           "本文件夹只有一次重复，无法给出区间；请使用--replicates 4或更多。"),
+    "sure.one_replicate": ("The folder holds one replicate: no interval can be given; run `--replicates 4` or more.",
+                           "本文件夹只有一次重复，无法给出区间；请使用`--replicates 4`或更多。"),
+    "sure.few_replicates": ("With {reps} replicates a 95 % interval rests on {df} degree(s) of freedom and is wide; "
+                            "run `--replicates 4` or more before reading small differences.",
+                            "仅有{reps}次重复时，95%区间的自由度为{df}，区间很宽；"
+                            "解读较小差异前请使用`--replicates 4`或更多。"),
     "sure.intervals": ("Intervals cover replicate (stochastic) variation only: they do not include uncertainty in "
                        "the parameters, which a sensitivity study measures.",
                        "区间仅反映重复间（随机）变异，不包括参数的不确定性；后者需通过敏感性分析评估。"),
@@ -380,7 +390,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # figures
     "figures.intro": ("Each figure answers one of the questions above; the full pack ({n} figures at 300 dpi, "
                       "vector formats too) is in figures/.",
-                      "每张图回答上文的一个问题；完整图集（{n}张，300 dpi，另有矢量格式）位于figures/。"),
+                      "每张图回答上文的一个问题；完整图集（{n}张，每英寸300点，另有矢量格式）位于figures/。"),
     "figures.more": ("Also in figures/, not shown here: {stems}.", "figures/中另有（此处未显示）：{stems}。"),
     "figure": ("Figure {k}", "图{k}"),
     "figures.none": ("No figure could be drawn from this folder's tables.", "无法根据本文件夹的表格绘制图表。"),

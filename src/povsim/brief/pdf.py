@@ -23,13 +23,13 @@ from matplotlib.patches import Rectangle
 from povsim.brief.document import Brief, Bullets, FigureBlock, Heading, Missing, Para, Table
 from povsim.brief.i18n import msg
 
-__all__ = ["A4", "Page", "layout", "render_pdf"]
+__all__ = ["A4", "Page", "layout", "pdf_fonttype", "render_pdf"]
 
 A4 = (595.276, 841.89)  # points (210 x 297 mm)
 MARGIN = {"left": 54.0, "right": 54.0, "top": 54.0, "bottom": 58.0}
 BODY, SMALL, H1, H2, H3 = 9.5, 7.6, 16.0, 12.5, 10.2
 LEADING = 1.42
-FIGURE_MAX_HEIGHT = 0.62  # of the text block: room for the caption and some text
+FIGURE_MAX_HEIGHT = 0.45  # of the text block: two figures with their captions fit a page
 NAVY, GREY, AMBER = "#1f4e79", "#555555", "#7a4b00"
 
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
@@ -142,9 +142,7 @@ class _Layout:
             fair = self.w / ncol
             fixed = sum(n for n in natural if n <= fair)
             wide = sum(n for n in natural if n > fair)
-            widths = [n if n <= fair else max(fair, (self.w - fixed) * n / wide) for n in natural]
-            scale = self.w / sum(widths)
-            widths = [x * scale for x in widths]
+            widths = [n if n <= fair else (self.w - fixed) * n / wide for n in natural]
 
         def cells(row: list[str], p: FontProperties) -> list[list[str]]:
             return [self.m.wrap(str(v), w - 2 * pad, p) for v, w in zip(row, widths, strict=True)]
@@ -245,12 +243,29 @@ def _draw(page: Page, number: int, total: int, brief: Brief) -> Figure:
     return fig
 
 
+def pdf_fonttype() -> int:
+    """42 (TrueType, text selectable) when the first font in force has TrueType outlines; 3
+    (glyphs as PDF procedures) when it has CFF outlines, as Noto Sans CJK does: matplotlib would
+    embed those under a TrueType font type, which PDF readers flag as a mismatch."""
+    from fontTools.ttLib import TTFont
+    from matplotlib import font_manager, rcParams
+
+    family = (rcParams["font.sans-serif"] or ["DejaVu Sans"])[0]
+    try:
+        path = font_manager.findfont(FontProperties(family=family), fallback_to_default=True)
+        font = TTFont(path, fontNumber=0, lazy=True)
+        cff = "CFF " in font or "CFF2" in font
+    except (OSError, ValueError, RuntimeError):
+        return 3
+    return 3 if cff else 42
+
+
 def render_pdf(brief: Brief) -> bytes:
     """The brief as an A4 PDF (vector figures, fonts embedded)."""
     from matplotlib.backends.backend_pdf import PdfPages
     from pypdf import PdfReader, PdfWriter, Transformation
 
-    with rc_context({"pdf.fonttype": 42, "svg.fonttype": "path"}):
+    with rc_context({"pdf.fonttype": pdf_fonttype()}):
         pages = layout(brief)
         text_pdf = io.BytesIO()
         with PdfPages(text_pdf, metadata={"Title": brief.title, "Creator": "povsim report"}) as pdf:

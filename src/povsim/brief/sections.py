@@ -272,6 +272,13 @@ def _who_year(ctx: Context) -> int:
     return ctx.start + 5 if ctx.start + 5 <= ctx.end else ctx.end
 
 
+def _subgroup_blocks(ctx: Context, rows: list[list[str]], items: list[str | None], headers: list[str]) -> list:
+    """The table of subgroups (subgroup, group, one column an outcome) and its sentences."""
+    items = [i for i in items if i]
+    return [Table([ctx.t("col.subgroup"), ctx.t("col.group"), *headers], rows) if rows else None,
+            Bullets(items) if items else None]
+
+
 def who_compare(ctx: Context) -> Section:
     sec = Section("who", ctx.t("sec.who"))
     year = _who_year(ctx)
@@ -294,13 +301,8 @@ def who_compare(ctx: Context) -> Section:
             o = outcome("moda_headcount_rate_0_5")
             items.append(S.who_county_sentence(ctx, alt, o, year, eff) if by == "county"
                          else S.who_pair_sentence(ctx, alt, o, year, by, eff))
-        sec.add(Heading(ctx.scenario_name(alt)))
-        if rows:
-            sec.add(Table([ctx.t("col.subgroup"), ctx.t("col.group"),
-                           *[outcome(m).short(ctx.lang) for m in WHO_OUTCOMES]], rows))
-        items = [i for i in items if i]
-        if items:
-            sec.add(Bullets(items))
+        sec.add(Heading(ctx.scenario_name(alt)),
+                *_subgroup_blocks(ctx, rows, items, [outcome(m).short(ctx.lang) for m in WHO_OUTCOMES]))
     sec.add(Para(ctx.t("who.age")))
     for by in WHO_BY:
         if by not in found_by:
@@ -337,12 +339,7 @@ def where_run(ctx: Context) -> Section:
             rows.append([ctx.t(f"by.{by}"), term(by, g, ctx.lang), *cells])
         if by == "county":
             items.append(S.where_sentence(ctx, outcome(WHO_OUTCOMES[0]), ctx.end, levels))
-    if rows:
-        sec.add(Table([ctx.t("col.subgroup"), ctx.t("col.group"),
-                       *[f"{outcome(m).short(ctx.lang)} ({ctx.end})" for m in WHO_OUTCOMES]], rows))
-    items = [i for i in items if i]
-    if items:
-        sec.add(Bullets(items))
+    sec.add(*_subgroup_blocks(ctx, rows, items, [f"{outcome(m).short(ctx.lang)} ({ctx.end})" for m in WHO_OUTCOMES]))
     sec.add(Missing(ctx.t("who.quintile")))
     return sec
 
@@ -426,7 +423,8 @@ def _calibration(ctx: Context, name: str) -> list:
         targets = str(cal.get("targets") or "")
         fitted = "calibration/fitted/" + (targets.rsplit("/", 1)[-1] if targets else "?")
         blocks.append(Para(ctx.t("sure.calibration", file=fitted, fit=fit.get("fitting_targets_passed", "?"),
-                                 holdout=fit.get("holdout_targets_passed", "?"), method=fit.get("method", "?"),
+                                 holdout=fit.get("holdout_targets_passed", "?"),
+                                 method=term("method", fit.get("method", "?"), ctx.lang),
                                  created=str(prov.get("created", "?"))[:10])))
         held = str(fit.get("holdout_targets_passed", ""))
         if "/" in held:
@@ -499,6 +497,8 @@ def sure(ctx: Context, shown: Sequence[Effect], *, compare: bool) -> Section:
             o = outcome(KEY_OUTCOMES[0])
             sec.add(Para(ctx.t("sure.replicates_run", reps=ctx.replicates, outcome=o.short(ctx.lang), year=ctx.end,
                                lo=fmt_level(v.min(), o.unit, ctx.lang), hi=fmt_level(v.max(), o.unit, ctx.lang))))
+    if 2 <= ctx.replicates < 4:
+        sec.add(Para(ctx.t("sure.few_replicates", reps=ctx.replicates, df=ctx.replicates - 1)))
     sec.add(Para(ctx.t("sure.intervals")))
     sec.add(*_calibration(ctx, ctx.base if compare else (ctx.scenario_names or [""])[0]))
     sec.add(Heading(ctx.t("sub.sensitivity")), Missing(ctx.t("sure.no_sensitivity")))

@@ -4,7 +4,6 @@ spread, method and provenance."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,16 +23,8 @@ def _detect(res: Results) -> bool:
     return res.kind == "run" and ((res.folder / "keyspace.csv").is_file() or (res.folder / "design.json").is_file())
 
 
-def _design(ctx: Context) -> dict:
-    p = ctx.folder / "design.json"
-    try:
-        return json.loads(p.read_text("utf-8")) if p.is_file() else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def _name(ctx: Context) -> str:
-    d = _design(ctx)
+    d = ctx.json("design.json")
     return str((d.get("experiment") or {}).get("name") or d.get("name") or ctx.folder.name)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from povsim.brief import sections as S
 from povsim.brief.context import Context
 from povsim.brief.document import FigureBlock, Missing, Para, Section, Table
-from povsim.brief.i18n import join
+from povsim.brief.i18n import join, term
 from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import isnum
 
@@ -31,7 +31,7 @@ def _targets(ctx: Context) -> tuple[Section, Section]:
     fit, hold = use == "fit", use == "holdout"
     what.add(Para(ctx.t("what.calibrate", n=len(c), fit=int(fit.sum()), holdout=int(hold.sum()),
                         params=len(p) if p is not None else "?",
-                        method=(ctx.manifest.get("extra") or {}).get("method", "?"))))
+                        method=term("method", (ctx.manifest.get("extra") or {}).get("method", "?"), ctx.lang))))
     tgt.add(Para(ctx.t("sentence.targets", fit_passed=int((passes & fit).sum()), fit_total=int(fit.sum()),
                        hold_passed=int((passes & hold).sum()), hold_total=int(hold.sum()))))
     failed = list(c.loc[~passes, "name"].astype(str))

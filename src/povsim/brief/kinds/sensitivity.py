@@ -3,7 +3,6 @@ each output, how settled the indices are, figures, method and provenance."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,17 +23,9 @@ def _name(ctx: Context) -> str:
     return str((sc.get("sensitivity") or {}).get("name") or ctx.folder.name)
 
 
-def _study(ctx: Context) -> dict:
-    p = ctx.folder / "study.json"
-    try:
-        return json.loads(p.read_text("utf-8")) if p.is_file() else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def _what(ctx: Context) -> Section:
     idx = ctx.res.extra.get("indices")
-    study = _study(ctx).get("sensitivity") or (ctx.manifest.get("scenario") or {}).get("sensitivity") or {}
+    study = ctx.json("study.json").get("sensitivity") or (ctx.manifest.get("scenario") or {}).get("sensitivity") or {}
     samples = ctx.csv("samples.csv")
     sec = Section("what", ctx.t("sec.what.sensitivity"))
     if idx is None:
