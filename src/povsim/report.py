@@ -144,6 +144,13 @@ def _translate_figure(fig: Figure, lang: str) -> None:
         s = t.get_text()
         if s and not s.startswith("povsim "):  # keep the provenance footer as written
             t.set_text(translate(s, lang))
+    from matplotlib.ticker import FixedFormatter
+
+    for ax in fig.axes:  # tick labels given as a list are redrawn from the formatter, not from the Text
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            if isinstance(fmt, FixedFormatter):
+                fmt.seq = [translate(str(s), lang) for s in fmt.seq]
 
 
 def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:

@@ -2,8 +2,8 @@
 headers, and the names of counties, dimensions, interventions, funders and scenarios.
 
 Every message exists in both languages (a test checks it); sentences are templates filled with
-numbers by :mod:`povsim.brief.sentences`, never typed text.  This module imports nothing from
-the rest of povsim, so :mod:`povsim.report` can use its terms to label figures.
+numbers by :mod:`povsim.brief.sentences`, never typed text.  It imports only
+:mod:`povsim.brief.outcomes`, so :mod:`povsim.report` can use its terms to label figures.
 
 County names in characters: the eight pilot counties of the Hubei integrated child poverty
 reduction pilot (UNICEF China / IPRCC 'Hubei Model' brochure, 2017) as listed in the
@@ -13,6 +13,8 @@ short names officials use (阳新, 五峰, ...).
 """
 
 from __future__ import annotations
+
+from povsim.brief.outcomes import COHORT, HEADLINE
 
 __all__ = ["LANGS", "MESSAGES", "TERMS_ZH", "msg", "number_word", "term"]
 
@@ -70,7 +72,10 @@ SEX_ZH = {"female": "女童", "male": "男童"}
 #: exact-match terms for figure labels (:func:`povsim.report.translate`)
 TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v in SCENARIOS.items()},
                             **{k: v[1] for k, v in INTERVENTIONS.items() if k != "all"},
-                            "pilot": "试点村", "comparison": "对照村", "social protection": "社会保护"}
+                            "pilot": "试点村", "comparison": "对照村", "social protection": "社会保护",
+                            "M0 (index, 0-1)": "M0（指数，0–1）",
+                            # measure names as figures label them (underscores as spaces)
+                            **{o.measure.replace("_", " "): o.short_zh for o in (*HEADLINE, *COHORT)}}
 
 _NUMBER_WORDS = {"en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
                  "zh": ("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十")}

@@ -29,7 +29,7 @@ from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rm
 from povsim.brief.outcomes import COHORT, HEADLINE, Outcome, outcome
 
 __all__ = ["costs", "effects_arms", "effects_compare", "figures", "method", "outcomes_levels", "sure",
-           "what_compare", "what_run", "where_run", "who_compare"]
+           "target_table", "what_compare", "what_run", "where_run", "who_compare"]
 
 #: outcomes that get a sentence (the rest are in the table)
 KEY_OUTCOMES = ("moda_headcount_rate_0_5", "moda_headcount_rate_6_17", "child_income_poverty_rate",
@@ -442,7 +442,20 @@ def _calibration(ctx: Context, name: str) -> list:
         if (~passed).any():
             blocks.append(Para(ctx.t("sure.targets_failed", names=join(list(checks.loc[~passed, "name"].astype(str)),
                                                                          ctx.lang))))
+        blocks.append(target_table(ctx, checks))
     return blocks
+
+
+def target_table(ctx: Context, checks: pd.DataFrame) -> Table:
+    """Calibration targets (``fit_targets.csv`` or a run's ``target_checks.csv``): use, target,
+    simulated value with its replicate interval, tolerance, pass or fail."""
+    rows = []
+    for r in checks.itertuples():
+        sim = f"{r.simulated:.3g}" + (f" [{r.sim_lo:.3g}, {r.sim_hi:.3g}]" if isnum(r.sim_se) else "")
+        rows.append([str(r.name), ctx.t("use.fit") if r.use == "fit" else ctx.t("use.holdout"), f"{r.value:.3g}", sim,
+                     f"±{r.tolerance:.3g}", ctx.t("check.pass") if r.passes else ctx.t("check.fail")])
+    return Table([ctx.t("col.target"), ctx.t("col.use"), ctx.t("col.observed"), ctx.t("col.simulated"),
+                  ctx.t("col.tolerance"), ctx.t("col.check")], rows, code_columns=(0,))
 
 
 def _decomposition(ctx: Context) -> list:

@@ -37,13 +37,7 @@ def _targets(ctx: Context) -> tuple[Section, Section]:
     failed = list(c.loc[~passes, "name"].astype(str))
     if failed:
         tgt.add(Para(ctx.t("sure.targets_failed", names=join(failed, ctx.lang))))
-    rows = []
-    for r in c.itertuples():
-        sim = f"{r.simulated:.3g}" + (f" [{r.sim_lo:.3g}, {r.sim_hi:.3g}]" if isnum(r.sim_se) else "")
-        rows.append([str(r.name), ctx.t("use.fit") if r.use == "fit" else ctx.t("use.holdout"), f"{r.value:.3g}", sim,
-                     f"±{r.tolerance:.3g}", ctx.t("check.pass") if r.passes else ctx.t("check.fail")])
-    tgt.add(Table([ctx.t("col.target"), ctx.t("col.use"), ctx.t("col.observed"), ctx.t("col.simulated"),
-                   ctx.t("col.tolerance"), ctx.t("col.check")], rows, code_columns=(0,)))
+    tgt.add(S.target_table(ctx, c))
     return what, tgt
 
 
