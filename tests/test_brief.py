@@ -536,3 +536,40 @@ def test_headline_outcomes_are_in_the_fixture_tables(cmp):
     tabs = cmp.scenarios["baseline"]
     for o in HEADLINE:
         assert o.measure in set(tabs[o.table]["measure"]), o.measure
+
+
+@pytest.mark.slow
+def test_compare_of_the_shipped_scenarios_then_report_in_both_languages(tmp_path):
+    """Issue 20, done when: `povsim compare` of the shipped baseline, Hubei pilot and full
+    package (small population overrides, 2 replicates) then `povsim report` gives an HTML and a
+    PDF brief in English and in Chinese with every section filled."""
+    from povsim.cli import main
+
+    cmp = tmp_path / "cmp"
+    files = [str(DATA / f"{n}.toml") for n in ("baseline", "hubei_pilot", "full_package")]
+    assert main(["compare", *files, "--replicates", "2", "--out", str(cmp), "-q", "--no-figures"]) == 0
+    for lang in ("en", "zh") if CJK else ("en",):
+        out = tmp_path / f"report_{lang}"
+        assert main(["report", str(cmp), "--format", "pdf", "--lang", lang, "--out", str(out), "-q"]) == 0
+        html = (out / "brief.html").read_text("utf-8")
+        _assert_self_contained(html)
+        assert len(re.findall(r"<section id=", html)) == len(COMPARE_ORDER)
+        assert len(_pdf_pages((out / "brief.pdf").read_bytes())) >= 4
+
+
+def test_tables_of_a_newer_compare_are_shown_not_misread(tmp_path):
+    """A compare folder with a cost-effectiveness table of another layout and a decomposition
+    table (written by a newer `povsim compare`) is shown as written."""
+    import shutil
+
+    from povsim.brief.markdown import render_markdown
+
+    folder = tmp_path / "cmp"
+    shutil.copytree(COMPARE, folder)
+    pd.DataFrame({"scenario": ["full_package"], "view": ["outcome"], "ratio": ["per stunting case averted"],
+                  "rmb": [1234.0]}).to_csv(folder / "cost_effectiveness.csv", index=False)
+    pd.DataFrame({"scenario": ["full_package"], "indicator": ["no_checkup"], "share_of_effect": [0.4]}
+                 ).to_csv(folder / "decomposition.csv", index=False)
+    md = render_markdown(build_brief(load_results(folder), []))
+    assert "**cost_effectiveness.csv**" in md and "`per stunting case averted`" in md
+    assert "**decomposition.csv**" in md and "| scenario | indicator | share_of_effect |" in md

@@ -5,9 +5,9 @@ or ``povsim sensitivity`` folder — nothing is re-run — and writes, atomicall
 ``<folder>/report`` (or ``out``):
 
 - ``figures/<stem>.png`` (300 dpi) plus vector formats (``svg``; ``pdf`` when asked);
-- ``brief.html``: self-contained (images as base64 data URIs, inline CSS, no external
-  references) with the key numbers up front, the figures with captions and provenance;
-- ``brief.md``: the same in Markdown, referencing the figure files.
+- ``brief.html``, ``brief.md`` and, when ``pdf`` is among the formats, ``brief.pdf`` (A4):
+  the brief organised by the planner's questions, written by :mod:`povsim.brief`;
+- ``key_numbers.csv``: headline measures at the first and last year.
 
 ``lang="zh"`` labels the figures and brief in Chinese; it needs a CJK font that matplotlib
 can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts looked for.

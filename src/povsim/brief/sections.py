@@ -400,6 +400,12 @@ def _cost_effectiveness(ctx: Context) -> list:
     ce = ctx.csv("cost_effectiveness.csv")
     if ce is None:
         return [Missing(ctx.t("missing", what=ctx.t("sub.ce")))]
+    known = {"scenario", "ratio", "rmb_per_unit", "replicate_ratio_lo", "replicate_ratio_hi", "replicates",
+             "replicates_no_benefit"}
+    if not known <= set(ce.columns):  # a newer layout: shown as written rather than misread
+        return [Heading(ctx.t("sub.ce")),
+                Table(list(map(str, ce.columns)), [[str(v) for v in r] for r in ce.itertuples(index=False)],
+                      caption="cost_effectiveness.csv", code_columns=tuple(range(len(ce.columns))))]
     items, rows = [], []
     for r in ce.itertuples():
         name, ratio = str(r.scenario), str(r.ratio)
