@@ -293,13 +293,14 @@ def test_chinese_brief_has_no_english_words(cmp, run, which):
 @pytest.mark.parametrize("which", ["compare", "run"])
 def test_chinese_figures_have_no_english_labels(cmp, run, which):
     from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
     res = cmp if which == "compare" else run
     with rc_context(_font_rc("zh")):
         figs, _ = build_figures(res, lang="zh")
         for f in figs:
-            f.figure.canvas.draw()  # tick labels are made from their formatters at draw time
+            FigureCanvasAgg(f.figure).draw()  # tick labels are made from their formatters at draw time
             texts = [t.get_text() for t in f.figure.findobj(Text) if t.get_visible() and t.get_text()
                      and not t.get_text().startswith("povsim ")]  # the provenance footer stays as written
             left = set().union(*(_latin_words(t) for t in texts))

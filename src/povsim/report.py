@@ -86,6 +86,7 @@ ZH: dict[str, str] = {
     "deprived only": "仅剥夺",
     "income-poor only": "仅收入贫困",
     "neither": "均无",
+    "of all": "占全体",
     "censored (MODA-poor only)": "删截（仅MODA贫困者）",
     "uncensored": "未删截",
     "range over replicates": "重复间范围",
@@ -144,13 +145,13 @@ def _translate_figure(fig: Figure, lang: str) -> None:
         s = t.get_text()
         if s and not s.startswith("povsim "):  # keep the provenance footer as written
             t.set_text(translate(s, lang))
-    from matplotlib.ticker import FixedFormatter
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-    for ax in fig.axes:  # tick labels given as a list are redrawn from the formatter, not from the Text
+    for ax in fig.axes:  # tick labels given as a list are redrawn from their formatter at each draw
         for axis in (ax.xaxis, ax.yaxis):
             fmt = axis.get_major_formatter()
-            if isinstance(fmt, FixedFormatter):
-                fmt.seq = [translate(str(s), lang) for s in fmt.seq]
+            if isinstance(fmt, FixedFormatter | FuncFormatter):
+                axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: translate(f(x, pos), lang)))
 
 
 def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
