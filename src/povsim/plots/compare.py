@@ -68,6 +68,7 @@ def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]],
         if d["replicate"].nunique() > 1:
             ax.fill_between(m.index, lo.values, hi.values, color=c, alpha=0.15, linewidth=0)
     ax.set_xlabel("Year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
     if "rate" in measure or "share" in measure or "prevalence" in measure:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel("Share of children (%)")

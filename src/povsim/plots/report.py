@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError
 from povsim.plots.trajectories import LINESTYLES, OKABE_ITO
@@ -111,6 +111,7 @@ def plot_moda_trajectories(
                 ax.fill_between(m.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.18, linewidth=0)
         ax.set_title(f"ages {age}", fontsize=10)
         ax.set_xlabel("Year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
         if measure in ("H", "A"):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         _style(ax)
