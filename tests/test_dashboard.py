@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -199,53 +198,27 @@ def test_side_by_side_puts_folders_as_scenarios(folders):
 
 
 # -- large batches -----------------------------------------------------------------------------
-def _large_batch(src: Path, dest: Path, runs: int) -> None:
-    """A batch folder of ``runs`` runs: the real folder's files, its collected tables repeated
-    with new run keys, and one (unreadable garbage) run file per run."""
-    import pyarrow  # noqa: F401
+def _benchmark():
+    """benchmarks/dashboard_open.py: it builds the large batch (one builder for the test and the benchmark)."""
+    import importlib.util
 
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("runs", "tables"))
-    (dest / "runs").mkdir()
-    for i in range(runs):
-        (dest / "runs" / f"{i:016x}.run").write_bytes(b"\0garbage")
-    (dest / "tables").mkdir()
-    ks = pd.read_csv(src / "keyspace.csv")
-    reps = -(-runs // len(ks))
-    big_ks = pd.concat([ks.assign(run_key=ks["run_key"] + f"-{r}") for r in range(reps)], ignore_index=True)
-    big_ks.head(runs).to_csv(dest / "keyspace.csv", index=False)
-    for name in ("moda", "income_poverty"):
-        t = pd.read_parquet(src / "tables" / f"{name}.parquet")
-        big = pd.concat([t.assign(run_key=t["run_key"] + f"-{r}") for r in range(reps)], ignore_index=True)
-        big.to_parquet(dest / "tables" / f"{name}.parquet", index=False)
-        big.to_csv(dest / "tables" / f"{name}.csv", index=False)
+    spec = importlib.util.spec_from_file_location("dashboard_open", ROOT / "benchmarks" / "dashboard_open.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_a_batch_of_thousands_of_runs_opens_in_seconds_without_reading_run_files(folders, tmp_path):
     pytest.importorskip("pyarrow")
+    bench = _benchmark()
     big = tmp_path / "big"
-    _large_batch(folders["batch"], big, 2000)
-    opened: list[str] = []
-    active = [True]
-
-    def hook(event, args):
-        if active[0] and event == "open" and isinstance(args[0], str | Path):
-            opened.append(str(args[0]))
-
-    sys.addaudithook(hook)  # audit hooks cannot be removed: `active` switches it off
-    try:
-        t0 = time.perf_counter()
-        kind, res = open_folder(big)
-        views = [v for v in kind.views(res) if v.available(res)]
-        d = render(views[0], res, defaults(views[0], res))
-        seconds = time.perf_counter() - t0
-    finally:
-        active[0] = False
-    assert kind.name == "batch" and d.figure is not None
-    assert d.data["run_key"].nunique() == 2000
-    assert not [p for p in opened if "/runs/" in p], "a run file was read"
-    assert not [p for p in opened if p.endswith(".csv") and "/tables/" in p], "the CSV copy was parsed"
-    assert seconds < 10, f"opening and drawing a 2,000-run batch took {seconds:.1f} s"
-    assert isinstance(res.extra, CollectedTables)
+    bench.scale_batch(folders["batch"], big, 2000, tables=("moda",))
+    r = bench.open_and_draw(big)
+    assert r["kind"] == "batch" and r["runs_drawn"] == 2000
+    assert not [p for p in r["opened"] if "/runs/" in p], "a run file was read"
+    assert not [p for p in r["opened"] if p.endswith(".csv") and "/tables/" in p], "the CSV copy was parsed"
+    assert r["total_s"] < 10, f"opening and drawing a 2,000-run batch took {r['total_s']:.1f} s"
+    assert isinstance(open_folder(big)[1].extra, CollectedTables)
 
 
 # -- export --------------------------------------------------------------------------------------

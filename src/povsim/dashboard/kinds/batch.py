@@ -22,8 +22,11 @@ from povsim.report import LazyTables, Results
 
 __all__ = ["KIND", "CollectedTables", "views"]
 
-#: Columns of a collected tidy table that say which run a row belongs to (not outcomes).
-RUN_COLUMNS = ("run_key", "scenario", "point", "replicate", "seed")
+#: Columns a trajectory needs from a collected table (the run's parameters are in keyspace.csv,
+#: by run_key and point): reading only these, with the text columns kept dictionary-encoded,
+#: is what makes a table of millions of rows quick to filter.
+TRAJECTORY_COLUMNS = ("run_key", "scenario", "point", "year", "by", "group", "measure", "value")
+_TEXT = ["run_key", "scenario", "by", "group", "measure"]
 
 
 class CollectedTables(Mapping[str, pd.DataFrame]):
@@ -73,28 +76,43 @@ class CollectedTables(Mapping[str, pd.DataFrame]):
         return list(pd.read_csv(self.folder / "tables" / f"{name}.csv", nrows=0).columns)
 
     def measures(self, name: str) -> tuple[str, ...]:
-        """The measures of a tidy table (reads one column)."""
+        """The measures of a tidy table, in order of appearance (reads one column)."""
         p = self._parquet(name)
         if p is not None:
-            col = pd.read_parquet(p, columns=["measure"])["measure"]
-        else:
-            col = self._csv[name]["measure"]
-        return tuple(str(m) for m in dict.fromkeys(col.astype(str)))
+            return _measures(p, p.stat().st_mtime_ns)
+        return tuple(str(m) for m in pd.unique(self._csv[name]["measure"].astype(str)))
 
     def rows(self, name: str, measure: str) -> pd.DataFrame:
         """The rows of ``measure`` for the whole population (``by == "all"``)."""
         p = self._parquet(name)
         if p is not None:
-            return _read_parquet(p, p.stat().st_mtime_ns, (("measure", "==", measure), ("by", "==", "all")))
+            return _rows(p, p.stat().st_mtime_ns, measure)
         d = self._csv[name]
         return d[(d["measure"] == measure) & (d["by"] == "all")]
 
 
+# The caches below are keyed by the file's modification time: collecting the batch again renews them.
+@lru_cache(maxsize=4)
+def _read_parquet(path: Path, mtime_ns: int) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
 @lru_cache(maxsize=32)
-def _read_parquet(path: Path, mtime_ns: int, filters: tuple | None = None) -> pd.DataFrame:
-    """A Parquet table (the rows matching ``filters``); ``mtime_ns`` renews the cache when the
-    batch is collected again."""
-    return pd.read_parquet(path, filters=list(filters) if filters else None)
+def _measures(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    import pyarrow.parquet as papq
+
+    col = papq.read_table(path, columns=["measure"], read_dictionary=["measure"]).column("measure")
+    return tuple(str(m) for m in col.unique().to_pylist())
+
+
+@lru_cache(maxsize=32)
+def _rows(path: Path, mtime_ns: int, measure: str) -> pd.DataFrame:
+    import pyarrow.parquet as papq
+
+    cols = [c for c in TRAJECTORY_COLUMNS if c in papq.read_schema(path).names]
+    d = pd.read_parquet(path, columns=cols, filters=[("measure", "==", measure), ("by", "==", "all")],
+                        read_dictionary=[c for c in _TEXT if c in cols])
+    return d.astype({c: str for c in _TEXT if c in cols})
 
 
 def _load(folder: Path) -> Results:
