@@ -43,8 +43,13 @@ def small_batch(folder: Path) -> Path:
     return out
 
 
-def scale_batch(src: Path, dest: Path, runs: int, tables: tuple[str, ...] = ("moda", "income_poverty")) -> None:
-    """``dest``: the batch ``src`` grown to ``runs`` runs (see the module docstring)."""
+def scale_batch(src: Path, dest: Path, runs: int, tables: tuple[str, ...] = ("moda", "income_poverty"),
+                csv_rows: int | None = None) -> None:
+    """``dest``: the batch ``src`` grown to ``runs`` runs (see the module docstring).
+
+    ``csv_rows`` cuts the CSV copy of each table to its first rows (a test that only checks the
+    copy is never opened need not spend time writing it in full).
+    """
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("runs", "tables"))
     (dest / "runs").mkdir()
     for i in range(runs):
@@ -60,7 +65,7 @@ def scale_batch(src: Path, dest: Path, runs: int, tables: tuple[str, ...] = ("mo
         big = pd.concat([t.assign(run_key=t["run_key"] + f"-{r}") for r in range(reps)], ignore_index=True)
         big = big[big["run_key"].isin(big_ks["run_key"])]
         big.to_parquet(dest / "tables" / f"{name}.parquet", index=False)
-        big.to_csv(dest / "tables" / f"{name}.csv", index=False)
+        (big if csv_rows is None else big.head(csv_rows)).to_csv(dest / "tables" / f"{name}.csv", index=False)
 
 
 def open_and_draw(folder: Path) -> dict:

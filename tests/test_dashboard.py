@@ -212,7 +212,7 @@ def test_a_batch_of_thousands_of_runs_opens_in_seconds_without_reading_run_files
     pytest.importorskip("pyarrow")
     bench = _benchmark()
     big = tmp_path / "big"
-    bench.scale_batch(folders["batch"], big, 2000, tables=("moda",))
+    bench.scale_batch(folders["batch"], big, 2000, tables=("moda",), csv_rows=1000)
     r = bench.open_and_draw(big)
     assert r["kind"] == "batch" and r["runs_drawn"] == 2000
     assert not [p for p in r["opened"] if "/runs/" in p], "a run file was read"
@@ -414,3 +414,10 @@ def test_app_reports_a_folder_it_cannot_show(monkeypatch, folders):
     assert not at.exception
     assert "not a povsim results folder" in at.error[0].value
     assert at.title[0].value == "tiny_run"
+
+
+def test_app_without_folders_says_how_to_pick_one(monkeypatch, tmp_path):
+    at = _app(monkeypatch, "--results-root", str(tmp_path / "nothing"))
+    _ok(at)
+    assert "No results folder chosen" in at.info[0].value and "povsim dashboard RESULTS_DIR" in at.info[0].value
+    assert not at.sidebar.radio[1:]  # only the language switch

@@ -37,6 +37,7 @@ __all__ = [
     "defaults",
     "render",
     "subgroup_controls",
+    "subgroup_rows",
     "walk",
     "year_control",
     "years_control",
@@ -169,7 +170,9 @@ def render(view: View, res: Results, sel: Selection, *, lang: str = "en", font: 
     with DRAW_LOCK, rc_context(font_rc(lang, font)):
         try:
             drawn = view.draw(res, sel)
-        except (PovsimError, KeyError, ValueError, IndexError) as e:  # the tables cannot support it
+        except KeyError as e:  # a table or column the folder does not have
+            return Drawn(None, pd.DataFrame(), note=f"Not drawn: the folder's tables have no {e}")
+        except (PovsimError, ValueError, IndexError) as e:  # the tables cannot support the figure
             return Drawn(None, pd.DataFrame(), note=f"Not drawn: {e}")
         if drawn.figure is not None:
             finish_figure(drawn.figure, res.provenance(), lang=lang, labels=drawn.labels)
