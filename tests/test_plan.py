@@ -300,3 +300,49 @@ def test_basis_columns():
     assert X.shape == (2, b.size) and b.size == 2 * 4 + 1
     np.testing.assert_allclose(X[0], [1, 1, 0.5, 0.25, 0, 0, 0, 0, 0.5])
     np.testing.assert_allclose(X[1], [0, 0, 0, 0, 1, 0, 1, 1, 0])
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def test_equity_weights():
+    from povsim.plan.problem import equity_weights
+
+    m0 = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(equity_weights(m0, 0.0), 1.0)
+    w = equity_weights(m0, 1.0)
+    np.testing.assert_allclose(w, m0 / m0.mean())
+    assert equity_weights(m0, 2.0)[2] / equity_weights(m0, 2.0)[0] == pytest.approx(9.0)
+
+
+def test_paired_interval_is_the_t_interval():
+    from scipy import stats
+
+    from povsim.plan.verify import interval
+
+    d = np.array([1.0, 2.0, 3.0, 4.0])
+    m, lo, hi = interval(d)
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    assert (m, lo, hi) == pytest.approx((2.5, 2.5 - half, 2.5 + half))
+    assert np.isnan(interval(np.array([1.0]))[1])
+
+
+def test_calibration_uncertainty_and_parameter_draws():
+    from povsim.params import registry
+    from povsim.plan.design import calibration_uncertainty, parameter_draws
+
+    cal = calibration_uncertainty(ROOT / "calibration" / "fitted" / "hubei_baseline.toml")
+    assert len(cal) == 12 and (cal["se"] > 0).all()
+    assert ((cal["value"] >= cal["lower"]) & (cal["value"] <= cal["upper"])).all()
+    plan = load_plan(PLANS / "hubei_pilot.toml")
+    draws = parameter_draws(plan)
+    assert draws == parameter_draws(plan)  # a pure function of the plan's seed
+    assert len(draws) == plan.design.draws
+    bounds = cal.set_index("parameter")
+    reg = registry()
+    for d in draws:
+        for name, v in d.items():
+            lo, hi = (bounds.loc[name, "lower"], bounds.loc[name, "upper"]) if name in bounds.index else reg[name].range
+            assert lo <= v <= hi, name
+    values = np.array([[d[n] for n in plan.uncertainty.parameters] for d in draws])
+    assert (values.std(axis=0) > 0).all()  # the draws vary

@@ -25,7 +25,26 @@ from povsim.plan.optimise import CapacityLimit, Funder, GroupLimit, Objective, P
 from povsim.plan.schema import Plan
 from povsim.plan.surrogate import CostModel, Surrogate
 
-__all__ = ["PlanModel"]
+__all__ = ["PlanModel", "equity_weights"]
+
+
+def equity_weights(burden: np.ndarray, aversion: float) -> np.ndarray:
+    """Weight of each village's outcome: ``(burden / mean burden) ^ aversion``.
+
+    With ``aversion = 0`` every village counts the same; with ``aversion > 0`` an outcome
+    in a village with twice the average baseline burden (outcome-MODA M0 per child)
+    counts ``2 ^ aversion`` times as much (a prioritarian weighting in the spirit of
+    Atkinson's inequality aversion).
+
+    References
+    ----------
+    Atkinson, A. B. (1970). On the measurement of inequality. Journal of Economic Theory
+    2(3):244-263. doi:10.1016/0022-0531(70)90039-6
+    """
+    b = np.asarray(burden, dtype=float)
+    if aversion == 0:
+        return np.ones(len(b))
+    return (np.maximum(b, 0.0) / max(float(b.mean()), 1e-12)) ** aversion
 
 
 @dataclass

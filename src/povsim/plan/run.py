@@ -47,7 +47,7 @@ from povsim.plan.analysis import (
 )
 from povsim.plan.measures import MEASURES
 from povsim.plan.optimise import PlanError, cvar, evaluate, greedy
-from povsim.plan.problem import PlanModel
+from povsim.plan.problem import PlanModel, equity_weights
 from povsim.plan.schema import Plan, load_plan
 from povsim.plan.surrogate import DesignData, fit_costs, fit_surrogate, improvement, village_outcomes, village_types
 from povsim.plan.verify import measured_objective, pairs_table, verification_table
@@ -355,8 +355,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
             if col.current_total <= 0:
                 raise PlanError("budget.scale = \"current_cost\" but the current allocation booked no cost")
             scale = col.current_total / float(plan.budget.reference_rmb)
-        eta = plan.objective.equity_aversion
-        equity = (col.base_m0 / max(col.base_m0.mean(), 1e-12)) ** eta if eta > 0 else np.ones(len(col.base_m0))
+        equity = equity_weights(col.base_m0, plan.objective.equity_aversion)
         pm = PlanModel(plan=plan, area=area, surrogate=sur, costs=costs, years=col.data.years, scale=scale,
                        equity=equity, baseline_m0=col.base_m0, current_cov=col.current_cov,
                        current_cost=col.current_cost, current_total=col.current_total)
