@@ -135,3 +135,18 @@ def test_plan_timing_recorded(small_plan):
     t = res.tables["timings"].set_index("phase")["seconds"]
     assert t["total"] <= seconds + 1.0
     assert pd.Series(res.timings).ge(0).all()
+
+
+def test_a_folder_that_is_not_a_plan_is_refused(tmp_path):
+    from povsim.errors import OutputError
+
+    (tmp_path / "thesis.docx").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="not a povsim plan folder"):
+        run_plan(SMALL, out=tmp_path, executor=SerialExecutor())
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
+    (tmp_path / "thesis.docx").unlink()
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="not a plan written by povsim"):
+        run_plan(SMALL, out=tmp_path, executor=SerialExecutor())
+    assert (tmp_path / "plan" / "notes.txt").is_file()

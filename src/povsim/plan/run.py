@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from povsim.errors import RunError
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -125,7 +126,7 @@ class _Runner:
         self.seconds += time.perf_counter() - t0
         if failed:
             key, err = next(iter(failed.items()))
-            raise PlanError(f"{len(failed)} of {len(todo)} model runs of the {phase} failed (e.g. {key}: {err}); "
+            raise RunError(f"{len(failed)} of {len(todo)} model runs of the {phase} failed (e.g. {key}: {err}); "
                             f"tracebacks in {self.store.runs}/<key>.failed.json; run the same command again to retry")
 
 
@@ -309,8 +310,10 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     ------
     ScenarioErrors
         The plan file (or a scenario it names) is invalid; nothing is written.
+    RunError
+        Model runs failed (exit code 1 from the command line; rerun to retry them).
     PlanError
-        Model runs failed, or the plan is infeasible.
+        The plan is infeasible, or the folder is taken by another process.
     """
     from povsim.output import atomic_write_text
 
@@ -318,11 +321,13 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     rep = reporter if reporter is not None else _Silent()
     plan = load_plan(file)
     folder = plan_folder(plan, out)
+    _check_folder(folder)
     store = RunStore(folder)
     store.create()
     timings: dict[str, float] = {}
     with _locked(store):
         store.clean_temporary()
+        _clean_staging(folder)
 
         def make() -> Executor:
             return executor if executor is not None else make_executor(workers, scheduler, dask_local)
@@ -331,6 +336,8 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
         area = dsg.plan_area(plan)
         draws = dsg.parameter_draws(plan)
         des = _design_specs(plan, area, draws)
+        # every run of the design is listed before any runs (the verification's are added later)
+        atomic_write_text(folder / "keyspace.csv", _keyspace(des, []).to_csv(index=False, lineterminator="\n"))
         rep.message(f"plan {plan.name}: {len(area.decided)} villages in {len(area.units)} {plan.unit} unit(s) x "
                     f"{len(plan.interventions)} interventions; {len(des.base)} scenario(s) "
                     f"({plan.design.draws} parameter draw(s) x {plan.design.seeds_per_draw} seed(s)); folder {folder}")
@@ -378,6 +385,34 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
         final = _write(plan, folder, tables, summary, figures, command_line, timings, runner, len(keyspace))
     return PlanResult(folder=final, tables=tables, summary=summary, runs_total=len(keyspace),
                       runs_executed=runner.executed, timings=timings)
+
+
+def _check_folder(folder: Path) -> None:
+    """Refuse a folder that holds something other than a plan (nothing else is replaced)."""
+    from povsim.errors import OutputError
+
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputError(f"{folder} exists and is not a folder; choose another --out")
+    entries = {p.name for p in folder.iterdir()}
+    if entries and not entries & {"runs", "plan"}:
+        raise OutputError(f"{folder} exists and is not a povsim plan folder ({', '.join(sorted(entries)[:5])} ...); "
+                          "choose another --out")
+    previous = folder / "plan"
+    if previous.exists() and not (previous / "manifest.json").is_file():
+        raise OutputError(f"{previous} exists and is not a plan written by povsim (no manifest.json); move it or "
+                          "choose another --out")
+
+
+def _clean_staging(folder: Path) -> None:
+    """Remove plan folders left half-built by a process that was killed (call under the
+    lock: no other plan process is writing there)."""
+    import shutil
+
+    for d in [*folder.glob("plan.partial-*"), *folder.glob("plan.old-*")]:
+        if d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
 
 
 @contextlib.contextmanager
