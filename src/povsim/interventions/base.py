@@ -187,17 +187,24 @@ class Intervention:
     """Base class of the catalogue's interventions (see the module docstring).
 
     Subclasses set ``name``, ``Config``, ``unit`` (``"person"``, ``"household"`` or
-    ``"village"``), ``ages`` (default age window) and ``modifies`` (named values), and
-    implement :meth:`eligible_default`, :meth:`per_unit_cost`, :meth:`effects`, and
-    optionally :meth:`fixed_costs` and :meth:`finish`.
+    ``"village"``), ``ages`` (default age window) and ``EFFECTS`` (pairs of a named value
+    and the method that modifies it: ``method(world, rows, value) -> value``), and
+    implement :meth:`eligible_default`, :meth:`per_unit_cost`, and optionally
+    :meth:`fixed_costs` and :meth:`finish`.  ``modifies`` (the named values) is derived
+    from ``EFFECTS``.
     """
 
     name: ClassVar[str] = ""
     Config: ClassVar[type[InterventionConfig]] = InterventionConfig
     unit: ClassVar[str] = "person"
     ages: ClassVar[tuple[int, int]] = (0, 17)
+    EFFECTS: ClassVar[tuple[tuple[str, str], ...]] = ()
     modifies: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.modifies = tuple(dict.fromkeys(value for value, _ in cls.EFFECTS))
 
     def __init__(self, config: dict[str, Any], model) -> None:
         self.cfg = self.Config.model_validate(config)
@@ -323,7 +330,7 @@ class Intervention:
             keep &= H.income_pc[hh] <= cut
         if self.unit == "person":
             if t.left_behind:
-                keep &= world.scratch["left_behind"][rows]
+                keep &= P.left_behind[rows]
             if t.special_needs:
                 keep &= P.disabled[rows]
             if t.moda_deprived:
@@ -369,7 +376,14 @@ class Intervention:
         return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s[rows]))]
 
     def capacity(self, world: World) -> int | None:
+        """Most units reached this year over the whole programme (``None``: no limit)."""
         return self.cfg.capacity
+
+    def village_capacity(self, village) -> int | None:
+        """Most units a village (:class:`povsim.villages.Village`) can serve this year, from
+        its resources (``None``: no village limit).  The village admits its candidates
+        up to it (:meth:`povsim.villages.Village.admit`)."""
+        return None
 
     # -- planning and costs -----------------------------------------------------------
     def per_unit_cost(self) -> float:
@@ -379,12 +393,15 @@ class Intervention:
         return {}
 
     def plan(self, world: World) -> Plan:
-        rows = self.covered(world, self.eligible(world))
-        rows = self.ration_order(world, rows)
+        """Eligible -> covered -> in rationing order -> admitted by their villages ->
+        within the programme's capacity; priced."""
+        rows = self.ration_order(world, self.covered(world, self.eligible(world)))
+        villages = self.village_of(world, rows)
+        keep = self.model.villages.admit(self, rows, villages)
+        rows, villages = rows[keep], villages[keep]
         cap = self.capacity(world)
         if cap is not None:
-            rows = rows[:cap]
-        villages = self.village_of(world, rows)
+            rows, villages = rows[:cap], villages[:cap]
         return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
                     fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages)
 
@@ -416,6 +433,8 @@ class Intervention:
             kids = np.zeros(P.n, dtype=bool)
         self.children_ids.append(P.id[kids])
         self.reach_log.append((yr, len(rows), int(kids.sum())))
+        if n_funded:
+            self.model.villages.deliver(self, plan.unit_villages[:n_funded])
         if n_funded and plan.per_unit:
             v = plan.unit_villages[:n_funded]
             units = np.bincount(v, minlength=world.geo.n)
@@ -427,8 +446,9 @@ class Intervention:
                 self.costs.append((yr, int(vi), "fixed", 1, float(amount)))
 
     def effects(self) -> list[tuple[str, Any]]:
-        """``(value name, modifier)`` pairs registered once when the model starts."""
-        return []
+        """``(value name, modifier)`` pairs registered once when the model starts (from
+        ``EFFECTS``)."""
+        return [(value, getattr(self, method)) for value, method in self.EFFECTS]
 
     def finish(self, world: World) -> None:
         """End-of-year hook (costs that depend on what happened)."""

@@ -248,7 +248,7 @@ class VillageRecorder:
                 / np.maximum(hv, 1),
                 "sanitation_share": np.bincount(H.village, weights=H.sanitation.astype(float), minlength=n)
                 / np.maximum(hv, 1),
-                "left_behind_share": np.bincount(village[rows], weights=world.scratch["left_behind"][rows]
+                "left_behind_share": np.bincount(village[rows], weights=world.P.left_behind[rows]
                                                  .astype(float), minlength=n)
                 / np.maximum(np.bincount(village[rows], minlength=n), 1),
                 "remoteness_km": np.asarray(geo.remoteness_km, dtype=np.float64),

@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from povsim.experiment.runfile import encode
 from povsim.experiment.worker import RunOutcome, current_rss, peak_rss
@@ -73,6 +74,7 @@ def simulate(spec: PlanRunSpec) -> dict:
     from povsim.moda import default_moda_config_path, load_moda_config
     from povsim.model import PovertyModel
     from povsim.plan.measures import VillageRecorder, outcome_moda_config
+    from povsim.processes import programme
 
     scenario = spec.scenario
     if spec.parameters:
@@ -80,9 +82,10 @@ def simulate(spec: PlanRunSpec) -> dict:
     model = PovertyModel(scenario, seed=spec.seed, collect=False, world_seed=spec.world_seed)
     config = outcome_moda_config(load_moda_config(scenario.outputs.moda_config or default_moda_config_path()))
     rec = VillageRecorder(model, config, spec.cohorts)
-    names = [n for n, _ in model.processes]
     # eligible and reached units right after the interventions' budget pass
-    model.processes.insert(names.index("interventions") + 1, ("plan.programme", rec.record_programme))
+    procs = list(model.processes)
+    procs.insert(procs.index(programme) + 1, SimpleNamespace(step=rec.record_programme))
+    model.processes = procs
     rec.observe(model.world)
     while model.world.year < model.end_year:
         model.step()
