@@ -1,4 +1,4 @@
-"""Command line: ``povsim run | validate | describe | moda | batch``.
+"""Command line: ``povsim run | validate | describe | moda | batch | plan | ...``.
 
 Thin: parse arguments, call the library, print, exit.  Exit codes: 0 success, 2 bad
 input (scenario, parameters, survey, output folder), 1 a failure inside a run.  No
@@ -31,6 +31,8 @@ examples:
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
   povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
                                                         fit parameters to targets; resumable
+  povsim plan plans/hubei_pilot.toml --workers 2        allocate a budget across villages x
+                                                        interventions (exact, verified); resumable
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -260,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
         if action.dest == "force":
             action.help = "replace a finished report and the fitted parameter file (cached runs are reused)"
 
+    from povsim.plan.cli import add_parser as add_plan_parser
+
+    add_plan_parser(sub, _executor_args, _common)
+
     rp = sub.add_parser(
         "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
@@ -288,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
                 "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
-                "dashboard": cmd_dashboard}
+                "dashboard": cmd_dashboard, "plan": cmd_plan}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -919,6 +925,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(res.text, end="")
         print(f"results: {res.folder}")
     return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``povsim plan PLAN.toml``: the logic is in :mod:`povsim.plan.cli`."""
+    from povsim.plan.cli import run_command
+
+    return run_command(args, _BatchReporter(args.quiet))
 
 
 # -- calibrate -------------------------------------------------------------------

@@ -70,7 +70,6 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
     age = world.age()
     kids = np.flatnonzero(age < 18)
     hh = P.hh[kids]
-    s = world.scratch
     v = H.village[hh]
     income_poor = H.income_poor[hh]
     dibao = H.dibao[hh]
@@ -83,7 +82,7 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
         "disabled": P.disabled[kids],
         "checkup": P.checkup[kids],
         "insured": H.insured[hh],
-        "stimulation": s["parenting_eff"][kids].astype(np.float64),
+        "stimulation": P.stimulation[kids].astype(np.float64),
         "preschool": P.preschool[kids],
         "enrolled": P.enrolled[kids],
         "overage": overage(world)[kids].astype(np.float64),
@@ -94,8 +93,8 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
         "dibao": dibao,
         "income_poor": income_poor,
         "dibao_gap": income_poor & ~dibao,
-        "left_behind": s["left_behind"][kids],
-        "unsupervised": s["unsupervised"][kids],
+        "left_behind": P.left_behind[kids],
+        "unsupervised": P.unsupervised[kids],
         # subgroups as categoricals: MODA reads their codes without hashing every child
         "county": _codes(geo.county[v], len(geo.counties)),
         "arm": _codes(geo.pilot[v], 2),
@@ -210,10 +209,12 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
 
     The same rules as :func:`povsim.moda.moda_tables` (union within a dimension, dimension
     weights, cut-off k per age group); used for targeting ("MODA-deprived") and for
-    rationing ("most deprived first").  Cached per year in ``world.scratch``.
+    rationing ("most deprived first") and by the planner (outcome indicators only).
+    Cached per year and configuration in ``world.scratch``.
     """
+    key = (world.year, world.P.n, id(config))
     cached = world.scratch.get("_child_deprivation")
-    if cached is not None and cached[0] == (world.year, world.P.n):
+    if cached is not None and cached[0] == key:
         return cached[1]
     from povsim.moda import _evaluate_indicator
 
@@ -241,7 +242,7 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
         score[in_ag] = s[in_ag]
         poor[in_ag] = s[in_ag] >= k - 1e-9
     out = (rows, score, poor)
-    world.scratch["_child_deprivation"] = ((world.year, world.P.n), out)
+    world.scratch["_child_deprivation"] = (key, out)
     return out
 
 
@@ -480,10 +481,8 @@ def fast_moda_tables(world: World, config: MODAConfig,
     plan = _fast_plan(config, groups, n_gen, len(geo.counties))
     if plan is None:
         return None
-    s = world.scratch
     pc = (P.sex, P.stunted, P.anaemic, P.health_shock, P.disabled, P.checkup, P.preschool,
-          P.enrolled, P.grade, P.generation, s["parenting_eff"], s["left_behind"],
-          s["unsupervised"])
+          P.enrolled, P.grade, P.generation, P.stimulation, P.left_behind, P.unsupervised)
     hc = (H.insured, H.info_access, H.safe_water, H.sanitation, H.housing_poor, H.dibao,
           H.income_poor)
     status, out, ind_count, present, n_in = _moda_counts(
