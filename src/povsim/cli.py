@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always)")
     rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
     _common(rp)
+    _dashboard_parser(sub)
     return ap
 
 
@@ -293,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
                 "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
-                "plan": cmd_plan}
+                "dashboard": cmd_dashboard, "plan": cmd_plan}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -1027,6 +1028,39 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"brief: {folder / 'brief.html'} (and brief.md)")
         print(f"figures: {folder / 'figures'}")
     return 0
+
+
+
+# -- dashboard -------------------------------------------------------------------
+def _dashboard_parser(sub) -> None:
+    db = sub.add_parser(
+        "dashboard", help="explore and compare results folders in a local web app (needs povsim[dashboard])",
+        description="Start a local web app on 127.0.0.1 over results folders written by run, compare, batch, "
+                    "sensitivity and calibrate: trajectories, MODA, overlaps, mobility, subgroups, paired "
+                    "differences, costs, cost-effectiveness, sensitivity indices, calibration targets; export of "
+                    "each figure (PNG 300 dpi, SVG) and its data (CSV).  Offline: every asset is served locally. "
+                    'Needs the optional extra: pip install "povsim[dashboard]".',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim dashboard results/hubei_pilot-20261129T120000Z\n"
+               "  povsim dashboard results/base8 results/compare-baseline-vs-hubei_pilot --port 8600\n"
+               "  povsim dashboard --no-browser --lang zh             (pick folders under results/ in the app)")
+    db.add_argument("folders", nargs="*", metavar="RESULTS_DIR", help="results folders to open")
+    db.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: first free from 8501)")
+    db.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    db.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels (default en)")
+    db.add_argument("--results-root", default="results", metavar="DIR",
+                    help="folder whose results folders the app offers (default results/)")
+    db.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    db.add_argument("--debug", action="store_true", help="show a traceback on error")
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``povsim dashboard [RESULTS_DIR ...]``: the local web app (logic in povsim.dashboard)."""
+    from povsim.dashboard import serve
+
+    return serve(args.folders, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                 results_root=args.results_root, quiet=args.quiet)
 
 
 if __name__ == "__main__":

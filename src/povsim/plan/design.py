@@ -95,8 +95,8 @@ class Area:
 
 def plan_area(plan: Plan) -> Area:
     """The geography of the planning area (cheap: no population is built)."""
-    from povsim.params import Parameters
     from povsim.geography import make_geography
+    from povsim.params import Parameters
     from povsim.rng import Streams
 
     sc = plan.scenario
