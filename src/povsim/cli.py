@@ -1,4 +1,4 @@
-"""Command line: ``povsim run | validate | describe | moda | batch``.
+"""Command line: ``povsim run | validate | describe | moda | batch | plan | ...``.
 
 Thin: parse arguments, call the library, print, exit.  Exit codes: 0 success, 2 bad
 input (scenario, parameters, survey, output folder), 1 a failure inside a run.  No
@@ -31,6 +31,8 @@ examples:
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
   povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
                                                         fit parameters to targets; resumable
+  povsim plan plans/hubei_pilot.toml --workers 2        allocate a budget across villages x
+                                                        interventions (exact, verified); resumable
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -260,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
         if action.dest == "force":
             action.help = "replace a finished report and the fitted parameter file (cached runs are reused)"
 
+    from povsim.plan.cli import add_parser as add_plan_parser
+
+    add_plan_parser(sub, _executor_args, _common)
+
     rp = sub.add_parser(
         "report", help="figure pack and policy brief (HTML, Markdown, A4 PDF) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
@@ -276,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "pdf also prints the brief as an A4 PDF (brief.pdf)")
     rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
     _common(rp)
+    _dashboard_parser(sub)
     return ap
 
 
@@ -287,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate}
+                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
+                "dashboard": cmd_dashboard, "plan": cmd_plan}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -920,6 +928,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``povsim plan PLAN.toml``: the logic is in :mod:`povsim.plan.cli`."""
+    from povsim.plan.cli import run_command
+
+    return run_command(args, _BatchReporter(args.quiet))
+
+
 # -- calibrate -------------------------------------------------------------------
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``povsim calibrate TARGETS``: fit, report, write the fitted parameter set."""
@@ -1015,6 +1030,39 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"brief: {folder / 'brief.html'} (and brief.md{extra})")
         print(f"figures: {folder / 'figures'}")
     return 0
+
+
+
+# -- dashboard -------------------------------------------------------------------
+def _dashboard_parser(sub) -> None:
+    db = sub.add_parser(
+        "dashboard", help="explore and compare results folders in a local web app (needs povsim[dashboard])",
+        description="Start a local web app on 127.0.0.1 over results folders written by run, compare, batch, "
+                    "sensitivity and calibrate: trajectories, MODA, overlaps, mobility, subgroups, paired "
+                    "differences, costs, cost-effectiveness, sensitivity indices, calibration targets; export of "
+                    "each figure (PNG 300 dpi, SVG) and its data (CSV).  Offline: every asset is served locally. "
+                    'Needs the optional extra: pip install "povsim[dashboard]".',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim dashboard results/hubei_pilot-20261129T120000Z\n"
+               "  povsim dashboard results/base8 results/compare-baseline-vs-hubei_pilot --port 8600\n"
+               "  povsim dashboard --no-browser --lang zh             (pick folders under results/ in the app)")
+    db.add_argument("folders", nargs="*", metavar="RESULTS_DIR", help="results folders to open")
+    db.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: first free from 8501)")
+    db.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    db.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels (default en)")
+    db.add_argument("--results-root", default="results", metavar="DIR",
+                    help="folder whose results folders the app offers (default results/)")
+    db.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    db.add_argument("--debug", action="store_true", help="show a traceback on error")
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``povsim dashboard [RESULTS_DIR ...]``: the local web app (logic in povsim.dashboard)."""
+    from povsim.dashboard import serve
+
+    return serve(args.folders, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                 results_root=args.results_root, quiet=args.quiet)
 
 
 if __name__ == "__main__":

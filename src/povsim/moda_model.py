@@ -209,10 +209,12 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
 
     The same rules as :func:`povsim.moda.moda_tables` (union within a dimension, dimension
     weights, cut-off k per age group); used for targeting ("MODA-deprived") and for
-    rationing ("most deprived first").  Cached per year in ``world.scratch``.
+    rationing ("most deprived first") and by the planner (outcome indicators only).
+    Cached per year and configuration in ``world.scratch``.
     """
+    key = (world.year, world.P.n, id(config))
     cached = world.scratch.get("_child_deprivation")
-    if cached is not None and cached[0] == (world.year, world.P.n):
+    if cached is not None and cached[0] == key:
         return cached[1]
     from povsim.moda import _evaluate_indicator
 
@@ -240,7 +242,7 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
         score[in_ag] = s[in_ag]
         poor[in_ag] = s[in_ag] >= k - 1e-9
     out = (rows, score, poor)
-    world.scratch["_child_deprivation"] = ((world.year, world.P.n), out)
+    world.scratch["_child_deprivation"] = (key, out)
     return out
 
 

@@ -70,6 +70,11 @@ class PovertyModel(mesa.Model):
         The run's seed (non-negative integer); every random draw derives from it.
     collect
         Whether to collect yearly outcome tables.
+    world_seed
+        Seed of the geography and the initial population (default: ``seed``).  Holding it
+        fixed while ``seed`` varies keeps the same villages, households and persons and
+        varies only what happens to them afterwards (the planner's planning area,
+        :mod:`povsim.plan`).
 
     Examples
     --------
@@ -82,7 +87,7 @@ class PovertyModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
-                 collect: bool = True) -> None:
+                 collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
@@ -90,10 +95,10 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
+        start = self.streams if world_seed is None else Streams(int(world_seed))
         geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, self.streams)
-        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params,
-                          self.streams)
+                             pop.townships, self.params, start)
+        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params, start)
         self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                            start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,13 +31,17 @@ from povsim.errors import PovsimError
 __all__ = [
     "CJK_FONTS",
     "FORMATS",
+    "LazyTables",
     "ReportError",
     "ReportFigure",
     "Results",
     "build_figures",
     "find_cjk_font",
+    "finish_figure",
+    "font_rc",
     "key_numbers",
     "load_results",
+    "translate_figure",
     "write_report",
 ]
 
@@ -121,6 +125,10 @@ ZH: dict[str, str] = {
     "Not drawn": "未绘制",
     "Cost-effectiveness": "成本效果",
     "Calibration targets": "校准目标",
+    # programme costs figure (plots.compare.plot_costs)
+    "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
+    "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
+    "intervention": "干预措施",
 }
 
 def translate(text: str, lang: str) -> str:
@@ -138,7 +146,8 @@ def translate(text: str, lang: str) -> str:
     return out
 
 
-def _translate_figure(fig: Figure, lang: str) -> None:
+def translate_figure(fig: Figure, lang: str) -> None:
+    """Translate every text of ``fig`` into ``lang`` in place, except the provenance footer."""
     if lang == "en":
         return
     for t in fig.findobj(Text):
@@ -169,6 +178,29 @@ def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
     return None
 
 
+def font_rc(lang: str, font: str | None = None) -> dict:
+    """matplotlib rc settings that draw labels in ``lang`` (``{}`` for English with no ``font``).
+
+    Raises
+    ------
+    ReportError
+        Unknown language, or ``"zh"`` without a font: no CJK font that matplotlib can find
+        (the message names :data:`CJK_FONTS` and how to install one).
+    """
+    if lang not in ("en", "zh"):
+        raise ReportError(f"--lang: unknown language {lang!r}; expected 'en' or 'zh'")
+    if lang == "zh" and font is None:
+        font = find_cjk_font()
+        if font is None:
+            raise ReportError("--lang zh needs a font with Chinese characters, and matplotlib finds none of: "
+                              f"{', '.join(CJK_FONTS)}.  Install one (e.g. Debian/Ubuntu: apt install "
+                              "fonts-noto-cjk, or fonts-wqy-zenhei), then remove matplotlib's font cache "
+                              "(~/.cache/matplotlib) so it is found; or use --lang en")
+    if font is None:
+        return {}
+    return {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
 # -- reading a results folder ------------------------------------------------------------
 @dataclass
 class Results:
@@ -178,10 +210,10 @@ class Results:
     """
 
     folder: Path
-    kind: str  # "run", "compare", "sensitivity" or "calibration"
+    kind: str  # "run", "compare", "sensitivity" or "calibration" (the dashboard adds "batch")
     manifest: dict
-    scenarios: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    scenarios: dict[str, Mapping[str, pd.DataFrame]] = field(default_factory=dict)
+    extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -191,10 +223,9 @@ class Results:
             return f"calibration {ex['calibration']}"
         if self.kind == "compare" and ex.get("base"):
             return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
-        if isinstance(sc.get("scenario"), dict) and sc["scenario"].get("name"):
-            return str(sc["scenario"]["name"])
-        if isinstance(sc.get("sensitivity"), dict) and sc["sensitivity"].get("name"):
-            return str(sc["sensitivity"]["name"])
+        for table in ("scenario", "sensitivity", "experiment"):  # a run, a study, a batch design
+            if isinstance(sc.get(table), dict) and sc[table].get("name"):
+                return str(sc[table]["name"])
         return ", ".join(self.scenarios) or self.folder.name
 
     def provenance(self) -> str:
@@ -211,25 +242,67 @@ class Results:
                                version=self.manifest.get("povsim_version") or "unknown", when=when)
 
 
-def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    out = {}
-    for p in sorted(folder.glob("*.csv")):
-        try:
-            out[p.stem] = pd.read_csv(p)
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
-            raise ReportError(f"cannot read {p}: {e}; is it a povsim table?") from e
-    return out
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ReportError(f"cannot read {path}: {e}; is it a povsim table?") from e
 
 
-def _read_extra(res: Results, *names: str) -> None:
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """The ``<name>.csv`` tables of a folder (or only ``names``), each read on first access.
+
+    A results folder can hold far more than one view needs (the MODA detail tables of a long
+    run, the collected tables of a large batch): listing the folder costs one directory scan,
+    and a table is parsed only when it is looked up, then kept.
+    """
+
+    def __init__(self, folder: Path, names: Sequence[str] | None = None):
+        self.folder = Path(folder)
+        stems = sorted(p.stem for p in self.folder.glob("*.csv")) if self.folder.is_dir() else []
+        self._names = [n for n in (stems if names is None else names) if (self.folder / f"{n}.csv").is_file()]
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = _read_csv(self.folder / f"{name}.csv")
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __repr__(self) -> str:
+        return f"LazyTables({str(self.folder)!r}, read={sorted(self._read)}, of={self._names})"
+
+
+def _read_tables(folder: Path, lazy: bool = False) -> Mapping[str, pd.DataFrame]:
+    tables = LazyTables(folder)
+    return tables if lazy else {n: tables[n] for n in tables}
+
+
+def _read_extra(res: Results, *names: str, lazy: bool = False) -> None:
     """Read ``<folder>/<name>.csv`` into ``res.extra[name]`` for those of ``names`` that exist."""
-    for n in names:
-        if (res.folder / f"{n}.csv").is_file():
-            res.extra[n] = pd.read_csv(res.folder / f"{n}.csv")
+    tables = LazyTables(res.folder, names)
+    res.extra = tables if lazy else {n: tables[n] for n in tables}
 
 
-def load_results(folder: str | Path) -> Results:
+def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
     """Read a run, compare or sensitivity results folder.
+
+    Parameters
+    ----------
+    folder
+        The results folder.
+    lazy
+        Read each table on first access (:class:`LazyTables`) instead of all at once.
 
     Raises
     ------
@@ -257,21 +330,21 @@ def load_results(folder: str | Path) -> Results:
         subs = [p for p in sorted(tables.iterdir()) if p.is_dir()] if tables.is_dir() else []
         order = {n: i for i, n in enumerate(names)}
         for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
-            res.scenarios[p.name] = _read_tables(p)
-        _read_extra(res, "differences", "cost_effectiveness", "ce_points")
+            res.scenarios[p.name] = _read_tables(p, lazy)
+        _read_extra(res, "differences", "cost_effectiveness", "ce_points", lazy=lazy)
         return res
     if (folder / "indices.csv").is_file():
         res = Results(folder, "sensitivity", manifest)
-        _read_extra(res, "indices", "second_order", "summary")
+        _read_extra(res, "indices", "second_order", "summary", lazy=lazy)
         return res
     if (folder / "fit_targets.csv").is_file():
         res = Results(folder, "calibration", manifest)
-        _read_extra(res, "fit_targets", "parameters", "trace")
+        _read_extra(res, "fit_targets", "parameters", "trace", lazy=lazy)
         return res
     if tables.is_dir() and any(tables.glob("*.csv")):
         res = Results(folder, "run", manifest)
-        res.scenarios[res.name if manifest else folder.name] = _read_tables(tables)
-        _read_extra(res, "target_checks")
+        res.scenarios[res.name if manifest else folder.name] = _read_tables(tables, lazy)
+        _read_extra(res, "target_checks", lazy=lazy)
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
                       "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "
@@ -295,6 +368,22 @@ def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
     return int(t["year"].min()), int(t["year"].max())
 
 
+def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
+                  labels: tuple[str, str] = ("", "")) -> Figure:
+    """Make a figure of :mod:`povsim.plots` the figure of the brief: label the axes the figure
+    function leaves blank (``labels``: x, y), add the provenance footer, translate into ``lang``."""
+    from povsim.plots.report import add_footer
+
+    ax = fig.axes[0]
+    if labels[0] and not ax.get_xlabel():
+        ax.set_xlabel(labels[0])
+    if labels[1] and not ax.get_ylabel():
+        ax.set_ylabel(labels[1])
+    add_footer(fig, provenance)
+    translate_figure(fig, lang)
+    return fig
+
+
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
     """Every figure the folder's tables allow, and notes on those that could not be drawn."""
     from povsim.plots import (
@@ -303,9 +392,8 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
         plot_income_overlap,
         plot_trajectory,
     )
-    from povsim.plots.compare import plot_ce_plane, plot_differences, plot_scenario_trajectories
+    from povsim.plots.compare import plot_ce_plane, plot_costs, plot_differences, plot_scenario_trajectories
     from povsim.plots.report import (
-        add_footer,
         plot_county_bars,
         plot_moda_trajectories,
         plot_transition_heatmap,
@@ -317,20 +405,14 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     figs: list[ReportFigure] = []
     notes: list[str] = []
 
+    # every figure gets its footer from finish_figure, once (the figure functions are called without one)
     def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
         try:
             fig = make()
         except (PovsimError, KeyError, ValueError, IndexError) as e:
             notes.append(f"{stem}: {e}")
             return
-        ax = fig.axes[0]  # label the axes the reused figure functions leave blank
-        if labels[0] and not ax.get_xlabel():
-            ax.set_xlabel(labels[0])
-        if labels[1] and not ax.get_ylabel():
-            ax.set_ylabel(labels[1])
-        add_footer(fig, prov)
-        _translate_figure(fig, lang)
-        figs.append(ReportFigure(stem, fig, caption))
+        figs.append(ReportFigure(stem, finish_figure(fig, prov, lang=lang, labels=labels), caption))
 
     scen = res.scenarios
     many = len(scen) > 1
@@ -338,24 +420,27 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     if summaries:
         add("moda_H", "MODA headcount ratio H (share of children deprived in at least k dimensions) by age "
             "group; mean over replicates with the range across replicates.",
-            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H",
-                                           provenance=prov))
+            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H"))
         add("moda_M0", "MODA adjusted headcount ratio M0 = H x A by age group; mean with the replicate range.",
             lambda: plot_moda_trajectories(summaries, "M0", title="MODA adjusted headcount M0",
-                                           ylabel="M0 (index, 0-1)", provenance=prov))
+                                           ylabel="M0 (index, 0-1)"))
     if many and all("income_poverty" in t for t in scen.values()):
         add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
             lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
-                                               title="Income poverty, children 0-17", provenance=prov))
+                                               title="Income poverty, children 0-17"))
     if "differences" in res.extra:
         add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
             "95% interval over replicates with common random numbers.",
-            lambda: plot_differences(res.extra["differences"], when_contains="end of programme",
-                                     provenance=prov), ("", "Measure"))
+            lambda: plot_differences(res.extra["differences"], when_contains="end of programme"),
+            ("", "Measure"))
     if "ce_points" in res.extra and not res.extra["ce_points"].empty:
         add("ce_plane", "Cost-effectiveness plane: incremental discounted cost against child-years of "
             "multidimensional deprivation averted; one point per replicate, ring = mean.",
-            lambda: plot_ce_plane(res.extra["ce_points"], provenance=prov))
+            lambda: plot_ce_plane(res.extra["ce_points"]))
+    costs = {n: t["costs"] for n, t in scen.items() if "costs" in t}
+    if costs:
+        add("costs", "Programme costs by year and intervention (million RMB at 2014 prices, undiscounted; mean over "
+            "replicates).", lambda: plot_costs(costs))
     for name, t in scen.items():
         sfx = f"_{name}" if many else ""
         lab = f" ({name})" if many else ""
@@ -597,19 +682,8 @@ def write_report(folder: str | Path, *, out: str | Path | None = None, formats: 
     from povsim.brief import build_brief, write_brief
     from povsim.output import atomic_write_bytes, results_dir, save_figure
 
-    if lang not in ("en", "zh"):
-        raise ReportError(f"--lang: unknown language {lang!r}; expected 'en' or 'zh'")
+    rc = font_rc(lang, font)
     fmts = parse_formats(formats)
-    rc: dict = {}
-    if lang == "zh" and font is None:
-        font = find_cjk_font()
-        if font is None:
-            raise ReportError("--lang zh needs a font with Chinese characters, and matplotlib finds none of: "
-                              f"{', '.join(CJK_FONTS)}.  Install one (e.g. Debian/Ubuntu: apt install "
-                              "fonts-noto-cjk, or fonts-wqy-zenhei), then remove matplotlib's font cache "
-                              "(~/.cache/matplotlib) so it is found; or use --lang en")
-    if font is not None:
-        rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
     res = load_results(folder)
     final_out = Path(out) if out is not None else res.folder / "report"
     with rc_context(rc), results_dir(final_out, "report", force=force) as d:

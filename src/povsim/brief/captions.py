@@ -96,6 +96,25 @@ def _cap_ce(ctx: Context, m: re.Match) -> str | None:
     return ctx.t("cap.ce_plane", items="; ".join(items) if ctx.lang == "en" else "；".join(items))
 
 
+def _cap_costs(ctx: Context, m: re.Match) -> str | None:
+    """The costs figure: each scenario's undiscounted total and its largest item (mean over
+    replicates)."""
+    items = []
+    for name in ctx.scenario_names:
+        c = ctx.table(name, "costs")
+        if c is None or c.empty:
+            continue
+        reps = c["replicate"].nunique() if "replicate" in c.columns else 1
+        by_iv = c.groupby("intervention")["cost_rmb"].sum() / reps
+        items.append(ctx.t("cap.costs_item", name=ctx.scenario_name(name),
+                           total=fmt_rmb(float(by_iv.sum()), ctx.lang),
+                           largest=term("intervention", str(by_iv.idxmax()), ctx.lang),
+                           share=fmt_pct(float(by_iv.max() / by_iv.sum()), ctx.lang)))
+    if not items:
+        return None
+    return ctx.t("cap.costs", items="; ".join(items) if ctx.lang == "en" else "；".join(items))
+
+
 def _scenario_of(ctx: Context, m: re.Match) -> str:
     s = (m.groupdict().get("scenario") or "").lstrip("_")
     return s if s in ctx.scenario_names else ctx.scenario_names[0]
@@ -183,6 +202,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(rf"(?P<measure>moda_headcount_rate_0_5)_by_arm{_SCEN}", "q.context", _cap_by_arm),
     _Rule(rf"moda_headcount_rate_0_5_by_county{_SCEN}", "q.context", _cap_by_county),
     _Rule("ce_plane", "q.costs", _cap_ce),
+    _Rule("costs", "q.costs", _cap_costs),
     _Rule("calibration_targets", "q.sure", _cap_calibration),
     _Rule(r"indices_(?P<output>.+)", "q.sure", _cap_indices),
     _Rule("moda_M0", "q.context", _cap_moda_m0),

@@ -72,6 +72,8 @@ SEX_ZH = {"female": "女童", "male": "男童"}
 #: exact-match terms for figure labels (:func:`povsim.report.translate`)
 TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v in SCENARIOS.items()},
                             **{k: v[1] for k, v in INTERVENTIONS.items() if k != "all"},
+                            # interventions as figure legends label them (underscores as spaces)
+                            **{k.replace("_", " "): v[1] for k, v in INTERVENTIONS.items() if k != "all"},
                             "pilot": "试点村", "comparison": "对照村", "social protection": "社会保护",
                             "M0 (index, 0-1)": "M0（指数，0–1）",
                             # measure names as figures label them (underscores as spaces)
@@ -406,6 +408,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "exclude zero; the largest improvement is in {outcome} under {alt} ({amount}).",
                         "项目结束时与{base}的差异及95%区间：{n}个中有{n_clear}个排除零；改善最大的是{alt}情景下的{outcome}"
                         "（{amount}）。"),
+    "cap.costs": ("Programme costs by year and intervention (undiscounted, 2014 prices): {items}.",
+                  "按年份和干预措施分列的项目成本（未贴现，2014年价格）：{items}。"),
+    "cap.costs_item": ("{name} spends {total} in all, {share} of it on {largest}",
+                       "{name}共支出{total}，其中{share}用于{largest}"),
     "cap.ce_plane": ("One point per replicate: {items}.", "每个点代表一次重复：{items}。"),
     "cap.ce_item": ("{alt} costs {cost_lo} to {cost_hi} more (discounted) and averts {eff_lo} to {eff_hi} child-years "
                     "of multidimensional deprivation",
