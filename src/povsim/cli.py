@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_parser(sub, _executor_args, _common)
 
     rp = sub.add_parser(
-        "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
+        "report", help="figure pack and policy brief (HTML, Markdown, A4 PDF) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
                     "vector formats) and a self-contained HTML brief (plus brief.md) of a `run`, `compare` or "
                     "`sensitivity` results folder.",
@@ -278,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  povsim report results/run --lang zh --out brief_zh --force     (needs a CJK font)")
     rp.add_argument("folder", metavar="RESULTS_DIR", help="results folder written by run, compare or sensitivity")
     rp.add_argument("--format", default="png,svg", metavar="FORMATS",
-                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always)")
+                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always); "
+                         "pdf also prints the brief as an A4 PDF (brief.pdf)")
     rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
     _common(rp)
     _dashboard_parser(sub)
@@ -1025,7 +1026,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = write_report(args.folder, out=args.out, formats=args.format, lang=args.lang, force=args.force)
     if not args.quiet:
-        print(f"brief: {folder / 'brief.html'} (and brief.md)")
+        extra = ", brief.pdf (A4)" if (folder / "brief.pdf").is_file() else ""
+        print(f"brief: {folder / 'brief.html'} (and brief.md{extra})")
         print(f"figures: {folder / 'figures'}")
     return 0
 

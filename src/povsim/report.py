@@ -5,9 +5,9 @@ or ``povsim sensitivity`` folder — nothing is re-run — and writes, atomicall
 ``<folder>/report`` (or ``out``):
 
 - ``figures/<stem>.png`` (300 dpi) plus vector formats (``svg``; ``pdf`` when asked);
-- ``brief.html``: self-contained (images as base64 data URIs, inline CSS, no external
-  references) with the key numbers up front, the figures with captions and provenance;
-- ``brief.md``: the same in Markdown, referencing the figure files.
+- ``brief.html``, ``brief.md`` and, when ``pdf`` is among the formats, ``brief.pdf`` (A4):
+  the brief organised by the planner's questions, written by :mod:`povsim.brief`;
+- ``key_numbers.csv``: headline measures at the first and last year.
 
 ``lang="zh"`` labels the figures and brief in Chinese; it needs a CJK font that matplotlib
 can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts looked for.
@@ -15,8 +15,6 @@ can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts loo
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -92,6 +90,7 @@ ZH: dict[str, str] = {
     "deprived only": "仅剥夺",
     "income-poor only": "仅收入贫困",
     "neither": "均无",
+    "of all": "占全体",
     "censored (MODA-poor only)": "删截（仅MODA贫困者）",
     "uncensored": "未删截",
     "range over replicates": "重复间范围",
@@ -126,14 +125,20 @@ ZH: dict[str, str] = {
     "Not drawn": "未绘制",
     "Cost-effectiveness": "成本效果",
     "Calibration targets": "校准目标",
+    # programme costs figure (plots.compare.plot_costs)
+    "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
+    "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
+    "intervention": "干预措施",
 }
 
 def translate(text: str, lang: str) -> str:
     """``text`` in ``lang`` (``"en"`` unchanged; ``"zh"`` by exact, then phrase replacement)."""
     if lang != "zh" or not text:
         return text
-    if text in ZH:
-        return ZH[text]
+    from povsim.brief.i18n import TERMS_ZH  # names of counties, dimensions, scenarios, interventions
+
+    if text in ZH or text in TERMS_ZH:
+        return ZH.get(text) or TERMS_ZH[text]
     out = text
     for en in sorted(ZH, key=len, reverse=True):
         if len(en) > 3 and en in out:
@@ -149,6 +154,13 @@ def translate_figure(fig: Figure, lang: str) -> None:
         s = t.get_text()
         if s and not s.startswith("povsim "):  # keep the provenance footer as written
             t.set_text(translate(s, lang))
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:  # tick labels given as a list are redrawn from their formatter at each draw
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            if isinstance(fmt, FixedFormatter | FuncFormatter):
+                axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: translate(f(x, pos), lang)))
 
 
 def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
@@ -617,23 +629,6 @@ def ce_table(res: Results) -> pd.DataFrame | None:
 
 
 # -- rendering ---------------------------------------------------------------------------
-_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans','Noto Sans CJK SC',sans-serif;
-max-width:62rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;font-size:.88rem;margin:.5rem 0}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#eee}figure{margin:1.5rem 0;break-inside:avoid}figure img{max-width:100%;height:auto;
-border:1px solid #ddd}figcaption{font-size:.9rem;color:#333}.meta{color:#555;font-size:.85rem}
-code{font-size:.85rem}"""
-
-
-def _html_table(df: pd.DataFrame, lang: str) -> str:
-    head = "".join(f"<th>{html.escape(translate(str(c), lang))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def md_table(df: pd.DataFrame, cell: Callable[[object], str] = str) -> str:
     """A Markdown table of ``df``; ``cell`` formats each value (``|`` in a cell becomes ``/``)."""
     cols = [str(c) for c in df.columns]
@@ -641,90 +636,6 @@ def md_table(df: pd.DataFrame, cell: Callable[[object], str] = str) -> str:
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |")
     return "\n".join(lines)
-
-
-def _provenance_rows(res: Results) -> list[tuple[str, str]]:
-    m = res.manifest
-    seeds = m.get("seeds") or []
-    git = m.get("git") or {}
-    rows = [("results folder", str(res.folder.absolute())), ("kind", res.kind), ("scenario", res.name),
-            ("povsim version", str(m.get("povsim_version", "unknown"))),
-            ("created", str(m.get("created", "unknown"))),
-            ("seeds", ", ".join(map(str, seeds[:10])) + (f" ... ({len(seeds)} in all)" if len(seeds) > 10 else "")),
-            ("git commit", f"{git.get('commit', 'n/a')}{' (dirty)' if git.get('dirty') else ''}"),
-            ("command line", " ".join(m.get("command_line", []))),
-            ("python", str(m.get("python_version", "")))]
-    for f in m.get("input_files", []):
-        rows.append(("input file", f"{f.get('path')} ({f.get('checksum')})"))
-    return rows
-
-
-def render_html(res: Results, figures: Sequence[tuple[ReportFigure, bytes]], notes: Sequence[str],
-                *, lang: str = "en") -> str:
-    """The self-contained HTML brief; ``figures`` pairs each figure with its PNG bytes."""
-    t = lambda s: html.escape(translate(s, lang))  # noqa: E731
-    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
-             f"<title>{t('Policy brief')}: {html.escape(res.name)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{t('Policy brief')}: {html.escape(res.name)}</h1>",
-             f"<p class=\"meta\">{html.escape(res.provenance())}</p>",
-             f"<h2 id=\"key-numbers\">{t('Key numbers')}</h2>"]
-    keys = key_numbers(res)
-    parts.append(_html_table(keys, lang) if not keys.empty else "<p>n/a</p>")
-    comp = comparison_table(res)
-    if comp is not None:
-        parts.append(f"<h2 id=\"comparison\">{t('Scenario comparison')}</h2>")
-        parts.append("<p>Paired differences (alternative - base), mean and 95% interval over replicates run "
-                     "with common random numbers; rates in percent, differences in percentage points.</p>")
-        parts.append(_html_table(comp, lang))
-        cet = ce_table(res)
-        if cet is not None:
-            parts.append(f"<h3>{t('Cost-effectiveness')}</h3>" + _html_table(cet, lang))
-    cal = calibration_table(res)
-    if cal is not None:
-        parts.append(f"<h2 id=\"calibration\">{t('Calibration targets')}</h2>")
-        parts.append("<p>Fitting targets were used to fit the parameters; held-out targets were not. A target "
-                     "passes when the simulated value lies within its tolerance of the target value.</p>")
-        parts.append(_html_table(cal, lang))
-    if "summary" in res.extra and res.kind == "sensitivity":
-        parts.append(f"<h2>{t('Key numbers')} (sensitivity)</h2>" + _html_table(res.extra["summary"].head(30), lang))
-    parts.append(f"<h2 id=\"figures\">{t('Figures')}</h2>")
-    for k, (rf, png) in enumerate(figures, 1):
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure id=\"fig-{html.escape(rf.stem)}\"><img alt=\"{html.escape(rf.stem)}\" "
-                     f"src=\"data:image/png;base64,{data}\"><figcaption><b>Figure {k}.</b> "
-                     f"{html.escape(rf.caption)} <code>figures/{html.escape(rf.stem)}</code></figcaption></figure>")
-    if notes:
-        parts.append(f"<h3>{t('Not drawn')}</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-                     + "</ul>")
-    parts.append(f"<h2 id=\"provenance\">{t('Provenance')}</h2><table><tbody>")
-    parts.extend(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in _provenance_rows(res))
-    parts.append("</tbody></table></body></html>\n")
-    return "\n".join(parts)
-
-
-def render_markdown(res: Results, figures: Sequence[ReportFigure], notes: Sequence[str], *,
-                    lang: str = "en") -> str:
-    """The brief in Markdown; figures are referenced as ``figures/<stem>.png``."""
-    t = lambda s: translate(s, lang)  # noqa: E731
-    out = [f"# {t('Policy brief')}: {res.name}", "", f"_{res.provenance()}_", "", f"## {t('Key numbers')}", ""]
-    keys = key_numbers(res)
-    out += [md_table(keys) if not keys.empty else "n/a", ""]
-    comp = comparison_table(res)
-    if comp is not None:
-        out += [f"## {t('Scenario comparison')}", "", md_table(comp), ""]
-        cet = ce_table(res)
-        if cet is not None:
-            out += [f"### {t('Cost-effectiveness')}", "", md_table(cet), ""]
-    cal = calibration_table(res)
-    if cal is not None:
-        out += [f"## {t('Calibration targets')}", "", md_table(cal), ""]
-    out += [f"## {t('Figures')}", ""]
-    for k, rf in enumerate(figures, 1):
-        out += [f"![{rf.stem}](figures/{rf.stem}.png)", "", f"**Figure {k}.** {rf.caption}", ""]
-    if notes:
-        out += [f"### {t('Not drawn')}", ""] + [f"- {n}" for n in notes] + [""]
-    out += [f"## {t('Provenance')}", ""] + [f"- **{a}**: {b}" for a, b in _provenance_rows(res)] + [""]
-    return "\n".join(out)
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -768,20 +679,18 @@ def write_report(folder: str | Path, *, out: str | Path | None = None, formats: 
     """
     from matplotlib import rc_context
 
-    from povsim.output import atomic_write_bytes, atomic_write_text, results_dir, save_figure
+    from povsim.brief import build_brief, write_brief
+    from povsim.output import atomic_write_bytes, results_dir, save_figure
 
     rc = font_rc(lang, font)
     fmts = parse_formats(formats)
     res = load_results(folder)
     final_out = Path(out) if out is not None else res.folder / "report"
     with rc_context(rc), results_dir(final_out, "report", force=force) as d:
-        figures, notes = build_figures(res, lang=lang)
-        rendered: list[tuple[ReportFigure, bytes]] = []
+        figures, _ = build_figures(res, lang=lang)  # what could not be drawn is said by the brief's sections
         for rf in figures:
-            paths = save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)
-            rendered.append((rf, paths[0].read_bytes()))
-        atomic_write_text(d / "brief.html", render_html(res, rendered, notes, lang=lang))
-        atomic_write_text(d / "brief.md", render_markdown(res, figures, notes, lang=lang))
+            save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)
+        write_brief(build_brief(res, figures, lang=lang), d, pdf="pdf" in fmts)
         keys = key_numbers(res)
         atomic_write_bytes(d / "key_numbers.csv", keys.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return final_out.absolute()
