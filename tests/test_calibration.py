@@ -143,7 +143,7 @@ def test_calibration_recovers_known_parameters(tmp_path: Path, truth_values) -> 
 
     write_report(run.folder, out=tmp_path / "brief")
     brief = (tmp_path / "brief" / "brief.md").read_text()
-    assert "# Policy brief: calibration recovery" in brief and "## Calibration targets" in brief
+    assert "# Brief: calibration recovery" in brief and "## Targets met and missed" in brief
     assert (tmp_path / "brief" / "figures" / "calibration_targets.png").is_file()
 
 
@@ -354,7 +354,9 @@ def test_run_prints_and_writes_the_calibration_check(tmp_path: Path, truth_value
     from povsim.report import write_report
 
     write_report(out, out=tmp_path / "brief")
-    assert "## Calibration targets" in (tmp_path / "brief" / "brief.md").read_text()
+    brief = (tmp_path / "brief" / "brief.md").read_text()
+    assert "### Calibration status" in brief and "targets checked against this run are within tolerance" in brief
+    assert "| Target | Use | Target value |" in brief and "| `lb` | held out |" in brief
     # a scenario with an intervention is not checked against the no-programme targets
     pilot = tmp_path / "pilot.toml"
     pilot.write_text('[scenario]\nname = "pilot"\nextends = "child.toml"\n'

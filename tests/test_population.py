@@ -61,7 +61,7 @@ def test_default_geography_counties_villages_townships(model, world):
     assert (geo.remoteness_km > 0).all()
     # every village is inhabited at this size
     assert len(np.unique(world.H.village)) == geo.n
-    assert len(model.village_agents) == geo.n
+    assert len(model.villages.agents) == geo.n
 
 
 def test_configured_village_counts_are_followed(model_factory):
@@ -121,18 +121,18 @@ def test_age_structure_children_and_elderly(world):
 
 def test_left_behind_share_near_target(world):
     kids = world.age() < 18
-    lb = world.scratch["left_behind"][kids].mean()
+    lb = world.P.left_behind[kids].mean()
     # ACWF 2013: 37.7% of rural children left behind (one or both parents migrant)
     assert abs(lb - 0.377) < 0.08, lb
-    both = world.scratch["both_parents_away"][kids].mean()
+    both = world.P.both_parents_away[kids].mean()
     assert 0 < both < lb
 
 
 def test_left_behind_rises_with_father_migration_target(model_factory, world):
     high = model_factory(persons=PERSONS, years=1, seed=1, left_behind_target_fathers=0.45).world
     kids = world.age() < 18
-    lb0 = world.scratch["left_behind"][kids]
-    lb1 = high.scratch["left_behind"][high.age() < 18]
+    lb0 = world.P.left_behind[kids]
+    lb1 = high.P.left_behind[high.age() < 18]
     # same persons (CRN): a child left behind at 0.34 stays left behind at 0.45
     assert not (lb0 & ~lb1).any()
     # fathers 0.34 -> 0.45: +0.11 of children (times the share with a father present) become
@@ -146,7 +146,7 @@ def test_left_behind_rises_with_father_migration_target(model_factory, world):
 def test_mean_market_income_calibrated_to_start_mean(world):
     H = world.H
     w = H.size.astype(float)
-    market = float(np.average(world.scratch["market_income_pc"], weights=w))
+    market = float(np.average(world.H.market_income_pc, weights=w))
     assert market == pytest.approx(7000.0, rel=1e-6)
     # disposable income adds Dibao and subtracts uninsured medical costs of this year's
     # health shocks (what the income_poverty table reports as mean_income_pc): within ~3%
@@ -156,7 +156,7 @@ def test_mean_market_income_calibrated_to_start_mean(world):
 
 def test_income_level_follows_income_mean_start(model_factory):
     w = model_factory(persons=5000, years=1, seed=2, income_mean_start=6000.0).world
-    market = float(np.average(w.scratch["market_income_pc"], weights=w.H.size.astype(float)))
+    market = float(np.average(w.H.market_income_pc, weights=w.H.size.astype(float)))
     assert market == pytest.approx(6000.0, rel=1e-6)
 
 

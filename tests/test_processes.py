@@ -23,13 +23,17 @@ import numpy as np
 import pytest
 from scipy.special import expit, logit
 
-from povsim.processes.demography import death_probability, fertility, household_split, mortality
-from povsim.processes.development import development
+from povsim.processes import (
+    development,
+    fertility,
+    households,
+    living_conditions,
+    migration,
+    mortality,
+    nutrition_health,
+    schooling,
+)
 from povsim.processes.earnings import growth_level
-from povsim.processes.living_conditions import living_conditions
-from povsim.processes.migration import migration
-from povsim.processes.nutrition_health import nutrition_health
-from povsim.processes.schooling import schooling
 
 PERSONS = 20_000
 YEARS = 10
@@ -53,9 +57,9 @@ def test_deaths_match_the_life_table(model_factory, gompertz_a):
     m = model_factory(PERSONS, 1, 1, gompertz_a=gompertz_a)
     w = m.world
     w.year += 1  # as in step(): the year advances, then demography runs
-    q = death_probability(w, m.params)
+    q = mortality.death_probability(w, m.params)
     q[w.age() >= 105] = 1.0
-    mortality(w, m.params, m.streams)
+    mortality.step(w, m.params, m.streams)
     assert within(w.events["deaths"], q.sum(), bern_sd(q)), (w.events["deaths"], q.sum())
 
 
@@ -65,7 +69,7 @@ def test_higher_gompertz_level_raises_deaths(model_factory):
         m = model_factory(PERSONS, 1, 1, gompertz_a=a)
         w = m.world
         w.year += 1
-        mortality(w, m.params, m.streams)
+        mortality.step(w, m.params, m.streams)
         dead[a] = set(w.archived()["id"].tolist())
     # CRN: everyone who dies at the lower level also dies at the higher one
     assert dead[0.0009] <= dead[0.0018]
@@ -123,7 +127,7 @@ def test_first_birth_rate_equals_parameter(model_factory, h1):
     young_first = elig & (parity0 == 0) & (age <= 32) & ~away
     young_first_away = elig & (parity0 == 0) & (age <= 32) & away
     n_before = w.P.n
-    fertility(w, m.params, m.streams)
+    fertility.step(w, m.params, m.streams)
     gave_birth = w.P.parity[:n_before] > parity0
     n = young_first.sum()
     assert n > 500
@@ -149,7 +153,7 @@ def test_all_births_match_documented_hazards_and_rise_with_first_birth_rate(mode
         h = np.where(away[elig], h * p.fertility_absent_husband, h)
         parity0 = w.P.parity.copy()
         n_before = w.P.n
-        fertility(w, p, m.streams)
+        fertility.step(w, p, m.streams)
         assert within(w.events["births"], h.sum(), bern_sd(h)), (w.events["births"], h.sum())
         births[h1] = set(w.P.id[:n_before][w.P.parity[:n_before] > parity0].tolist())
         # newborns join their mother's household, with generation above both parents
@@ -206,7 +210,7 @@ def test_household_split_rate_equals_parameter(model_factory):
         cand = np.flatnonzero((P.sex == 1) & (P.partner_row >= 0) & with_parent)
         hh0 = P.hh.copy()
         n_h0 = w.H.n
-        household_split(w, m.params, m.streams)
+        households.step(w, m.params, m.streams)
         moved = cand[P.hh[cand] != hh0[cand]]
         assert within(len(moved) / len(cand), rate, np.sqrt(rate * (1 - rate) / len(cand)))
         assert w.events["household_splits"] == len(moved)
@@ -311,7 +315,7 @@ def test_male_departure_rate_equals_parameter(model_factory, rate):
     expected = {"non-poor": rate,
                 "poor": expit(logit(rate) + np.log(m.params.migration_poverty_or))}
     was_migrant = P.migrant.copy()
-    migration(w, m.params, m.streams)
+    migration.step(w, m.params, m.streams)
     for g, sel in groups.items():
         n = sel.sum()
         got = (P.migrant & ~was_migrant)[sel].mean()
@@ -346,7 +350,7 @@ def test_return_to_schooling_changes_log_earnings_by_exact_amount(model_factory)
     assert resid.std() < 1e-5  # float32 earnings
     assert resid.mean() < 0
     for w in (lo, hi):
-        mk = np.average(w.scratch["market_income_pc"], weights=w.H.size.astype(float))
+        mk = np.average(w.H.market_income_pc, weights=w.H.size.astype(float))
         assert mk == pytest.approx(7000.0, rel=1e-6)
 
 
@@ -375,7 +379,7 @@ def test_income_grows_at_the_declared_rate(cached_run):
 def test_dibao_takeup_rate_among_eligible(model_factory, takeup):
     m = model_factory(PERSONS, 1, 1, dibao_takeup=takeup)
     w, p = m.world, m.params
-    eligible = w.scratch["market_income_pc"] < p.dibao_standard  # t = 0: no growth yet
+    eligible = w.H.market_income_pc < p.dibao_standard  # t = 0: no growth yet
     n_e, n_i = eligible.sum(), (~eligible).sum()
     assert n_e > 300
     got = w.H.dibao[eligible].mean()
@@ -404,7 +408,7 @@ def test_dibao_takeup_raises_coverage_and_lowers_poverty(model_factory, cached_r
 
 def _stunting_onset_p(world, p, rows):
     """The documented onset probability (module docstring of nutrition_health)."""
-    P, H, s = world.P, world.H, world.scratch
+    P, H = world.P, world.H
     age = world.age()[rows]
     h = P.hh[rows]
     base = np.choose(np.clip(age, 0, 2), [p.stunting_onset_0, p.stunting_onset_1,
@@ -414,8 +418,8 @@ def _stunting_onset_p(world, p, rows):
           + np.log(p.stunting_or_caregiver_school) * (H.caregiver_school[h] < 9)
           + np.log(p.stunting_or_water) * ~H.safe_water[h]
           + np.log(p.stunting_or_sanitation) * ~H.sanitation[h]
-          + np.log(p.stunting_or_parenting) * s["parenting_eff"][rows]
-          + np.log(p.stunting_or_both_away) * s["both_parents_away"][rows])
+          + np.log(p.stunting_or_parenting) * P.stimulation[rows]
+          + np.log(p.stunting_or_both_away) * P.both_parents_away[rows])
     return expit(lo)
 
 
@@ -425,7 +429,7 @@ def _onsets(model_factory, persons, **params):
     young = np.flatnonzero((w.age() <= 2) & ~w.P.stunted)
     prob = _stunting_onset_p(w, m.params, young)
     before = w.P.stunted.copy()
-    nutrition_health(w, m.params, m.streams)
+    nutrition_health.step(w, m.params, m.streams)
     return w, young, prob, (w.P.stunted & ~before)
 
 
@@ -509,7 +513,7 @@ def test_anaemia_rates_equal_documented_probabilities(model_factory):
                            expit(logit(school_rate) + np.log(p.anaemia_or_persistence))),
             "infant": ((age <= 1) & ~poor & ~prev, p.anaemia_infant),
         }
-        nutrition_health(w, p, m.streams)
+        nutrition_health.step(w, p, m.streams)
         for g, (sel, pr) in groups.items():
             n = sel.sum()
             assert n > 100, g
@@ -538,8 +542,8 @@ def test_skill_parenting_effect_is_exact_per_child(model_factory):
         m = model_factory(PERSONS, 1, 1, skill_parenting=b, parenting_mean=0.5)
         w = m.world
         kids = np.flatnonzero(w.age() < 18)
-        stim = w.scratch["parenting_eff"][kids].astype(float)
-        development(w, m.params, m.streams)
+        stim = w.P.stimulation[kids].astype(float)
+        development.step(w, m.params, m.streams)
         out[b] = (m, kids, stim, w.P.skill[kids].astype(float))
     m, kids, stim, s_lo = out[0.15]
     s_hi = out[0.5][3]
@@ -566,7 +570,7 @@ def test_skill_parenting_raises_early_skill_when_parenting_is_positive(cached_ru
     # parenting_mean + school gradient - grandparent penalty, roughly 0.3-0.6
     w = lo.model.world
     age = w.age()
-    stim = w.scratch["parenting_eff"][age <= 5].mean()
+    stim = w.P.stimulation[age <= 5].mean()
     diff = (s_hi - s_lo).iloc[-1]
     assert 0.7 * 0.35 * stim < diff < 1.3 * 0.35 * stim, (diff, stim)
 
@@ -610,9 +614,9 @@ def test_junior_dropouts_are_nested_under_crn(model_factory):
         m = model_factory(40_000, 1, 1, dropout_junior=rate)
         w = m.world
         enrolled = w.P.enrolled.copy()
-        schooling(w, m.params, m.streams)
-        dropped[rate] = set(w.P.id[w.scratch["junior_dropout"]].tolist())
-        assert enrolled[w.scratch["junior_dropout"]].all()
+        schooling.step(w, m.params, m.streams)
+        dropped[rate] = set(w.P.id[w.P.junior_dropout].tolist())
+        assert enrolled[w.P.junior_dropout].all()
     assert dropped[0.022] <= dropped[0.044]
     assert len(dropped[0.044]) > len(dropped[0.022])
 
@@ -644,7 +648,7 @@ def test_water_upgrade_rate_equals_parameter(model_factory, rate):
     w = m.world
     w.year += 1  # upgrades happen from the first simulated year on
     without = ~w.H.safe_water.copy()
-    living_conditions(w, m.params, m.streams)
+    living_conditions.step(w, m.params, m.streams)
     n = without.sum()
     got = w.H.safe_water[without].mean()
     assert within(got, rate, np.sqrt(rate * (1 - rate) / n)), (got, rate, n)

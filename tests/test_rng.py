@@ -239,7 +239,7 @@ def test_uniform_never_returns_one_even_for_adversarial_id():
     from povsim.rng import _GOLDEN, _MASK64
 
     s = Streams(1)
-    key = int(s._key("mortality", 2014, 0))
+    key = int(s.key("mortality", 2014, 0))
     # the id whose 64 random bits are all ones (the largest possible draw)
     i = ((_unmix(_MASK64) - key) * pow(_GOLDEN, -1, 1 << 64)) & _MASK64
     i = i - (1 << 64) if i >= 1 << 63 else i
@@ -247,3 +247,24 @@ def test_uniform_never_returns_one_even_for_adversarial_id():
     assert int(s.bits("mortality", 2014, ids)[0]) == _MASK64  # the construction worked
     assert s.uniform("mortality", 2014, ids)[0] < 1.0
     assert np.isfinite(s.normal("mortality", 2014, ids)[0])
+
+
+def test_every_stream_a_run_draws_from_is_declared():
+    """Streams are declared by the modules that draw from them (povsim.declare); an
+    intervention draws only from its own ``iv.<name>.`` namespace."""
+    from povsim.interventions import CLASSES
+    from povsim.model import PovertyModel
+    from povsim.registry import declared_streams
+    from povsim.scenario import scenario_from_dict
+
+    s = scenario_from_dict({
+        "scenario": {"name": "streams"},
+        "population": {"persons": 3000, "pilot_villages": 4, "comparison_villages": 4,
+                       "townships": 8},
+        "time": {"start_year": 2014, "years": 4},
+        "interventions": {name: {"start_year": 2014} for name in CLASSES}})
+    m = PovertyModel(s, seed=3)
+    m.run()
+    undeclared = [n for n in m.streams.names if n not in declared_streams()
+                  and not any(n.startswith(f"iv.{iv}.") for iv in CLASSES)]
+    assert undeclared == []

@@ -1,5 +1,5 @@
 """Command line: ``povsim run | compare | validate | describe | moda | batch | sensitivity |
-calibrate | report``.
+calibrate | plan | report | dashboard``.
 
 Argument parsing and dispatch: each command checks its options (the same way in every
 command, :func:`check_options`), calls the library and prints.  Exit codes: 0 success, 2
@@ -32,6 +32,8 @@ examples:
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
   povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
                                                         refit (a new fitted file; the shipped one is kept)
+  povsim plan plans/hubei_pilot.toml --workers 2        allocate a budget across villages x
+                                                        interventions (exact, verified); resumable
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 results folder is replaced only with --force, and nothing povsim did not write is ever
@@ -256,8 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
         if action.dest == "force":
             action.help = "replace a finished report in the calibration folder (cached runs are reused)"
 
+    from povsim.plan.cli import add_parser as add_plan_parser
+
+    add_plan_parser(sub, _executor_args, _common)
+
     rp = sub.add_parser(
-        "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
+        "report", help="figure pack and policy brief (HTML, Markdown, A4 PDF) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
                     "vector formats) and a self-contained HTML brief (plus brief.md) of a `run`, `compare` or "
                     "`sensitivity` results folder.",
@@ -268,9 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
                "  povsim report results/run --lang zh --out brief_zh --force     (needs a CJK font)")
     rp.add_argument("folder", metavar="RESULTS_DIR", help="results folder written by run, compare or sensitivity")
     rp.add_argument("--format", default="png,svg", metavar="FORMATS",
-                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always)")
+                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always); "
+                         "pdf also prints the brief as an A4 PDF (brief.pdf)")
     rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
     _common(rp)
+    _dashboard_parser(sub)
     return ap
 
 
@@ -282,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate}
+                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
+                "dashboard": cmd_dashboard, "plan": cmd_plan}
     handler = logging.StreamHandler(sys.stderr)  # the library's notes (stale folders removed, ...)
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     logger = logging.getLogger("povsim")
@@ -675,6 +684,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``povsim plan PLAN.toml``: the logic is in :mod:`povsim.plan.cli`."""
+    from povsim.plan.cli import run_command
+
+    return run_command(args, _BatchReporter(args.quiet))
+
+
 # -- calibrate -------------------------------------------------------------------
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``povsim calibrate TARGETS``: fit, report, write the fitted parameter set."""
@@ -734,9 +750,43 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = write_report(args.folder, out=args.out, formats=args.format, lang=args.lang, force=args.force)
     if not args.quiet:
-        print(f"brief: {folder / 'brief.html'} (and brief.md)")
+        extra = ", brief.pdf (A4)" if (folder / "brief.pdf").is_file() else ""
+        print(f"brief: {folder / 'brief.html'} (and brief.md{extra})")
         print(f"figures: {folder / 'figures'}")
     return 0
+
+
+
+# -- dashboard -------------------------------------------------------------------
+def _dashboard_parser(sub) -> None:
+    db = sub.add_parser(
+        "dashboard", help="explore and compare results folders in a local web app (needs povsim[dashboard])",
+        description="Start a local web app on 127.0.0.1 over results folders written by run, compare, batch, "
+                    "sensitivity and calibrate: trajectories, MODA, overlaps, mobility, subgroups, paired "
+                    "differences, costs, cost-effectiveness, sensitivity indices, calibration targets; export of "
+                    "each figure (PNG 300 dpi, SVG) and its data (CSV).  Offline: every asset is served locally. "
+                    'Needs the optional extra: pip install "povsim[dashboard]".',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim dashboard results/hubei_pilot-20261129T120000Z\n"
+               "  povsim dashboard results/base8 results/compare-baseline-vs-hubei_pilot --port 8600\n"
+               "  povsim dashboard --no-browser --lang zh             (pick folders under results/ in the app)")
+    db.add_argument("folders", nargs="*", metavar="RESULTS_DIR", help="results folders to open")
+    db.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: first free from 8501)")
+    db.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    db.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels (default en)")
+    db.add_argument("--results-root", default="results", metavar="DIR",
+                    help="folder whose results folders the app offers (default results/)")
+    db.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    db.add_argument("--debug", action="store_true", help="show a traceback on error")
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``povsim dashboard [RESULTS_DIR ...]``: the local web app (logic in povsim.dashboard)."""
+    from povsim.dashboard import serve
+
+    return serve(args.folders, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                 results_root=args.results_root, quiet=args.quiet)
 
 
 if __name__ == "__main__":

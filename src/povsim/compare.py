@@ -91,8 +91,10 @@ def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, 
 CE_INTERVAL = "ratio of means over replicates, 95% delta-method interval (t, R-1 df)"
 
 
-def _value(tab: pd.DataFrame, measure: str, year: int, by: str = "all", group: str = "all"):
-    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent)."""
+def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
+                     group: str = "all") -> pd.Series | None:
+    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent;
+    ``None`` when the table has no such rows)."""
     d = tab[(tab["measure"] == measure) & (tab["by"] == by) & (tab["group"] == group)]
     if d.empty:
         return None
@@ -135,10 +137,21 @@ def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]
     return c.groupby("replicate")["cost_rmb"].sum(), disc.groupby(c["replicate"]).sum()
 
 
-def _summ(name, when, base, alt, rows, scenario):
-    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
-        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
-    # pair replicates observed in both runs (an outcome missing in one run is not zero)
+def paired_interval(base: pd.Series, alt: pd.Series) -> tuple[float, float, float, float, float, int]:
+    """Paired difference ``alt - base`` over the replicates observed in both.
+
+    Parameters
+    ----------
+    base, alt
+        Values indexed by replicate (missing or NaN in either: that replicate is left out;
+        an outcome missing in one run is not zero).
+
+    Returns
+    -------
+    tuple
+        ``(base_mean, alt_mean, diff_mean, ci_lo, ci_hi, replicates)``: the 95% interval is
+        Student t with ``R - 1`` degrees of freedom; NaN with one replicate.
+    """
     idx = alt.index.intersection(base.index)
     base, alt = base.reindex(idx), alt.reindex(idx)
     ok = base.notna() & alt.notna()
@@ -153,7 +166,13 @@ def _summ(name, when, base, alt, rows, scenario):
         lo = hi = mean
     else:
         lo = hi = np.nan
-    rows.append((scenario, name, str(when), float(base.mean()), float(alt.mean()), mean, lo, hi, r))
+    return float(base.mean()), float(alt.mean()), mean, lo, hi, r
+
+
+def _summ(name, when, base, alt, rows, scenario):
+    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
+        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
+    rows.append((scenario, name, str(when), *paired_interval(base, alt)))
 
 
 def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
@@ -166,12 +185,12 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     for label, year in times.items():
         for ag in ("0_5", "6_17"):
             for m in (f"moda_headcount_rate_{ag}", f"moda_M0_{ag}"):
-                _summ(m, f"{label} ({year})", _value(bt["moda"], m, year),
-                      _value(at["moda"], m, year), rows, s.name)
+                _summ(m, f"{label} ({year})", replicate_values(bt["moda"], m, year),
+                      replicate_values(at["moda"], m, year), rows, s.name)
         for tab, m in (("income_poverty", "income_poverty_rate"),
                        ("income_poverty", "child_income_poverty_rate"),
                        ("stunting", "stunting_prevalence")):
-            _summ(m, f"{label} ({year})", _value(bt[tab], m, year), _value(at[tab], m, year),
+            _summ(m, f"{label} ({year})", replicate_values(bt[tab], m, year), replicate_values(at[tab], m, year),
                   rows, s.name)
     # per generation of the children
     for tabs, _key in ((bt, "base"), (at, "alt")):

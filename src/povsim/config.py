@@ -514,6 +514,7 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
     "sensitivity study": ("sensitivity", "povsim.sensitivity:load_study"),
     "MODA configuration": ("moda", "povsim.moda:load_moda_config"),
     "calibration targets": ("calibration", "povsim.calibration.targets:load_targets"),
+    "budget plan": ("plan", "povsim.plan.schema:load_plan"),
 }
 
 

@@ -12,53 +12,51 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import mesa
-import numpy as np
 
+from povsim import registry
 from povsim._malloc import tune_malloc
+from povsim.geography import make_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
-from povsim.population import make_geography, synthesize
-from povsim.processes.demography import demography
-from povsim.processes.development import caregivers, development
-from povsim.processes.earnings import calibrate_level, household_income
-from povsim.processes.living_conditions import housing, living_conditions
-from povsim.processes.migration import migration, update_family_status
-from povsim.processes.nutrition_health import nutrition_health
-from povsim.processes.schooling import schooling
+from povsim.population import new_village_table, synthesize
+from povsim.processes import (
+    caregivers,
+    development,
+    earnings,
+    fertility,
+    households,
+    housing,
+    living_conditions,
+    migration,
+    mortality,
+    nutrition_health,
+    partnership,
+    programme,
+    schooling,
+)
 from povsim.rng import Streams
 from povsim.scenario import Scenario
 from povsim.state import World
+from povsim.villages import Village, VillageLedger
 
-
-class Village(mesa.Agent):
-    """A village: location, arm and infrastructure (services arrive with interventions).
-
-    Attributes mirror the village's row in the geography columns; ``water_coverage`` and
-    ``sanitation_coverage`` are refreshed from the households each year.
-    """
-
-    def __init__(self, model: PovertyModel, index: int) -> None:
-        super().__init__(model)
-        geo = model.world.geo
-        self.index = index
-        self.name = geo.names[index]
-        self.county = geo.counties[int(geo.county[index])]
-        self.township = int(geo.township[index])
-        self.pilot = bool(geo.pilot[index])
-        self.remoteness_km = float(geo.remoteness_km[index])
-        self.water_coverage = float(geo.water_coverage[index])
-        self.sanitation_coverage = float(geo.sanitation_coverage[index])
-        self.households = 0
-
-    def step(self) -> None:
-        s = self.model.world.scratch
-        if "village_water" in s:
-            self.water_coverage = float(s["village_water"][self.index])
-            self.sanitation_coverage = float(s["village_sanitation"][self.index])
-            self.households = int(s["village_households"][self.index])
-
-
-Process = Callable[[World, Parameters, Streams], None]
+#: The yearly processes, in order: each module declares its parameters, columns,
+#: modifiable values, random streams and outcome tables (povsim.declare), and the
+#: registries are derived from this list (povsim.registry).
+PROCESSES = (
+    mortality,          # deaths, widowhood; the dead move to the archive
+    partnership,        # marriage market, household formation
+    households,         # household splits
+    fertility,          # births
+    migration,          # departures and returns; left-behind children
+    programme,          # interventions: plan, budget pass, commit reach
+    living_conditions,  # water, sanitation, information, insurance
+    caregivers,         # caregiver schooling, parenting practice, stimulation
+    earnings,           # earnings, transfers, household income, poverty
+    housing,            # poor housing
+    nutrition_health,   # stunting, anaemia, health shocks, disability, check-ups
+    development,        # preschool, skill formation
+    schooling,          # entry, progression, dropout, transitions
+)
 
 
 class PovertyModel(mesa.Model):
@@ -72,6 +70,11 @@ class PovertyModel(mesa.Model):
         The run's seed (non-negative integer); every random draw derives from it.
     collect
         Whether to collect yearly outcome tables.
+    world_seed
+        Seed of the geography and the initial population (default: ``seed``).  Holding it
+        fixed while ``seed`` varies keeps the same villages, households and persons and
+        varies only what happens to them afterwards (the planner's planning area,
+        :mod:`povsim.plan`).
 
     Examples
     --------
@@ -84,7 +87,7 @@ class PovertyModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
-                 collect: bool = True) -> None:
+                 collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
@@ -92,29 +95,23 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
+        start = self.streams if world_seed is None else Streams(int(world_seed))
         geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, self.streams)
-        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params,
-                          self.streams)
-        self.world = World(P=P, H=H, geo=geo, year=tm.start_year, start_year=tm.start_year)
+                             pop.townships, self.params, start)
+        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params, start)
+        self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
+                           start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
-        self.village_agents = [Village(self, i) for i in range(geo.n)]
+        #: one Village agent per village: the services in it, capacity and rationing
+        self.villages = VillageLedger([Village(self, i) for i in range(geo.n)])
         self._moda_config = None
         self.interventions = self._build_interventions()
-        self.budget_log: list[tuple] = []
-        #: the yearly processes, in order (name, function)
-        self.processes: list[tuple[str, Process]] = [
-            ("demography", demography),
-            ("migration", migration),
-            ("interventions", self._allocate),
-            ("living_conditions", living_conditions),
-            ("caregivers", caregivers),
-            ("income", self._income),
-            ("housing", housing),
-            ("nutrition_health", nutrition_health),
-            ("development", development),
-            ("schooling", schooling),
-        ]
+        if self.interventions:
+            from povsim.interventions._programme import Programme
+
+            self.world.programme = Programme(self.interventions, self.config.budget.cap_rmb)
+        #: the yearly process modules, in order (see PROCESSES)
+        self.processes = PROCESSES
         out = self.config.outputs
         self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
         self.moda = None
@@ -153,68 +150,37 @@ class PovertyModel(mesa.Model):
                                                   or default_moda_config_path()))
         return self._moda_config
 
-    def _allocate(self, world: World, params: Parameters, streams: Streams) -> None:
-        """Plan every active intervention, fund plans in priority order under the budget
-        cap, and commit the funded reach (see :mod:`povsim.interventions.base`)."""
-        cap = self.config.budget.cap_rmb
-        remaining = np.inf if cap is None else float(cap)
-        for iv in self.interventions:
-            iv.reached = np.zeros(0, dtype=bool)
-            if not iv.active(world.year):
-                continue
-            plan = iv.plan(world)
-            fixed = float(sum(plan.fixed_by_village.values()))
-            n = len(plan.rows)
-            requested = plan.cost()
-            if requested <= remaining:
-                n_funded, funded_fixed = n, True
-            elif fixed <= remaining:
-                n_funded = int((remaining - fixed) // plan.per_unit) if plan.per_unit > 0 else n
-                n_funded, funded_fixed = min(n_funded, n), True
-            else:
-                n_funded, funded_fixed = 0, False
-            spent = (fixed if funded_fixed else 0.0) + plan.per_unit * n_funded
-            remaining -= spent
-            self.budget_log.append((world.year, iv.name, iv.cfg.priority, requested, spent,
-                                    requested - spent, n, n_funded))
-            iv.commit(world, plan, n_funded, funded_fixed)
+    @property
+    def budget_log(self) -> list[tuple]:
+        """The yearly budget pass (see :class:`povsim.interventions._programme.Programme`)."""
+        return self.world.programme.budget_log if self.world.programme is not None else []
 
     # -- set-up ---------------------------------------------------------------
-    def _income(self, world: World, params: Parameters, streams: Streams) -> None:
-        household_income(world, params, streams, self.income_level)
-
     def _initialise(self) -> None:
-        """Derived state of the start year: family status, amenities, caregivers, income."""
+        """Derived state of the start year (each module's ``initialise``), then outcomes."""
         w, p, s = self.world, self.params, self.streams
-        update_family_status(w, s, p)
-        living_conditions(w, p, s)
-        caregivers(w, p, s)
-        self.income_level = calibrate_level(w, p, s)
-        household_income(w, p, s, self.income_level)
-        housing(w, p, s)
-        for v in self.village_agents:
-            v.step()
+        for init in registry.hooks("initialise"):
+            init(w, p, s)
+        self._collect()
+
+    def _collect(self) -> None:
         if self.collector is not None:
-            self.collector.collect(w)
+            self.collector.collect(self.world)
         if self.moda is not None:
-            self.moda.collect(w)
+            self.moda.collect(self.world)
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
         """Advance the world by one year: every process in order, then outcomes."""
-        w = self.world
+        w, p, s = self.world, self.params, self.streams
         w.year += 1
         w.events = {}
-        for _, process in self.processes:
-            process(w, self.params, self.streams)
-        for iv in self.interventions:
-            if iv.active(w.year):
-                iv.finish(w)
+        for process in self.processes:
+            process.step(w, p, s)
+        for hook in registry.hooks("end_of_year"):
+            hook(w, p, s)
         self.agents_by_type[Village].do("step")
-        if self.collector is not None:
-            self.collector.collect(w)
-        if self.moda is not None:
-            self.moda.collect(w)
+        self._collect()
         if w.year >= self.end_year:
             self.running = False
 

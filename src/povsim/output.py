@@ -57,6 +57,7 @@ __all__ = [
     "atomic_write_text",
     "claim_workspace",
     "clean_stale_partials",
+    "figure_bytes",
     "file_checksum",
     "final_path",
     "finalize_results_dir",
@@ -275,6 +276,14 @@ def atomic_write_csv(
     return _atomic_write(path, write)
 
 
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 300) -> bytes:
+    """``fig`` rendered in one format (``png``, ``svg``, ``pdf``...), as :func:`save_figure`
+    writes it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi)
+    return buffer.getvalue()
+
+
 def save_figure(
     fig: Figure,
     path_stem: str | os.PathLike[str],
@@ -315,9 +324,7 @@ def save_figure(
     paths: list[Path] = []
     try:
         for fmt in formats:
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, dpi=dpi)
-            paths.append(atomic_write_bytes(f"{stem}.{fmt}", buffer.getvalue()))
+            paths.append(atomic_write_bytes(f"{stem}.{fmt}", figure_bytes(fig, fmt, dpi)))
     finally:
         if getattr(fig.canvas, "manager", None) is not None:
             import matplotlib.pyplot as plt

@@ -2,13 +2,13 @@
 
 Every quantity a scenario may set is declared exactly once, next to the process or
 population module that uses it (``PARAMS = (Param(...), ...)``).  :func:`registry`
-collects them; scenario files may override only declared names, and the sensitivity
-analysis takes its default bounds from :attr:`Param.range`.
+collects them from the modules the model declares
+(:func:`povsim.registry.parameter_modules`); scenario files may override only declared
+names, and the sensitivity analysis takes its default bounds from :attr:`Param.range`.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,29 +16,6 @@ from functools import cache
 from types import MappingProxyType
 
 from povsim.errors import ParameterError, did_you_mean
-
-#: Modules that declare parameters, in the order ``povsim describe`` lists them.
-PARAMETER_MODULES: tuple[str, ...] = (
-    "povsim.population",
-    "povsim.processes.demography",
-    "povsim.processes.migration",
-    "povsim.processes.earnings",
-    "povsim.processes.living_conditions",
-    "povsim.processes.nutrition_health",
-    "povsim.processes.development",
-    "povsim.processes.schooling",
-    "povsim.interventions",
-    "povsim.interventions.child_service_centre",
-    "povsim.interventions.parent_training",
-    "povsim.interventions.home_visits",
-    "povsim.interventions.infant_nutrition",
-    "povsim.interventions.school_meals",
-    "povsim.interventions.special_needs_support",
-    "povsim.interventions.conditional_cash_transfer",
-    "povsim.interventions.dibao",
-    "povsim.interventions.wash_upgrade",
-    "povsim.interventions.health_services",
-)
 
 
 @dataclass(frozen=True)
@@ -110,9 +87,11 @@ class Param:
 @cache
 def registry() -> Mapping[str, Param]:
     """All declared parameters by name (read-only)."""
+    from povsim.registry import parameter_modules
+
     out: dict[str, Param] = {}
-    for modname in PARAMETER_MODULES:
-        mod = importlib.import_module(modname)
+    for mod in parameter_modules():
+        modname = mod.__name__
         for p in getattr(mod, "PARAMS", ()):
             if p.name in out:
                 raise ParameterError(f"parameter {p.name!r} declared twice ({modname})")

@@ -10,23 +10,14 @@ declared parameters.  Everything is vectorised over households and persons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
+from numba import njit
 
-from povsim import kernels
+from povsim.declare import household, person
+from povsim.geography import Geography
 from povsim.params import Param
 from povsim.rng import Streams
 from povsim.table import Table
-
-HUBEI_COUNTIES: tuple[str, ...] = (
-    "Yangxin", "Wufeng", "Tongshan", "Xuan'en", "Dawu", "Yunyang", "Luotian", "Baokang",
-)
-
-HUBEI_SRC = (
-    "Hubei integrated child poverty reduction pilot: 8 counties, 66 townships, 80 villages "
-    "(UNICEF China / IPRCC / Hubei Poverty Alleviation Office, 'Hubei Model' brochure, 2017)"
-)
 
 PARAMS = (
     Param("stem_family_share", 0.45, "share of families", (0.25, 0.65),
@@ -66,177 +57,79 @@ PARAMS = (
     Param("mother_migrant_alone", 0.04, "probability", (0.01, 0.1),
           "Assumption", "Initial probability that a mother migrates while the father stays",
           bounds=(0.0, 1.0)),
-    Param("safe_water_coverage", 0.45, "share of households", (0.3, 0.7),
-          "Hubei MODA study: safe drinking water among the most serious deprivations (UNICEF "
-          "China press release, 15 Oct 2015); Shanxi/Guizhou water+sanitation deprivation "
-          "90.25% (Wei et al. 2018, Chin J Public Health 34(2):204) [E]",
-          "Mean village coverage of safe drinking water in 2014", bounds=(0.0, 1.0)),
-    Param("sanitation_coverage", 0.28, "share of households", (0.15, 0.5),
-          "72.03% of children in contiguous poverty areas lived without a flush toilet in "
-          "2013 (Feng, Gao & Wei 2017)", "Mean village coverage of improved sanitation in 2014",
-          bounds=(0.0, 1.0)),
-    Param("coverage_village_concentration", 6.0, "Beta concentration", (2.0, 20.0),
-          "Assumption", "Between-village dispersion of WASH coverage (Beta a+b)",
-          bounds=(0.5, 200.0)),
     Param("info_access_coverage", 0.9, "share of households", (0.8, 0.97),
           "Assumption: TV and mobile phone near-universal in rural China by 2014, internet "
           "rare", "Share of households with TV, phone or internet in 2014", bounds=(0.0, 1.0)),
-    Param("remoteness_median_km", 8.0, "km to township seat", (4.0, 15.0),
-          "Assumption for mountainous Wuling/Qinba/Dabie counties",
-          "Median distance of a village from its township seat", bounds=(0.5, 60.0)),
     Param("sex_ratio_at_birth", 1.15, "boys per girl", (1.05, 1.2),
           "2010 census: 117.9 boys per 100 girls (NBS) [M]; lower in Hubei mountain "
           "counties [assumption]", "Sex ratio at birth", bounds=(0.9, 1.4)),
 )
 
 
-PERSON_SCHEMA: dict[str, tuple[type, object]] = {
-    "id": (np.int64, -1),
-    "sex": (np.int8, 0),  # 0 female, 1 male
-    "birth_year": (np.int16, 0),
-    "alive": (np.bool_, True),
-    "death_year": (np.int16, -1),
-    "hh": (np.int32, -1),  # household row
-    "mother": (np.int64, -1),  # ids (lineage, never remapped)
-    "father": (np.int64, -1),
-    "mother_row": (np.int32, -1),  # rows of living parents (remapped on compaction)
-    "father_row": (np.int32, -1),
-    "partner_row": (np.int32, -1),
-    "generation": (np.int8, 0),
-    "parity": (np.int8, 0),
-    # child capital
-    "stunted": (np.bool_, False),
-    "stunted_ever": (np.bool_, False),
-    "anaemic": (np.bool_, False),
-    "health_shock": (np.bool_, False),
-    "disabled": (np.bool_, False),
-    "checkup": (np.bool_, False),
-    "skill": (np.float32, 0.0),
-    "preschool": (np.bool_, False),
-    "enrolled": (np.bool_, False),
-    "grade": (np.int8, 0),  # current grade when enrolled (1..16)
-    "school_years": (np.int8, 0),  # completed years
-    "school_done": (np.bool_, False),
-    # adult
-    "migrant": (np.bool_, False),
-    "earnings": (np.float32, 0.0),
-    "earn_effect": (np.float32, 0.0),  # persistent individual earnings effect (N(0,1) draw)
-    # lifetime records for intergenerational metrics
-    "child_poor_years": (np.int8, 0),
-    "child_years_observed": (np.int8, 0),
-    "adult_log_income_sum": (np.float32, 0.0),
-    "adult_income_years": (np.int8, 0),
-}
+#: Random streams of the geography and of the synthetic initial population.
+STREAMS = (
+    *(f"init.{name}" for name in (
+        "village", "type", "wife_age", "husband", "husband_age", "first_birth", "gap2", "gap3",
+        "has1", "has2", "has3", "stay", "stem", "gp2", "gp_age", "elder_age", "elder_two",
+        "child_sex", "lone_sex", "schooling", "enrolment", "skill", "migrant", "health",
+        "anaemia", "disability", "health_shock", "checkup", "water", "sanitation", "info")),
+)
 
-HOUSEHOLD_SCHEMA: dict[str, tuple[type, object]] = {
-    "id": (np.int64, -1),
-    "village": (np.int32, -1),
-    "size": (np.int16, 0),
-    "present": (np.int16, 0),  # members not away as migrants
-    "income_pc": (np.float32, 0.0),
-    "income_poor": (np.bool_, False),
-    "housing_poor": (np.bool_, False),
-    "safe_water": (np.bool_, False),
-    "sanitation": (np.bool_, False),
-    "info_access": (np.bool_, True),
-    "insured": (np.bool_, True),
-    "dibao": (np.bool_, False),
-    "parenting": (np.float32, 0.0),  # caregiver parenting practice, SD units
-    "parenting_z": (np.float32, 0.0),  # household parenting trait (N(0,1) draw)
-    "caregiver_school": (np.float32, 0.0),
-    "earn_effect": (np.float32, 0.0),  # persistent household (farm, assets) effect (N(0,1))
-}
-
-#: Columns kept for dead persons (lineage and lifetime records for mobility metrics).
-ARCHIVE_COLUMNS: tuple[str, ...] = (
-    "id", "sex", "birth_year", "death_year", "mother", "father", "generation",
-    "school_years", "stunted_ever", "child_poor_years", "child_years_observed",
-    "adult_log_income_sum", "adult_income_years",
+#: Columns every model has (identity, lineage, household membership); the processes
+#: declare the rest (povsim.registry derives the schemas from both).
+CORE_COLUMNS = (
+    person("id", np.int64, -1, "stable person id (newborns: from the mother's id and birth order)",
+           archive=True),
+    person("sex", np.int8, 0, "0 female, 1 male", archive=True),
+    person("birth_year", np.int16, 0, "year of birth", archive=True),
+    person("alive", np.bool_, True, "alive (the dead are archived at the end of the year step)"),
+    person("death_year", np.int16, -1, "year of death", archive=True),
+    person("hh", np.int32, -1, "household row"),
+    person("mother", np.int64, -1, "mother's id (lineage, never remapped)", archive=True),
+    person("father", np.int64, -1, "father's id", archive=True),
+    person("mother_row", np.int32, -1, "row of the living mother (remapped on compaction)"),
+    person("father_row", np.int32, -1, "row of the living father"),
+    person("partner_row", np.int32, -1, "row of the living partner"),
+    person("generation", np.int8, 0, "generation by lineage (0: no parent in the population)",
+           archive=True),
+    household("id", np.int64, -1, "stable household id"),
+    household("village", np.int32, -1, "village row"),
+    household("size", np.int16, 0, "members"),
 )
 
 
-@dataclass
-class Geography:
-    """Villages of the simulated area (numpy columns, one row per village)."""
+def __getattr__(name: str):
+    # the schemas are derived from the declarations of every model module
+    from povsim import registry
 
-    counties: tuple[str, ...]
-    county: np.ndarray  # int county code per village
-    township: np.ndarray  # int township code (global)
-    pilot: np.ndarray  # bool
-    remoteness_km: np.ndarray
-    water_coverage: np.ndarray
-    sanitation_coverage: np.ndarray
-    size_weight: np.ndarray  # relative population size
-    names: list[str] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return len(self.county)
-
-
-def make_geography(
-    counties: tuple[str, ...],
-    pilot_villages: int,
-    comparison_villages: int,
-    townships: int,
-    params,
-    streams: Streams,
-) -> Geography:
-    """Lay out villages over counties and townships, with remoteness and WASH coverage.
-
-    Pilot and comparison villages are spread evenly over the counties (pilot villages of a
-    county share its townships with the comparison villages).
-    """
-    n_c = len(counties)
-    n_v = pilot_villages + comparison_villages
-    vid = np.arange(n_v)
-    pilot = vid < pilot_villages
-    # round-robin within each arm so every county gets its share of pilot villages
-    arm_index = np.where(pilot, vid, vid - pilot_villages)
-    county = (arm_index % n_c).astype(np.int32)
-    # townships: spread over counties round-robin; village -> a township of its county
-    t_ids = np.arange(max(townships, n_c))
-    t_county = t_ids % n_c
-    per_county = np.bincount(t_county, minlength=n_c)
-    first_t = np.zeros(n_c, dtype=np.int64)
-    first_t[1:] = np.cumsum(per_county)[:-1]
-    t_sorted = t_ids[np.argsort(t_county, kind="stable")]
-    within = (arm_index // n_c) % per_county[county]
-    township = t_sorted[first_t[county] + within].astype(np.int32)
-
-    u = streams.uniform("geography.remoteness", 0, vid)
-    z = streams.normal("geography.remoteness", 0, vid, sub=1)
-    remote = params.remoteness_median_km * np.exp(0.6 * z)
-    conc = params.coverage_village_concentration
-    # Beta draws by inverse CDF keep one uniform per village (CRN-stable)
-    from scipy.special import betaincinv
-
-    def beta(mean: float, sub: int) -> np.ndarray:
-        m = min(max(mean, 1e-3), 1 - 1e-3)
-        uu = streams.uniform("geography.wash", 0, vid, sub=sub)
-        return betaincinv(m * conc, (1 - m) * conc, uu)
-
-    # remoter villages have lower coverage (same draw order whatever the parameters)
-    water = np.clip(beta(params.safe_water_coverage, 0) - 0.01 * (remote - remote.mean()), 0, 1)
-    sanit = np.clip(beta(params.sanitation_coverage, 1) - 0.01 * (remote - remote.mean()), 0, 1)
-    size_weight = np.exp(0.3 * (2 * u - 1))
-    names = [
-        f"{counties[c]}-{'P' if p else 'C'}{i:03d}"
-        for i, (c, p) in enumerate(zip(county.tolist(), pilot.tolist(), strict=True))
-    ]
-    return Geography(
-        counties=tuple(counties), county=county, township=township, pilot=pilot,
-        remoteness_km=remote, water_coverage=water, sanitation_coverage=sanit,
-        size_weight=size_weight, names=names,
-    )
+    if name == "PERSON_SCHEMA":
+        return registry.schema("person")
+    if name == "HOUSEHOLD_SCHEMA":
+        return registry.schema("household")
+    if name == "ARCHIVE_COLUMNS":
+        return registry.archive_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def new_person_table(capacity: int) -> Table:
-    return Table(PERSON_SCHEMA, capacity)
+    from povsim.registry import schema
+
+    return Table(schema("person"), capacity)
 
 
 def new_household_table(capacity: int) -> Table:
-    return Table(HOUSEHOLD_SCHEMA, capacity)
+    from povsim.registry import schema
+
+    return Table(schema("household"), capacity)
+
+
+def new_village_table(geo: Geography) -> Table:
+    """The village table: one row per village of ``geo``, every column at its fill value."""
+    from povsim.registry import schema
+
+    V = Table(schema("village"), geo.n)
+    V.append(geo.n)
+    return V
 
 
 def mean_adult_schooling(birth_year: np.ndarray, sex: np.ndarray, params) -> np.ndarray:
@@ -396,7 +289,7 @@ def synthesize(
     # generation by lineage: 0 without a parent in the population, else one more than the
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
     # (lineage depth in the initial population is at most 2: three rounds suffice)
-    P["generation"] = kernels.lineage_generation(P.mother_row, P.father_row, 3)
+    P["generation"] = lineage_generation(P.mother_row, P.father_row, 3)
 
     # -- schooling
     ids = P.id
@@ -481,3 +374,21 @@ def synthesize(
 def age_of(P: Table, year: int) -> np.ndarray:
     """Age in completed years in ``year`` (int16)."""
     return (year - P.birth_year).astype(np.int16)
+
+
+@njit(cache=True)
+def lineage_generation(mother_row, father_row, rounds):
+    """Generation by lineage: ``rounds`` synchronous updates of ``gen = max(gen[mother],
+    gen[father]) + 1`` (0 without a parent), each from the previous round's values."""
+    n = mother_row.shape[0]
+    gen = np.zeros(n, dtype=np.int64)
+    new = np.zeros(n, dtype=np.int64)
+    for _ in range(rounds):
+        for i in range(n):
+            m = mother_row[i]
+            f = father_row[i]
+            gm = gen[m] + 1 if m >= 0 else 0
+            gf = gen[f] + 1 if f >= 0 else 0
+            new[i] = max(gm, gf)
+        gen, new = new, gen
+    return gen

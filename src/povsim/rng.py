@@ -22,10 +22,11 @@ numbers: as easy as 1, 2, 3. SC '11. doi:10.1145/2063384.2063405 (counter-based 
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
+from numba import njit
 
-from povsim import kernels
 from povsim.errors import RunError
 
 _MASK64 = (1 << 64) - 1
@@ -36,6 +37,142 @@ _TWO52 = float(2**-52)
 
 #: Newborn ids live in [2**62, 2**63): disjoint from initial-population ids (0 .. n-1).
 NEWBORN_ID_BASE = 1 << 62
+
+
+# -- compiled draws (Numba): the same SplitMix64 counter scheme, bit-identical to the
+# numpy reference; process kernels draw through uniform_at / ppnd16 / normals_at
+
+_GOLDEN_U = np.uint64(0x9E3779B97F4A7C15)
+_M1_U = np.uint64(0xBF58476D1CE4E5B9)
+_M2_U = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S12 = np.uint64(12)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    z = z + _GOLDEN_U
+    z = (z ^ (z >> _S30)) * _M1_U
+    z = (z ^ (z >> _S27)) * _M2_U
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def bits_at(key, pid):
+    return _mix(np.uint64(pid) * _GOLDEN_U + key)
+
+
+@njit(cache=True, inline="always")
+def uniform_at(key, pid):
+    return (float(bits_at(key, pid) >> _S12) + 0.5) * _TWO52
+
+
+@njit(cache=True)
+def bits_kernel(key, ids):
+    """64 random bits per id."""
+    out = np.empty(ids.shape[0], dtype=np.uint64)
+    for i in range(ids.shape[0]):
+        out[i] = bits_at(key, ids[i])
+    return out
+
+
+@njit(cache=True)
+def uniform_kernel(key, ids):
+    """Uniform draws on (0, 1) per id (identical to the numpy reference in rng.py)."""
+    out = np.empty(ids.shape[0], dtype=np.float64)
+    for i in range(ids.shape[0]):
+        out[i] = uniform_at(key, ids[i])
+    return out
+
+
+@njit(cache=True, inline="always")
+def _ppnd16_central(q):
+    """AS 241's rational function for ``|q| = |p - 1/2| <= 0.425`` (85 % of draws)."""
+    r = 0.180625 - q * q
+    return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r
+                     + 67265.770927008700853) * r + 45921.953931549871457) * r
+                   + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                 + 133.14166789178437745) * r + 3.387132872796366608) / (
+        ((((((r * 5226.495278852545925 + 28729.085735721942674) * r
+             + 39307.89580009271061) * r + 21213.794301586595867) * r
+           + 5394.1960214247511077) * r + 687.1870074920579083) * r
+         + 42.313330701600911252) * r + 1.0)
+
+
+@njit(cache=True, inline="always")
+def ppnd16(p):
+    """Inverse standard normal CDF, Wichura (1988) AS 241 (PPND16)."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        return _ppnd16_central(q)
+    r = p if q < 0.0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        val = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r
+                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
+                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734) / (
+            ((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r
+                 + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
+               + 0.68976733498510000455) * r + 1.6763848301838038494) * r
+             + 2.05319162663775882187) * r + 1.0)
+    else:
+        r -= 5.0
+        val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r
+                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
+                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772) / (
+            ((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r
+                 + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
+               + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
+             + 0.59983220655588793769) * r + 1.0)
+    return -val if q < 0.0 else val
+
+
+@njit(cache=True)
+def normal_kernel(key, ids):
+    """Standard normal draws per id (inverse CDF of the uniform draws; see
+    :func:`normals_at`)."""
+    return normals_at(key, ids, np.arange(ids.shape[0]))
+
+
+@njit(cache=True)
+def less_kernel(key, ids, p):
+    """Events ``u < p`` with per-id uniforms and per-id probabilities."""
+    out = np.empty(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        out[i] = uniform_at(key, ids[i]) < p[i]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def normals_at(key, ids, rows):
+    """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
+
+    The central region of AS 241 (85% of draws) is a rational function evaluated in a
+    separate loop without branches, which the compiler vectorises; the tails follow in a
+    second pass.  ``error_model="numpy"`` drops the division-by-zero checks (the
+    denominators are never zero), which would otherwise block vectorisation.
+    """
+    k = rows.shape[0]
+    u = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        u[j] = uniform_at(key, ids[rows[j]])
+    z = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        z[j] = _ppnd16_central(u[j] - 0.5)
+    tail = np.empty(k, dtype=np.int64)
+    t = 0
+    for j in range(k):
+        tail[t] = j
+        t += abs(u[j] - 0.5) > 0.425
+    for m in range(t):
+        j = tail[m]
+        z[j] = ppnd16(u[j])
+    return z
 
 
 def _mix_scalar(z: int) -> int:
@@ -100,7 +237,9 @@ class Streams:
         self._seed_key = _mix_scalar(self.seed & _MASK64)
         self._names: dict[int, str] = {}
 
-    def _key(self, name: str, year: int, sub: int) -> np.uint64:
+    def key(self, name: str, year: int, sub: int = 0) -> np.uint64:
+        """The 64-bit key of ``(stream, year, sub)`` for the compiled draws
+        (:func:`uniform_at` etc.): ``uniform_at(key, id)`` is :meth:`uniform`'s value."""
         k = stream_key(name)
         other = self._names.setdefault(k, name)
         if other != name:
@@ -117,7 +256,7 @@ class Streams:
 
     def bits(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """64 random bits per id (uint64), for priority keys and hashing."""
-        return kernels.bits(self._key(name, year, sub), _ids(ids))
+        return bits_kernel(self.key(name, year, sub), _ids(ids))
 
     def uniform(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """Uniform draws on the open interval (0, 1), one per id.
@@ -125,11 +264,11 @@ class Streams:
         ``u = ((bits >> 12) + 0.5) / 2**52``: 52 bits keep ``+ 0.5`` exact, so
         ``0 < u < 1`` strictly (see :func:`uniform_reference` for the numpy version).
         """
-        return kernels.uniform(self._key(name, year, sub), _ids(ids))
+        return uniform_kernel(self.key(name, year, sub), _ids(ids))
 
     def normal(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """Standard normal draws, one per id (AS 241 inverse CDF of :meth:`uniform`)."""
-        return kernels.normal(self._key(name, year, sub), _ids(ids))
+        return normal_kernel(self.key(name, year, sub), _ids(ids))
 
     def bernoulli(
         self, name: str, year: int, ids: np.ndarray, p: np.ndarray | float, sub: int = 0
@@ -137,7 +276,7 @@ class Streams:
         """Boolean events ``u < p`` (``p`` an array aligned with ``ids``, or a scalar)."""
         ids = _ids(ids)
         p = np.broadcast_to(np.asarray(p, dtype=np.float64), ids.shape)
-        return kernels.less(self._key(name, year, sub), ids, np.ascontiguousarray(p))
+        return less_kernel(self.key(name, year, sub), ids, np.ascontiguousarray(p))
 
     def priority(self, name: str, year: int, ids: np.ndarray) -> np.ndarray:
         """Per-person random priority key for rationing and matching ("k smallest keys")."""
@@ -152,7 +291,7 @@ def uniform_reference(seed: int, name: str, year: int, ids: np.ndarray, sub: int
     """Pure-numpy reference of :meth:`Streams.uniform` (tests check the kernel against it)."""
     z = np.asarray(ids, dtype=np.int64).astype(np.uint64)
     z *= np.uint64(_GOLDEN)
-    z += Streams(seed)._key(name, year, sub)
+    z += Streams(seed).key(name, year, sub)
     z = _mix_array(z)
     z >>= np.uint64(12)
     u = z.astype(np.float64)

@@ -16,56 +16,48 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
-from povsim import kernels
 from povsim.errors import RunError
-from povsim.population import ARCHIVE_COLUMNS, Geography, age_of
-from povsim.table import Table
+from povsim.geography import Geography
+from povsim.population import age_of
+from povsim.registry import archive_columns, hooks
+from povsim.table import Table, remap_inplace
 
 Modifier = Callable[["World", np.ndarray, np.ndarray], np.ndarray]
 
-#: Named quantities processes expose to interventions: name -> (unit, meaning).
-VALUE_NAMES: dict[str, tuple[str, str]] = {
-    "mortality.rr": ("ratio", "multiplier on each person's annual death probability"),
-    "stunting.onset_rr": ("ratio", "multiplier on the annual stunting onset probability, ages 0-2"),
-    "stunting.recovery_rr": ("ratio", "multiplier on the annual probability of recovering"),
-    "anaemia.rr": ("ratio", "multiplier on the annual anaemia probability, ages 0-17"),
-    "health_shock.rr": ("ratio", "multiplier on the annual serious illness/injury probability"),
-    "checkup.probability": ("probability", "probability of a health check-up this year, 0-17"),
-    "insurance.probability": ("probability", "household medical insurance enrolment"),
-    "skill.stimulation": ("SD", "extra stimulation input to skill formation, ages 0-17"),
-    "parenting.practice": ("SD", "additive shift of the caregiver parenting practice score"),
-    "supervision.adequate": ("probability", "probability an unsupervised left-behind child gets "
-                             "adequate adult care (e.g. from a child service centre)"),
-    "preschool.probability": ("probability", "probability a child aged 3-5 attends preschool"),
-    "school.entry_rr": ("ratio", "multiplier on the probability of not entering school at age 6"),
-    "school.dropout_rr": ("ratio", "multiplier on the annual dropout probability"),
-    "school.continuation_rr": ("ratio", "multiplier on the probability of continuing after grade 9"),
-    "earnings.log_shift": ("log points", "additive shift of a person's log earnings (e.g. adult "
-                           "returns to early-childhood programmes)"),
-    "household.transfer_pc": ("RMB per person per year", "transfers added to household income"),
-    "dibao.takeup": ("probability", "probability an eligible household receives Dibao"),
-    "water.upgrade_rate": ("per year", "annual probability a household gains safe water"),
-    "sanitation.upgrade_rate": ("per year", "annual probability a household gains sanitation"),
-    "info.gain_rate": ("per year", "annual probability a household gains information access"),
-}
+_NONE = np.empty(0, dtype=np.float64)
+
+
+def __getattr__(name: str):
+    # VALUE_NAMES is derived from the process modules' declarations (povsim.registry);
+    # computed on first use because the process modules import this module
+    if name == "VALUE_NAMES":
+        from povsim.registry import value_names
+
+        return {v.name: (v.unit, v.description) for v in value_names().values()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Values:
-    """Registry of modifiers on named quantities."""
+    """Registry of modifiers on named quantities (:class:`povsim.declare.Value`)."""
 
     def __init__(self) -> None:
         self._mods: dict[str, list[Modifier]] = {}
 
     def register(self, name: str, modifier: Modifier) -> None:
         """Add ``modifier(world, rows, value) -> value`` to the pipeline of ``name``."""
-        if name not in VALUE_NAMES:
+        from povsim.registry import value_names
+
+        if name not in value_names():
             from povsim.errors import did_you_mean
 
-            raise RunError(f"unknown modifiable value {name!r} ({did_you_mean(name, VALUE_NAMES)})")
+            raise RunError(f"unknown modifiable value {name!r} ({did_you_mean(name, value_names())})")
         self._mods.setdefault(name, []).append(modifier)
 
     def __call__(self, name: str, world: World, rows: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """``base`` (the process's value for ``rows``) through every modifier of ``name``;
+        ``base`` itself, untouched, when there is none."""
         mods = self._mods.get(name)
         if not mods:
             return base
@@ -74,28 +66,74 @@ class Values:
             out = m(world, rows, out)
         return out
 
-    def active(self) -> list[str]:
-        return sorted(self._mods)
+    def ratio(self, name: str, world: World, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per-row multipliers of a ``ratio`` value for ``rows`` (default: every row of its
+        table), or an empty array when no modifier is registered.
 
-    def modifies(self, *names: str) -> bool:
-        """Whether any modifier is registered on one of ``names`` (compiled fast paths of
-        the processes apply only where none is)."""
-        return any(self._mods.get(n) for n in names)
+        Compiled passes take the result as an argument and multiply by it only when it is
+        not empty, so every scenario runs the same code and a placebo (ratios exactly 1)
+        gives bit-identical probabilities.
+        """
+        return self._per_row(name, world, rows, 1.0)
+
+    def shift(self, name: str, world: World, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none)."""
+        return self._per_row(name, world, rows, 0.0)
+
+    def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
+        if not self._mods.get(name):
+            return _NONE
+        if rows is None:
+            rows = np.arange(self._table_size(name, world))
+        return np.ascontiguousarray(self(name, world, rows, np.full(len(rows), neutral)),
+                                    dtype=np.float64)
+
+    def override(self, name: str, world: World, rows: np.ndarray | None,
+                 base: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Modified per-row values of a probability/rate/amount value, or an empty array
+        when no modifier is registered (``base(rows)`` gives the process's own values,
+        computed only when needed)."""
+        if not self._mods.get(name):
+            return _NONE
+        if rows is None:
+            rows = np.arange(self._table_size(name, world))
+        return np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64)
+
+    @staticmethod
+    def _table_size(name: str, world: World) -> int:
+        from povsim.registry import value_names
+
+        return world.H.n if value_names()[name].table == "household" else world.P.n
+
+    def active(self) -> list[str]:
+        """Names with at least one modifier."""
+        return sorted(n for n, mods in self._mods.items() if mods)
+
+    def has(self, name: str) -> bool:
+        """Whether a modifier is registered on ``name``."""
+        return bool(self._mods.get(name))
 
 
 @dataclass
 class World:
     """Everything a run carries between years."""
 
-    P: Table
-    H: Table
+    P: Table  # persons
+    H: Table  # households
+    V: Table  # villages (one row per village of geo)
     geo: Geography
     year: int
     start_year: int
     values: Values = field(default_factory=Values)
     archive: list[dict[str, np.ndarray]] = field(default_factory=list)
     events: dict[str, float] = field(default_factory=dict)  # per-year counters (births...)
-    scratch: dict[str, np.ndarray] = field(default_factory=dict)  # per-year derived columns
+    #: memo of values derived from the current year's state (e.g. the MODA deprivation
+    #: of children); never used to pass data between processes (those are columns)
+    scratch: dict[str, np.ndarray] = field(default_factory=dict)
+    #: log level of earnings fixed at the start (povsim.processes.earnings)
+    income_level: float = 0.0
+    #: the run's interventions and budget (povsim.interventions._programme), if any
+    programme: object | None = None
 
     #: years between re-sorts of the person rows into household order (0: never); see
     #: :meth:`sort_persons`
@@ -117,6 +155,33 @@ class World:
         """Years since the start year."""
         return self.year - self.start_year
 
+    # -- births, new households and the archive ----------------------------
+    @staticmethod
+    def hooks(name: str) -> tuple[Callable, ...]:
+        """The process modules' ``name`` functions, in model order (see
+        :func:`povsim.registry.hooks`)."""
+        return hooks(name)
+
+    def new_households(self, ids: np.ndarray, village: np.ndarray, params, streams) -> np.ndarray:
+        """Append empty households with these ids in these villages; every process module
+        initialises its own columns of them (``on_new_households``).  Returns their rows."""
+        rows = self.H.append(len(ids), id=ids, village=village)
+        out = np.arange(rows.start, rows.stop, dtype=np.int32)
+        for hook in hooks("on_new_households"):
+            hook(self, params, streams, out)
+        return out
+
+    def archive_newborns(self, ids: np.ndarray, sex: np.ndarray, mother: np.ndarray,
+                         father: np.ndarray, generation: np.ndarray) -> None:
+        """Archive children who died in their year of birth (never in the person table)."""
+        n = len(ids)
+        schema = self.P.schema
+        rec = {k: np.full(n, schema[k][1], dtype=schema[k][0]) for k in archive_columns()}
+        rec.update(id=ids, sex=sex, mother=mother, father=father, generation=generation)
+        rec["birth_year"][:] = self.year
+        rec["death_year"][:] = self.year
+        self.archive.append(rec)
+
     # -- removal of dead persons and empty households ----------------------
     def compact(self) -> None:
         """Move dead persons to the archive, drop empty households, remap row pointers."""
@@ -125,9 +190,9 @@ class World:
         dead = ~P.alive
         dead_rows = np.flatnonzero(dead)
         if len(dead_rows):
-            self.archive.append(P.take(dead_rows, list(ARCHIVE_COLUMNS)))
+            self.archive.append(P.take(dead_rows, list(archive_columns())))
             tail_map = P.remove_tail(dead_rows)
-            size = kernels.remap3_count(P.mother_row, P.father_row, P.partner_row, tail_map,
+            size = remap3_count(P.mother_row, P.father_row, P.partner_row, tail_map,
                                         dead, P.hh, H.n)
         else:
             size = np.bincount(P.hh, minlength=H.n)
@@ -136,7 +201,7 @@ class World:
         empty = np.flatnonzero(size == 0)
         if len(empty):
             hmap = H.remove(empty)
-            kernels.remap_inplace(P.hh, hmap)
+            remap_inplace(P.hh, hmap)
         # on a fixed schedule of the clock (not of the disorder, which would make the
         # layout depend on more than the year), so every run with the same seed sorts in
         # the same years whatever the worker count
@@ -157,10 +222,10 @@ class World:
         round-off level.  Per-row caches are dropped.
         """
         P = self.P
-        dest = kernels.household_order(P.hh, self.H.n)
+        dest = household_order(P.hh, self.H.n)
         P.permute(dest)
         for col in ("mother_row", "father_row", "partner_row"):
-            kernels.remap_inplace(P[col], dest)
+            remap_inplace(P[col], dest)
         # per-row caches: the ages (rebuilt on demand) and the MODA deprivation of the
         # year; the other per-row scratch columns are recomputed after demography
         self._age = None
@@ -170,8 +235,8 @@ class World:
     def archived(self) -> dict[str, np.ndarray]:
         """All archived (dead) persons' lineage columns concatenated."""
         if not self.archive:
-            return {k: np.empty(0, dtype=self.P[k].dtype) for k in ARCHIVE_COLUMNS}
-        return {k: np.concatenate([a[k] for a in self.archive]) for k in ARCHIVE_COLUMNS}
+            return {k: np.empty(0, dtype=self.P[k].dtype) for k in archive_columns()}
+        return {k: np.concatenate([a[k] for a in self.archive]) for k in archive_columns()}
 
     def check_invariants(self) -> None:
         """Raise :class:`RunError` if the tables are inconsistent (used in tests)."""
@@ -196,3 +261,46 @@ class World:
             raise RunError("a mother is not female")
         if (H.income_pc < 0).any() or (P.earnings < 0).any():
             raise RunError("negative income")
+
+
+@njit(cache=True)
+def remap3_count(a, b, c, tail_map, dead, hh, n_h):
+    """Row pointers of three columns through the old->new row map of a removal, in place
+    (-1 stays -1), and the number of persons per household (``hh``), in one pass.
+
+    :meth:`povsim.table.Table.remove_tail` only moves rows from the old tail
+    (``>= len(a)``) into holes, and ``tail_map`` holds their new rows: a pointer below the
+    tail stays as it is unless its row was removed (``dead``, the old removal mask).
+    """
+    new_n = a.shape[0]
+    size = np.zeros(n_h, dtype=np.int64)
+    for i in range(new_n):
+        for col in (a, b, c):
+            p = col[i]
+            if p >= new_n:  # rare: predictable
+                col[i] = tail_map[p - new_n]
+            else:
+                col[i] = -1 if (p >= 0) & dead[max(p, 0)] else p
+        size[hh[i]] += 1
+    return size
+
+
+@njit(cache=True)
+def household_order(hh, n_h):
+    """New row of every person when persons are sorted by household, stable within a
+    household (a counting sort: two passes, no comparison sort).
+
+    Returns ``dest`` (int32, ``old row -> new row``).
+    """
+    n = hh.shape[0]
+    start = np.zeros(n_h + 1, dtype=np.int64)
+    for i in range(n):
+        start[hh[i] + 1] += 1
+    for h in range(n_h):
+        start[h + 1] += start[h]
+    dest = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        h = hh[i]
+        dest[i] = start[h]
+        start[h] += 1
+    return dest

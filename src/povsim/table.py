@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-
-from povsim import kernels
+from numba import njit
 
 
 class Table:
@@ -100,7 +99,7 @@ class Table:
         mapping[~keep] = -1
         n_new = int(np.count_nonzero(keep))
         for col in self._cols.values():
-            kernels.compact_inplace(col[: self.n], keep)  # in place: no temporary copy
+            compact_inplace(col[: self.n], keep)  # in place: no temporary copy
         self.n = n_new
         return mapping
 
@@ -139,7 +138,7 @@ class Table:
         holes = rows[rows < new_n]
         sources = new_n + np.flatnonzero(~removed_tail)
         for col in self._cols.values():
-            kernels.move_rows(col, holes, sources)
+            move_rows(col, holes, sources)
         tail_map[sources - new_n] = holes
         self.n = new_n
         return tail_map
@@ -157,7 +156,7 @@ class Table:
         raw = np.empty(self.n * width, dtype=np.uint8)
         for col in self._cols.values():
             buf = raw[: self.n * col.dtype.itemsize].view(col.dtype)
-            kernels.permute_inplace(col[: self.n], dest, buf)
+            permute_inplace(col[: self.n], dest, buf)
 
     def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
         """Copy of selected rows as a dict of arrays."""
@@ -167,4 +166,84 @@ class Table:
 
 def remap(pointers: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     """Apply an old->new row map to a pointer column, keeping -1 as -1."""
-    return kernels.remap(pointers, mapping.astype(pointers.dtype, copy=False))
+    return _remap(pointers, mapping.astype(pointers.dtype, copy=False))
+
+
+@njit(cache=True)
+def compact_inplace(col, keep):
+    """Move the kept elements of ``col`` to its front, in order; return their number."""
+    j = 0
+    for i in range(keep.shape[0]):
+        if keep[i]:
+            col[j] = col[i]
+            j += 1
+    return j
+
+
+@njit(cache=True)
+def move_rows(col, holes, sources):
+    """``col[holes] = col[sources]`` without temporaries (holes and sources are disjoint)."""
+    for j in range(holes.shape[0]):
+        col[holes[j]] = col[sources[j]]
+
+
+@njit(cache=True)
+def permute_inplace(col, dest, buf):
+    """``col[dest[i]] = col[i]`` for every row, through ``buf`` (at least as long as
+    ``col``, same dtype), so one buffer serves every column of a table."""
+    n = col.shape[0]
+    for i in range(n):
+        buf[dest[i]] = col[i]
+    for i in range(n):
+        col[i] = buf[i]
+
+
+@njit(cache=True)
+def _remap(pointers, mapping):
+    """Row pointers through an old->new map; -1 stays -1 (a new array)."""
+    out = np.empty_like(pointers)
+    for i in range(pointers.shape[0]):
+        p = pointers[i]
+        out[i] = -1 if p < 0 else mapping[p]
+    return out
+
+
+@njit(cache=True)
+def remap_inplace(pointers, mapping):
+    """Row pointers through an old->new map, in place; -1 stays -1."""
+    for i in range(pointers.shape[0]):
+        p = pointers[i]
+        if p >= 0:
+            pointers[i] = mapping[p]
+
+
+#: Measures accumulated by :func:`child_measures`, in row order: (table, measure, kind);
+#: kind "rate" = numerator / denominator, "mean" = mean of a value over the denominator.
+CHILD_MEASURES = (
+    ("stunting", "stunting_prevalence", "rate"),
+    ("anaemia", "anaemia_prevalence_infant", "rate"),
+    ("anaemia", "anaemia_prevalence_preschool", "rate"),
+    ("anaemia", "anaemia_prevalence_school", "rate"),
+    ("health", "health_shock_rate_children", "rate"),
+    ("health", "disability_prevalence_children", "rate"),
+    ("health", "checkup_rate_children", "rate"),
+    ("health", "uninsured_share_children", "rate"),
+    ("enrolment", "enrolment_rate_6_11", "rate"),
+    ("enrolment", "enrolment_rate_12_14", "rate"),
+    ("enrolment", "enrolment_rate_15_17", "rate"),
+    ("enrolment", "enrolment_rate_18_22", "rate"),
+    ("enrolment", "preschool_rate_3_5", "rate"),
+    ("enrolment", "junior_high_dropout_rate", "rate"),
+    ("enrolment", "overage_2plus_share", "rate"),
+    ("left_behind", "left_behind_share", "rate"),
+    ("left_behind", "both_parents_away_share", "rate"),
+    ("left_behind", "unsupervised_share", "rate"),
+    ("development", "mean_skill_0_5", "mean"),
+    ("development", "low_skill_share_0_5", "rate"),
+    ("development", "mean_skill_6_17", "mean"),
+    ("development", "low_skill_share_6_17", "rate"),
+    ("living_conditions", "no_safe_water_share", "rate"),
+    ("living_conditions", "no_sanitation_share", "rate"),
+    ("living_conditions", "no_info_access_share", "rate"),
+    ("living_conditions", "poor_housing_share", "rate"),
+)

@@ -1,11 +1,15 @@
 """The intervention catalogue: one module an intervention (see :mod:`.base`).
 
-``CATALOGUE`` maps each name to its configuration model (the ``[interventions.<name>]``
-table of a scenario is validated against it); ``CLASSES`` maps it to the class the model
-instantiates.
+Intervention modules are discovered in this package: every public module except
+``base`` defines one :class:`Intervention` subclass.  ``CATALOGUE`` maps each name to its
+configuration model (the ``[interventions.<name>]`` table of a scenario is validated
+against it); ``CLASSES`` maps it to the class the model instantiates; ``MODULES`` are
+the modules (they declare the interventions' parameters).
 """
 
 from __future__ import annotations
+
+import inspect
 
 from povsim.interventions.base import (
     DELIVERY_PARAMS,
@@ -14,31 +18,29 @@ from povsim.interventions.base import (
     Plan,
     Targeting,
 )
-from povsim.interventions.child_service_centre import ChildServiceCentre
-from povsim.interventions.conditional_cash_transfer import ConditionalCashTransfer
-from povsim.interventions.dibao import Dibao
-from povsim.interventions.health_services import HealthServices
-from povsim.interventions.home_visits import HomeVisits
-from povsim.interventions.infant_nutrition import InfantNutrition
-from povsim.interventions.parent_training import ParentTraining
-from povsim.interventions.school_meals import SchoolMeals
-from povsim.interventions.special_needs_support import SpecialNeedsSupport
-from povsim.interventions.wash_upgrade import WashUpgrade
+from povsim.registry import discover
 
 PARAMS = DELIVERY_PARAMS
 
-CLASSES: dict[str, type[Intervention]] = {
-    cls.name: cls
-    for cls in (ChildServiceCentre, ParentTraining, HomeVisits, InfantNutrition, SchoolMeals,
-                SpecialNeedsSupport, ConditionalCashTransfer, Dibao, WashUpgrade, HealthServices)
-}
+
+def _discover() -> tuple[tuple, dict[str, type[Intervention]]]:
+    modules, classes = [], {}
+    for mod in discover(__name__):
+        if mod.__name__.endswith(".base"):
+            continue
+        found = [c for _, c in inspect.getmembers(mod, inspect.isclass)
+                 if issubclass(c, Intervention) and c is not Intervention
+                 and c.__module__ == mod.__name__]
+        if len(found) != 1:
+            raise RuntimeError(f"{mod.__name__} must define exactly one Intervention subclass")
+        modules.append(mod)
+        classes[found[0].name] = found[0]
+    return tuple(modules), classes
+
+
+MODULES, CLASSES = _discover()
 
 CATALOGUE = {name: cls.Config for name, cls in CLASSES.items()}
 
-#: Modules declaring intervention parameters (effect sizes, unit costs).
-PARAMETER_MODULES = (
-    "povsim.interventions",
-    *(f"povsim.interventions.{name}" for name in CLASSES),
-)
-
-__all__ = ["CATALOGUE", "CLASSES", "Intervention", "InterventionConfig", "Plan", "Targeting"]
+__all__ = ["CATALOGUE", "CLASSES", "MODULES", "Intervention", "InterventionConfig", "Plan",
+           "Targeting"]

@@ -68,12 +68,9 @@ class ChildServiceCentre(Intervention):
     Config = CentreConfig
     unit = "person"
     ages = (0, 17)
-    modifies = ("skill.stimulation", "supervision.adequate", "info.gain_rate")
+    EFFECTS = (("skill.stimulation", "_stimulation"), ("supervision.adequate", "_supervision"),
+               ("info.gain_rate", "_information"))
     description = "Village child service centres (play, learning, protection, information)"
-
-    def __init__(self, config, model):
-        super().__init__(config, model)
-        self._built: set[int] = set()
 
     def eligible_default(self, world):
         return np.flatnonzero(world.age() < 18)
@@ -82,69 +79,62 @@ class ChildServiceCentre(Intervention):
         # attendance: coverage x days factor x remoteness decay, by a fixed per-child key
         geo, P, H = world.geo, world.P, world.H
         d = geo.remoteness_km[H.village[P.hh[rows]]] - self.params.remoteness_median_km
-        p = (self.coverage_at(world.year) * self.params.centre_attendance
+        p = (self.coverage_of(world, rows) * self.params.centre_attendance
              * min(1.0, self.cfg.days_open_per_week / 3.5)
              * np.exp(-self.params.centre_remoteness_decay * np.maximum(d, 0.0)))
         u = self.streams.uniform(f"iv.{self.name}.participation", 0, P.id[rows])
         return rows[u < p]
 
-    def plan(self, world):
-        plan = super().plan(world)
-        places = self.cfg.places_per_centre
-        if places is not None and len(plan.rows):
-            # places per centre: keep the first `places` attendees of each village
-            v = plan.unit_villages
-            order = np.argsort(v, kind="stable")
-            vs = v[order]
-            first = np.searchsorted(vs, vs, side="left")
-            ok = np.empty(len(v), dtype=bool)
-            ok[order] = (np.arange(len(v)) - first) < places
-            plan.rows, plan.unit_villages = plan.rows[ok], plan.unit_villages[ok]
-        return plan
+    def village_capacity(self, village):
+        """The centre's places (a centre not built yet would have ``places_per_centre``)."""
+        return village.centre.places if village.centre is not None else self.cfg.places_per_centre
 
     def per_unit_cost(self):
         return 0.0
 
     def fixed_costs(self, world, rows):
+        """Operation and activities of every centre the plan serves children in, and the
+        set-up of those not built yet (a centre that would serve nobody costs nothing)."""
+        agents = self.model.villages.agents
         out = {}
-        for v in self.target_villages().tolist():
+        for v in np.unique(self.village_of(world, rows)).tolist():
             out[v] = (self.params.centre_operating_cost
                       + self.cfg.activities_per_year * self.params.centre_activity_cost
-                      + (0.0 if v in self._built else self.params.centre_setup_cost))
+                      + (0.0 if agents[v].centre is not None else self.params.centre_setup_cost))
         return out
 
     def commit(self, world, plan, n_funded, funded_fixed):
         super().commit(world, plan, n_funded, funded_fixed)
-        if funded_fixed:
-            self._built.update(plan.fixed_by_village)
+        if funded_fixed and n_funded:
+            agents = self.model.villages.agents
+            c = self.cfg
+            for v in np.unique(plan.unit_villages[:n_funded]).tolist():
+                agents[v].build_centre(world.year, c.days_open_per_week, c.places_per_centre,
+                                       c.activities_per_year)
 
     @property
     def centres(self) -> int:
-        return len(self._built)
+        """Centres built in the run."""
+        return len(self.model.villages.centres())
 
-    def effects(self):
+    def _stimulation(self, world, rows, value):
+        on = self.mask_rows(rows)
+        if not on.any():
+            return value
         p = self.params
+        young = world.age()[rows] <= 5
+        add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
+        return np.where(on, value + add, value)
 
-        def stimulation(world, rows, value):
-            on = self.mask_rows(rows)
-            if not on.any():
-                return value
-            young = world.age()[rows] <= 5
-            add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
-            return np.where(on, value + add, value)
+    def _supervision(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value + (1.0 - value) * self.fidelity * self.params.centre_supervision, value)
 
-        def supervision(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value + (1.0 - value) * self.fidelity * p.centre_supervision, value)
-
-        def information(world, rows, value):
-            if not self.effective(world.year) or len(self.reached) != world.P.n:
-                return value
-            H, P = world.H, world.P
-            hh = np.zeros(H.n, dtype=bool)
-            hh[P.hh[self.reached]] = True
-            boost = self.fidelity * np.maximum(p.centre_information - value, 0.0)
-            return np.where(hh[rows], value + boost, value)
-
-        return [("skill.stimulation", stimulation), ("supervision.adequate", supervision),
-                ("info.gain_rate", information)]
+    def _information(self, world, rows, value):
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        H, P = world.H, world.P
+        hh = np.zeros(H.n, dtype=bool)
+        hh[P.hh[self.reached]] = True
+        boost = self.fidelity * np.maximum(self.params.centre_information - value, 0.0)
+        return np.where(hh[rows], value + boost, value)

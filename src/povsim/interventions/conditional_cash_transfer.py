@@ -38,7 +38,7 @@ class ConditionalCashTransfer(Intervention):
     Config = CCTConfig
     unit = "person"
     ages = (11, 17)
-    modifies = ("school.dropout_rr", "household.transfer_pc")
+    EFFECTS = (("school.dropout_rr", "_dropout"), ("household.transfer_pc", "_transfer"))
     description = "Cash for junior-high students who stay in school"
 
     def eligible_default(self, world):
@@ -48,17 +48,14 @@ class ConditionalCashTransfer(Intervention):
     def per_unit_cost(self):
         return self.params.cct_amount * (1.0 + self.params.cct_admin_share)
 
-    def effects(self):
-        def dropout(world, rows, value):
-            return np.where(self.mask_rows(rows), value * self.rr(self.params.cct_dropout_rr), value)
+    def _dropout(self, world, rows, value):
+        return np.where(self.mask_rows(rows), value * self.rr(self.params.cct_dropout_rr), value)
 
-        def transfer(world, rows, value):
-            if not self.effective(world.year) or len(self.reached) != world.P.n:
-                return value
-            P, H = world.P, world.H
-            amount = self.params.cct_amount * self.params.cct_income_share
-            per_hh = np.bincount(P.hh[self.reached], minlength=H.n) * amount
-            present = np.maximum(H.present, 1).astype(np.float64)
-            return value + (per_hh / present)[rows]
-
-        return [("school.dropout_rr", dropout), ("household.transfer_pc", transfer)]
+    def _transfer(self, world, rows, value):
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        P, H = world.P, world.H
+        amount = self.params.cct_amount * self.params.cct_income_share
+        per_hh = np.bincount(P.hh[self.reached], minlength=H.n) * amount
+        present = np.maximum(H.present, 1).astype(np.float64)
+        return value + (per_hh / present)[rows]

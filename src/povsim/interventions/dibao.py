@@ -28,7 +28,7 @@ class Dibao(Intervention):
     name = "dibao"
     Config = InterventionConfig
     unit = "household"
-    modifies = ("dibao.takeup",)
+    EFFECTS = (("dibao.takeup", "_takeup"),)
     description = "Extended coverage of rural Dibao (unconditional transfer)"
 
     def eligible_default(self, world):
@@ -37,13 +37,10 @@ class Dibao(Intervention):
     def per_unit_cost(self):
         return self.params.dibao_programme_admin_per_household
 
-    def effects(self):
-        def takeup(world, rows, value):
-            target = 1.0 - self.params.dibao_programme_exclusion_error
-            boost = self.fidelity * np.maximum(target - value, 0.0)
-            return np.where(self.mask_rows(rows), value + boost, value)
-
-        return [("dibao.takeup", takeup)]
+    def _takeup(self, world, rows, value):
+        target = 1.0 - self.params.dibao_programme_exclusion_error
+        boost = self.fidelity * np.maximum(target - value, 0.0)
+        return np.where(self.mask_rows(rows), value + boost, value)
 
     def finish(self, world):
         """Extra transfers paid because of the programme (receipt above baseline take-up)."""
@@ -52,7 +49,7 @@ class Dibao(Intervention):
         H = world.H
         key = self.streams.uniform("dibao.takeup", 0, H.id)
         extra = self.reached & H.dibao & (key >= self.params.dibao_takeup)
-        paid = world.scratch["dibao_pc"] * np.maximum(H.present, 1) * extra
+        paid = H.dibao_pc * np.maximum(H.present, 1) * extra
         units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
         cost = np.bincount(H.village, weights=paid, minlength=world.geo.n)
         for v in np.flatnonzero(units):

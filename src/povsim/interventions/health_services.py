@@ -36,7 +36,7 @@ class HealthServices(Intervention):
     Config = HealthConfig
     unit = "person"
     ages = (0, 17)
-    modifies = ("checkup.probability", "insurance.probability")
+    EFFECTS = (("checkup.probability", "_checkup"), ("insurance.probability", "_insurance"))
     description = "Child check-ups and medical insurance enrolment"
 
     def eligible_default(self, world):
@@ -58,20 +58,17 @@ class HealthServices(Intervention):
                                  for v in np.flatnonzero(persons > 0)}
         return plan
 
-    def effects(self):
+    def _checkup(self, world, rows, value):
         eff = self.params.health_services_effectiveness
+        boost = eff * np.maximum(self.cfg.checkup_target - value, 0.0)
+        return np.where(self.mask_rows(rows), value + boost, value)
 
-        def checkup(world, rows, value):
-            boost = eff * np.maximum(self.cfg.checkup_target - value, 0.0)
-            return np.where(self.mask_rows(rows), value + boost, value)
-
-        def insurance(world, rows, value):
-            if not self.effective(world.year) or len(self.reached) != world.P.n:
-                return value
-            H, P = world.H, world.P
-            hh_reached = np.zeros(H.n, dtype=bool)
-            hh_reached[P.hh[self.reached]] = True
-            boost = eff * np.maximum(self.cfg.insurance_target - value, 0.0)
-            return np.where(hh_reached[rows], value + boost, value)
-
-        return [("checkup.probability", checkup), ("insurance.probability", insurance)]
+    def _insurance(self, world, rows, value):
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        H, P = world.H, world.P
+        hh_reached = np.zeros(H.n, dtype=bool)
+        hh_reached[P.hh[self.reached]] = True
+        eff = self.params.health_services_effectiveness
+        boost = eff * np.maximum(self.cfg.insurance_target - value, 0.0)
+        return np.where(hh_reached[rows], value + boost, value)

@@ -48,34 +48,43 @@ class HomeVisits(Intervention):
     Config = HomeVisitsConfig
     unit = "person"
     ages = (0, 3)
-    modifies = ("skill.stimulation", "earnings.log_shift")
+    EFFECTS = (("skill.stimulation", "_stimulation"), ("earnings.log_shift", "_earnings"))
     description = "Home visits by village volunteers to vulnerable children 0-3"
 
     def eligible_default(self, world):
         return np.flatnonzero(world.age() <= 3)
 
-    def capacity(self, world):
+    def village_capacity(self, village):
+        """Children the village's volunteers can visit this year."""
+        if "home_visits" not in village.staff:
+            self._post_volunteers()
         c = self.cfg
-        vol = c.volunteers if c.volunteers is not None else 2 * len(self.target_villages())
-        cap = vol * c.visits_per_volunteer // c.visits_per_child
-        return cap if c.capacity is None else min(cap, c.capacity)
+        return village.staff.get("home_visits", 0) * c.visits_per_volunteer // c.visits_per_child
+
+    def _post_volunteers(self) -> None:
+        """Post the volunteers in the targeted villages (evenly, the first villages taking
+        one more when they do not divide; default 2 a village); other villages get none."""
+        agents = self.model.villages.agents
+        targets = self.target_villages()
+        total = self.cfg.volunteers if self.cfg.volunteers is not None else 2 * len(targets)
+        each, extra = divmod(total, max(len(targets), 1))
+        for a in agents:
+            a.staff.setdefault("home_visits", 0)
+        for j, v in enumerate(targets.tolist()):
+            agents[v].staff["home_visits"] = each + (j < extra)
 
     def per_unit_cost(self):
         return self.params.home_visit_cost_per_child_year
 
-    def effects(self):
-        def stimulation(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value + self.fidelity * self.params.home_visit_stimulation, value)
+    def _stimulation(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value + self.fidelity * self.params.home_visit_stimulation, value)
 
-        def earnings(world, rows, value):
-            ever = self.reached_unique()  # sorted ids of every child ever visited
-            if len(ever) == 0:
-                return value
-            ids = world.P.id[rows]
-            pos = np.clip(np.searchsorted(ever, ids), 0, len(ever) - 1)
-            hit = ever[pos] == ids
-            return np.where(hit, value + self.fidelity * self.params.home_visit_earnings_effect,
-                            value)
-
-        return [("skill.stimulation", stimulation), ("earnings.log_shift", earnings)]
+    def _earnings(self, world, rows, value):
+        ever = self.reached_unique()  # sorted ids of every child ever visited
+        if len(ever) == 0:
+            return value
+        ids = world.P.id[rows]
+        pos = np.clip(np.searchsorted(ever, ids), 0, len(ever) - 1)
+        hit = ever[pos] == ids
+        return np.where(hit, value + self.fidelity * self.params.home_visit_earnings_effect, value)

@@ -32,7 +32,7 @@ class InfantNutrition(Intervention):
     Config = InterventionConfig
     unit = "person"
     ages = (0, 1)
-    modifies = ("stunting.onset_rr", "anaemia.rr")
+    EFFECTS = (("stunting.onset_rr", "_stunting"), ("anaemia.rr", "_anaemia"))
     description = "Ying Yang Bao sachets for children aged 6-24 months"
 
     def eligible_default(self, world):
@@ -41,11 +41,8 @@ class InfantNutrition(Intervention):
     def per_unit_cost(self):
         return self.params.yyb_cost_per_child_year
 
-    def effects(self):
-        def stunting(world, rows, value):
-            return np.where(self.mask_rows(rows), value * self.rr(self.params.yyb_stunting_rr), value)
+    def _stunting(self, world, rows, value):
+        return np.where(self.mask_rows(rows), value * self.rr(self.params.yyb_stunting_rr), value)
 
-        def anaemia(world, rows, value):
-            return np.where(self.mask_rows(rows), value * self.rr(self.params.yyb_anaemia_rr), value)
-
-        return [("stunting.onset_rr", stunting), ("anaemia.rr", anaemia)]
+    def _anaemia(self, world, rows, value):
+        return np.where(self.mask_rows(rows), value * self.rr(self.params.yyb_anaemia_rr), value)

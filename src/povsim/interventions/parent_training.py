@@ -45,7 +45,7 @@ class ParentTraining(Intervention):
     name = "parent_training"
     Config = ParentTrainingConfig
     unit = "household"
-    modifies = ("parenting.practice",)
+    EFFECTS = (("parenting.practice", "_parenting"),)
     description = "Parenting sessions for caregivers of children 0-3"
 
     def __init__(self, config, model):
@@ -58,14 +58,14 @@ class ParentTraining(Intervention):
         young = world.age() <= 3
         hh = np.unique(P.hh[young])
         if self.cfg.delivery == "centre":
-            # centre-based sessions need a venue: villages with a child service centre, when
-            # the scenario has centres
+            # centre-based sessions need a venue: villages with a child service centre (built,
+            # or targeted by this year's centre programme), when the scenario has centres
             centres = [iv for iv in self.model.interventions
                        if iv.name == "child_service_centre" and iv.active(world.year)]
             if centres:
-                built = np.zeros(world.geo.n, dtype=bool)
-                built[list(centres[0]._built | set(centres[0].target_villages().tolist()))] = True
-                hh = hh[built[H.village[hh]]]
+                venue = np.array([a.centre is not None for a in self.model.villages.agents])
+                venue[centres[0].target_villages()] = True
+                hh = hh[venue[H.village[hh]]]
         return hh
 
     def capacity(self, world):
@@ -96,13 +96,10 @@ class ParentTraining(Intervention):
             best = np.maximum.reduceat(all_val, first) if len(all_val) else all_val
             self._stock_ids, self._stock = uniq, best
 
-    def effects(self):
-        def parenting(world, rows, value):
-            if len(self._stock_ids) == 0:
-                return value
-            hid = world.H.id[rows]
-            pos = np.clip(np.searchsorted(self._stock_ids, hid), 0, len(self._stock_ids) - 1)
-            hit = self._stock_ids[pos] == hid
-            return np.where(hit, value + self._stock[pos], value)
-
-        return [("parenting.practice", parenting)]
+    def _parenting(self, world, rows, value):
+        if len(self._stock_ids) == 0:
+            return value
+        hid = world.H.id[rows]
+        pos = np.clip(np.searchsorted(self._stock_ids, hid), 0, len(self._stock_ids) - 1)
+        hit = self._stock_ids[pos] == hid
+        return np.where(hit, value + self._stock[pos], value)

@@ -36,7 +36,7 @@ class SchoolMeals(Intervention):
     Config = InterventionConfig
     unit = "person"
     ages = (6, 17)
-    modifies = ("anaemia.rr", "school.dropout_rr")
+    EFFECTS = (("anaemia.rr", "_anaemia"), ("school.dropout_rr", "_dropout"))
     description = "Meals for pupils in compulsory education (grades 1-9)"
 
     def eligible_default(self, world):
@@ -49,13 +49,10 @@ class SchoolMeals(Intervention):
                    else self.params.school_meals_cost_per_day)
         return per_day * self.params.school_days_per_year
 
-    def effects(self):
-        def anaemia(world, rows, value):
-            return np.where(self.mask_rows(rows), value * self.rr(self.params.school_meals_anaemia_rr),
-                            value)
+    def _anaemia(self, world, rows, value):
+        return np.where(self.mask_rows(rows), value * self.rr(self.params.school_meals_anaemia_rr),
+                        value)
 
-        def dropout(world, rows, value):
-            return np.where(self.mask_rows(rows), value * self.rr(self.params.school_meals_dropout_rr),
-                            value)
-
-        return [("anaemia.rr", anaemia), ("school.dropout_rr", dropout)]
+    def _dropout(self, world, rows, value):
+        return np.where(self.mask_rows(rows), value * self.rr(self.params.school_meals_dropout_rr),
+                        value)

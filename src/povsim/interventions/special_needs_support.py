@@ -31,7 +31,7 @@ class SpecialNeedsSupport(Intervention):
     Config = InterventionConfig
     unit = "person"
     ages = (3, 17)
-    modifies = ("school.entry_rr", "school.dropout_rr")
+    EFFECTS = (("school.entry_rr", "_entry"), ("school.dropout_rr", "_dropout"))
     description = "Enrolment and retention support for children with disabilities"
 
     def eligible_default(self, world):
@@ -40,13 +40,10 @@ class SpecialNeedsSupport(Intervention):
     def per_unit_cost(self):
         return self.params.special_needs_cost_per_child
 
-    def effects(self):
-        def entry(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value * self.rr(self.params.special_needs_nonentry_rr), value)
+    def _entry(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value * self.rr(self.params.special_needs_nonentry_rr), value)
 
-        def dropout(world, rows, value):
-            return np.where(self.mask_rows(rows),
-                            value * self.rr(self.params.special_needs_dropout_rr), value)
-
-        return [("school.entry_rr", entry), ("school.dropout_rr", dropout)]
+    def _dropout(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value * self.rr(self.params.special_needs_dropout_rr), value)

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from povsim.interventions.base import Intervention, InterventionConfig, Ratio
 from povsim.params import Param
+from povsim.villages import Scheme
 
 PARAMS = (
     Param("wash_effectiveness", 0.9, "share of planned connections", (0.6, 1.0),
@@ -41,8 +42,12 @@ class WashUpgrade(Intervention):
     name = "wash_upgrade"
     Config = WashConfig
     unit = "household"
-    modifies = ("water.upgrade_rate", "sanitation.upgrade_rate")
+    EFFECTS = (("water.upgrade_rate", "_water"), ("sanitation.upgrade_rate", "_sanitation"))
     description = "Safe water and improved sanitation for targeted villages"
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self._extra: dict[str, np.ndarray] = {}  # planned extra upgrade rate per household
 
     def eligible_default(self, world):
         return np.arange(world.H.n)
@@ -50,13 +55,28 @@ class WashUpgrade(Intervention):
     def per_unit_cost(self):
         return 0.0  # priced per planned connection, by village, in plan()
 
-    def _rate(self, world, have, target):
+    def _schemes(self, attr: str, target: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each targeted village's scheme for ``attr`` (set up the first time): the target
+        coverage and the year it is due, by village (target 0 elsewhere)."""
+        agents = self.model.villages.agents
+        c = self.cfg
+        for v in self.target_villages().tolist():
+            agents[v].schemes.setdefault(attr, Scheme(c.start_year, c.start_year + c.years_to_target,
+                                                      target))
+        tgt = np.array([a.schemes[attr].target if attr in a.schemes else 0.0 for a in agents])
+        end = np.array([a.schemes[attr].end if attr in a.schemes else c.start_year for a in agents])
+        return tgt, end
+
+    def _rate(self, world, have, attr, target):
+        """The upgrade rate that brings each village's coverage to its scheme's target by
+        the year the scheme is due."""
         H, n_v = world.H, world.geo.n
         size = np.maximum(np.bincount(H.village, minlength=n_v), 1)
         cov = np.bincount(H.village, weights=have, minlength=n_v) / size
-        left = max(self.cfg.start_year + self.cfg.years_to_target - world.year + 1, 1)
+        tgt, end = self._schemes(attr, target)
+        left = np.maximum(end - world.year + 1, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = 1.0 - ((1.0 - target) / np.maximum(1.0 - cov, 1e-12)) ** (1.0 / left)
+            r = 1.0 - ((1.0 - tgt) / np.maximum(1.0 - cov, 1e-12)) ** (1.0 / left)
         return np.clip(np.nan_to_num(r), 0.0, 1.0)
 
     def plan(self, world):
@@ -73,7 +93,7 @@ class WashUpgrade(Intervention):
                 ("sanitation", self.cfg.sanitation_target, p.sanitation_upgrade_rate,
                  p.wash_toilet_cost_per_household)):
             have = getattr(H, attr)
-            extra = np.maximum(self._rate(world, have, target)[H.village] - base, 0.0)
+            extra = np.maximum(self._rate(world, have, attr, target)[H.village] - base, 0.0)
             extra = np.where(reached & ~have, extra, 0.0)
             self._extra[attr] = extra
             units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
@@ -87,15 +107,14 @@ class WashUpgrade(Intervention):
         if not funded_fixed:
             self._extra = {}
 
-    def effects(self):
-        def make(attr):
-            def modifier(world, rows, value):
-                extra = self._extra.get(attr)
-                if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
-                    return value
-                return value + self.params.wash_effectiveness * extra[rows]
-            return modifier
+    def _water(self, world, rows, value):
+        return self._upgrade("safe_water", world, rows, value)
 
-        self._extra: dict[str, np.ndarray] = {}
-        return [("water.upgrade_rate", make("safe_water")),
-                ("sanitation.upgrade_rate", make("sanitation"))]
+    def _sanitation(self, world, rows, value):
+        return self._upgrade("sanitation", world, rows, value)
+
+    def _upgrade(self, attr, world, rows, value):
+        extra = self._extra.get(attr)
+        if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
+            return value
+        return value + self.params.wash_effectiveness * extra[rows]

@@ -72,7 +72,6 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
     age = world.age()
     kids = np.flatnonzero(age < 18)
     hh = P.hh[kids]
-    s = world.scratch
     v = H.village[hh]
     income_poor = H.income_poor[hh]
     dibao = H.dibao[hh]
@@ -85,7 +84,7 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
         "disabled": P.disabled[kids],
         "checkup": P.checkup[kids],
         "insured": H.insured[hh],
-        "stimulation": s["parenting_eff"][kids].astype(np.float64),
+        "stimulation": P.stimulation[kids].astype(np.float64),
         "preschool": P.preschool[kids],
         "enrolled": P.enrolled[kids],
         "overage": overage(world, kids).astype(np.float64),
@@ -96,8 +95,8 @@ def child_frame(world: World) -> dict[str, np.ndarray]:
         "dibao": dibao,
         "income_poor": income_poor,
         "dibao_gap": dibao_gap(H)[hh],
-        "left_behind": s["left_behind"][kids],
-        "unsupervised": s["unsupervised"][kids],
+        "left_behind": P.left_behind[kids],
+        "unsupervised": P.unsupervised[kids],
         # subgroups as categoricals: MODA reads their codes without hashing every child
         "county": _codes(geo.county[v], len(geo.counties)),
         "arm": _codes(geo.pilot[v], 2),
@@ -212,11 +211,13 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
 
     The rules of the tables (:mod:`povsim.moda.score`; union within a dimension, dimension
     weights, cut-off k per age group, :func:`povsim.moda.measures.is_poor`); used for
-    targeting ("MODA-deprived") and for rationing ("most deprived first").  A child with a
-    missing value counts as not deprived in that indicator.  Cached per year.
+    targeting ("MODA-deprived"), for rationing ("most deprived first") and by the planner
+    (outcome indicators only).  A child with a missing value counts as not deprived in that
+    indicator.  Cached per year and configuration.
     """
+    key = (world.year, world.P.n, id(config))
     cached = world.scratch.get("_child_deprivation")
-    if cached is not None and cached[0] == (world.year, world.P.n):
+    if cached is not None and cached[0] == key:
         return cached[1]
     frame = child_frame(world)
     age = frame["age"].astype(np.float64)
@@ -239,7 +240,7 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
         score[here] = bits @ w
         poor[here] = is_poor(score[here], config.k_for(ag.name), float(w.sum()))
     out = (rows, score, poor)
-    world.scratch["_child_deprivation"] = ((world.year, world.P.n), out)
+    world.scratch["_child_deprivation"] = (key, out)
     return out
 
 
@@ -322,12 +323,11 @@ def fast_moda_tables(world: World, config: MODAConfig,
     plan = _fast_plan(config, groups, n_gen, len(geo.counties))
     if plan is None:
         return None
-    s = world.scratch
     age = world.age()
     kids = np.flatnonzero(age < 18)
     pc = (P.sex, P.stunted, P.anaemic, P.health_shock, P.disabled, P.checkup, P.preschool,
-          P.enrolled, overage(world, kids), P.generation, s["parenting_eff"], s["left_behind"],
-          s["unsupervised"])
+          P.enrolled, overage(world, kids), P.generation, P.stimulation, P.left_behind,
+          P.unsupervised)
     hc = (H.insured, H.info_access, H.safe_water, H.sanitation, H.housing_poor, H.dibao,
           H.income_poor, dibao_gap(H))
     status, out, ind_count, present, n_in = model_counts(

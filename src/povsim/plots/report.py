@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError
 from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, share_axis
@@ -49,6 +49,8 @@ def plot_moda_trajectories(
     summaries: Mapping[str, pd.DataFrame],
     measure: str = "H",
     *,
+    by: str = "all",
+    group: str = "all",
     title: str | None = None,
     ylabel: str | None = None,
     provenance: str | None = None,
@@ -59,9 +61,11 @@ def plot_moda_trajectories(
     ----------
     summaries
         Scenario name -> ``moda_summary`` table (``replicate, year, age_group, by, group,
-        measure, value``); rows with ``by == "all"`` are drawn.
+        measure, value``); the rows of one subgroup are drawn (default: all children).
     measure
         ``"H"`` (headcount ratio), ``"M0"`` (adjusted headcount) or ``"A"``.
+    by, group
+        The subgroup drawn, e.g. ``by="arm", group="pilot"``; named in the default title.
     title, ylabel
         Figure title and y-axis label (defaults in English).
     provenance
@@ -74,11 +78,14 @@ def plot_moda_trajectories(
     """
     sel = {}
     for name, t in summaries.items():
-        d = t[(t["by"] == "all") & (t["measure"] == measure)]
+        d = t[(t["by"] == by) & (t["measure"] == measure)]
+        if by != "all":
+            d = d[d["group"].astype(str) == str(group)]
         if not d.empty:
             sel[name] = d
     if not sel:
-        raise PovsimError(f"no moda_summary rows with measure {measure!r} and by == 'all'")
+        where = "by == 'all'" if by == "all" else f"by == {by!r} and group == {group!r}"
+        raise PovsimError(f"no moda_summary rows with measure {measure!r} and {where}")
     ages = list(dict.fromkeys(a for d in sel.values() for a in d["age_group"]))
     fig = Figure(figsize=(4.2 * len(ages) + 1.6, 4.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(ages), sharey=True, squeeze=False)).ravel()
@@ -93,6 +100,7 @@ def plot_moda_trajectories(
                 ax.fill_between(m.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.18, linewidth=0)
         ax.set_title(f"ages {age}", fontsize=10)
         ax.set_xlabel("Year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
         if measure in ("H", "A"):
             share_axis(ax)
         _style(ax)
@@ -103,7 +111,8 @@ def plot_moda_trajectories(
         handles.append(Patch(facecolor="0.5", alpha=0.3, linewidth=0))
         labels.append("range over replicates")
     axes[-1].legend(handles, labels, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.suptitle(title or f"MODA {measure} by age group", fontsize=11)
+    sub = "" if by == "all" else f", {by.replace('_', ' ')} {group}"
+    fig.suptitle(title or f"MODA {measure} by age group{sub}", fontsize=11)
     return add_footer(fig, provenance)
 
 

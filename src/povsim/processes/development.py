@@ -1,4 +1,4 @@
-"""Cognitive skill formation (SD units), ages 0-17, and caregiver parenting practice.
+"""Cognitive skill formation (SD units), ages 0-17, and preschool attendance.
 
 Skill follows a first-order technology of skill formation with self-productivity::
 
@@ -10,9 +10,11 @@ Skill follows a first-order technology of skill formation with self-productivity
 ``rho(a)`` rises with age, so the weight ``1 - rho`` on current inputs is largest in the
 earliest years ("earliest years most productive").  With constant inputs the skill of a
 cohort settles at ``m`` with unit-free SD ``sigma``.  Skill is frozen at 18.
-``stim`` is the caregivers' parenting practice (a fixed household trait that depends on
-caregiver schooling, lower when both parents are away); intervention inputs
-(``skill.stimulation``, in SD of stimulation) add to it and are scaled by ``b_p``.
+``stim`` is the stimulation the child receives from its caregivers
+(:mod:`povsim.processes.caregivers`); intervention inputs (``skill.stimulation``, in SD
+of stimulation) add to it and are scaled by ``b_p``.  Children aged 3-5 attend preschool
+by a fixed per-child key against a probability that falls with village remoteness
+(``preschool.probability``).
 
 References
 ----------
@@ -23,9 +25,11 @@ Economic Review 97(2):31-47.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from povsim import kernels
+from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
+from povsim.rng import ppnd16, uniform_at
 from povsim.state import World
 
 PARAMS = (
@@ -67,16 +71,6 @@ PARAMS = (
     Param("skill_schooling", 0.0, "SD", (-0.2, 0.2),
           "Skill is relative to enrolled peers: zero by construction [assumption]",
           "Skill input from school enrolment relative to the reference", bounds=(-2.0, 2.0)),
-    Param("parenting_mean", -0.4, "SD", (-0.8, 0.0),
-          "Assumption: poor rural caregivers below the reference (40% of rural infants "
-          "developmentally delayed; AEARCTR-0003351)", "Mean parenting practice of caregivers "
-          "with 9 years of schooling", bounds=(-3.0, 3.0)),
-    Param("parenting_school", 0.25, "SD per 3 years", (0.1, 0.4),
-          "Assumption", "Gradient of parenting practice in caregiver schooling",
-          bounds=(0.0, 2.0)),
-    Param("parenting_grandparent", 0.4, "SD", (0.2, 0.7),
-          "Assumption (grandparent caregivers of left-behind children)", "Lower stimulation "
-          "when both parents are away", bounds=(0.0, 3.0)),
     Param("preschool_base", 0.55, "probability", (0.35, 0.75),
           "Preschool GER 77.4% nationally in 2016 (MoE); lower in poor remote villages [E]",
           "Probability a child aged 3-5 attends preschool at the mean remoteness",
@@ -84,75 +78,47 @@ PARAMS = (
 )
 
 
-def caregivers(world: World, params, streams) -> None:
-    """Caregiver schooling and parenting practice of each household (and per child)."""
-    P, H = world.P, world.H
-    # mean schooling of present adults (18-75); in households with no present adult the
-    # migrant parents' schooling still shapes care
-    cs = kernels.caregiver_school(P.hh, world.age(), P.migrant, P.school_years, H.n)
-    H["caregiver_school"] = cs
-    trait = H.parenting_z  # fixed household trait, N(0, 1), drawn when the household forms
-    par = params.parenting_mean + params.parenting_school * (cs - 9.0) / 3.0 + 0.8 * trait
-    if world.values.active():
-        par = world.values("parenting.practice", world, np.arange(H.n), par)
-    H["parenting"] = par
-    world.scratch["parenting_eff"] = kernels.stimulation_received(
-        P.hh, H.parenting.astype(np.float64), world.scratch["both_parents_away"],
-        params.parenting_grandparent)
+COLUMNS = (
+    person("skill", np.float32, 0.0, "cognitive skill (SD units of the reference)"),
+    person("preschool", np.bool_, False, "attends preschool (ages 3-5)"),
+)
+
+VALUES = (
+    Value("skill.stimulation", "SD", "extra stimulation input to skill formation, ages 0-17",
+          kind="shift"),
+    Value("preschool.probability", "probability", "probability a child aged 3-5 attends "
+          "preschool", kind="probability"),
+)
+
+STREAMS = ("preschool", "skill")
+
+_DEVELOPMENT = (
+    Measure("mean_skill_0_5", "mean cognitive skill, ages 0-5", "mean", "SD"),
+    Measure("low_skill_share_0_5", "skill below -1 SD, ages 0-5"),
+    Measure("mean_skill_6_17", "mean cognitive skill, ages 6-17", "mean", "SD"),
+    Measure("low_skill_share_6_17", "skill below -1 SD, ages 6-17"),
+)
 
 
-def development(world: World, params, streams) -> None:
-    """One year of skill formation for children 0-17; preschool attendance at 3-5."""
-    P, H, geo = world.P, world.H, world.geo
-    age = world.age()
-    yr = world.year
-    act = world.values.active()
-    if not world.values.modifies("preschool.probability", "skill.stimulation"):
-        _development_compiled(world, params, streams)
-        return
-    # preschool (3-5): fixed per-child key against a remoteness-dependent probability
-    pre = np.flatnonzero((age >= 3) & (age <= 5))
-    remote = geo.remoteness_km[H.village[P.hh[pre]]]
-    p = np.clip(params.preschool_base - 0.02 * (remote - params.remoteness_median_km), 0.0, 1.0)
-    if act:
-        p = world.values("preschool.probability", world, pre, p)
-    preschool = np.zeros(P.n, dtype=bool)
-    preschool[pre] = streams.uniform("preschool", 0, P.id[pre]) < p
-    P["preschool"] = preschool
-
-    kids = np.flatnonzero(age < 18)
-    a = age[kids]
-    rho = np.where(a <= 5, params.skill_persistence_0_5,
-                   np.where(a <= 11, params.skill_persistence_6_11, params.skill_persistence_12_17))
-    hh = P.hh[kids]
-    stim = world.scratch["parenting_eff"][kids]
-    if act:
-        stim = stim + world.values("skill.stimulation", world, kids, np.zeros(len(kids)))
-    m = (params.skill_parenting * stim
-         + params.skill_caregiver_school * (H.caregiver_school[hh] - 9.0) / 3.0
-         + params.skill_income * (np.log(np.maximum(H.income_pc[hh], 100.0))
-                                  - np.log(params.income_mean_start))
-         - params.skill_stunting * P.stunted[kids]
-         - params.skill_anaemia * P.anaemic[kids]
-         - params.skill_unsupervised * world.scratch["unsupervised"][kids]
-         + params.skill_preschool * P.preschool[kids]
-         + params.skill_schooling * P.enrolled[kids])
-    eps = streams.normal("skill", yr, P.id[kids])
-    # newborns (age 0) start from the input level plus their own draw
-    prev = np.where(a == 0, m, P.skill[kids])
-    new = rho * prev + (1 - rho) * m + np.sqrt(1 - rho**2) * params.skill_sd * eps
-    P.skill[kids] = new.astype(np.float32)
+def _collect_development(world: World, cells) -> None:
+    num, den = _development_sums(cells.kids, cells.cell, cells.n_cells, world.age(), world.P.skill)
+    cells.add_all("development", [m.name for m in _DEVELOPMENT], num, den)
 
 
-def _development_compiled(world: World, params, streams) -> None:
-    """:func:`development` in one compiled pass (no modifier on its values).
+TABLES = (OutcomeTable("development", "cognitive skill of children (SD units) and low-skill share",
+                       _DEVELOPMENT, _collect_development),)
 
-    The per-household terms are computed by numpy exactly as the per-child expressions
-    compute them (float32 where those are float32), so the results are identical.
+
+def step(world: World, params, streams) -> None:
+    """Preschool attendance at 3-5 and one year of skill formation for children 0-17.
+
+    The per-household terms are computed by numpy (float32 where the columns are), the
+    per-child arithmetic in one compiled pass.
     """
     P, H, geo = world.P, world.H, world.geo
-    p_pre = np.clip(params.preschool_base - 0.02 * (geo.remoteness_km - params.remoteness_median_km),
-                    0.0, 1.0)
+    p_pre = np.ascontiguousarray(
+        np.clip(params.preschool_base - 0.02 * (geo.remoteness_km - params.remoteness_median_km),
+                0.0, 1.0), dtype=np.float64)
     cs_term = params.skill_caregiver_school * (H.caregiver_school - 9.0) / 3.0
     log_inc = np.log(np.maximum(H.income_pc, 100.0))
     rho = np.array([params.skill_persistence_0_5, params.skill_persistence_6_11,
@@ -160,9 +126,66 @@ def _development_compiled(world: World, params, streams) -> None:
     coef = np.array([params.skill_parenting, params.skill_income, params.skill_stunting,
                      params.skill_anaemia, params.skill_unsupervised, params.skill_preschool,
                      params.skill_schooling, params.skill_sd])
-    kernels.development_pass(
-        streams._key("preschool", 0, 0), streams._key("skill", world.year, 0), P.id,
-        world.age(), P.hh, H.village, np.ascontiguousarray(p_pre, dtype=np.float64),
-        world.scratch["parenting_eff"], cs_term, log_inc, float(np.log(params.income_mean_start)),
-        P.stunted, P.anaemic, world.scratch["unsupervised"], P.enrolled, P.preschool, P.skill,
-        rho, np.sqrt(1 - rho**2), coef)
+    vals = world.values
+    pre = vals.override("preschool.probability", world, None,
+                        lambda rows: p_pre[H.village[P.hh[rows]]])
+    _development_pass(
+        streams.key("preschool", 0), streams.key("skill", world.year), P.id, world.age(), P.hh,
+        H.village, p_pre, P.stimulation, cs_term, log_inc, float(np.log(params.income_mean_start)),
+        P.stunted, P.anaemic, P.unsupervised, P.enrolled, P.preschool, P.skill, rho,
+        np.sqrt(1 - rho**2), coef, vals.shift("skill.stimulation", world), pre)
+
+
+@njit(cache=True)
+def _development_pass(k_pre, k_skill, ids, age, hh, h_village, p_pre, stim, cs_term, log_inc,
+                     log_mean, stunted, anaemic, unsupervised, enrolled, preschool, skill,
+                     rho, noise, coef, stim_shift, p_pre_person):
+    """Preschool attendance (3-5) and one year of skill formation (0-17), in place.
+
+    The arithmetic follows ``development`` term by term: ``cs_term`` (float32, per
+    household) and ``log_inc`` (float32 log of income, per household) are computed by numpy
+    as there; ``rho`` and ``noise`` (``sqrt(1 - rho**2)``) by age class 0-5, 6-11, 12-17.
+    ``coef`` = [parenting, income, stunting, anaemia, unsupervised, preschool, schooling,
+    skill SD].  ``stim_shift`` (extra stimulation) and ``p_pre_person`` (preschool
+    probability) are per person from the interventions' modifiers, or empty.
+    """
+    has_shift = stim_shift.shape[0] > 0
+    has_pre = p_pre_person.shape[0] > 0
+    for i in range(ids.shape[0]):
+        a = age[i]
+        h = hh[i]
+        pre = (a >= 3) & (a <= 5)
+        if pre:
+            pp = p_pre_person[i] if has_pre else p_pre[h_village[h]]
+            pre = uniform_at(k_pre, ids[i]) < pp
+        preschool[i] = pre
+        if a >= 18:
+            continue
+        c = 0 if a <= 5 else (1 if a <= 11 else 2)
+        st = stim[i] + stim_shift[i] if has_shift else stim[i]
+        m = coef[0] * st + float(cs_term[h])
+        m = m + coef[1] * (float(log_inc[h]) - log_mean)
+        m = m - coef[2] * (1.0 if stunted[i] else 0.0)
+        m = m - coef[3] * (1.0 if anaemic[i] else 0.0)
+        m = m - coef[4] * (1.0 if unsupervised[i] else 0.0)
+        m = m + coef[5] * (1.0 if pre else 0.0)
+        m = m + coef[6] * (1.0 if enrolled[i] else 0.0)
+        eps = ppnd16(uniform_at(k_skill, ids[i]))
+        prev = m if a == 0 else float(skill[i])
+        r = rho[c]
+        skill[i] = np.float32(r * prev + (1 - r) * m + noise[c] * coef[7] * eps)
+
+
+@njit(cache=True)
+def _development_sums(kids, cell, n_cells, age, skill):
+    num = np.zeros((4, n_cells))
+    den = np.zeros((4, n_cells))
+    for i in kids:
+        c = cell[i]
+        s = skill[i]
+        base = 0 if age[i] <= 5 else 2
+        den[base, c] += 1.0
+        num[base, c] += s
+        den[base + 1, c] += 1.0
+        num[base + 1, c] += s < -1.0
+    return num, den

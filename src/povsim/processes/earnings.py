@@ -27,10 +27,14 @@ American Journal of Clinical Nutrition 98:1170-1178.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from povsim import kernels
+import numpy as np
+from numba import njit
+
+from povsim.declare import Measure, OutcomeTable, Value, household, person, village
 from povsim.params import Param
+from povsim.rng import normals_at, uniform_at
 from povsim.state import World
 
 PARAMS = (
@@ -118,20 +122,63 @@ PARAMS = (
 )
 
 
+COLUMNS = (
+    person("earnings", np.float32, 0.0, "earnings this year (RMB, 2014 prices)"),
+    person("earn_effect", np.float32, 0.0, "persistent individual earnings effect, N(0, 1)"),
+    person("child_poor_years", np.int8, 0, "years lived in an income-poor household at 0-17",
+           archive=True),
+    person("child_years_observed", np.int8, 0, "years of childhood (0-17) observed", archive=True),
+    person("adult_log_income_sum", np.float32, 0.0, "sum of log household income per capita "
+           "at ages 30-45", archive=True),
+    person("adult_income_years", np.int8, 0, "years observed at ages 30-45", archive=True),
+    household("income_pc", np.float32, 0.0, "income per capita (RMB, 2014 prices)"),
+    household("income_poor", np.bool_, False, "income per capita below the poverty line"),
+    household("dibao", np.bool_, False, "receives Dibao"),
+    household("earn_effect", np.float32, 0.0, "persistent household income effect, N(0, 1)"),
+    household("market_income_pc", np.float64, 0.0, "market income per capita (earnings, "
+              "remittances, pensions) before Dibao, transfers and medical costs"),
+    household("dibao_pc", np.float64, 0.0, "Dibao received per capita"),
+    village("earn_effect", np.float64, 0.0, "village income effect, N(0, 1)"),
+)
+
+VALUES = (
+    Value("earnings.log_shift", "log points", "additive shift of a person's log earnings (e.g. "
+          "adult returns to early-childhood programmes)", kind="shift"),
+    Value("household.transfer_pc", "RMB per person per year", "transfers added to household "
+          "income", kind="amount", table="household"),
+    Value("dibao.takeup", "probability", "probability an eligible household receives Dibao",
+          kind="probability", table="household"),
+)
+
+STREAMS = ("earnings.shock", "earnings.person", "earnings.household", "earnings.village",
+           "dibao.takeup")
+
+_INCOME = (
+    Measure("income_poverty_rate", "persons in income-poor households"),
+    Measure("child_income_poverty_rate", "children 0-17 in income-poor households"),
+    Measure("mean_income_pc", "mean household income per capita over persons", "mean",
+            "RMB per person per year (2014 prices)"),
+    Measure("dibao_share", "persons in households receiving Dibao"),
+)
+
+
+def _collect_income(world: World, cells) -> None:
+    P, H = world.P, world.H
+    num, den = _income_sums(cells.cell, cells.n_cells, world.age(), P.hh, H.income_poor,
+                            H.income_pc, H.dibao)
+    cells.add_all("income_poverty", [m.name for m in _INCOME], num, den)
+
+
+TABLES = (OutcomeTable("income_poverty", "income poverty rates, mean income per capita, Dibao "
+                       "coverage", _INCOME, _collect_income),)
+
+
 def growth_level(world: World, params) -> float:
     """Cumulative real log growth from the start year to the current year."""
     s = np.arange(world.t)
     g = params.growth_longrun + (params.growth_initial - params.growth_longrun) * np.exp(
         -np.log(2.0) * s / params.growth_halflife)
     return float(g.sum())
-
-
-def _village_effect(world: World, streams) -> np.ndarray:
-    z = world.scratch.get("village_earn_z")
-    if z is None:
-        z = streams.normal("earnings.village", 0, np.arange(world.geo.n))
-        world.scratch["village_earn_z"] = z
-    return z
 
 
 def _earnings_pass(world: World, params, streams, level: float):
@@ -147,55 +194,57 @@ def _earnings_pass(world: World, params, streams, level: float):
         params.pension_rural, params.health_shock_cost * np.exp(growth_level(world, params)),
         params.insurance_reimbursement,
     ], dtype=np.float64)
-    key = streams._key("earnings.shock", world.year, 0)
-    has_shift = world.values.modifies("earnings.log_shift")
-    shift = np.zeros(P.n if has_shift else 1)
-    if has_shift:
-        shift = np.ascontiguousarray(
-            world.values("earnings.log_shift", world, np.arange(P.n), shift), dtype=np.float64)
-    return kernels.earnings_pass(
-        key, P.id, P.school_years, world.age(), P.sex, P.skill, P.migrant, P.stunted_ever,
-        P.disabled, P.earn_effect, P.hh, P.enrolled, P.school_done,
-        world.scratch["has_child_under3"], P.health_shock, H.insured, H.earn_effect, H.village,
-        _village_effect(world, streams), coef, H.n, shift, has_shift)
+    return _earnings_kernel(
+        streams.key("earnings.shock", world.year), P.id, P.school_years, world.age(), P.sex,
+        P.skill, P.migrant, P.stunted_ever, P.disabled, P.earn_effect, P.hh, P.enrolled,
+        P.school_done, P.has_child_under3, P.health_shock, H.insured, H.earn_effect, H.village,
+        world.V.earn_effect, coef, H.n, world.values.shift("earnings.log_shift", world))
 
 
-def household_income(world: World, params, streams, level: float) -> None:
+def step(world: World, params, streams) -> None:
     """Earnings, transfers, medical costs -> household income per capita and poverty."""
     P, H = world.P, world.H
-    y, contrib, pens, cost = _earnings_pass(world, params, streams, level)
+    y, contrib, pens, cost = _earnings_pass(world, params, streams, world.income_level)
     P["earnings"] = y
     g = np.exp(growth_level(world, params))
     # Dibao: eligible below the standard; take-up and inclusion by a fixed household key
     standard = params.dibao_standard * g
-    if not world.values.modifies("dibao.takeup", "household.transfer_pc"):
-        # one compiled pass over households (the same arithmetic as below)
-        market_pc, receives, dibao_pc, income_pc = kernels.household_income_pass(
-            streams._key("dibao.takeup", 0, 0), H.id, H.present, contrib, pens, cost,
-            standard, params.dibao_takeup, params.dibao_inclusion, params.dibao_min_transfer)
-        H["dibao"] = receives
-    else:
-        present = np.maximum(H.present, 1).astype(np.float64)
-        market_pc = (contrib + pens) / present
-        eligible = market_pc < standard
-        u = world.values("dibao.takeup", world, np.arange(H.n), np.full(H.n, params.dibao_takeup))
-        key = streams.uniform("dibao.takeup", 0, H.id)
-        receives = np.where(eligible, key < u, key < params.dibao_inclusion)
-        dibao_pc = np.where(receives, np.maximum(standard - market_pc, params.dibao_min_transfer),
-                            0.0)
-        H["dibao"] = receives
-        transfers = world.values("household.transfer_pc", world, np.arange(H.n), np.zeros(H.n))
-        # uninsured share of medical costs of this year's health shocks
-        cost_pc = cost / present
-        income_pc = np.maximum(market_pc + dibao_pc + transfers - cost_pc, 0.0)
+    takeup = world.values.override("dibao.takeup", world, None,
+                                   lambda rows: np.full(len(rows), params.dibao_takeup))
+    transfers = world.values.override("household.transfer_pc", world, None,
+                                      lambda rows: np.zeros(len(rows)))
+    market_pc, receives, dibao_pc, income_pc = _household_income_kernel(
+        streams.key("dibao.takeup", 0), H.id, H.present, contrib, pens, cost, standard,
+        params.dibao_takeup, params.dibao_inclusion, params.dibao_min_transfer, takeup,
+        transfers)
+    H["dibao"] = receives
     H["income_pc"] = income_pc
     H["income_poor"] = income_pc < params.poverty_line
-    world.scratch["market_income_pc"] = market_pc
-    world.scratch["dibao_pc"] = dibao_pc
+    H["market_income_pc"] = market_pc
+    H["dibao_pc"] = dibao_pc
     # lifetime records for intergenerational metrics
     log_inc = np.log(np.maximum(income_pc, 100.0)).astype(np.float32)
-    kernels.lifetime_records(world.age(), P.hh, H.income_poor, log_inc, P.child_years_observed,
-                             P.child_poor_years, P.adult_log_income_sum, P.adult_income_years)
+    _lifetime_records(world.age(), P.hh, H.income_poor, log_inc, P.child_years_observed,
+                      P.child_poor_years, P.adult_log_income_sum, P.adult_income_years)
+
+
+def initialise(world: World, params, streams) -> None:
+    """Village income effects, the income level of the run, and the start year's income."""
+    world.V["earn_effect"] = streams.normal("earnings.village", 0, np.arange(world.V.n))
+    world.income_level = calibrate_level(world, params, streams)
+    step(world, params, streams)
+
+
+def on_births(world: World, params, streams, rows) -> None:
+    """Persistent earnings effect of a newborn."""
+    P = world.P
+    P.earn_effect[rows] = streams.normal("earnings.person", 0, P.id[rows])
+
+
+def on_new_households(world: World, params, streams, rows: np.ndarray) -> None:
+    """Persistent income effect of a new household."""
+    H = world.H
+    H.earn_effect[rows] = streams.normal("earnings.household", 0, H.id[rows])
 
 
 def calibrate_level(world: World, params, streams) -> float:
@@ -215,3 +264,149 @@ def calibrate_level(world: World, params, streams) -> float:
     mean_pension = float(np.average(pension_pc, weights=w))
     target = max(params.income_mean_start - mean_pension, 0.1 * params.income_mean_start)
     return float(np.log(target / mean_earned))
+
+
+@njit(cache=True, error_model="numpy")
+def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
+                  earn_z, hh, enrolled, done, young_mother, shock, insured, hh_z, hh_village,
+                  village_z, coef, n_h, log_shift):
+    """Earnings of every person and their per-household sums, in one pass.
+
+    ``coef`` = [r_school, r_upper, r_skill, exp_lin, exp_quad, female_gap, migrant_premium,
+    stunting_penalty, disability_penalty, sd_person, sd_household, sd_village, sd_shock,
+    log level + growth, remittance share, pension, medical cost, reimbursement share].
+
+    ``log_shift`` is a per-person additive shift of log earnings (the named value
+    ``earnings.log_shift``), or empty when no intervention shifts earnings.
+
+    Returns ``(earnings, contributions, pensions, medical costs)``; earnings in float32
+    (the person column's type), the last three household sums in float64
+    (contributions: residents' earnings plus migrants' remittances).
+
+    The workers are listed first (a branch-free pass) so that their earnings shocks can be
+    drawn in one vectorised batch (:func:`normals_at`, the same values as per person).
+    """
+    n = ids.shape[0]
+    work = np.empty(n, dtype=np.int64)
+    other = np.empty(n, dtype=np.int64)  # persons aged 60+ or with a health shock
+    k = 0
+    m = 0
+    for i in range(n):
+        a = age[i]
+        work[k] = i
+        k += done[i] & (not enrolled[i]) & (a >= 16) & (a <= 69)
+        other[m] = i
+        m += (a >= 60) | shock[i]
+    work = work[:k]
+    z = normals_at(key_shock, ids, work)
+    has_shift = log_shift.shape[0] > 0
+    y = np.zeros(n, dtype=np.float32)
+    # a non-worker would add 0.0 to its household's contributions: no-ops, skipped, so the
+    # sums (over workers in row order) are the same
+    contrib = np.zeros(n_h, dtype=np.float64)
+    for j in range(k):
+        i = work[j]
+        a = float(age[i])
+        h = hh[i]
+        s = float(school[i])
+        ex = max(a - max(s + 6.0, 16.0), 0.0)
+        ln = (coef[0] * min(s, 9.0) + coef[1] * max(s - 9.0, 0.0) + coef[2] * skill[i]
+              + coef[3] * ex - coef[4] * ex * ex)
+        if sex[i] == 0:
+            ln += coef[5]
+        if migrant[i]:
+            ln += coef[6]
+        if stunted_ever[i]:
+            ln += coef[7]
+        if disabled[i]:
+            ln += coef[8]
+        ln += (coef[9] * earn_z[i] + coef[10] * hh_z[h] + coef[11] * village_z[hh_village[h]]
+               + coef[12] * z[j])
+        yi = math.exp(coef[13] + ln + log_shift[i] if has_shift else coef[13] + ln)
+        # care of an infant halves a resident mother's earnings; older farmers work less
+        if sex[i] == 0 and young_mother[i] and not migrant[i]:
+            yi *= 0.5
+        yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
+        y[i] = np.float32(yi)
+        contrib[h] += coef[14] * yi if migrant[i] else yi
+    # pensions and medical costs: the same amount for every such member of a household
+    pens = np.zeros(n_h, dtype=np.float64)
+    cost = np.zeros(n_h, dtype=np.float64)
+    for j in range(m):
+        i = other[j]
+        h = hh[i]
+        if age[i] >= 60:
+            pens[h] += coef[15]
+        if shock[i]:
+            cost[h] += coef[16] * ((1.0 - coef[17]) if insured[h] else 1.0)
+    return y, contrib, pens, cost
+
+
+@njit(cache=True)
+def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, takeup,
+                              inclusion, min_transfer, takeup_h, transfer_h):
+    """Market income, Dibao and income per capita of every household, in one pass.
+
+    ``takeup_h`` (Dibao take-up probability of eligible households) and ``transfer_h``
+    (transfers per person) are per household from the modifiers, or empty (then
+    ``takeup`` and no transfers apply).
+
+    Returns ``(market income pc, receives Dibao, Dibao pc, income pc)``.
+    """
+    n = hid.shape[0]
+    market = np.empty(n)
+    receives = np.empty(n, dtype=np.bool_)
+    dibao = np.empty(n)
+    income = np.empty(n)
+    for h in range(n):
+        pres = float(max(present[h], 1))
+        m = (contrib[h] + pens[h]) / pres
+        u = uniform_at(key, hid[h])
+        tk = takeup_h[h] if takeup_h.shape[0] else takeup
+        r = (u < tk) if m < standard else (u < inclusion)
+        d = max(standard - m, min_transfer) if r else 0.0
+        market[h] = m
+        receives[h] = r
+        dibao[h] = d
+        t = transfer_h[h] if transfer_h.shape[0] else 0.0
+        income[h] = max(m + d + t - cost[h] / pres, 0.0)
+    return market, receives, dibao, income
+
+
+@njit(cache=True)
+def _lifetime_records(age, hh, poor_hh, log_income_hh, child_observed, child_poor, adult_sum,
+                     adult_years):
+    """Childhood income-poverty years (0-17) and adult log income (30-45), in place.
+
+    Branch-free like :func:`household_counts` (adding zero leaves each value as it was).
+    """
+    zero = np.float32(0.0)
+    for i in range(age.shape[0]):
+        a = age[i]
+        h = hh[i]
+        kid = a < 18
+        adult = (a >= 30) & (a <= 45)
+        child_observed[i] += kid
+        child_poor[i] += kid & poor_hh[h]
+        adult_sum[i] += log_income_hh[h] if adult else zero
+        adult_years[i] += adult
+
+
+@njit(cache=True)
+def _income_sums(cell, n_cells, age, hh, income_poor, income_pc, dibao):
+    num = np.zeros((4, n_cells))
+    den = np.zeros((4, n_cells))
+    for i in range(hh.shape[0]):
+        c = cell[i]
+        h = hh[i]
+        poor = 1.0 if income_poor[h] else 0.0
+        den[0, c] += 1.0
+        num[0, c] += poor
+        if age[i] < 18:
+            den[1, c] += 1.0
+            num[1, c] += poor
+        den[2, c] += 1.0
+        num[2, c] += float(income_pc[h])
+        den[3, c] += 1.0
+        num[3, c] += 1.0 if dibao[h] else 0.0
+    return num, den

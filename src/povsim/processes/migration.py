@@ -12,10 +12,12 @@ parents are away and no other adult (18-75) is present in the household.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import expit, logit
 
-from povsim import kernels
+from povsim.declare import Measure, OutcomeTable, Value, household, person
 from povsim.params import Param
+from povsim.rng import uniform_at
 from povsim.state import World
 
 PARAMS = (
@@ -45,6 +47,41 @@ PARAMS = (
 )
 
 
+COLUMNS = (
+    person("migrant", np.bool_, False, "away as a labour migrant"),
+    person("left_behind", np.bool_, False, "child (< 18) with at least one living parent away"),
+    person("both_parents_away", np.bool_, False, "child (< 18) whose mother and father are away"),
+    person("unsupervised", np.bool_, False, "left-behind child with both parents away, no "
+           "other adult (18-75) present and no adequate care arranged"),
+    person("has_child_under3", np.bool_, False, "mother of a living child under 3"),
+    household("present", np.int16, 0, "members not away as migrants"),
+)
+
+VALUES = (
+    Value("supervision.adequate", "probability", "probability an unsupervised left-behind child "
+          "gets adequate adult care (e.g. from a child service centre)", kind="probability"),
+)
+
+STREAMS = ("migration", "supervision")
+
+_LEFT_BEHIND = (
+    Measure("left_behind_share", "children 0-17 with at least one parent away"),
+    Measure("both_parents_away_share", "children 0-17 with both parents away"),
+    Measure("unsupervised_share", "children 0-17 with both parents away and no adult present"),
+)
+
+
+def _collect_left_behind(world: World, cells) -> None:
+    P = world.P
+    num, den = _left_behind_sums(cells.kids, cells.cell, cells.n_cells, P.left_behind,
+                                 P.both_parents_away, P.unsupervised)
+    cells.add_all("left_behind", [m.name for m in _LEFT_BEHIND], num, den)
+
+
+TABLES = (OutcomeTable("left_behind", "left-behind, both-parents-away and unsupervised children",
+                       _LEFT_BEHIND, _collect_left_behind),)
+
+
 def departure_probabilities(params) -> np.ndarray:
     """Departure probability of a resident worker by ``[b, y, p]``: ``b`` 0 man, 1 woman
     whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under 3; ``p``
@@ -64,15 +101,15 @@ def departure_probabilities(params) -> np.ndarray:
     return np.ascontiguousarray(expit(lo))
 
 
-def migration(world: World, params, streams) -> None:
+def step(world: World, params, streams) -> None:
     """Departures and returns of the year, then the left-behind status of children."""
     P, H = world.P, world.H
-    world.scratch["has_child_under3"] = _has_child_under3(world)  # rows changed this year
+    P["has_child_under3"] = _mothers_of_young(world.age(), P.mother_row)  # rows changed
     # returns (and migrants who age out of work or are back in school) and departures, with
     # the adults and children per household if every departure happened: one pass
-    status, leaving, n_ret, adults, kids = kernels.migration_pass(
-        streams._key("migration", world.year, 0), P.id, world.age(), P.school_done,
-        P.migrant, P.partner_row, P.sex, world.scratch["has_child_under3"], P.hh,
+    status, leaving, n_ret, adults, kids = _migration_pass(
+        streams.key("migration", world.year), P.id, world.age(), P.school_done,
+        P.migrant, P.partner_row, P.sex, P.has_child_under3, P.hh,
         H.income_poor, H.n, params.migration_return, params.migration_return_45,
         departure_probabilities(params))
     # children whose parents all leave move to a grandparent's household (96% of left-behind
@@ -85,11 +122,11 @@ def migration(world: World, params, streams) -> None:
         np.subtract.at(kids, old_hh, 1)
         np.add.at(kids, P.hh[moved], 1)
         stranded = (kids > 0) & (adults < 1)
-    n_dep, adults, present, size = kernels.finish_migration(status, leaving, P.hh, stranded,
+    n_dep, adults, present, size = _finish_migration(status, leaving, P.hh, stranded,
                                                             P.migrant, world.age(), H.n)
     world.events["migrant_departures"] = float(n_dep)
     world.events["migrant_returns"] = float(n_ret)
-    update_family_status(world, streams, params, counts=(adults, present, size))
+    update_family_status(world, params, streams, counts=(adults, present, size))
 
 
 def _move_to_grandparents(world: World, status: np.ndarray,
@@ -102,7 +139,7 @@ def _move_to_grandparents(world: World, status: np.ndarray,
     """
     P = world.P
     age = world.age()
-    kids = kernels.children_of(age, P.hh, stranded)
+    kids = _children_of(age, P.hh, stranded)
     dest = np.full(len(kids), -1, dtype=np.int64)
     for parent_col in ("father_row", "mother_row"):
         par = P[parent_col][kids]
@@ -120,9 +157,11 @@ def _move_to_grandparents(world: World, status: np.ndarray,
     return rows, old
 
 
-def update_family_status(world: World, streams=None, params=None,
+def update_family_status(world: World, params, streams,
                          counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
-    """Derived columns: has a child under 3, left-behind and unsupervised children.
+    """Derived columns: mothers of a child under 3, left-behind and unsupervised children,
+    present and all members of each household; the stimulation children receive
+    (:func:`povsim.processes.caregivers.update_stimulation`) follows the new status.
 
     A left-behind child with both parents away and no other adult (18-75) present is
     unsupervised unless the named value ``supervision.adequate`` (probability; 0 without
@@ -131,34 +170,193 @@ def update_family_status(world: World, streams=None, params=None,
     ``counts`` are the present adults (18-75), present members and all members of each
     household under the current migrant status, when the caller has them already.
     """
+    from povsim.processes.caregivers import update_stimulation
+
     P, H = world.P, world.H
     age = world.age()
     if counts is None:
-        adults, _, present, size = kernels.household_counts(P.hh, age, P.migrant, H.n)
+        adults, _, present, size = household_counts(P.hh, age, P.migrant, H.n)
     else:
         adults, present, size = counts
-    grandparent = params.parenting_grandparent if params is not None else 0.0
-    lb, both, alone, young_mother, eff = kernels.family_flags(
-        age, P.migrant, P.mother_row, P.father_row, P.hh, adults,
-        H.parenting.astype(np.float64), grandparent)
-    if streams is not None and world.values.active():
-        rows = np.flatnonzero(alone)
-        p = world.values("supervision.adequate", world, rows, np.zeros(len(rows)))
-        cared = streams.uniform("supervision", world.year, P.id[rows]) < p
-        alone[rows[cared]] = False
-    s = world.scratch
-    s["left_behind"] = lb
-    s["both_parents_away"] = both
-    s["unsupervised"] = alone
-    s["has_child_under3"] = young_mother
-    if params is not None:
-        # stimulation received, from last year's parenting practice (refreshed by the
-        # caregivers process later in the year); targeting reads it before then
-        s["parenting_eff"] = eff
+    lb, both, alone, young_mother = _family_flags(age, P.migrant, P.mother_row, P.father_row,
+                                                  P.hh, adults)
+    rows = np.flatnonzero(alone)
+    p = world.values("supervision.adequate", world, rows, np.zeros(len(rows)))
+    cared = streams.uniform("supervision", world.year, P.id[rows]) < p
+    alone[rows[cared]] = False
+    P["left_behind"] = lb
+    P["both_parents_away"] = both
+    P["unsupervised"] = alone
+    P["has_child_under3"] = young_mother
     H["present"] = present.astype(np.int16)
     H["size"] = size.astype(np.int16)
+    # stimulation received, from last year's parenting practice (refreshed by the
+    # caregivers process later in the year); targeting reads it before then
+    update_stimulation(world, params)
 
 
-def _has_child_under3(world: World) -> np.ndarray:
-    """Mothers of a living child under 3."""
-    return kernels.mothers_of_young(world.age(), world.P.mother_row)
+def initialise(world: World, params, streams) -> None:
+    """Family status of the initial population."""
+    update_family_status(world, params, streams)
+
+
+@njit(cache=True)
+def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
+                   income_poor, n_h, ret_under45, ret_45, p_leave):
+    """Returns and departures of the year, and the households they would leave stranded.
+
+    ``p_leave[b, y, p]`` is the departure probability of a resident worker: ``b`` 0 man,
+    1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under
+    3; ``p`` 1 for an income-poor household.  One uniform per worker or migrant from the
+    ``migration`` stream decides both returns and departures.
+
+    Returns ``(status, leaving, returns, adults, kids)``: the migrant status if every
+    departure happened, who departs, the number of returns, and per household the present
+    adults (18-75) under that status and the children (< 18).
+    """
+    n = ids.shape[0]
+    status = np.empty(n, dtype=np.bool_)
+    leaving = np.zeros(n, dtype=np.bool_)
+    adults = np.zeros(n_h, dtype=np.int32)
+    kids = np.zeros(n_h, dtype=np.int32)
+    n_ret = 0
+    for i in range(n):
+        a = age[i]
+        work = a >= 18 and a <= 55 and school_done[i]
+        mig = migrant[i]
+        st = mig
+        h = hh[i]
+        if work or mig:
+            u = uniform_at(key, ids[i])
+            ret_p = ret_45 if a >= 45 else ret_under45
+            returning = mig and (u < ret_p or not work)
+            if returning:
+                n_ret += 1
+            lv = False
+            if work and not mig:
+                male = sex[i] == 1
+                pr = partner_row[i]
+                b = 0 if male else (1 if (pr >= 0 and migrant[pr]) else 2)
+                y = 1 if (not male and young_mother[i]) else 0
+                p = 1 if income_poor[h] else 0
+                lv = u < p_leave[b, y, p]
+            leaving[i] = lv
+            st = (mig and not returning) or lv
+        status[i] = st
+        if a < 18:
+            kids[h] += 1
+        elif a <= 75 and not st:
+            adults[h] += 1
+    return status, leaving, n_ret, adults, kids
+
+
+@njit(cache=True)
+def _finish_migration(status, leaving, hh, stranded, migrant, age, n_h):
+    """Cancel the departures from ``stranded`` households and write the migrant status in
+    place; returns the number of departures and, per household, the present adults
+    (18-75), present members and all members under the final status (what
+    :func:`household_counts` would count next, from the same pass)."""
+    n_dep = 0
+    acc = np.zeros((n_h, 3), dtype=np.int32)  # present adults, present, all: side by side
+    for i in range(status.shape[0]):
+        st = status[i]
+        h = hh[i]
+        if leaving[i]:  # few depart: predictable
+            if stranded[h]:
+                st = False  # a departing worker was not a migrant before
+            else:
+                n_dep += 1
+        migrant[i] = st
+        a = age[i]
+        pres = not st
+        acc[h, 0] += pres & (a >= 18) & (a <= 75)
+        acc[h, 1] += pres
+        acc[h, 2] += 1
+    return (n_dep, np.ascontiguousarray(acc[:, 0]), np.ascontiguousarray(acc[:, 1]),
+            np.ascontiguousarray(acc[:, 2]))
+
+
+@njit(cache=True)
+def household_counts(hh, age, away, n_h):
+    """Per household: present adults (18-75, not ``away``), children (<18), present
+    members (not ``away``) and all members.
+
+    Branch-free: persons come in random order, so per-person branches are mispredicted
+    and would cost more than adding zeros (integer counts, exact either way); the four
+    counts of a household are side by side (one cache line per person).
+    """
+    acc = np.zeros((n_h, 4), dtype=np.int32)
+    for i in range(hh.shape[0]):
+        h = hh[i]
+        a = age[i]
+        pres = not away[i]
+        acc[h, 0] += pres & (a >= 18) & (a <= 75)
+        acc[h, 1] += a < 18
+        acc[h, 2] += pres
+        acc[h, 3] += 1
+    return (np.ascontiguousarray(acc[:, 0]), np.ascontiguousarray(acc[:, 1]),
+            np.ascontiguousarray(acc[:, 2]), np.ascontiguousarray(acc[:, 3]))
+
+
+@njit(cache=True)
+def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
+    """Left-behind, both-parents-away and alone (no present adult) children, and the
+    mothers of a child under 3."""
+    n = age.shape[0]
+    lb = np.zeros(n, dtype=np.bool_)
+    both = np.zeros(n, dtype=np.bool_)
+    alone = np.zeros(n, dtype=np.bool_)
+    young_mother = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        if age[i] >= 18:
+            continue
+        m, f = mother_row[i], father_row[i]
+        if age[i] < 3 and m >= 0:
+            young_mother[m] = True
+        m_away = m >= 0 and migrant[m]
+        f_away = f >= 0 and migrant[f]
+        if (m_away or f_away) and not migrant[i]:
+            lb[i] = True
+            if m_away and f_away:
+                both[i] = True
+                if n_adults[hh[i]] < 1:
+                    alone[i] = True
+    return lb, both, alone, young_mother
+
+
+@njit(cache=True)
+def _mothers_of_young(age, mother_row):
+    """Mothers of a living child under 3 (one branch-free pass)."""
+    n = age.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        m = mother_row[i]
+        if age[i] < 3 and m >= 0:  # few children are under 3: predictable
+            out[m] = True
+    return out
+
+
+@njit(cache=True)
+def _children_of(age, hh, flagged):
+    """Rows of children (< 18) whose household is ``flagged``."""
+    n = age.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        out[k] = i
+        k += (age[i] < 18) & flagged[hh[i]]
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def _left_behind_sums(kids, cell, n_cells, left_behind, both_away, unsupervised):
+    num = np.zeros((3, n_cells))
+    den = np.zeros((3, n_cells))
+    for i in kids:
+        c = cell[i]
+        for j in range(3):
+            den[j, c] += 1.0
+        num[0, c] += left_behind[i]
+        num[1, c] += both_away[i]
+        num[2, c] += unsupervised[i]
+    return num, den

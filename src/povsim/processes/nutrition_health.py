@@ -15,10 +15,12 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import expit, logit
 
-from povsim import kernels
+from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
+from povsim.rng import uniform_at
 from povsim.state import World
 
 PARAMS = (
@@ -88,17 +90,83 @@ PARAMS = (
 )
 
 
-def nutrition_health(world: World, params, streams) -> None:
+COLUMNS = (
+    person("stunted", np.bool_, False, "stunted now (height-for-age z < -2)"),
+    person("stunted_ever", np.bool_, False, "stunted at some time in childhood", archive=True),
+    person("anaemic", np.bool_, False, "anaemic this year"),
+    person("health_shock", np.bool_, False, "serious illness or injury this year"),
+    person("disabled", np.bool_, False, "disability or special need"),
+    person("checkup", np.bool_, False, "health check-up this year (children)"),
+)
+
+VALUES = (
+    Value("stunting.onset_rr", "ratio", "multiplier on the annual stunting onset probability, "
+          "ages 0-2"),
+    Value("stunting.recovery_rr", "ratio", "multiplier on the annual probability of recovering"),
+    Value("anaemia.rr", "ratio", "multiplier on the annual anaemia probability, ages 0-17"),
+    Value("health_shock.rr", "ratio", "multiplier on the annual serious illness/injury probability"),
+    Value("checkup.probability", "probability", "probability of a health check-up this year, 0-17",
+          kind="probability"),
+)
+
+STREAMS = ("stunting.onset", "stunting.recovery", "anaemia", "health.shock", "health.disability",
+           "health.checkup")
+
+
+def _collect_stunting(world: World, cells) -> None:
+    P = world.P
+    num, den = _stunting_sums(cells.kids, cells.cell, cells.n_cells, world.age(), P.stunted)
+    cells.add_all("stunting", ("stunting_prevalence",), num, den)
+
+
+def _collect_anaemia(world: World, cells) -> None:
+    P = world.P
+    num, den = _anaemia_sums(cells.kids, cells.cell, cells.n_cells, world.age(), P.anaemic)
+    cells.add_all("anaemia", [m.name for m in _ANAEMIA], num, den)
+
+
+def _collect_health(world: World, cells) -> None:
+    P, H = world.P, world.H
+    num, den = _health_sums(cells.kids, cells.cell, cells.n_cells, P.health_shock, P.disabled,
+                            P.checkup, P.hh, H.insured)
+    cells.add_all("health", [m.name for m in _HEALTH], num, den)
+
+
+_ANAEMIA = (
+    Measure("anaemia_prevalence_infant", "anaemic children aged 0-1"),
+    Measure("anaemia_prevalence_preschool", "anaemic children aged 2-5"),
+    Measure("anaemia_prevalence_school", "anaemic children aged 6-17"),
+)
+_HEALTH = (
+    Measure("health_shock_rate_children", "children 0-17 with a serious illness or injury this year"),
+    Measure("disability_prevalence_children", "children 0-17 with a disability"),
+    Measure("checkup_rate_children", "children 0-17 with a health check-up this year"),
+    Measure("uninsured_share_children", "children 0-17 in households without medical insurance"),
+)
+
+TABLES = (
+    OutcomeTable("stunting", "stunting prevalence under 5",
+                 (Measure("stunting_prevalence", "stunted children aged 0-4"),), _collect_stunting),
+    OutcomeTable("anaemia", "anaemia prevalence of infants, preschool and school-age children",
+                 _ANAEMIA, _collect_anaemia),
+    OutcomeTable("health", "health shocks, disability, check-ups and insurance of children",
+                 _HEALTH, _collect_health),
+)
+
+
+def step(world: World, params, streams) -> None:
     """Stunting, anaemia, health shocks, disability and check-ups of the year."""
+    _stunting(world, params, streams)
+    _anaemia_shocks_checkups(world, params, streams)
+
+
+def _stunting(world: World, params, streams) -> None:
+    """Onset at ages 0-2, recovery until 5."""
     P, H = world.P, world.H
     yr = world.year
     age = world.age()
-    act = world.values.active()
     hh = P.hh
-    s = world.scratch
-
-    # -- stunting: onset at ages 0-2, recovery until 5
-    young, rec_rows = kernels.stunting_rows(age, P.stunted)
+    young, rec_rows = _stunting_rows(age, P.stunted)
     a = age[young]
     base = np.choose(np.clip(a, 0, 2), [params.stunting_onset_0, params.stunting_onset_1,
                                         params.stunting_onset_2])
@@ -108,65 +176,29 @@ def nutrition_health(world: World, params, streams) -> None:
           + np.log(params.stunting_or_caregiver_school) * (H.caregiver_school[h] < 9)
           + np.log(params.stunting_or_water) * ~H.safe_water[h]
           + np.log(params.stunting_or_sanitation) * ~H.sanitation[h]
-          + np.log(params.stunting_or_parenting) * s["parenting_eff"][young]
-          + np.log(params.stunting_or_both_away) * s["both_parents_away"][young])
+          + np.log(params.stunting_or_parenting) * P.stimulation[young]
+          + np.log(params.stunting_or_both_away) * P.both_parents_away[young])
     p = expit(lo)
-    if act:
-        p = world.values("stunting.onset_rr", world, young, np.ones(len(young))) * p
+    rr = world.values.ratio("stunting.onset_rr", world, young)
+    if rr.size:
+        p = rr * p
     onset = streams.uniform("stunting.onset", yr, P.id[young]) < p
     p_rec = np.full(len(rec_rows), params.stunting_recovery)
-    if act:
-        p_rec = world.values("stunting.recovery_rr", world, rec_rows, np.ones(len(rec_rows))) * p_rec
+    rr = world.values.ratio("stunting.recovery_rr", world, rec_rows)
+    if rr.size:
+        p_rec = rr * p_rec
     recover = streams.uniform("stunting.recovery", yr, P.id[rec_rows]) < p_rec
     P.stunted[young[onset]] = True
     P.stunted[rec_rows[recover]] = False
     P.stunted_ever[young[onset]] = True
 
-    if not act:
-        _anaemia_shocks_checkups(world, params, streams)
-        return
-    # -- anaemia, ages 0-17
-    poor = H.income_poor[hh]
-    kids = np.flatnonzero(age < 18)
-    ak = age[kids]
-    base = np.where(ak <= 1, params.anaemia_infant,
-                    np.where(ak <= 5, params.anaemia_preschool, params.anaemia_school))
-    lo = (logit(base) + np.log(params.anaemia_or_poverty) * poor[kids]
-          + np.log(params.anaemia_or_persistence) * P.anaemic[kids])
-    p = expit(lo)
-    if act:
-        p = np.clip(world.values("anaemia.rr", world, kids, np.ones(len(kids))) * p, 0, 1)
-    anaemic = np.zeros(P.n, dtype=bool)
-    anaemic[kids] = streams.uniform("anaemia", yr, P.id[kids]) < p
-    P["anaemic"] = anaemic
-
-    # -- health shocks and disability
-    p = np.where(age < 18, params.health_shock_child,
-                 params.health_shock_adult * np.exp(0.03 * (age.astype(np.float64) - 45.0)))
-    p = np.where(P.disabled, 2.0 * p, p)
-    if act:
-        p = world.values("health_shock.rr", world, np.arange(P.n), np.ones(P.n)) * p
-    shock = streams.uniform("health.shock", yr, P.id) < np.clip(p, 0, 1)
-    P["health_shock"] = shock
-    new_dis = shock & (streams.uniform("health.disability", yr, P.id) < params.disability_after_shock)
-    P["disabled"] = P.disabled | new_dis
-
-    # -- check-ups, ages 0-17
-    pc = np.where(ak <= 5, params.checkup_under6, params.checkup_school)
-    if act:
-        pc = world.values("checkup.probability", world, kids, pc)
-    checkup = np.zeros(P.n, dtype=bool)
-    checkup[kids] = streams.uniform("health.checkup", yr, P.id[kids]) < pc
-    P["checkup"] = checkup
-
 
 def _anaemia_shocks_checkups(world: World, params, streams) -> None:
-    """Anaemia, health shocks, disability and check-ups in one compiled pass (no modifier
-    registered).
+    """Anaemia, health shocks, disability and check-ups in one compiled pass.
 
-    Each probability depends on a few discrete states only (age, income poverty, last
-    year's anaemia, disability), so it is evaluated on small tables with the same numpy
-    expressions as the general path, and the pass looks them up: identical values.
+    Each base probability depends on a few discrete states only (age, income poverty, last
+    year's anaemia, disability), so it is evaluated on small tables and the pass looks
+    them up; interventions' ratios and check-up probabilities come in per person.
     """
     P, H = world.P, world.H
     yr = world.year
@@ -183,8 +215,107 @@ def _anaemia_shocks_checkups(world: World, params, streams) -> None:
                  params.health_shock_adult * np.exp(0.03 * (a.astype(np.float64) - 45.0)))
     p_shock = np.ascontiguousarray(np.clip(np.stack([p, 2.0 * p], axis=1), 0, 1))
     p_checkup = np.array([params.checkup_under6, params.checkup_school])
-    kernels.nutrition_pass(
-        streams._key("anaemia", yr, 0), streams._key("health.checkup", yr, 0),
-        streams._key("health.shock", yr, 0), streams._key("health.disability", yr, 0),
+    vals = world.values
+    checkup = vals.override("checkup.probability", world, None,
+                            lambda rows: p_checkup[(age[rows] > 5).astype(np.int64)])
+    _nutrition_pass(
+        streams.key("anaemia", yr), streams.key("health.checkup", yr),
+        streams.key("health.shock", yr), streams.key("health.disability", yr),
         P.id, age, P.hh, H.income_poor, P.anaemic, P.checkup, P.health_shock, P.disabled,
-        p_anaemia, p_checkup, p_shock, float(params.disability_after_shock))
+        p_anaemia, p_checkup, p_shock, float(params.disability_after_shock),
+        vals.ratio("anaemia.rr", world), vals.ratio("health_shock.rr", world), checkup)
+
+
+@njit(cache=True)
+def _stunting_rows(age, stunted):
+    """Rows of children 0-2 not stunted (onset candidates) and of stunted children 1-5
+    (recovery candidates), ascending."""
+    n = age.shape[0]
+    young = np.empty(n, dtype=np.int64)
+    rec = np.empty(n, dtype=np.int64)
+    k = 0
+    r = 0
+    for i in range(n):
+        a = age[i]
+        s = stunted[i]
+        young[k] = i
+        k += (a <= 2) & (not s)
+        rec[r] = i
+        r += s & (a >= 1) & (a <= 5)
+    return young[:k].copy(), rec[:r].copy()
+
+
+@njit(cache=True)
+def _nutrition_pass(k_anaemia, k_checkup, k_shock, k_disability, ids, age, hh, income_poor,
+                    anaemic, checkup, health_shock, disabled, p_anaemia, p_checkup, p_shock,
+                    p_disability, anaemia_rr, shock_rr, checkup_p):
+    """Anaemia and check-ups (ages 0-17), health shocks and disability after a shock of the
+    year, in place.
+
+    ``p_anaemia[c, poor, anaemic]`` with ``c`` 0 for ages 0-1, 1 for 2-5, 2 for 6-17;
+    ``p_checkup[c]`` with ``c`` 0 for ages 0-5; ``p_shock[age, disabled]``.
+    ``anaemia_rr`` and ``shock_rr`` (ratios) and ``checkup_p`` (probabilities) are per
+    person from the interventions' modifiers, or empty.  Branch-free (persons come in
+    random order): every person draws, adults' child draws are unused.
+    """
+    has_a = anaemia_rr.shape[0] > 0
+    has_s = shock_rr.shape[0] > 0
+    has_c = checkup_p.shape[0] > 0
+    for i in range(ids.shape[0]):
+        a = age[i]
+        pid = ids[i]
+        kid = a < 18
+        c = min(np.int64(a > 1) + np.int64(a > 5), 2)
+        pa = p_anaemia[c, np.int64(income_poor[hh[i]]), np.int64(anaemic[i])]
+        if has_a:
+            pa = min(max(anaemia_rr[i] * pa, 0.0), 1.0)
+        anaemic[i] = kid & (uniform_at(k_anaemia, pid) < pa)
+        pc = checkup_p[i] if has_c else p_checkup[np.int64(a > 5)]
+        checkup[i] = kid & (uniform_at(k_checkup, pid) < pc)
+        ps = p_shock[a, np.int64(disabled[i])]
+        if has_s:
+            ps = min(max(shock_rr[i] * ps, 0.0), 1.0)
+        shock = uniform_at(k_shock, pid) < ps
+        health_shock[i] = shock
+        if shock and uniform_at(k_disability, pid) < p_disability:  # rare: predictable
+            disabled[i] = True
+
+
+@njit(cache=True)
+def _stunting_sums(kids, cell, n_cells, age, stunted):
+    num = np.zeros((1, n_cells))
+    den = np.zeros((1, n_cells))
+    for i in kids:
+        if age[i] <= 4:
+            c = cell[i]
+            den[0, c] += 1.0
+            num[0, c] += stunted[i]
+    return num, den
+
+
+@njit(cache=True)
+def _anaemia_sums(kids, cell, n_cells, age, anaemic):
+    num = np.zeros((3, n_cells))
+    den = np.zeros((3, n_cells))
+    for i in kids:
+        a = age[i]
+        k = 0 if a <= 1 else (1 if a <= 5 else 2)
+        c = cell[i]
+        den[k, c] += 1.0
+        num[k, c] += anaemic[i]
+    return num, den
+
+
+@njit(cache=True)
+def _health_sums(kids, cell, n_cells, shock, disabled, checkup, hh, insured):
+    num = np.zeros((4, n_cells))
+    den = np.zeros((4, n_cells))
+    for i in kids:
+        c = cell[i]
+        for j in range(4):
+            den[j, c] += 1.0
+        num[0, c] += shock[i]
+        num[1, c] += disabled[i]
+        num[2, c] += checkup[i]
+        num[3, c] += not insured[hh[i]]
+    return num, den

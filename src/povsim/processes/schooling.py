@@ -23,10 +23,13 @@ in China. China & World Economy 21(2):15-37.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import expit, logit
 
-from povsim import kernels
+from povsim.declare import Measure, OutcomeTable, Value, person
+from povsim.outcomes import tidy
 from povsim.params import Param
+from povsim.rng import uniform_at
 from povsim.state import World
 
 PARAMS = (
@@ -94,23 +97,103 @@ PARAMS = (
           bounds=(0.0, 1.0)),
 )
 
-_LEVEL_FIRST = np.array([1, 7, 10, 13])
+
+COLUMNS = (
+    person("enrolled", np.bool_, False, "enrolled in school"),
+    person("grade", np.int8, 0, "current grade when enrolled (1-16)"),
+    person("school_years", np.int8, 0, "completed years of schooling", archive=True),
+    person("school_done", np.bool_, False, "has left school for good"),
+    person("junior_pupil", np.bool_, False, "a junior-high pupil at the start of this year"),
+    person("junior_dropout", np.bool_, False, "a junior-high pupil who dropped out this year"),
+)
+
+VALUES = (
+    Value("school.entry_rr", "ratio", "multiplier on the probability of not entering school at "
+          "age 6"),
+    Value("school.dropout_rr", "ratio", "multiplier on the annual dropout probability"),
+    Value("school.continuation_rr", "ratio", "multiplier on the probability of continuing after "
+          "grade 9"),
+)
+
+STREAMS = ("school.entry", "school.progress", "school.transition")
 
 
-def schooling(world: World, params, streams) -> None:
+_ENROLMENT = (
+    Measure("enrolment_rate_6_11", "enrolled, ages 6-11"),
+    Measure("enrolment_rate_12_14", "enrolled, ages 12-14"),
+    Measure("enrolment_rate_15_17", "enrolled, ages 15-17"),
+    Measure("enrolment_rate_18_22", "enrolled, ages 18-22"),
+    Measure("preschool_rate_3_5", "attending preschool, ages 3-5"),
+    Measure("junior_high_dropout_rate", "junior-high pupils who dropped out this year"),
+    Measure("overage_2plus_share", "pupils two or more years behind the normal grade"),
+)
+
+
+def _collect_enrolment(world: World, cells) -> None:
+    P = world.P
+    num, den = _enrolment_sums(cells.cell, cells.n_cells, world.age(), P.enrolled, P.preschool,
+                               P.grade, P.junior_pupil, P.junior_dropout)
+    names = [m.name for m in _ENROLMENT]
+    if world.t == 0:  # no school year has run: no dropout rate yet
+        keep = [j for j, m in enumerate(names) if m != "junior_high_dropout_rate"]
+        num, den, names = num[keep], den[keep], [names[j] for j in keep]
+    cells.add_all("enrolment", names, num, den)
+
+
+def _schooling_by_cohort(world: World) -> dict:
+    """Years of schooling at exit by 5-year birth cohort and by generation, of everyone
+    who lived to 25 (alive, or died after 25)."""
+    P = world.P
+    arc = world.archived()
+    by = np.concatenate([P.birth_year, arc["birth_year"]]).astype(np.int64)
+    gen = np.concatenate([P.generation, arc["generation"]]).astype(np.int64)
+    sy = np.concatenate([P.school_years, arc["school_years"]]).astype(np.float64)
+    death = np.concatenate([np.full(P.n, world.year + 1), arc["death_year"]]).astype(np.int64)
+    done = np.concatenate([P.school_done, np.ones(len(arc["id"]), dtype=bool)])
+    reached = done & ((np.minimum(death - 1, world.year) - by) >= 25)
+    recs = []
+    cohort = (by // 5) * 5
+    for dim, codes in (("birth_cohort", cohort), ("generation", gen)):
+        keys, inv = np.unique(codes[reached], return_inverse=True)
+        n = np.bincount(inv).astype(np.float64)
+        x = sy[reached]
+        for measure, vals in (("mean_school_years", x), ("junior_high_completion_share", x >= 9),
+                              ("senior_high_completion_share", x >= 12),
+                              ("tertiary_share", x >= 13)):
+            num = np.bincount(inv, weights=vals.astype(np.float64))
+            for i, k in enumerate(keys):
+                label = f"{k}-{k + 4}" if dim == "birth_cohort" else str(k)
+                recs.append((world.year, dim, label, measure, num[i], n[i], num[i] / n[i]))
+    return {"schooling_by_cohort": tidy(recs)}
+
+
+TABLES = (
+    OutcomeTable("enrolment", "enrolment by age, preschool attendance, junior-high dropout",
+                 _ENROLMENT, _collect_enrolment),
+    OutcomeTable("schooling_by_cohort", "years of schooling at exit by birth cohort and generation",
+                 (Measure("mean_school_years", "mean completed years", "mean", "years"),
+                  Measure("junior_high_completion_share", "completed grade 9"),
+                  Measure("senior_high_completion_share", "completed grade 12"),
+                  Measure("tertiary_share", "entered tertiary education")),
+                 final=_schooling_by_cohort),
+)
+
+
+
+def step(world: World, params, streams) -> None:
     """Entry, progression, repetition, dropout and transitions for the year."""
     P, H, geo = world.P, world.H, world.geo
     age = world.age()
     yr = world.year
-    act = world.values.active()
-    s = world.scratch
+    vals = world.values
     # -- entry at 6 (retried at 7 and 8)
     # entry candidates, and the pupils enrolled at the start of the year (before entries)
-    cand, pupils = kernels.school_rows(age, P.enrolled, P.school_done)
+    cand, pupils = _school_rows(age, P.enrolled, P.school_done)
     # probability of NOT entering; the modifier multiplies it (exact when it is 1)
     q = 1.0 - np.where(P.disabled[cand], params.school_entry_disabled, params.school_entry)
-    if act:
-        q = world.values("school.entry_rr", world, cand, np.ones(len(cand))) * q
+    rr = vals.ratio("school.entry_rr", world, cand)
+    if rr.size:
+        q = rr * q
     enter = streams.uniform("school.entry", yr, P.id[cand]) >= q
     P.enrolled[cand[enter]] = True
     P.grade[cand[enter]] = 1
@@ -120,8 +203,8 @@ def schooling(world: World, params, streams) -> None:
     # -- progression of pupils enrolled at the start of the year (not this year's entrants)
     g = P.grade[pupils].astype(np.int64)
     # dropout log-odds and level of each pupil in one compiled pass (identical arithmetic)
-    lo, lvl = kernels.dropout_logits(
-        pupils, age, P.grade, P.sex, P.skill, P.disabled, s["left_behind"], P.hh, H.village,
+    lo, lvl = _dropout_logits(
+        pupils, age, P.grade, P.sex, P.skill, P.disabled, P.left_behind, P.hh, H.village,
         H.income_poor, H.caregiver_school,
         np.log(geo.remoteness_km / params.remoteness_median_km),
         logit(np.array([params.dropout_primary, params.dropout_junior, params.dropout_senior,
@@ -131,16 +214,14 @@ def schooling(world: World, params, streams) -> None:
                   np.log(params.dropout_or_remoteness), np.log(params.dropout_or_parent_school),
                   np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage)]))
     p_drop = expit(lo)
-    if act:
-        p_drop = np.clip(world.values("school.dropout_rr", world, pupils,
-                                      np.ones(len(pupils))) * p_drop, 0, 1)
+    rr = vals.ratio("school.dropout_rr", world, pupils)
+    if rr.size:
+        p_drop = np.clip(rr * p_drop, 0, 1)
     # draws, dropouts (who leave with completed grades) and repetitions: one compiled pass
-    promote, junior, junior_drop = kernels.school_progress(
-        streams._key("school.progress", yr, 0), P.id, pupils, age, lvl,
+    promote = _school_progress(
+        streams.key("school.progress", yr), P.id, pupils, age, lvl,
         np.ascontiguousarray(p_drop, dtype=np.float64), params.repetition, P.grade,
-        P.enrolled, P.school_done, P.school_years)
-    s["junior_pupil"] = junior
-    s["junior_dropout"] = junior_drop
+        P.enrolled, P.school_done, P.school_years, P.junior_pupil, P.junior_dropout)
 
     # promotions: completing a level's last grade requires a transition decision
     pr = pupils[promote]
@@ -155,9 +236,9 @@ def schooling(world: World, params, streams) -> None:
            + np.log(params.continuation_or_skill) * P.skill[at9]
            + np.log(params.continuation_or_poverty) * H.income_poor[hh9])
     p9 = expit(lo9)
-    if act:
-        p9 = np.clip(world.values("school.continuation_rr", world, at9, np.ones(len(at9))) * p9,
-                     0, 1)
+    rr = vals.ratio("school.continuation_rr", world, at9)
+    if rr.size:
+        p9 = np.clip(rr * p9, 0, 1)
     go9 = streams.uniform("school.transition", yr, P.id[at9]) < p9
     hh12 = P.hh[at12]
     lo12 = (logit(params.tertiary_continuation) + params.senior_continuation_trend * world.t
@@ -186,3 +267,120 @@ def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
         age, grade, enrolled = age[rows], grade[rows], enrolled[rows]
     behind = age.astype(np.int64) - 6 - (grade.astype(np.int64) - 1)
     return np.where(enrolled, np.maximum(behind, 0), 0)
+
+
+@njit(cache=True)
+def _school_rows(age, enrolled, school_done):
+    """Rows of school-entry candidates (6-8, never enrolled) and of pupils (enrolled),
+    ascending, in one pass."""
+    n = age.shape[0]
+    cand = np.empty(n, dtype=np.int64)
+    pupils = np.empty(n, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        a = age[i]
+        e = enrolled[i]
+        cand[k] = i
+        k += (a >= 6) & (a <= 8) & (not e) & (not school_done[i])
+        pupils[m] = i
+        m += e
+    return cand[:k].copy(), pupils[:m].copy()
+
+
+@njit(cache=True)
+def _dropout_logits(pupils, age, grade, sex, skill, disabled, left_behind, hh, h_village,
+                   income_poor, caregiver_school, remote, logit_level, c):
+    """School level (0 primary .. 3 tertiary) and dropout log-odds of each pupil.
+
+    ``caregiver_school - 9`` is taken in float32 (the column's type).  ``c`` = log odds
+    ratios [poverty, skill, left behind, male, remoteness, parent schooling, disabled,
+    over-age].
+    """
+    k = pupils.shape[0]
+    lo = np.empty(k, dtype=np.float64)
+    lvl = np.empty(k, dtype=np.int64)
+    nine = np.float32(9.0)
+    for j in range(k):
+        i = pupils[j]
+        g = np.int64(grade[i])
+        lv = np.int64(g >= 7) + np.int64(g >= 10) + np.int64(g >= 13)
+        h = hh[i]
+        over = (np.int64(age[i]) - 6 - (g - 1)) >= 2
+        x = logit_level[lv]
+        x = x + c[0] * (1.0 if income_poor[h] else 0.0)
+        x = x + c[1] * float(skill[i])
+        x = x + c[2] * (1.0 if left_behind[i] else 0.0)
+        x = x + c[3] * (1.0 if sex[i] == 1 else 0.0)
+        x = x + c[4] * remote[h_village[h]]
+        x = x + c[5] * float(caregiver_school[h] - nine) / 3.0
+        x = x + c[6] * (1.0 if disabled[i] else 0.0)
+        x = x + c[7] * (1.0 if over else 0.0)
+        lo[j] = x
+        lvl[j] = lv
+    return lo, lvl
+
+
+@njit(cache=True)
+def _school_progress(key, ids, pupils, age, lvl, p_drop, repetition, grade, enrolled,
+                     school_done, school_years, junior, junior_drop):
+    """Dropout, repetition or promotion of each pupil (one uniform each from the
+    ``school.progress`` stream, as in ``schooling``); dropouts leave school in place.
+
+    Returns the mask of promoted pupils (over ``pupils``); ``junior`` and ``junior_drop``
+    (person columns) are set to this year's junior-high pupils and their dropouts.
+    """
+    k = pupils.shape[0]
+    promoted = np.empty(k, dtype=np.bool_)
+    junior[:] = False
+    junior_drop[:] = False
+    for j in range(k):
+        i = pupils[j]
+        u = uniform_at(key, ids[i])
+        pd = p_drop[j]
+        p_rep = repetition if lvl[j] <= 1 else 0.0
+        drop = (u < pd) | (age[i] >= 25)
+        repeat = (not drop) & (u < pd + p_rep)
+        promoted[j] = (not drop) & (not repeat)
+        if lvl[j] == 1:
+            junior[i] = True
+            junior_drop[i] = drop
+        if drop:
+            enrolled[i] = False
+            school_done[i] = True
+            school_years[i] = grade[i] - 1
+    return promoted
+
+
+@njit(cache=True)
+def _enrolment_sums(cell, n_cells, age, enrolled, preschool, grade, junior, junior_drop):
+    num = np.zeros((7, n_cells))
+    den = np.zeros((7, n_cells))
+    for i in range(age.shape[0]):
+        a = age[i]
+        if a > 22 or a < 3:
+            continue
+        c = cell[i]
+        if a >= 18:
+            den[3, c] += 1.0
+            num[3, c] += enrolled[i]
+            continue
+        if 6 <= a <= 11:
+            den[0, c] += 1.0
+            num[0, c] += enrolled[i]
+        elif 12 <= a <= 14:
+            den[1, c] += 1.0
+            num[1, c] += enrolled[i]
+        elif a >= 15:
+            den[2, c] += 1.0
+            num[2, c] += enrolled[i]
+        if 3 <= a <= 5:
+            den[4, c] += 1.0
+            num[4, c] += preschool[i]
+        if junior[i]:
+            den[5, c] += 1.0
+            num[5, c] += junior_drop[i]
+        if enrolled[i]:
+            den[6, c] += 1.0
+            num[6, c] += (a - 6 - (grade[i] - 1)) >= 2
+    return num, den

@@ -1,0 +1,190 @@
+"""Yearly outcome collection into tidy tables.
+
+Every measure is a ratio ``numerator / denominator`` over a set of persons (or a mean,
+with the denominator counting persons, or a count).  Each year the collector puts every
+person into a cell of the cross-classification of the requested subgroups (county, arm,
+sex, age group, left-behind: :class:`Cells`); each outcome table
+(:class:`povsim.declare.OutcomeTable`, declared by the process module that owns the state
+it reads, or by a module of this package) adds its measures' sums by cell, and the cells
+are aggregated to rows ``(year, by, group, measure, numerator, denominator, value)`` for
+the whole population and for each subgroup dimension.  The runner adds the ``replicate``
+column.
+
+A new output table is one module in this package with a ``TABLES`` declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from povsim.registry import discover
+from povsim.state import World
+
+#: Age groups of the ``age_group`` subgroup and of the population table.
+AGE_GROUPS = ((0, 5, "0-5"), (6, 17, "6-17"), (18, 64, "18-64"), (65, 200, "65+"))
+
+COLUMNS = ("year", "by", "group", "measure", "numerator", "denominator", "value")
+
+
+class Cells:
+    """This year's cells: every person's cell code and the rows the tables append to.
+
+    Attributes
+    ----------
+    cell
+        Cell code of every person (int32).
+    n_cells
+        Number of cells.
+    year
+        The year collected.
+    """
+
+    def __init__(self, world: World, by: Sequence[str], tables: Sequence[str] | None,
+                 rows: dict[str, list[tuple]]) -> None:
+        self.world = world
+        self.year = world.year
+        self._wanted = None if tables is None else frozenset(tables)
+        self._rows = rows
+        self._kids: np.ndarray | None = None
+        geo, P, H = world.geo, world.P, world.H
+        labels: list[tuple[str, list[str]]] = []
+        household_level = set(by) <= {"county", "arm"}
+        if household_level:
+            # every subgroup is a village attribute: the cell of each village, then of
+            # each household and person by one compiled gather
+            v_cell = np.zeros(geo.n, dtype=np.int64)
+            for b in by:
+                codes, lab = ((geo.county, list(geo.counties)) if b == "county"
+                              else (geo.pilot, ["comparison", "pilot"]))
+                v_cell = v_cell * len(lab) + codes.astype(np.int64)
+                labels.append((b, lab))
+            _, self.cell = _household_cells(H.village, v_cell, P.hh)
+        else:
+            cell = np.zeros(P.n, dtype=np.int64)
+            hv = None
+            for b in by:
+                if b in ("county", "arm"):
+                    hv = H.village[P.hh] if hv is None else hv
+                    codes, lab = ((geo.county[hv], list(geo.counties)) if b == "county"
+                                  else (geo.pilot[hv], ["comparison", "pilot"]))
+                elif b == "sex":
+                    codes, lab = P.sex, ["female", "male"]
+                elif b == "left_behind":
+                    codes, lab = P.left_behind, ["not left behind", "left behind"]
+                else:  # age_group
+                    codes, lab = np.digitize(world.age(), [6, 18, 65]), [g[2] for g in AGE_GROUPS]
+                cell = cell * len(lab) + codes.astype(np.int64)
+                labels.append((b, lab))
+            self.cell = cell.astype(np.int32)
+        self.n_cells = int(np.prod([len(lab) for _, lab in labels], dtype=np.int64))
+        # label index of each cell along each dimension; "all" first
+        self._aggs: list[tuple[str, list[str], np.ndarray]] = [
+            ("all", ["all"], np.zeros(self.n_cells, dtype=np.int64))]
+        stride = self.n_cells
+        for name, lab in labels:
+            stride //= len(lab)
+            self._aggs.append((name, lab, (np.arange(self.n_cells) // stride) % len(lab)))
+
+    def wants(self, table: str) -> bool:
+        """Whether ``table`` is among the tables the scenario keeps."""
+        return self._wanted is None or table in self._wanted
+
+    @property
+    def kids(self) -> np.ndarray:
+        """Rows of children (< 18), ascending (computed once a year)."""
+        if self._kids is None:
+            self._kids = np.flatnonzero(self.world.age() < 18)
+        return self._kids
+
+    def add(self, table: str, measure: str, num: np.ndarray, den: np.ndarray,
+            count: bool = False) -> None:
+        """Append a measure's rows from its numerator and denominator by cell (``value`` =
+        numerator / denominator, or the numerator itself for a count)."""
+        out = self._rows.setdefault(table, [])
+        for name, labels, lab in self._aggs:
+            k = len(labels)
+            n = np.bincount(lab, weights=num, minlength=k)
+            d = np.bincount(lab, weights=den, minlength=k)
+            val = n if count else n / d  # 0/0 is NaN (errors ignored by collect)
+            out.extend(zip([self.year] * k, [name] * k, labels, [measure] * k, n.tolist(),
+                           d.tolist(), val.tolist(), strict=True))
+
+    def add_all(self, table: str, measures: Sequence[str], num: np.ndarray,
+                den: np.ndarray) -> None:
+        """:meth:`add` for several rate/mean measures (rows of ``num`` and ``den``)."""
+        for j, measure in enumerate(measures):
+            self.add(table, measure, num[j], den[j])
+
+    def count(self, table: str, measure: str, value: float, by: str = "all",
+              group: str = "all") -> None:
+        """Append one count row (no denominator)."""
+        self._rows.setdefault(table, []).append(
+            (self.year, by, group, measure, float(value), np.nan, float(value)))
+
+
+@dataclass
+class Collector:
+    """Accumulates each year's tidy rows of the selected outcome tables."""
+
+    by: Sequence[str] = ("county", "arm")
+    tables: Sequence[str] | None = None
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+
+    def collect(self, world: World) -> None:
+        """Append this year's measures of every selected yearly table."""
+        from povsim.registry import outcome_tables
+
+        cells = Cells(world, self.by, self.tables, self.rows)
+        # ratios of empty cells are NaN: one error-state context for all of them
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for t in outcome_tables().values():
+                if t.collect is not None and cells.wants(t.name):
+                    t.collect(world, cells)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {k: pd.DataFrame.from_records(v, columns=list(COLUMNS)) for k, v in self.rows.items()}
+
+
+def final_tables(world: World, tables: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """End-of-run tables of the selected outcome tables (over everyone who ever lived)."""
+    from povsim.registry import outcome_tables
+
+    out: dict[str, pd.DataFrame] = {}
+    for t in outcome_tables().values():
+        if t.final is not None and (tables is None or t.name in tables):
+            out.update(t.final(world))
+    return out
+
+
+def catalogue() -> Mapping[str, str]:
+    """Output table name -> what it holds (the tables ``[outputs] tables`` may name)."""
+    from povsim.registry import outcome_tables
+
+    return {name: t.description for name, t in outcome_tables().items()}
+
+
+def tidy(records: list[tuple]) -> pd.DataFrame:
+    """A tidy frame from ``(year, by, group, measure, numerator, denominator, value)`` rows."""
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+
+
+@njit(cache=True)
+def _household_cells(h_village, v_cell, hh):
+    """Cell of every household (``v_cell[village]``) and of every person (its
+    household's), as int32."""
+    hcell = np.empty(h_village.shape[0], dtype=np.int32)
+    for h in range(h_village.shape[0]):
+        hcell[h] = v_cell[h_village[h]]
+    cell = np.empty(hh.shape[0], dtype=np.int32)
+    for i in range(hh.shape[0]):
+        cell[i] = hcell[hh[i]]
+    return hcell, cell
+
+
+#: The outcome modules of this package (each declares ``TABLES``).
+MODULES = discover(__name__)

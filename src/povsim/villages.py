@@ -1,0 +1,153 @@
+"""Villages as Mesa agents: the services a programme sets up in them, and the village part
+of each intervention's year (capacity and rationing).
+
+A :class:`Village` owns its services — a child service centre (:class:`Centre`: year
+built, days open a week, places, days open and activities so far), the programme staff
+posted there (village volunteers, trainers) and its water and sanitation schemes — and
+decides each year how many of the children or households an intervention wants to reach
+in the village it can serve (:meth:`Village.admit`), from the intervention's rule for
+turning the village's resources into places (``Intervention.village_capacity``).  It
+records what it delivered (:meth:`Village.deliver`) and, at the end of the year, the
+days its centre was open and the activities held (:meth:`Village.step`): the counts the
+programme's own monitoring reports (the Hubei brochure's centre-open days and themed
+activities).
+
+The village's population state (occupied households, amenity shares, income effect) is
+in the village table ``world.V``, updated by the processes; the agent reads it there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from povsim.model import PovertyModel
+
+
+@dataclass
+class Centre:
+    """A village child service centre."""
+
+    built: int  # year it opened
+    days_open_per_week: float
+    places: int | None  # children it can take in a year (None: no limit)
+    activities_per_year: int
+    open_days: int = 0  # days open so far
+    activities: int = 0  # themed activities held so far
+    attendances: int = 0  # child-years of attendance so far
+
+
+@dataclass
+class Scheme:
+    """A water or sanitation scheme: the village's coverage rises to ``target`` by ``end``."""
+
+    start: int
+    end: int
+    target: float
+
+
+class Village(mesa.Agent):
+    """A village: location and arm, and the programme's services in it.
+
+    Attributes
+    ----------
+    index, name, county, township, pilot, remoteness_km
+        Where the village is (its row of ``world.geo`` and ``world.V``).
+    centre
+        Its child service centre, once built.
+    staff
+        Programme staff posted in the village, by intervention (e.g. home-visit
+        volunteers).
+    schemes
+        Water/sanitation schemes by amenity (``"safe_water"``, ``"sanitation"``).
+    served
+        Units each intervention reached in the village this year.
+    """
+
+    def __init__(self, model: PovertyModel, index: int) -> None:
+        super().__init__(model)
+        geo = model.world.geo
+        self.index = index
+        self.name = geo.names[index]
+        self.county = geo.counties[int(geo.county[index])]
+        self.township = int(geo.township[index])
+        self.pilot = bool(geo.pilot[index])
+        self.remoteness_km = float(geo.remoteness_km[index])
+        self.centre: Centre | None = None
+        self.staff: dict[str, int] = {}
+        self.schemes: dict[str, Scheme] = {}
+        self.served: dict[str, int] = {}
+
+    # -- the village part of an intervention's year ---------------------------
+    def admit(self, intervention, candidates: int) -> int:
+        """How many of ``candidates`` (in rationing order) the village can serve this year."""
+        cap = intervention.village_capacity(self)
+        return candidates if cap is None else min(candidates, max(int(cap), 0))
+
+    def deliver(self, intervention, units: int) -> None:
+        """Record the units ``intervention`` reached in the village this year."""
+        self.served[intervention.name] = self.served.get(intervention.name, 0) + int(units)
+
+    def build_centre(self, year: int, days_open_per_week: float, places: int | None,
+                     activities_per_year: int) -> None:
+        """Open the village's child service centre (once)."""
+        if self.centre is None:
+            self.centre = Centre(year, days_open_per_week, places, activities_per_year)
+
+    def coverage(self, amenity: str) -> float:
+        """Share of the village's occupied households with ``amenity`` (``safe_water``,
+        ``sanitation``, ``info``) this year."""
+        col = {"safe_water": "water_share", "sanitation": "sanitation_share",
+               "info": "info_share"}[amenity]
+        return float(self.model.world.V[col][self.index])
+
+    # -- end of the year ---------------------------------------------------------
+    def step(self) -> None:
+        """The year's centre days and activities (a centre that served nobody this year
+        was closed), then a fresh count of units served."""
+        c = self.centre
+        attended = self.served.get("child_service_centre", 0)
+        if c is not None and attended > 0:
+            c.open_days += round(c.days_open_per_week * 52)
+            c.activities += c.activities_per_year
+            c.attendances += attended
+        self.served = {}
+
+
+@dataclass
+class VillageLedger:
+    """The village agents of a model, with vectorised helpers over them."""
+
+    agents: list[Village] = field(default_factory=list)
+
+    def admit(self, intervention, rows: np.ndarray, villages: np.ndarray) -> np.ndarray:
+        """Mask over ``rows`` (in rationing order) of those their village can serve: each
+        village admits the first of its candidates up to what it can serve."""
+        n_v = len(self.agents)
+        counts = np.bincount(villages, minlength=n_v)
+        admitted = counts.copy()
+        for v in np.flatnonzero(counts):
+            admitted[v] = self.agents[v].admit(intervention, int(counts[v]))
+        if (admitted == counts).all():
+            return np.ones(len(rows), dtype=bool)
+        # rank of each row among its village's candidates, in rationing order
+        order = np.argsort(villages, kind="stable")
+        first = np.zeros(n_v + 1, dtype=np.int64)
+        first[1:] = np.cumsum(counts)
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[order] = np.arange(len(rows)) - first[villages[order]]
+        return rank < admitted[villages]
+
+    def deliver(self, intervention, villages: np.ndarray) -> None:
+        """Record each village's units reached (``villages``: the village of each unit)."""
+        counts = np.bincount(villages, minlength=len(self.agents))
+        for v in np.flatnonzero(counts):
+            self.agents[v].deliver(intervention, int(counts[v]))
+
+    def centres(self) -> list[Centre]:
+        """The centres built so far."""
+        return [a.centre for a in self.agents if a.centre is not None]
