@@ -30,6 +30,7 @@ from povsim.brief.i18n import COUNTIES_ZH, MESSAGES, term
 from povsim.brief.kinds import kind_of, kinds
 from povsim.brief.numbers import fmt_diff, fmt_level, fmt_rmb
 from povsim.brief.outcomes import HEADLINE, outcome
+from povsim.output import seal_results, write_manifest
 from povsim.report import build_figures, find_cjk_font, load_results
 
 DATA = Path(__file__).parent / "data" / "brief"
@@ -196,9 +197,10 @@ def test_cost_sentences_from_the_cost_table(cmp):
 def test_cost_effectiveness_sentence_from_the_folder(cmp):
     ctx = Context(cmp, "en")
     ce = pd.read_csv(COMPARE / "cost_effectiveness.csv").iloc[0]
-    s = S.ce_sentence(ctx, ce.scenario, ce.ratio, ce.rmb_per_unit, ce.replicate_ratio_lo, ce.replicate_ratio_hi)
+    s = S.ce_sentence(ctx, ce.scenario, ce.ratio, ce.rmb_per_unit, ce.ci_lo, ce.ci_hi)
     if np.isfinite(ce.rmb_per_unit):
         assert f"costs {fmt_rmb(ce.rmb_per_unit)} per child-year of multidimensional deprivation averted" in s
+        assert f"95 % interval {fmt_rmb(ce.ci_lo)} to {fmt_rmb(ce.ci_hi)}" in s
     assert "averts no" in S.ce_sentence(ctx, "full_package", "per child-year x", float("nan"), 0, 0)
 
 
@@ -459,6 +461,7 @@ def test_batch_sensitivity_and_calibration_briefs(tmp_path):
     pd.DataFrame(rows, columns=["run_key", "scenario", "point", "replicate", "seed", "year", "by", "group", "measure",
                                 "numerator", "denominator", "value"]).to_csv(batch / "tables" / "moda.csv", index=False)
     (batch / "design.json").write_text(json.dumps({"experiment": {"name": "sweep"}}))
+    seal_results(batch, kind="batch")
     res = load_results(batch)
     b = build_brief(res, [])
     assert b.kind == "batch" and "sweep" in b.title
@@ -471,7 +474,9 @@ def test_batch_sensitivity_and_calibration_briefs(tmp_path):
     pd.DataFrame({"output": ["M0_averted"] * 3, "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.05],
                   "S1_conf": [0.05, 0.04, 0.03], "ST": [0.6, 0.3, 0.1], "ST_conf": [0.05, 0.05, 0.04]}
                  ).to_csv(sens / "indices.csv", index=False)
-    (sens / "manifest.json").write_text(json.dumps({"scenario": {"sensitivity": {"name": "s", "method": "sobol"}}}))
+    write_manifest(sens, kind="sensitivity", scenario_dict={"sensitivity": {"name": "s", "method": "sobol"}},
+                   seeds=[], input_files=[], command_line=[])
+    seal_results(sens, kind="sensitivity")
     res = load_results(sens)
     figs, _ = build_figures(res)
     b = build_brief(res, figs)
@@ -489,6 +494,7 @@ def test_batch_sensitivity_and_calibration_briefs(tmp_path):
     pd.DataFrame({"parameter": ["p", "q"], "unit": ["", ""], "start": [0.1, 0.2], "fitted": [0.5, 0.2],
                   "approx_se": [0.3, 0.01], "lower": [0.0, 0.1], "upper": [0.5, 0.3], "at_bound": [True, False],
                   "default": [0.1, 0.2]}).to_csv(cal / "parameters.csv", index=False)
+    seal_results(cal, kind="calibration")
     res = load_results(cal)
     b = build_brief(res, build_figures(res)[0])
     md = render_markdown(b)
@@ -571,6 +577,7 @@ def test_tables_of_a_newer_compare_are_shown_not_misread(tmp_path):
                   "rmb": [1234.0]}).to_csv(folder / "cost_effectiveness.csv", index=False)
     pd.DataFrame({"scenario": ["full_package"], "indicator": ["no_checkup"], "share_of_effect": [0.4]}
                  ).to_csv(folder / "decomposition.csv", index=False)
+    seal_results(folder, kind="compare")  # as the newer povsim would have sealed it
     md = render_markdown(build_brief(load_results(folder), []))
     assert "**cost_effectiveness.csv**" in md and "`per stunting case averted`" in md
     assert "**decomposition.csv**" in md and "| scenario | indicator | share_of_effect |" in md

@@ -5,7 +5,6 @@ test harness (AppTest).  The real-browser test is in test_dashboard_browser.py."
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import sys
 import warnings
@@ -23,6 +22,7 @@ from povsim.dashboard.i18n import ui
 from povsim.dashboard.kinds import KINDS, combine, find_folders, kind_of, open_folder
 from povsim.dashboard.kinds.batch import CollectedTables
 from povsim.dashboard.view import defaults, render
+from povsim.output import seal_results, write_manifest
 from povsim.report import ReportError, build_figures, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,8 +65,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
                   "S2": [0.05, 0.01, 0.02], "S2_conf": [0.02] * 3}).to_csv(sens / "second_order.csv", index=False)
     pd.DataFrame({"output": ["M0"] * 3, "rank": [1, 2, 3], "parameter": ["a", "b", "c"], "metric": ["ST"] * 3,
                   "value": [0.6, 0.3, 0.1]}).to_csv(sens / "summary.csv", index=False)
-    (sens / "manifest.json").write_text(json.dumps({**meta, "scenario": {"sensitivity": {"name": "s"}},
-                                                    "extra": {"method": "sobol"}}))
+    write_manifest(sens, kind="sensitivity", scenario_dict={"sensitivity": {"name": "s"}}, seeds=meta["seeds"],
+                   input_files=[], command_line=["povsim", "sensitivity"], extra={"method": "sobol"})
+    seal_results(sens, kind="sensitivity")
     cal = root / "results" / "cal"
     cal.mkdir()
     pd.DataFrame({"name": ["anaemia", "left_behind"], "use": ["fit", "holdout"], "outcome": ["a", "b"],
@@ -77,7 +78,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
                  ).to_csv(cal / "fit_targets.csv", index=False)
     pd.DataFrame({"evaluation": [1, 2, 3], "objective": [3.0, 1.0, 0.5], "x": [0.25, 0.24, 0.239]}
                  ).to_csv(cal / "trace.csv", index=False)
-    (cal / "manifest.json").write_text(json.dumps({**meta, "extra": {"calibration": "tiny"}}))
+    write_manifest(cal, kind="calibration", scenario_dict={}, seeds=meta["seeds"], input_files=[],
+                   command_line=["povsim", "calibrate"], extra={"calibration": "tiny"})
+    seal_results(cal, kind="calibration")
     shutil.copytree(SHIPPED, root / "results" / "compare")
     (root / "results" / "notes").mkdir()
     (root / "results" / "notes" / "readme.txt").write_text("not a results folder")

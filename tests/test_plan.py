@@ -179,7 +179,7 @@ def test_unclassified_moda_indicator_is_refused():
 
 
 def test_child_deprivation_cache_tells_configurations_apart():
-    from povsim.moda_model import child_deprivation
+    from povsim.moda.model import child_deprivation
 
     sc = _pilot_small(years=1)
     m = PovertyModel(sc, seed=4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from povsim.cli import main
+from povsim.output import seal_results, write_manifest
 from povsim.plots.report import (
     plot_county_bars,
     plot_moda_trajectories,
@@ -52,8 +52,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     pd.DataFrame({"output": ["moda_H"] * 3, "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.05],
                   "S1_conf": [0.05, 0.04, 0.03], "ST": [0.6, 0.3, 0.1], "ST_conf": [0.05, 0.05, 0.04]}
                  ).to_csv(sens / "indices.csv", index=False)
-    (sens / "manifest.json").write_text(json.dumps({"povsim_version": "0.1.0", "created": "2026-01-02T00:00:00+00:00",
-                                                    "seeds": [1, 2], "scenario": {"sensitivity": {"name": "s"}}}))
+    write_manifest(sens, kind="sensitivity", scenario_dict={"sensitivity": {"name": "s"}}, seeds=[1, 2],
+                   input_files=[], command_line=[])
+    seal_results(sens, kind="sensitivity")
     return {"run": run, "compare": cmp, "sensitivity": sens, "root": root}
 
 
@@ -265,3 +266,12 @@ def test_brief_opens_in_headless_chromium_without_missing_resources(folders, tmp
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and shot.read_bytes()[:8] == PNG_MAGIC
     assert "ERR_FILE_NOT_FOUND" not in r.stderr and "net::ERR" not in dom.stderr
+
+
+def test_every_measure_label_has_a_chinese_name():
+    """Figures and briefs label measures with summary.MEASURE_LABELS; --lang zh needs each."""
+    from povsim.brief.i18n import TERMS_ZH
+    from povsim.report import ZH
+    from povsim.summary import MEASURE_LABELS
+
+    assert [v for v in MEASURE_LABELS.values() if v not in ZH and v not in TERMS_ZH] == []

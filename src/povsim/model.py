@@ -116,7 +116,7 @@ class PovertyModel(mesa.Model):
         self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
         self.moda = None
         if collect and out.moda:
-            from povsim.moda_model import MODACollector
+            from povsim.moda.model import MODACollector
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
@@ -209,7 +209,7 @@ class PovertyModel(mesa.Model):
             out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
                                               self.world.start_year - 17)
         if self.moda is not None:
-            from povsim.moda_model import tidy_moda
+            from povsim.moda.model import tidy_moda
 
             detail = self.moda.tables()
             out.update(detail)

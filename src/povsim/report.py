@@ -15,7 +15,6 @@ can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts loo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -129,6 +128,31 @@ ZH: dict[str, str] = {
     "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
     "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
     "intervention": "干预措施",
+    "programme years": "项目实施年份",  # plots.trajectories.WINDOW_LABEL
+    # measure labels (povsim.summary.MEASURE_LABELS)
+    "MODA intensity A": "MODA剥夺强度A",
+    "MODA-deprived and income-poor": "MODA剥夺且收入贫困",
+    "MODA-deprived, not income-poor": "MODA剥夺但非收入贫困",
+    "income-poor, not MODA-deprived": "收入贫困但非MODA剥夺",
+    "neither MODA-deprived nor income-poor": "既非MODA剥夺也非收入贫困",
+    "Income poverty (all persons)": "收入贫困（全体人口）",
+    "Stunting, under 5": "发育迟缓，5岁以下",
+    "Anaemia, ages 0-1": "贫血，0-1岁",
+    "Anaemia, ages 6-17": "贫血，6-17岁",
+    "Enrolment, ages 15-17": "在学率，15-17岁",
+    "Junior-high dropout (annual)": "初中辍学率（年度）",
+    "Left-behind children": "留守儿童",
+    "Mean skill 0-5 (SD)": "0-5岁平均能力（标准差）",
+    "Children without safe water": "无安全饮用水的儿童",
+    "Income per capita (RMB, 2014 prices)": "人均收入（元，2014年价格）",
+    "Persons": "人口",
+    "Years of schooling (treated cohorts)": "受教育年限（受干预队列）",
+    "Adult relative poverty (treated cohorts)": "成年相对贫困（受干预队列）",
+    "Adult absolute poverty (treated cohorts)": "成年绝对贫困（受干预队列）",
+    "P(poor adult | poor child), relative line": "P（成年贫困 | 童年贫困），相对贫困线",
+    "Adult relative-poverty cases (treated cohorts)": "成年相对贫困人数（受干预队列）",
+    "Cost (RMB, 2014 prices)": "成本（元，2014年价格）",
+    "Discounted cost (RMB, 2014 prices)": "贴现成本（元，2014年价格）",
 }
 
 def translate(text: str, lang: str) -> str:
@@ -295,7 +319,7 @@ def _read_extra(res: Results, *names: str, lazy: bool = False) -> None:
 
 
 def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
-    """Read a run, compare or sensitivity results folder.
+    """Read a run, compare, sensitivity or calibration results folder.
 
     Parameters
     ----------
@@ -308,20 +332,20 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
     ------
     ReportError
         The folder is missing or empty, or holds none of the tables povsim writes.
+    ResultsError
+        The folder is not a complete povsim results folder: the command writing it
+        stopped early (a ``*.partial-*`` folder), or a file is missing, truncated or
+        changed since povsim wrote it (:func:`povsim.output.verify_results`).
     """
+    from povsim.output import final_path, verify_results
+
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"results folder {folder} does not exist; give the folder that `povsim run`, "
                           "`povsim compare` or `povsim sensitivity` wrote")
-    if not any(folder.iterdir()):
+    if not any(folder.iterdir()) and final_path(folder) == folder:
         raise ReportError(f"results folder {folder} is empty; nothing to report")
-    manifest: dict = {}
-    mpath = folder / "manifest.json"
-    if mpath.is_file():
-        try:
-            manifest = json.loads(mpath.read_text("utf-8"))
-        except (OSError, ValueError) as e:
-            raise ReportError(f"cannot read {mpath}: {e}") from e
+    manifest = verify_results(folder)
     tables = folder / "tables"
     if (folder / "differences.csv").is_file():
         res = Results(folder, "compare", manifest)
@@ -386,6 +410,7 @@ def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
 
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
     """Every figure the folder's tables allow, and notes on those that could not be drawn."""
+    from povsim.compare import union_window
     from povsim.plots import (
         plot_deprivation_distribution,
         plot_dimension_headcounts,
@@ -404,6 +429,8 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     prov = res.provenance()
     figs: list[ReportFigure] = []
     notes: list[str] = []
+    resolved = res.manifest.get("scenario") or {}
+    window = union_window(resolved.values() if res.kind == "compare" else [resolved] if res.kind == "run" else [])
 
     # every figure gets its footer from finish_figure, once (the figure functions are called without one)
     def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
@@ -427,7 +454,8 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     if many and all("income_poverty" in t for t in scen.values()):
         add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
             lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
-                                               title="Income poverty, children 0-17"))
+                                               title="Income poverty, children 0-17", provenance=prov,
+                                               window=window))
     if "differences" in res.extra:
         add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
             "95% interval over replicates with common random numbers.",
@@ -477,7 +505,7 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
                 add(f"{m}_by_arm{sfx}", f"{label}: pilot vs comparison villages{lab}.",
                     lambda m=m, label=label, moda=moda: plot_trajectory(
                         moda, m, by="arm", title=f"{label}, pilot vs comparison",
-                        ylabel="Share of children (%)"))
+                        ylabel="Share of children (%)", window=window))
         if moda is not None and "county" in set(moda["by"]):
             add(f"moda_headcount_rate_0_5_by_county{sfx}", f"MODA H, ages 0-5, by county in {last}; whiskers: "
                 f"replicate range{lab}.",
@@ -512,70 +540,43 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     return figs, notes
 
 
-# -- key numbers and tables --------------------------------------------------------------
-def _pct(v: float) -> str:
-    return "n/a" if v != v else f"{100 * v:.1f}%"
-
-
-def _fmt_measure(measure: str, v: float) -> str:
-    if v != v:
-        return "n/a"
-    if "rmb" in measure:
-        return f"{v:,.0f}"
-    if any(k in measure for k in ("rate", "share", "prevalence", "transmission")):
-        return f"{100 * v:.1f}%"
-    return f"{v:.3f}"
-
-
-KEY_MEASURES = (("moda", "moda_headcount_rate_0_5", "MODA H, ages 0-5"),
-                ("moda", "moda_headcount_rate_6_17", "MODA H, ages 6-17"),
-                ("moda", "moda_M0_0_5", "MODA M0, ages 0-5"),
-                ("income_poverty", "income_poverty_rate", "Income poverty, all persons"),
-                ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"))
+# -- key numbers and tables ---------------------------------------------------------------
+KEY_MEASURES = (("moda", "moda_headcount_rate_0_5"), ("moda", "moda_headcount_rate_6_17"), ("moda", "moda_M0_0_5"),
+                ("income_poverty", "income_poverty_rate"), ("income_poverty", "child_income_poverty_rate"))
 
 
 def key_numbers(res: Results) -> pd.DataFrame:
     """Headline numbers: key measures at the first and last year by scenario (mean and
     replicate range); for compare folders also the paired differences at the end of the
-    programme and the cost per child-year of deprivation averted."""
+    programme (in percentage points for shares) and the cost per child-year of deprivation
+    averted (ratio of means with its delta-method interval)."""
+    from povsim.summary import format_interval, format_value, measure_label
+
     rows = []
     for name, t in res.scenarios.items():
-        for table, m, label in KEY_MEASURES:
+        for table, m in KEY_MEASURES:
             d = t.get(table)
             if d is None or "measure" not in d.columns:
                 continue
             d = d[(d["measure"] == m) & (d["by"] == "all")]
-            if d.empty:
-                continue
-            f = (lambda x: "n/a" if x != x else f"{x:.3f}") if "M0" in m else _pct  # M0 is an index, not a share
-            for y in (int(d["year"].min()), int(d["year"].max())):
+            for y in ((int(d["year"].min()), int(d["year"].max())) if not d.empty else ()):
                 v = d[d["year"] == y]["value"]
-                rng = f" [{f(v.min())}-{f(v.max())}]" if len(v) > 1 else ""
-                rows.append({"scenario": name, "measure": label, "when": str(y), "value": f(v.mean()) + rng})
+                text = format_value(m, v.mean())
+                if len(v) > 1:
+                    text += f" [{format_value(m, v.min())}-{format_value(m, v.max())}]"
+                rows.append({"scenario": name, "measure": measure_label(m), "when": str(y), "value": text})
     diff = res.extra.get("differences")
     if diff is not None:
         key = diff[diff["when"].str.startswith("end of programme")
-                   & diff["measure"].isin([m for _, m, _ in KEY_MEASURES])]
-        labels = {m: lab for _, m, lab in KEY_MEASURES}
+                   & diff["measure"].isin([m for _, m in KEY_MEASURES])]
         for r in key.itertuples():
-            if "M0" in r.measure:
-                v = f"{r.diff_mean:+.3f}" if r.diff_mean == r.diff_mean else "n/a"
-                if r.ci_lo == r.ci_lo:
-                    v += f" [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}]"
-            else:
-                v = f"{100 * r.diff_mean:+.1f} pp" if r.diff_mean == r.diff_mean else "n/a"
-                if r.ci_lo == r.ci_lo:
-                    v += f" [{100 * r.ci_lo:+.1f}, {100 * r.ci_hi:+.1f}]"
-            rows.append({"scenario": f"{r.scenario} - base", "measure": labels.get(r.measure, r.measure),
-                         "when": r.when, "value": v})
+            rows.append({"scenario": f"{r.scenario} - base", "measure": measure_label(r.measure), "when": r.when,
+                         "value": format_interval(r.measure, r.diff_mean, r.ci_lo, r.ci_hi, difference=True)})
     ce = res.extra.get("cost_effectiveness")
     if ce is not None:
         for r in ce[ce["ratio"].str.contains("child-year", regex=False)].itertuples():
-            v = "n/a" if r.rmb_per_unit != r.rmb_per_unit else f"{r.rmb_per_unit:,.0f} RMB"
-            if r.replicate_ratio_lo == r.replicate_ratio_lo:
-                v += f" [{r.replicate_ratio_lo:,.0f}-{r.replicate_ratio_hi:,.0f}]"
-            rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted",
-                         "when": "discounted", "value": v})
+            rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted (RMB)",
+                         "when": "discounted", "value": format_interval("rmb", r.rmb_per_unit, r.ci_lo, r.ci_hi)})
     return pd.DataFrame(rows, columns=["scenario", "measure", "when", "value"])
 
 
@@ -596,33 +597,37 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
     return out
 
 
-def comparison_table(res: Results) -> pd.DataFrame | None:
-    """Paired differences (mean [95% interval]) with base and alternative means."""
-    d = res.extra.get("differences")
+def comparison_table(d: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Paired differences (``differences.csv``: mean [95% interval]; shares in percentage
+    points) with base and alternative means, formatted (briefs and the terminal)."""
+    from povsim.summary import format_interval, format_value, measure_label
+
     if d is None:
         return None
     d = d[d["when"].str.startswith(("+5 years", "end of programme", "generation", "born", "total", "discounted"))]
-    out = pd.DataFrame({
-        "scenario": d["scenario"], "measure": d["measure"], "when": d["when"],
-        "base": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["base_mean"], strict=True)],
-        "alternative": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["alt_mean"], strict=True)],
+    return pd.DataFrame({
+        "scenario": d["scenario"], "measure": [measure_label(m) for m in d["measure"]], "when": d["when"],
+        "base": [format_value(m, v) for m, v in zip(d["measure"], d["base_mean"], strict=True)],
+        "alternative": [format_value(m, v) for m, v in zip(d["measure"], d["alt_mean"], strict=True)],
         "difference [95% interval]": [
-            f"{_fmt_measure(m, v)} [{_fmt_measure(m, lo)}, {_fmt_measure(m, hi)}]"
+            format_interval(m, v, lo, hi, difference=True)
             for m, v, lo, hi in zip(d["measure"], d["diff_mean"], d["ci_lo"], d["ci_hi"], strict=True)],
     })
-    return out
 
 
-def ce_table(res: Results) -> pd.DataFrame | None:
-    ce = res.extra.get("cost_effectiveness")
+def ce_table(ce: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Cost-effectiveness ratios (``cost_effectiveness.csv``) with their intervals and how
+    they are computed, formatted."""
+    from povsim.summary import format_interval, format_value
+
     if ce is None:
         return None
     return pd.DataFrame({
         "scenario": ce["scenario"], "ratio": ce["ratio"],
-        "incremental cost (RMB, discounted)": [_fmt_measure("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
-        "RMB per unit": [_fmt_measure("rmb", v) for v in ce["rmb_per_unit"]],
-        "replicate range": ["n/a" if lo != lo else f"{lo:,.0f} - {hi:,.0f}"
-                            for lo, hi in zip(ce["replicate_ratio_lo"], ce["replicate_ratio_hi"], strict=True)],
+        "incremental cost (RMB, discounted)": [format_value("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
+        "RMB per unit [95% interval]": [format_interval("rmb", r, lo, hi) for r, lo, hi in
+                                        zip(ce["rmb_per_unit"], ce["ci_lo"], ce["ci_hi"], strict=True)],
+        "interval": ce["interval"],
         "replicates with no benefit": [f"{a}/{b}" for a, b in zip(ce["replicates_no_benefit"], ce["replicates"],
                                                                   strict=True)],
     })
@@ -686,7 +691,7 @@ def write_report(folder: str | Path, *, out: str | Path | None = None, formats: 
     fmts = parse_formats(formats)
     res = load_results(folder)
     final_out = Path(out) if out is not None else res.folder / "report"
-    with rc_context(rc), results_dir(final_out, "report", force=force) as d:
+    with rc_context(rc), results_dir(final_out, "report", kind="report", force=force) as d:
         figures, _ = build_figures(res, lang=lang)  # what could not be drawn is said by the brief's sections
         for rf in figures:
             save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)

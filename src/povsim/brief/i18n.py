@@ -273,13 +273,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sentence.cost_top": ("The largest item of {name} is {intervention} ({share} of the total); {funder} pays "
                           "{funder_share}.", "{name}最大的支出项是{intervention}（占总额{share}）；{funder}承担"
                           "{funder_share}。"),
-    "sentence.ce": ("{name} costs {value} per {unit} (replicate range {lo} to {hi}).",
-                    "{name}每{unit}的成本为{value}（重复间范围：{lo}至{hi}）。"),
+    "sentence.ce": ("{name} costs {value} per {unit} (95 % interval {lo} to {hi}).",
+                    "{name}每{unit}的成本为{value}（95%区间：{lo}至{hi}）。"),
     "sentence.ce_none": ("{name} averts no {unit} on average: no cost per unit can be given.",
                          "{name}平均未避免任何{unit}：无法给出单位成本。"),
     "ce.unit.child_year": ("child-year of multidimensional deprivation averted", "避免的儿童多维剥夺年"),
     "ce.unit.lifted": ("child lifted out of MODA poverty at +5 years", "+5年时脱离MODA贫困的儿童"),
     "ce.unit.adult": ("adult relative-poverty case averted in the treated cohorts", "受干预队列中避免的成年相对贫困"),
+    "ce.interval_note": ("Each ratio is the ratio of the mean discounted incremental cost to the mean outcome "
+                         "averted over the replicates, with a 95 % delta-method interval (t distribution, "
+                         "replicates - 1 degrees of freedom); an interval that is wide or crosses zero means too "
+                         "few replicates to pin the ratio down.",
+                         "每个比值为各重复的平均贴现增量成本与平均避免结果之比，95%区间采用德尔塔法"
+                         "（t分布，自由度为重复数减1）；区间很宽或跨越零表示重复数不足以确定该比值。"),
     "ce.outcome_note": ("These ratios count children's states (deprivation, poverty), not the receipt of a service; "
                         "costs are discounted, benefits in child-years are discounted at the same rate.",
                         "这些比率以儿童的状态（剥夺、贫困）为结果，而非接受服务本身；成本已贴现，儿童年收益按相同贴现率"
@@ -293,7 +299,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.per_child": ("Per child reached", "人均成本"),
     "col.ratio": ("Cost per", "单位成本对象"),
     "col.value": ("RMB per unit", "每单位成本"),
-    "col.range": ("Replicate range", "重复间范围"),
+    "col.range": ("95 % interval", "95%区间"),
     "col.no_benefit": ("Replicates without benefit", "无收益的重复"),
     "col.measure": ("Measure", "指标"),
     "costs.no_ce": ("Cost-effectiveness: not in this folder (it comes from `povsim compare`).",

@@ -400,8 +400,7 @@ def _cost_effectiveness(ctx: Context) -> list:
     ce = ctx.csv("cost_effectiveness.csv")
     if ce is None:
         return [Missing(ctx.t("missing", what=ctx.t("sub.ce")))]
-    known = {"scenario", "ratio", "rmb_per_unit", "replicate_ratio_lo", "replicate_ratio_hi", "replicates",
-             "replicates_no_benefit"}
+    known = {"scenario", "ratio", "rmb_per_unit", "ci_lo", "ci_hi", "replicates", "replicates_no_benefit"}
     if not known <= set(ce.columns):  # a newer layout: shown as written rather than misread
         return [Heading(ctx.t("sub.ce")),
                 Table(list(map(str, ce.columns)), [[str(v) for v in r] for r in ce.itertuples(index=False)],
@@ -409,14 +408,14 @@ def _cost_effectiveness(ctx: Context) -> list:
     items, rows = [], []
     for r in ce.itertuples():
         name, ratio = str(r.scenario), str(r.ratio)
-        items.append(S.ce_sentence(ctx, name, ratio, r.rmb_per_unit, r.replicate_ratio_lo, r.replicate_ratio_hi))
-        rng = (f"{fmt_rmb(r.replicate_ratio_lo, ctx.lang)} – {fmt_rmb(r.replicate_ratio_hi, ctx.lang)}"
-               if isnum(r.replicate_ratio_lo) else ctx.t("n/a"))
+        items.append(S.ce_sentence(ctx, name, ratio, r.rmb_per_unit, r.ci_lo, r.ci_hi))
+        rng = (f"{fmt_rmb(r.ci_lo, ctx.lang)} – {fmt_rmb(r.ci_hi, ctx.lang)}"
+               if isnum(r.ci_lo) else ctx.t("n/a"))
         rows.append([ctx.scenario_name(name), S.ce_unit(ctx, ratio), fmt_rmb(r.rmb_per_unit, ctx.lang), rng,
                      f"{r.replicates_no_benefit}/{r.replicates}"])
     return [Heading(ctx.t("sub.ce")), Table([ctx.t("col.scenario"), ctx.t("col.ratio"), ctx.t("col.value"),
                                              ctx.t("col.range"), ctx.t("col.no_benefit")], rows),
-            Bullets(items), Para(ctx.t("ce.outcome_note"))]
+            Bullets(items), Para(ctx.t("ce.interval_note")), Para(ctx.t("ce.outcome_note"))]
 
 
 # -- how sure are we ---------------------------------------------------------------------

@@ -338,7 +338,7 @@ class Intervention:
         return rows[keep]
 
     def _moda_poor(self, world: World) -> np.ndarray:
-        from povsim.moda_model import child_deprivation
+        from povsim.moda.model import child_deprivation
 
         rows, _, poor = child_deprivation(world, self.model.moda_config())
         out = np.zeros(world.P.n, dtype=bool)
@@ -368,7 +368,7 @@ class Intervention:
         if self.unit == "household":
             income = H.income_pc[rows]
             return rows[np.lexsort((key, income))]
-        from povsim.moda_model import child_deprivation
+        from povsim.moda.model import child_deprivation
 
         drows, score, _ = child_deprivation(world, self.model.moda_config())
         s = np.zeros(P.n)

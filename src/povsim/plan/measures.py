@@ -202,7 +202,7 @@ class VillageRecorder:
     # -- yearly -------------------------------------------------------------------
     def observe(self, world: World) -> None:
         """Record the year's village totals (the start year's too: the initial state)."""
-        from povsim.moda_model import child_deprivation
+        from povsim.moda.model import child_deprivation
 
         P, H = world.P, world.H
         alive = P.alive

@@ -744,7 +744,7 @@ def _write(plan: Plan, folder: Path, tables, summary: str, figures: bool, comman
            n_runs: int) -> Path:
     from povsim.output import atomic_write_csv, atomic_write_text, results_dir, save_figure, write_manifest
 
-    with results_dir(folder / "plan", plan.name, force=True) as d:
+    with results_dir(folder / "plan", plan.name, kind="plan", force=True) as d:
         for name, df in tables.items():
             atomic_write_csv(d / "tables" / f"{name}.csv", df)
         atomic_write_text(d / "summary.txt", summary)
@@ -759,7 +759,7 @@ def _write(plan: Plan, folder: Path, tables, summary: str, figures: bool, comman
             prov = f"povsim {__version__} · plan {plan.name}"
             for stem, fig in plan_figures(tables, provenance=prov).items():
                 save_figure(fig, d / "figures" / stem)
-        write_manifest(d, scenario_dict={"plan": plan.resolved_dict(),
+        write_manifest(d, kind="plan", scenario_dict={"plan": plan.resolved_dict(),
                                          "scenarios": {s.name: s.resolved_dict() for s in (plan.scenario, plan.current)
                                                        if s is not None}},
                        seeds=[dsg.design_seed(plan, w) for w in range(plan.design.draws * plan.design.seeds_per_draw)]

@@ -17,9 +17,7 @@ can move onto a shared configuration layer without changing the file format.
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +25,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
-
 # the batch designs' wording of pydantic's error kinds: one table until the shared
 # configuration layer translates the errors of every file format
-from povsim.experiment.design import _EXPECTED
+from povsim.config import translate
+from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
 
 __all__ = ["Plan", "load_plan"]
@@ -252,65 +249,6 @@ class Plan:
 
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _fields(loc: tuple[Any, ...]) -> list[str]:
-    """Keys allowed at ``loc`` (following models, tables of models and lists of models)."""
-    current: Any = _PlanFile
-    for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            f = current.model_fields.get(str(part))
-            current = f.annotation if f is not None else None
-        else:
-            args = [a for a in getattr(current, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
-            current = args[0] if args else None
-            if current is None:
-                return []
-        meta = getattr(current, "__metadata__", None)
-        if meta is not None:  # Annotated[...]
-            current = current.__origin__
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _translate(exc: ValidationError, file: str) -> list[ScenarioError]:
-    out = []
-    for err in exc.errors(include_url=False):
-        kind, loc = err["type"], tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        value = None if kind == "missing" else err.get("input")
-        expected = _EXPECTED.get(kind) or err["msg"].removeprefix("Input should be ")
-        expected = expected.replace("greater than or equal to", ">=").replace("less than or equal to", "<=")
-        leaf = str(loc[-1]) if loc else ""
-        if kind == "extra_forbidden":
-            fields = _fields(loc[:-1])
-            expected = "a known key" + (f" of [{_dotted(loc[:-1])}]" if loc[:-1] else " (a top-level table)")
-            suggestion = did_you_mean(leaf, fields) if fields else "remove this key"
-        elif kind == "missing":
-            suggestion = f"add {leaf} = ..." + (" (see plans/small.toml)" if len(loc) <= 2 else "")
-        elif kind in ("int_type", "float_type") and isinstance(value, str):
-            suggestion = "write the number without quotes"
-        elif kind == "int_type" and isinstance(value, float) and math.isfinite(value):
-            suggestion = f"write {leaf} = {int(value)}"
-        elif kind == "literal_error" and isinstance(value, str):
-            options = re.findall(r"'([^']+)'", err["msg"])
-            suggestion = did_you_mean(value, options)
-        elif kind == "string_pattern_mismatch" and isinstance(value, str):
-            suggestion = f"e.g. {re.sub(r'[^A-Za-z0-9_-]+', '_', value)!r}"
-        else:
-            suggestion = ""
-        out.append(ScenarioError(file, _dotted(loc), value, expected, suggestion))
-    return out
-
-
-# --------------------------------------------------------------------------- loading
-
-
 def _resolve(base: Path, rel: str) -> Path:
     return Path(os.path.normpath(base.parent / rel))
 
@@ -339,7 +277,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     try:
         spec = _PlanFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioErrors(_translate(exc, str(file))) from None
+        raise ScenarioErrors(translate(exc, _PlanFile, file=str(file), data=data)) from None
     errors: list[ScenarioError] = []
 
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
@@ -392,7 +330,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         try:
             settings = CATALOGUE[name].model_validate(settings).model_dump(mode="json")
         except ValidationError as exc:
-            for e in _translate(exc, str(file)):
+            for e in translate(exc, CATALOGUE[name], file=str(file)):
                 errors.append(ScenarioError(str(file), f"{key}.settings.{e.key}", e.value, e.expected, e.suggestion))
             continue
         ivs.append(PlannedIntervention(name=name, levels=tuple(levels), requires=tuple(iv.requires),

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from povsim.plots.trajectories import OKABE_ITO
+from povsim.plots.trajectories import OKABE_ITO, add_footer
 
 _HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
@@ -45,10 +45,7 @@ def _finish(fig: Figure, ax, title: str, year: int | None, provenance: str | Non
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(axis="y", color="0.85", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def plot_dimension_headcounts(dimensions: pd.DataFrame, *, year: int | None = None,
@@ -128,10 +125,7 @@ def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
     ax.set_title("MODA deprivation and income poverty" + _subgroup(by, group) + (f", {y}" if y else ""),
                  fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def moda_figures(tables: dict[str, pd.DataFrame], *, year: int | None = None,

@@ -24,7 +24,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError
-from povsim.plots.trajectories import LINESTYLES, OKABE_ITO
+from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, share_axis
+from povsim.summary import is_rate_measure, measure_label
 
 __all__ = [
     "add_footer",
@@ -36,18 +37,6 @@ __all__ = [
 ]
 
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
-
-
-def add_footer(fig: Figure, provenance: str | None) -> Figure:
-    """Add the provenance line at the bottom left of ``fig`` (once), keeping it clear."""
-    if not provenance or getattr(fig, "_povsim_footer", False):
-        return fig
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0, 0.045, 1, 0.955))
-    fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    fig._povsim_footer = True  # type: ignore[attr-defined]
-    return fig
 
 
 def _style(ax) -> None:
@@ -113,7 +102,7 @@ def plot_moda_trajectories(
         ax.set_xlabel("Year")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
         if measure in ("H", "A"):
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            share_axis(ax)
         _style(ax)
         if j == 0:
             ax.set_ylabel(ylabel or ("Share of children (%)" if measure == "H" else f"MODA {measure}"))
@@ -290,7 +279,8 @@ def plot_transmission_by_generation(
     ax.set_xticks(x, [str(v) for v in m.index])
     ax.set_xlabel(xlabel or "Generation")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or f"{measure.replace('_', ' ').capitalize()} (%)")
+    ax.set_ylabel(ylabel or f"{measure_label(measure)} (%)")
+    ax.set_ylim(bottom=0)
     ax.set_title(title or "Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
     _style(ax)
     return add_footer(fig, provenance)
@@ -328,10 +318,11 @@ def plot_county_bars(
         ax.errorbar(x, m.to_numpy(), yerr=np.vstack([m - lo, hi - m]), fmt="none", ecolor="black", capsize=3)
     ax.set_xticks(x, [str(v) for v in m.index], rotation=30, ha="right")
     ax.set_xlabel(xlabel or by.replace("_", " ").capitalize())
-    rate = measure.endswith(("_rate", "_share", "_prevalence")) or "_rate_" in measure or "_share_" in measure
+    rate = is_rate_measure(measure)
     if rate:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or (measure.replace("_", " ") + (" (%)" if rate else "")))
-    ax.set_title(title or f"{measure.replace('_', ' ')} by {by}, {y}", fontsize=11)
+        share_axis(ax)
+    ax.set_ylim(bottom=min(0.0, float(lo.min())))
+    ax.set_ylabel(ylabel or (measure_label(measure) + (" (%)" if rate else "")))
+    ax.set_title(title or f"{measure_label(measure)} by {by}, {y}", fontsize=11)
     _style(ax)
     return add_footer(fig, provenance)

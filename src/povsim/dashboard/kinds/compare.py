@@ -48,7 +48,7 @@ def _differences_draw(res: Results, sel: Selection) -> Drawn:
     when = sel["when"]
     fig = plot_differences(diff, when_contains=when)
     data = diff[diff["when"].str.contains(when, regex=False)]
-    table = comparison_table(res)
+    table = comparison_table(res.extra.get("differences"))
     if table is not None:
         table = table[table["when"].astype(str).str.contains(when, regex=False)]
     return Drawn(fig, data, f"Paired differences (alternative - base) at {when}: mean and 95% interval over "
@@ -65,12 +65,12 @@ def _ce_draw(res: Results, sel: Selection) -> Drawn:
 
     pts = res.extra["ce_points"]
     if pts.empty:
-        return Drawn(None, res.extra["cost_effectiveness"], table=ce_table(res),
+        return Drawn(None, res.extra["cost_effectiveness"], table=ce_table(res.extra.get("cost_effectiveness")),
                      note="Not drawn: no replicate has both an incremental cost and an effect (ce_points.csv is "
                           "empty).")
     return Drawn(plot_ce_plane(pts), pts, "Cost-effectiveness plane: incremental discounted cost against "
                  "child-years of multidimensional deprivation averted; one point per replicate, ring = mean.",
-                 table=ce_table(res))
+                 table=ce_table(res.extra.get("cost_effectiveness")))
 
 
 # -- scenarios side by side -----------------------------------------------------------------------

@@ -34,13 +34,13 @@ __all__ = ["KIND", "headline", "scenario_tables", "views"]
 def headline() -> list[tuple[str, str, str]]:
     """``(table, measure, label)`` of the run summary's headline measures, and the nine of
     its headline panel (as ``povsim run`` draws them)."""
-    from povsim.cli import HEADLINE  # the run summary's list: one list for the CLI and the dashboard
+    from povsim.runs import HEADLINE  # the run summary's list: one list for the CLI and the dashboard
 
     return list(HEADLINE)
 
 
 def panel() -> list[tuple[str, str, str]]:
-    from povsim.cli import PANEL
+    from povsim.runs import PANEL
 
     heads = headline()
     return [h for m in PANEL for h in heads if h[1] == m]
