@@ -63,6 +63,9 @@ from povsim.state import World
 
 #: Birth cohorts of the published China estimates (Fan, Yi & Zhang 2021)
 SOURCE_COHORTS = (1970, 1989)
+#: The end-of-run tables :func:`mobility_tables` writes
+MOBILITY_TABLES = ("mobility", "mobility_cohorts", "mobility_groups", "mobility_transition",
+                   "mobility_rank_bins")
 #: Minimum years observed for the parents' childhood income and the child's earnings
 MIN_CHILD_YEARS = 8
 MIN_EARN_YEARS = 5
@@ -386,7 +389,7 @@ def mobility_table(world: World, poverty_line: float) -> pd.DataFrame:
 def lineage_outcomes(world: World, poverty_line: float, born_from: int) -> pd.DataFrame:
     """Lifetime outcomes of persons born in ``born_from`` or later (for comparisons).
 
-    Columns: ``birth_year, generation, child_poor_share, adult_log_income,
+    Columns: ``id, birth_year, generation, child_poor_share, adult_log_income,
     adult_poor_absolute, adult_poor_relative, school_done, school_years, year_end``.
     Relative adult poverty: below half the median adult income of the 5-year birth cohort
     (all persons of the run with an adult income, any birth year).
@@ -397,7 +400,7 @@ def lineage_outcomes(world: World, poverty_line: float, born_from: int) -> pd.Da
     rec["adult_poor_absolute"] = rec["adult_log_income"] < np.log(poverty_line)
     rec["adult_poor_relative"] = rec["adult_log_income"] < med + np.log(0.5)
     d = rec[rec["birth_year"] >= born_from]
-    out = d[["birth_year", "generation", "child_poor_share", "adult_log_income",
+    out = d[["id", "birth_year", "generation", "child_poor_share", "adult_log_income",
              "adult_poor_absolute", "adult_poor_relative", "school_done", "school_years"]].copy()
     out.loc[out["adult_log_income"].isna(), ["adult_poor_absolute", "adult_poor_relative"]] = False
     out["year_end"] = world.year

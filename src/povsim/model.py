@@ -73,6 +73,11 @@ class PovertyModel(mesa.Model):
         The run's seed (non-negative integer); every random draw derives from it.
     collect
         Whether to collect yearly outcome tables.
+    world_seed
+        Seed of the geography and the initial population (default: ``seed``).  Holding it
+        fixed while ``seed`` varies keeps the same villages, households and persons and
+        varies only what happens to them afterwards (the planner's planning area,
+        :mod:`povsim.plan`).
 
     Examples
     --------
@@ -85,7 +90,7 @@ class PovertyModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
-                 collect: bool = True) -> None:
+                 collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
@@ -93,15 +98,18 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
+        start = self.streams if world_seed is None else Streams(int(world_seed))
         geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, self.streams)
+                             pop.townships, self.params, start)
         if pop.start == "spinup" and pop.spinup_from >= tm.start_year:
             from povsim.errors import RunError
 
             raise RunError(f"[population] spinup_from = {pop.spinup_from} must be before "
                            f"[time] start_year = {tm.start_year}")
-        #: the start year's world: spun up from history (cached) or synthetic
-        self.initial = initial_state(self.config, geo, self.params, self.seed)
+        #: the start year's world: spun up from history (cached) or synthetic, drawn from
+        #: the world seed (the planner holds it fixed while the run seed varies)
+        self.initial = initial_state(self.config, geo, self.params,
+                                     self.seed if world_seed is None else int(world_seed))
         self.world = self.initial.world
         self.end_year = tm.start_year + tm.years
         #: one Village agent per village: the services in it, capacity and rationing
@@ -118,7 +126,7 @@ class PovertyModel(mesa.Model):
         self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
         self.moda = None
         if collect and out.moda:
-            from povsim.moda_model import MODACollector
+            from povsim.moda.model import MODACollector
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
@@ -216,7 +224,7 @@ class PovertyModel(mesa.Model):
             out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
                                               self.world.start_year - 17)
         if self.moda is not None:
-            from povsim.moda_model import tidy_moda
+            from povsim.moda.model import tidy_moda
 
             detail = self.moda.tables()
             out.update(detail)
