@@ -31,6 +31,8 @@ examples:
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
   povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
                                                         fit parameters to targets; resumable
+  povsim trial trials/jamaica_stimulation.toml --workers 2
+                                                        a published trial re-run in the model
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 folder is never overwritten without --force.  See README.md for a tour.
@@ -155,6 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=1, metavar="W", help="parallel processes")
     c.add_argument("--no-figures", action="store_true", help="skip figures")
     _common(c)
+
+    tr = sub.add_parser(
+        "trial", help="virtual trial: a published trial re-run inside the simulated population",
+        description="Draw the source study's sample in the simulated population, randomise at "
+                    "its unit, deliver its intervention for its duration, measure its outcomes "
+                    "at its follow-up ages with its estimator, over replicates; print the "
+                    "model's estimates beside the published ones (trials/*.toml).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: povsim trial trials/jamaica_stimulation.toml --workers 2")
+    tr.add_argument("trial", metavar="TRIAL", help="trial file (TOML)")
+    tr.add_argument("--replicates", type=int, default=None, metavar="N",
+                    help="replicates (default: the trial file's)")
+    tr.add_argument("--seed", type=int, default=None, metavar="S",
+                    help="seed (default: the trial file's)")
+    tr.add_argument("--workers", type=int, default=1, metavar="W",
+                    help="parallel processes (default 1); results do not depend on it")
+    tr.add_argument("--no-figures", action="store_true", help="skip figures")
+    _common(tr)
 
     v = sub.add_parser("validate", help="check scenario files and report every error",
                        description="Check scenario files; report all errors (exit 2 if any).")
@@ -286,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate}
+                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
+                "trial": cmd_trial}
     try:
         if args.command in commands:
             return commands[args.command](args)
@@ -631,6 +652,29 @@ def _print_compare(res, folder: Path) -> None:
                    f"{r.replicates_no_benefit}/{r.replicates}")
     con.print(ce)
     print(f"results: {folder}")
+
+
+# -- trial -----------------------------------------------------------------------
+def cmd_trial(args: argparse.Namespace) -> int:
+    from povsim.errors import ScenarioError
+    from povsim.output import prepare_results_dir, results_dir
+    from povsim.trial import load_trial, print_trial, run_trial, write_trial_results
+
+    for flag, value in (("--replicates", args.replicates), ("--seed", args.seed)):
+        if value is not None and value < (1 if flag == "--replicates" else 0):
+            raise ScenarioErrors([ScenarioError("<command line>", flag, value,
+                                                "a positive integer" if flag == "--replicates"
+                                                else "a non-negative integer")])
+    spec = load_trial(args.trial)
+    name = f"trial-{spec.name}"
+    prepare_results_dir(args.out, name, force=args.force)
+    res = run_trial(spec, replicates=args.replicates, seed=args.seed, workers=args.workers)
+    with results_dir(args.out, name, force=args.force) as d:
+        write_trial_results(res, d, command_line=sys.argv, figures=not args.no_figures)
+        staging = d
+    if not args.quiet:
+        print_trial(res, Path(str(staging).split(".partial-")[0]))
+    return 0
 
 
 # -- validate --------------------------------------------------------------------
