@@ -204,7 +204,6 @@ def treated_cohort_effects(base: RunResult, alt: RunResult) -> pd.DataFrame:
     born = (int(treated["birth_year"].min()), int(treated["birth_year"].max()))
     key = ["replicate", "id"]
     j = treated.merge(b_rec, on=key, suffixes=("_alt", "_base"), how="inner")
-    n = j.groupby("replicate").size()
     for col, when, measure in TREATED_COHORT_OUTCOMES:
         a, b = j[f"{col}_alt"].astype(float), j[f"{col}_base"].astype(float)
         ok = a.notna() & b.notna()
@@ -218,8 +217,6 @@ def treated_cohort_effects(base: RunResult, alt: RunResult) -> pd.DataFrame:
         aa = a[ok].groupby(d["replicate"]).mean()
         _summ(f"treated_{measure}", f"born {born[0]}-{born[1]}, treated: {when}", ba, aa,
               rows, s.name)
-    _summ("treated_children", f"born {born[0]}-{born[1]}, treated: count", n * 0.0, n * 1.0,
-          rows, s.name)
     return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
 
 
