@@ -67,7 +67,7 @@ PARAMS = (
           "Biol 22:353); poor rural under-5 stunting 19.0% in 2013 (CNHS, Yu D. M. et al. "
           "2019, Chin J Public Health 35:1339) [E]", "Further fall of the target HAZ by 24 "
           "months (ages 1-4; 0.7 of it at age 1)", bounds=(-3.0, 0.0)),
-    Param("haz_catchup", 0.55, "SD (HAZ)", (0.3, 0.8),
+    Param("haz_catchup", 0.7, "SD (HAZ)", (0.4, 0.9),
           "HAZ +0.3 to +0.5 from 24 months to mid-childhood (Lundeen et al. 2014, AJCN "
           "100:821); 5->8 y +0.19 to +0.38 (Lundeen et al. 2014, PHN 17:2131); school-age "
           "stunting in poor rural Hubei 4.2% (Chinese standard) [E]",
@@ -123,12 +123,12 @@ PARAMS = (
           "Assumption (feeding practices track parenting practice; minimum dietary diversity "
           "OR 0.81 for stunting, Liu J. et al. 2021, IJERPH 18:8165)",
           "Target HAZ per SD of caregiver stimulation received", bounds=(0.0, 1.0)),
-    Param("haz_secular_gain", 0.6, "SD (HAZ)", (0.3, 1.0),
+    Param("haz_secular_gain", 0.8, "SD (HAZ)", (0.4, 1.2),
           "Assumption on the long-run level: the poor-rural deficit closes toward ordinary "
           "rural areas (CNHS 2013: ordinary rural stunting 7.5% vs poor rural 19.0%, Yu D. M. "
           "et al. 2019)", "Long-run rise of the target HAZ over 2014 (environment: diet, "
           "health care, national nutrition programmes)", bounds=(0.0, 3.0)),
-    Param("haz_secular_rate", 0.1, "per year", (0.04, 0.2),
+    Param("haz_secular_rate", 0.12, "per year", (0.05, 0.2),
           "Stunting 6-23 months in the 116 poorest counties fell 10.44% (7.56-13.22) a year "
           "2016-21 (Huo et al. 2024, BMJ 387:e079499); rural under-6 11.3% (2013) -> 5.8% "
           "(2015-17) (NHC 2020 report) [E]", "Yearly rate at which the secular gain is "

@@ -1,8 +1,8 @@
 """Schooling: entry at 6, yearly promotion / repetition / dropout, transitions.
 
 Grades 1-6 primary, 7-9 junior high, 10-12 senior high, 13-16 tertiary.  Each year an
-enrolled pupil drops out with probability ``expit(a_level + s (g - 7) + b' x - c r)``
-times the modifier ``school.dropout_rr``: dropout rises by junior-high grade ``g``
+enrolled pupil drops out with probability ``expit(a_level + s [g >= 8] + b' x - c r)``
+times the modifier ``school.dropout_rr``: dropout rises from grade 7 to grades 8-9
 (``dropout_grade_step``); ``x`` = income poverty, cognitive and socio-emotional skill,
 left-behind, sex, log remoteness, caregiver schooling, disability and being two or more
 years over age; ``r`` is the incentive to stay (named value ``school.stay_incentive``:
@@ -82,8 +82,8 @@ PARAMS = (
           "behind the normal grade", bounds=(0.1, 20.0)),
     Param("dropout_grade_step", 0.5, "logit per grade", (0.2, 0.8),
           "Junior-high dropout rises by grade: 5.7% (grade 7->8), 9.0% (8->9) (Yi et al. 2012, "
-          "IJED 32:555): logit +0.49 [E]", "Rise of the dropout log-odds per junior-high grade "
-          "above grade 7", bounds=(-2.0, 3.0)),
+          "IJED 32:555): logit +0.49 [E]", "Rise of the dropout log-odds in grades 8 and 9 "
+          "over grade 7", bounds=(-2.0, 3.0)),
     Param("dropout_or_skill_se", 0.8, "odds ratio per SD", (0.6, 1.0),
           "Cognitive and non-cognitive skills at 9-21 'strongly influence' staying in school "
           "(Glewwe, Huang & Park 2017, IZA DP 10566); poor mental health and dropout (Shi Y. et "
@@ -358,7 +358,7 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
 
     ``caregiver_school - 9`` is taken in float32 (the column's type).  ``c`` = [log odds
     ratios of poverty, skill, left behind, male, remoteness, parent schooling, disabled,
-    over-age; logit step per junior-high grade above 7; log odds ratio per SD of
+    over-age; logit step of grades 8-9 over grade 7; log odds ratio per SD of
     socio-emotional skill; incentive coefficient].  ``incentive`` (RMB a year, per pupil,
     from the interventions) or empty; it enters relative to the household's income per
     capita (at least 500 RMB), capped at twice that income.
@@ -375,8 +375,8 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
         h = hh[i]
         over = (np.int64(age[i]) - 6 - (g - 1)) >= 2
         x = logit_level[lv]
-        if lv == 1:
-            x = x + c[8] * float(g - 7)
+        if lv == 1 and g >= 8:  # grades 8 and 9 above grade 7 (Yi et al. 2012)
+            x = x + c[8]
         x = x + c[0] * (1.0 if income_poor[h] else 0.0)
         x = x + c[1] * float(skill[i])
         x = x + c[2] * (1.0 if left_behind[i] else 0.0)
