@@ -283,3 +283,19 @@ def test_scenario_default_runs_with_child_tables():
     t = m.tables()
     for name in ("growth_by_age", "anaemia_by_age", "development_by_age", "school_progress"):
         assert name in t and len(t[name]) > 0
+
+
+def test_child_figures_draw_from_a_runs_tables(cached_run):
+    from matplotlib.figure import Figure
+
+    from povsim.plots.child import child_figures
+
+    run = cached_run(5000, 4, 1)
+    tabs = {k: v.assign(replicate=0) for k, v in run.tables.items() if "by" in v}
+    figs = child_figures(tabs, provenance="test")
+    assert set(figs) == {"stunting_by_age_and_year", "haz_distribution", "delay_by_age",
+                         "anaemia_by_age"}
+    for fig in figs.values():
+        assert isinstance(fig, Figure) and fig.axes
+        # every panel carries data (lines or bars)
+        assert all(ax.lines or ax.patches for ax in fig.axes)

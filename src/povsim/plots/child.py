@@ -36,6 +36,21 @@ def _years(index: Sequence[int], years: Sequence[int] | None) -> list[int]:
     return sorted({y for y in picks if y in set(idx)})
 
 
+def _percent_by_age(ax, frame: pd.DataFrame, years: Sequence[int] | None, ylabel: str,
+                    title: str) -> list[int]:
+    """One line per selected year of a year x age share (in %); returns the years drawn."""
+    ys = _years(frame.index, years)
+    for i, y in enumerate(ys):
+        ax.plot(frame.columns, 100 * frame.loc[y], marker="o", ms=3,
+                color=OKABE_ITO[(i + 1) % 8], label=str(y))
+    ax.set_xlabel("age (completed years)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(color="0.92")
+    return ys
+
+
 def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *,
                                   years: Sequence[int] | None = None,
                                   provenance: str | None = None) -> Figure:
@@ -43,15 +58,8 @@ def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *,
     Right: stunting by age band over the calendar years."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
-    st = _by_age(tables, "growth_by_age", "stunting_prevalence")
-    for i, y in enumerate(_years(st.index, years)):
-        ax.plot(st.columns, 100 * st.loc[y], marker="o", ms=3, color=OKABE_ITO[(i + 1) % 8],
-                label=str(y))
-    ax.set_xlabel("age (completed years)")
-    ax.set_ylabel("stunted (HAZ < -2), %")
-    ax.set_title("Stunting by age", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(color="0.92")
+    _percent_by_age(ax, _by_age(tables, "growth_by_age", "stunting_prevalence"), years,
+                    "stunted (HAZ < -2), %", "Stunting by age")
     t = tables["stunting"]
     t = t[t["by"] == "all"]
     for i, (m, label) in enumerate((("stunting_prevalence", "0-4"),
@@ -113,21 +121,15 @@ def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, years: Sequence[int
     se = _by_age(tables, "development_by_age", "mean_skill_se")
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
-    ys = _years(delay.index, years)
-    for i, y in enumerate(ys):
-        ax.plot(delay.columns, 100 * delay.loc[y], marker="o", ms=3,
-                color=OKABE_ITO[(i + 1) % 8], label=str(y))
+    ys = _percent_by_age(ax, delay, years, "score < -1 SD, %",
+                         "Developmental delay by age (measured)")
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
     for x in (2.5, 5.5):
         ax.axvline(x, color="0.75", linewidth=0.8)
     ax.text(0.5, 1.0, "Bayley", transform=ax.get_xaxis_transform(), fontsize=7, va="bottom")
     ax.text(3.2, 1.0, "WPPSI", transform=ax.get_xaxis_transform(), fontsize=7, va="bottom")
     ax.text(9.0, 1.0, "school tests", transform=ax.get_xaxis_transform(), fontsize=7,
             va="bottom")
-    ax.set_xlabel("age (completed years)")
-    ax.set_ylabel("score < -1 SD, %")
-    ax.set_title("Developmental delay by age (measured)", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
-    ax.grid(color="0.92")
     y = ys[-1]
     ax2.plot(skill.columns, skill.loc[ys[0]], color=OKABE_ITO[5], label=f"cognitive, {ys[0]}")
     ax2.plot(skill.columns, skill.loc[y], color=OKABE_ITO[5], linestyle="--",
@@ -149,17 +151,9 @@ def plot_anaemia_by_age(tables: Mapping[str, pd.DataFrame], *,
                         years: Sequence[int] | None = None,
                         provenance: str | None = None) -> Figure:
     """Anaemia (haemoglobin below the WHO threshold of age and sex) by single year of age."""
-    an = _by_age(tables, "anaemia_by_age", "anaemia_prevalence")
     fig = Figure(figsize=(6, 4), layout="constrained")
-    ax = fig.subplots()
-    for i, y in enumerate(_years(an.index, years)):
-        ax.plot(an.columns, 100 * an.loc[y], marker="o", ms=3, color=OKABE_ITO[(i + 1) % 8],
-                label=str(y))
-    ax.set_xlabel("age (completed years)")
-    ax.set_ylabel("anaemic, %")
-    ax.set_title("Anaemia by age", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(color="0.92")
+    _percent_by_age(fig.subplots(), _by_age(tables, "anaemia_by_age", "anaemia_prevalence"),
+                    years, "anaemic, %", "Anaemia by age")
     _footer(fig, provenance)
     return fig
 
