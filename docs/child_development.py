@@ -54,7 +54,7 @@ def virtual_cohorts(scenario, seed: int) -> dict[str, float]:
             P = w.P
             rec[t] = pd.DataFrame({"delay": P.skill_score < -1, "anaemic": P.anaemic,
                                    "score": P.skill_score}, index=P.id).reindex(ids)
-    both = rec[0].join(rec[2], lsuffix="0", rsuffix="2").dropna()
+    both = rec[0].add_suffix("0").join(rec[2].add_suffix("2")).dropna()
     d0, d2 = both.delay0.astype(bool), both.delay2.astype(bool)
     # preschool score (WPPSI, age 4) of improvers relative to the never delayed
     s4 = rec[4]["score"].reindex(both.index)
@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                                                        "source [95% CI]", "within CI"])), "",
                   f"{len(tr.seeds)} replicates, {tr.seconds:.0f} s. Assumptions:", ""]
         lines += [f"- {x}" for x in spec.meta.assumptions]
+        if spec.meta.notes:
+            lines += ["", "Notes:", ""] + [f"- {x}" for x in spec.meta.notes]
         lines += ["", f"![{name}](figures/child/trial_{name}.png)", ""]
     lines += [f"_Generated in {time.time() - t0:.0f} s._", ""]
     DOC.write_text("\n".join(lines))

@@ -11,6 +11,7 @@ A trial file (``trials/<name>.toml``) states the source study's design::
     replicates = 20
     seed = 1986
     assumptions = ["what had to be assumed", ...]
+    notes = ["why an outcome is not expected to match, with evidence", ...]
 
     [sample]                  # eligibility in the host world's start year
     ages = [0, 1]             # completed years
@@ -93,6 +94,7 @@ class _Meta(_T):
     replicates: StrictInt = Field(default=20, ge=1)
     seed: StrictInt = Field(default=1, ge=0)
     assumptions: tuple[StrictStr, ...] = Field(default=(), strict=False)
+    notes: tuple[StrictStr, ...] = Field(default=(), strict=False)
 
 
 class _Sample(_T):
@@ -742,8 +744,9 @@ def report_markdown(result: TrialResult) -> str:
     lines.append(md_table(pd.DataFrame(rows, columns=[
         "outcome", "estimator", "model mean [95% replicate interval]", "source [95% CI]",
         "model mean within source CI", "n control / treated"])))
-    if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
+    notes = [*m.notes, *result.notes]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
 
