@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from povsim.programme import programme_window
 from povsim.runner import RunResult, run_scenario
 from povsim.scenario import Scenario
 
@@ -51,13 +52,52 @@ class CompareResult:
 
 def programme_end(s: Scenario) -> int:
     """Last year any intervention of ``s`` is active (start + 5 years if none)."""
-    ends = [min(v.get("end_year") or s.end_year, s.end_year)
-            for v in s.interventions.values() if v.get("enabled", True)]
-    return max(ends) if ends else s.time.start_year + 5
+    window = programme_window(s)
+    return window[1] if window else s.time.start_year + 5
 
 
-def _value(tab: pd.DataFrame, measure: str, year: int, by: str = "all", group: str = "all"):
-    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent)."""
+def union_window(scenarios) -> tuple[int, int] | None:
+    """The years any of the scenarios' programmes runs (shaded in comparison figures)."""
+    spans = [w for w in map(programme_window, scenarios) if w is not None]
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
+def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
+    """Ratio of mean cost to mean effect over replicates, with a 95% delta-method interval.
+
+    ``R = mean(C) / mean(E)``; ``Var(R) ~ (s_C^2 - 2 R s_CE + R^2 s_E^2) / (n mean(E)^2)``
+    (first-order Taylor expansion of the ratio of two sample means), and the interval is
+    ``R +- t(0.975, n - 1) sqrt(Var(R))``: it always contains ``R``, unlike the range of
+    the per-replicate ratios.  NaN when the mean effect is not positive (no benefit: the
+    ratio means nothing) and no interval with fewer than two replicates.
+
+    References
+    ----------
+    Willan, A. R. & O'Brien, B. J. (1996). Confidence intervals for cost-effectiveness
+    ratios: an application of Fieller's theorem. Health Economics 5(4):297-305 (delta method
+    as the first-order approximation). doi:10.1002/(SICI)1099-1050(199607)5:4<297::AID-HEC216>3.0.CO;2-T
+    """
+    c, e = np.asarray(cost, dtype=float), np.asarray(effect, dtype=float)
+    n = len(c)
+    if n == 0 or not e.mean() > 0:
+        return np.nan, np.nan, np.nan
+    r = float(c.mean() / e.mean())
+    if n < 2:
+        return r, np.nan, np.nan
+    cov = np.cov(c, e, ddof=1)
+    var = max(cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1], 0.0) / (n * e.mean() ** 2)
+    half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(var))
+    return r, r - half, r + half
+
+
+#: How the cost-effectiveness interval is computed (stated beside every interval).
+CE_INTERVAL = "ratio of means over replicates, 95% delta-method interval (t, R-1 df)"
+
+
+def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
+                     group: str = "all") -> pd.Series | None:
+    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent;
+    ``None`` when the table has no such rows)."""
     d = tab[(tab["measure"] == measure) & (tab["by"] == by) & (tab["group"] == group)]
     if d.empty:
         return None
@@ -100,10 +140,21 @@ def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]
     return c.groupby("replicate")["cost_rmb"].sum(), disc.groupby(c["replicate"]).sum()
 
 
-def _summ(name, when, base, alt, rows, scenario):
-    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
-        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
-    # pair replicates observed in both runs (an outcome missing in one run is not zero)
+def paired_interval(base: pd.Series, alt: pd.Series) -> tuple[float, float, float, float, float, int]:
+    """Paired difference ``alt - base`` over the replicates observed in both.
+
+    Parameters
+    ----------
+    base, alt
+        Values indexed by replicate (missing or NaN in either: that replicate is left out;
+        an outcome missing in one run is not zero).
+
+    Returns
+    -------
+    tuple
+        ``(base_mean, alt_mean, diff_mean, ci_lo, ci_hi, replicates)``: the 95% interval is
+        Student t with ``R - 1`` degrees of freedom; NaN with one replicate.
+    """
     idx = alt.index.intersection(base.index)
     base, alt = base.reindex(idx), alt.reindex(idx)
     ok = base.notna() & alt.notna()
@@ -118,7 +169,13 @@ def _summ(name, when, base, alt, rows, scenario):
         lo = hi = mean
     else:
         lo = hi = np.nan
-    rows.append((scenario, name, str(when), float(base.mean()), float(alt.mean()), mean, lo, hi, r))
+    return float(base.mean()), float(alt.mean()), mean, lo, hi, r
+
+
+def _summ(name, when, base, alt, rows, scenario):
+    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
+        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
+    rows.append((scenario, name, str(when), *paired_interval(base, alt)))
 
 
 def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
@@ -131,12 +188,12 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     for label, year in times.items():
         for ag in ("0_5", "6_17"):
             for m in (f"moda_headcount_rate_{ag}", f"moda_M0_{ag}"):
-                _summ(m, f"{label} ({year})", _value(bt["moda"], m, year),
-                      _value(at["moda"], m, year), rows, s.name)
+                _summ(m, f"{label} ({year})", replicate_values(bt["moda"], m, year),
+                      replicate_values(at["moda"], m, year), rows, s.name)
         for tab, m in (("income_poverty", "income_poverty_rate"),
                        ("income_poverty", "child_income_poverty_rate"),
                        ("stunting", "stunting_prevalence")):
-            _summ(m, f"{label} ({year})", _value(bt[tab], m, year), _value(at[tab], m, year),
+            _summ(m, f"{label} ({year})", replicate_values(bt[tab], m, year), replicate_values(at[tab], m, year),
                   rows, s.name)
     # per generation of the children
     for tabs, _key in ((bt, "base"), (at, "alt")):
@@ -225,8 +282,9 @@ _DIFF_COLUMNS = ["scenario", "measure", "when", "base_mean", "alt_mean", "diff_m
 
 
 def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Incremental cost per outcome averted (ratio of means, with the 2.5-97.5 percentiles of
-    the replicate ratios), and the per-replicate (cost, child-years averted) points."""
+    """Incremental cost per outcome averted (ratio of means over replicates with a 95%
+    delta-method interval, :func:`ratio_of_means`), and the per-replicate (cost,
+    child-years averted) points."""
     s = alt.scenario
     start, end = s.time.start_year, programme_end(s)
     rate = s.budget.discount_rate
@@ -261,16 +319,12 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
                       ("per child lifted out of MODA poverty (+5 years)", lifted),
                       ("per adult relative-poverty case averted (treated cohorts)", adult)):
         eff = eff.reindex(reps).fillna(0.0)
-        ratio = np.where(eff > 0, inc / eff.replace(0, np.nan), np.nan)
-        tot_inc, tot_eff = float(inc.mean()), float(eff.mean())
-        icer = tot_inc / tot_eff if tot_eff > 0 else np.nan
-        finite = ratio[np.isfinite(ratio)]
-        lo, hi = (np.percentile(finite, [2.5, 97.5]) if len(finite) >= 2 else (np.nan, np.nan))
-        rows.append((s.name, name, tot_inc, tot_eff, icer, lo, hi, len(reps),
+        icer, lo, hi = ratio_of_means(inc.to_numpy(), eff.to_numpy())
+        rows.append((s.name, name, float(inc.mean()), float(eff.mean()), icer, lo, hi, CE_INTERVAL, len(reps),
                      int((eff <= 0).sum())))
     table = pd.DataFrame(rows, columns=[
         "scenario", "ratio", "incremental_cost_discounted_rmb", "outcome_averted", "rmb_per_unit",
-        "replicate_ratio_lo", "replicate_ratio_hi", "replicates", "replicates_no_benefit"])
+        "ci_lo", "ci_hi", "interval", "replicates", "replicates_no_benefit"])
     return table, points
 
 
@@ -324,7 +378,7 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     atomic_write_csv(folder / "differences.csv", result.differences)
     atomic_write_csv(folder / "cost_effectiveness.csv", result.cost_effectiveness)
     atomic_write_csv(folder / "ce_points.csv", result.ce_points)
-    write_manifest(folder, scenario_dict={r.scenario.name: r.scenario.resolved_dict()
+    write_manifest(folder, kind="compare", scenario_dict={r.scenario.name: r.scenario.resolved_dict()
                                           for r in runs},
                    seeds=result.base.seeds, input_files=input_files, command_line=command_line,
                    extra={"base": result.base.scenario.name,
@@ -343,12 +397,13 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     save_figure(plot_differences(result.differences, when_contains="end of programme",
                                  provenance=prov), folder / "figures" / "differences_end")
     tabs = {r.scenario.name: r.tables for r in runs}
+    window = union_window(r.scenario for r in runs)
     for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
                      ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
                      ("moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5")):
-        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov),
+        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov, window=window),
                     folder / "figures" / m)
     save_figure(plot_scenario_trajectories(tabs, "income_poverty", "child_income_poverty_rate",
-                                           title="Income poverty, children 0-17", provenance=prov),
+                                           title="Income poverty, children 0-17", provenance=prov, window=window),
                 folder / "figures" / "child_income_poverty_rate")
     save_figure(plot_ce_plane(result.ce_points, provenance=prov), folder / "figures" / "ce_plane")

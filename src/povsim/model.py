@@ -74,6 +74,11 @@ class PovertyModel(mesa.Model):
         The run's seed (non-negative integer); every random draw derives from it.
     collect
         Whether to collect yearly outcome tables.
+    world_seed
+        Seed of the geography and the initial population (default: ``seed``).  Holding it
+        fixed while ``seed`` varies keeps the same villages, households and persons and
+        varies only what happens to them afterwards (the planner's planning area,
+        :mod:`povsim.plan`).
 
     Examples
     --------
@@ -86,7 +91,7 @@ class PovertyModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
-                 collect: bool = True) -> None:
+                 collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
@@ -94,10 +99,10 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
+        start = self.streams if world_seed is None else Streams(int(world_seed))
         geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, self.streams)
-        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params,
-                          self.streams)
+                             pop.townships, self.params, start)
+        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params, start)
         self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                            start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
@@ -115,7 +120,7 @@ class PovertyModel(mesa.Model):
         self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
         self.moda = None
         if collect and out.moda:
-            from povsim.moda_model import MODACollector
+            from povsim.moda.model import MODACollector
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
@@ -211,7 +216,7 @@ class PovertyModel(mesa.Model):
 
             out["child_records"] = child_records(self, self.world.start_year - 17)
         if self.moda is not None:
-            from povsim.moda_model import tidy_moda
+            from povsim.moda.model import tidy_moda
 
             detail = self.moda.tables()
             out.update(detail)

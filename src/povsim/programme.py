@@ -3,8 +3,8 @@
 ``costs``: one row per year x intervention x village x item x funder, in RMB (2014
 prices), with county and arm.  ``reach``: units and children reached per intervention
 and year.  ``budget``: requested, funded and cut costs per intervention and year.
-``programme``: totals -- children reached (unique), centres, spend in a window,
-discounted totals and cost per child reached.
+``programme``: totals -- children reached (unique), centres, spend over the programme's
+window (``spend_<first>_<last>_rmb``), discounted totals and cost per child reached.
 """
 
 from __future__ import annotations
@@ -14,8 +14,26 @@ import pandas as pd
 
 #: The Hubei pilot as reported (UNICEF China / IPRCC, 'Hubei Model' brochure, 2017):
 #: 219,000 child beneficiaries, 80 centres, 275 M RMB by July 2017 (239 M domestic, 35.585 M
-#: Bestseller Fund).
+#: Bestseller Fund); the spend is compared with the spend of a 2014-2017 programme only.
 HUBEI_REFERENCE = {"children_reached": 219_000, "centres": 80, "spend_2014_2017_rmb": 275e6}
+
+
+def programme_window(scenario) -> tuple[int, int] | None:
+    """First and last year of a scenario's programme: the earliest ``start_year`` and the
+    latest ``end_year`` (the horizon when open) of its enabled interventions, within the
+    simulated years; ``None`` without interventions.  ``scenario`` is a
+    :class:`~povsim.scenario.Scenario` or its resolved dict (a results folder's manifest)."""
+    if isinstance(scenario, dict):
+        interventions, time = scenario.get("interventions") or {}, scenario.get("time") or {}
+        first = int(time.get("start_year", 2014))
+        last = first + int(time.get("years", 0))
+    else:
+        interventions, first, last = scenario.interventions, scenario.time.start_year, scenario.end_year
+    spans = [(int(v.get("start_year", first)), int(v.get("end_year") or last))
+             for v in interventions.values() if v.get("enabled", True)]
+    if not spans:
+        return None
+    return max(min(a for a, _ in spans), first), min(max(b for _, b in spans), last)
 
 
 def discount(cost: pd.Series, year: pd.Series, base_year: int, rate: float) -> pd.Series:
@@ -73,11 +91,12 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
     disc = float(discount(costs["cost_rmb"], costs["year"], start, rate).sum()) \
         if not costs.empty else 0.0
     centres = sum(getattr(iv, "centres", 0) for iv in model.interventions)
-    window = costs[(costs["year"] >= 2014) & (costs["year"] <= 2017)] if not costs.empty else costs
+    first, last = programme_window(model.config) or (start, start)
+    window = costs[(costs["year"] >= first) & (costs["year"] <= last)] if not costs.empty else costs
     rows += [("children_reached", "all", float(len(kids))),
              ("centres", "all", float(centres)),
              ("cost_rmb", "all", total),
              ("cost_discounted_rmb", "all", disc),
              ("cost_per_child_reached_rmb", "all", total / len(kids) if len(kids) else np.nan),
-             ("spend_2014_2017_rmb", "all", float(window["cost_rmb"].sum()) if len(window) else 0.0)]
+             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()) if len(window) else 0.0)]
     return pd.DataFrame(rows, columns=["measure", "intervention", "value"])

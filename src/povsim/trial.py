@@ -694,7 +694,7 @@ def write_trial_results(result: TrialResult, folder: Path, *, command_line: list
     atomic_write_csv(folder / "trajectories.csv", result.trajectories)
     atomic_write_csv(folder / "samples.csv", result.samples)
     atomic_write_text(folder / "report.md", report_markdown(result))
-    write_manifest(folder, scenario_dict={"trial": result.spec.meta.model_dump()},
+    write_manifest(folder, kind="trial", scenario_dict={"trial": result.spec.meta.model_dump()},
                    seeds=result.seeds, input_files=[result.spec.file, result.spec.scenario_file],
                    command_line=command_line,
                    extra={"trial": result.spec.name, "seconds": round(result.seconds, 2),

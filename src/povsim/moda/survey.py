@@ -2,7 +2,7 @@
 
 :func:`survey_moda` reads a CSV, checks every column it needs, and computes the same
 tables as the simulation model through the same code path
-(:func:`povsim.moda.compute_moda_tables`). The command ``povsim moda SURVEY.csv
+(:func:`povsim.moda.tables.compute_moda_tables`). The command ``povsim moda SURVEY.csv
 --config MODA.toml --out DIR`` is a thin wrapper around it.
 
 CSV layout
@@ -41,8 +41,9 @@ Alkire, S. and Foster, J. (2011). Counting and multidimensional poverty measurem
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from povsim.errors import PovsimError, did_you_mean
-from povsim.moda import TABLE_NAMES, MODAConfig, compute_moda_tables
+from povsim.errors import ScenarioError, did_you_mean
+from povsim.moda.config import MODAConfig
+from povsim.moda.tables import TABLE_NAMES, compute_moda_tables
 
 __all__ = ["MISSING_TOKENS", "SurveyError", "SurveyResult", "survey_moda"]
 
@@ -65,8 +67,9 @@ WEIGHT_COLUMN = "weight"
 AGE_COLUMN = "age"
 
 
-class SurveyError(PovsimError):
-    """A survey file that cannot be used, naming the row and column at fault.
+class SurveyError(ScenarioError):
+    """A survey file that cannot be used, naming the row and column at fault (the message
+    reads as every input error: file, where, value, what was expected, a fix).
 
     Parameters
     ----------
@@ -77,43 +80,16 @@ class SurveyError(PovsimError):
         ``None`` when the problem is not in one row.
     column
         Column name, or ``""``.
-    value
-        The offending value.
-    expected
-        What would have been accepted.
-    suggestion
-        A fix (e.g. ``"did you mean 'safe_water'?"``); may be empty.
+    value, expected, suggestion
+        As for :class:`povsim.errors.ScenarioError`.
     """
 
-    def __init__(
-        self,
-        file: str,
-        row: int | None,
-        column: str,
-        value: object,
-        expected: str,
-        suggestion: str = "",
-    ) -> None:
-        self.file = str(file)
-        self.row = row
-        self.column = column
-        self.value = value
-        self.expected = expected
-        self.suggestion = suggestion
-        super().__init__(self.message())
-
-    def message(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f": row {self.row} (line {self.row + 1})"
-        if self.column:
-            where += f", column {self.column!r}" if self.row is not None else (
-                f": column {self.column!r}"
-            )
-        text = f"{where}: got {self.value!r}; expected {self.expected}"
-        if self.suggestion:
-            text += f" ({self.suggestion})"
-        return text
+    def __init__(self, file: str, row: int | None, column: str, value: object, expected: str,
+                 suggestion: str = "") -> None:
+        self.row, self.column = row, column
+        where = [f"row {row} (line {row + 1})"] if row is not None else []
+        where += [f"column {column!r}"] if column else []
+        super().__init__(file, ", ".join(where), value, expected, suggestion)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,26 +121,54 @@ class SurveyResult:
     config_name: str
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+#: Delimiters recognised in a survey's header line (Excel writes ';' in many locales).
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _read_csv(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The survey as strings, and notes on how it was read (delimiter, encoding)."""
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SurveyError(str(path), None, "", None, "an existing CSV file") from None
+    except OSError as exc:
+        raise SurveyError(str(path), None, "", exc.strerror, "a readable CSV file") from None
+    try:
+        text = raw.decode(encoding or "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise SurveyError(
+            str(path), None, "", f"byte {raw[exc.start:exc.start + 1]!r} on line {line}",
+            f"a text file in {encoding or 'UTF-8'}",
+            "save it as UTF-8 (Excel: 'CSV UTF-8'), or name its encoding, e.g. --encoding latin-1 "
+            "or --encoding gbk") from None
+    except LookupError:
+        raise SurveyError(str(path), None, "", encoding, "a known text encoding",
+                          "e.g. --encoding utf-8, latin-1, cp1252 or gbk") from None
+    header = text.lstrip().split("\n", 1)[0]
+    sep = max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
+    notes = [f"read as {DELIMITERS[sep]}-delimited"] if sep != "," else []
+    if encoding:
+        notes.append(f"read in the {encoding} encoding")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise SurveyError(
             str(path), None, "", "an empty file", "a header row and one row per child"
         ) from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SurveyError(
-            str(path), None, "", type(exc).__name__, f"a readable CSV ({exc})"
-        ) from None
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        where = f"line {m.group(1)}" if m else "a row"
+        raise SurveyError(str(path), None, "", f"{where} has more cells than the header",
+                          f"a {DELIMITERS[sep]}-delimited CSV with one cell per header column",
+                          "check the quoting of cells that contain the delimiter") from None
     df.columns = [str(c).strip() for c in df.columns]
     dup = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dup:
         raise SurveyError(str(path), None, dup[0], "a duplicated column", "unique column names")
     if len(df) == 0:
         raise SurveyError(str(path), None, "", "no data rows", "one row per child")
-    return df
+    return df, notes
 
 
 def _missing_mask(raw: pd.Series) -> NDArray[np.bool_]:
@@ -180,28 +184,22 @@ def _numeric(raw: pd.Series, file: str, column: str, expected: str) -> NDArray[n
     bad = np.isnan(values) & ~missing
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SurveyError(file, i + 1, column, raw.iloc[i], expected)
+        comma = re.fullmatch(r"[-+]?\d+,\d+", str(raw.iloc[i]).strip())
+        raise SurveyError(file, i + 1, column, raw.iloc[i], expected,
+                          "decimal comma? write the number with a point" if comma else "")
     return values
 
 
 def _require(df: pd.DataFrame, file: str, column: str, purpose: str) -> pd.Series:
     if column not in df.columns:
-        raise SurveyError(
-            file, None, column, "no such column",
-            f"a column {column!r} ({purpose})", did_you_mean(column, [str(c) for c in df.columns]),
-        )
+        cols = [str(c) for c in df.columns]
+        shown = ", ".join(cols[:12]) + (f", ... ({len(cols)} in all)" if len(cols) > 12 else "")
+        hint = did_you_mean(column, cols, listing="")
+        hint = hint if hint.startswith("did you mean") else (
+            f"the file's columns are {shown}; add a column {column!r}, or point `column = ...` of the "
+            "indicator in the MODA configuration (--config) at one of them")
+        raise SurveyError(file, None, column, "no such column", f"a column {column!r} ({purpose})", hint)
     return df[column]
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def survey_moda(
@@ -210,6 +208,7 @@ def survey_moda(
     *,
     out_dir: str | os.PathLike[str] | None = None,
     groups: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> SurveyResult:
     """MODA tables for a survey CSV (one row per child).
 
@@ -226,6 +225,9 @@ def survey_moda(
     groups
         Subgroup columns to decompose by; every one must exist. Default: those of
         ``config.moda.groups`` present in the CSV (the others are named in the notes).
+    encoding
+        Text encoding of the CSV (default UTF-8, with or without a byte-order mark).
+        The delimiter (comma, semicolon, tab or pipe) is read off the header line.
 
     Returns
     -------
@@ -246,9 +248,9 @@ def survey_moda(
         )
     path = Path(survey_csv)
     file = str(path)
-    df = _read_csv(path)
+    df, read_notes = _read_csv(path, encoding)
     n_rows = len(df)
-    notes: list[str] = [f"missing-value policy: {config.moda.missing!r}"]
+    notes: list[str] = [*read_notes, f"missing-value policy: {config.moda.missing!r}"]
     frame: dict[str, NDArray[np.float64] | NDArray[np.object_]] = {}
 
     # ages and age groups present
@@ -317,6 +319,10 @@ def survey_moda(
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise SurveyError(file, i + 1, WEIGHT_COLUMN, df[WEIGHT_COLUMN].iloc[i], expected)
+        if not (weights[in_any] > 0).any():
+            raise SurveyError(file, None, WEIGHT_COLUMN, "0 for every child in an age group",
+                              "at least one positive survey weight", "a weight of 0 leaves the child out; "
+                              "remove the column to weight every child equally")
 
     # income poverty
     inc_col = config.moda.income_poverty
@@ -372,19 +378,12 @@ def survey_moda(
 
     files: list[Path] = []
     if out_dir is not None:
+        from povsim.output import atomic_write_csv, atomic_write_text
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in TABLE_NAMES:
-            target = out / f"moda_{name}.csv"
-            _atomic_write_text(target, tables[name].to_csv(index=False))
-            files.append(target)
-        target = out / "moda_notes.txt"
-        _atomic_write_text(
-            target,
-            f"survey: {file}\nconfig: {config.moda.name} ({config.source})\n"
-            + "".join(f"{note}\n" for note in notes),
-        )
-        files.append(target)
+        files += [atomic_write_csv(out / f"moda_{name}.csv", tables[name]) for name in TABLE_NAMES]
+        files.append(atomic_write_text(out / "moda_notes.txt", f"survey: {file}\nconfig: {config.moda.name} "
+                                       f"({config.source})\n" + "".join(f"{note}\n" for note in notes)))
 
     return SurveyResult(
         tables=tables,
