@@ -19,10 +19,12 @@ from povsim.geography import make_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
 from povsim.processes import (
+    anaemia,
     caregivers,
     development,
     earnings,
     fertility,
+    growth,
     households,
     housing,
     living_conditions,
@@ -54,10 +56,12 @@ PROCESSES = (
     caregivers,         # caregiver schooling, parenting practice, stimulation
     poverty_policy,     # registration of poor households, targeted measures 2016-2025
     wealth,             # savings and depreciation of household wealth
+    growth,             # height-for-age z, stunting (last year's income and illness)
     earnings,           # earnings, transfers, household income, poverty
     housing,            # poor housing
-    nutrition_health,   # stunting, anaemia, health shocks, disability, check-ups
-    development,        # preschool, skill formation
+    nutrition_health,   # health shocks, disability, check-ups
+    anaemia,            # haemoglobin, anaemia onset and recovery
+    development,        # preschool, skill formation, measured scores, records
     schooling,          # entry, progression, dropout, transitions
 )
 
@@ -223,6 +227,9 @@ class PovertyModel(mesa.Model):
 
             out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
                                               self.world.start_year - 17)
+            from povsim.cohort import child_records
+
+            out["child_records"] = child_records(self, self.world.start_year - 17)
         if self.moda is not None:
             from povsim.moda.model import tidy_moda
 

@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             tables, manifest = load_results(a.run)
             how = f"results folder `{a.run}` ({manifest.get('command_line', '')})"
             reps = int(tables["population"]["replicate"].nunique()) if "population" in tables else 0
-            seed = manifest.get("seed", "?")
+            seed = manifest.get("seed", (manifest.get("extra") or {}).get("seed", "?"))
         else:
             from povsim.runner import run_scenario
 
