@@ -274,6 +274,8 @@ class Results:
             return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
         if self.kind == "plan" and isinstance(sc.get("plan"), dict) and sc["plan"].get("name"):
             return f"plan {sc['plan']['name']}"
+        if self.kind == "trial" and isinstance(sc.get("trial"), dict) and sc["trial"].get("name"):
+            return f"trial {sc['trial']['name']}"
         for table in ("scenario", "sensitivity", "experiment"):  # a run, a study, a batch design
             if isinstance(sc.get(table), dict) and sc[table].get("name"):
                 return str(sc[table]["name"])
@@ -391,6 +393,10 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
         res = Results(folder, "plan", manifest)
         res.extra = _read_tables(tables, lazy)
         return res
+    if (folder / "trial_summary.csv").is_file():
+        res = Results(folder, "trial", manifest)
+        _read_extra(res, "trial_summary", "trial_estimates", "trajectories", "samples", lazy=lazy)
+        return res
     if (folder / "differences.csv").is_file():
         res = Results(folder, "compare", manifest)
         ex = manifest.get("extra") or {}
@@ -415,8 +421,8 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
         _read_extra(res, "target_checks", lazy=lazy)
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
-                      "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "
-                      "`sensitivity`, `calibrate` or `plan`")
+                      "indices.csv, fit_targets.csv or trial_summary.csv); give a folder written by `povsim run`, "
+                      "`compare`, `sensitivity`, `calibrate`, `plan` or `trial`")
 
 
 # -- figures -----------------------------------------------------------------------------
@@ -587,6 +593,17 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
 
         for stem, make in plan_figure_makers(res.extra).items():
             add(stem, PLAN_CAPTIONS[stem], make)
+    if res.kind == "trial" and "trial_summary" in res.extra:
+        from povsim.plots.trial import plot_trial_forest, plot_trial_trajectories
+
+        meta = (res.manifest.get("scenario") or {}).get("trial") or {}
+        add("forest", "The model's estimate (mean, 95 % replicate interval) beside the published estimate (95 % CI) "
+            "for each outcome of the trial.",
+            lambda: plot_trial_forest(res.extra["trial_summary"], title=meta.get("title") or meta.get("name") or ""))
+        if "trajectories" in res.extra:
+            add("trajectories", "Measured score, latent skill and height-for-age of each arm's children by years "
+                "since the start (mean over replicates, min-max band).",
+                lambda: plot_trial_trajectories(res.extra["trajectories"]))
     if "indices" in res.extra:
         from povsim.plots.sensitivity import plot_indices, plot_morris
 

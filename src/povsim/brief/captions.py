@@ -244,6 +244,29 @@ def _cap_stability(ctx: Context, m: re.Match) -> str | None:
                  low=fmt_pct(float(s["stability"].min()), ctx.lang, 0))
 
 
+def _trial_table(ctx: Context, name: str) -> pd.DataFrame | None:
+    t = ctx.res.extra.get(name) if ctx.res.kind == "trial" else None
+    return t if t is not None and not t.empty else None
+
+
+def _cap_forest(ctx: Context, m: re.Match) -> str | None:
+    from povsim.brief.kinds.trial import verdicts
+
+    s = _trial_table(ctx, "trial_summary")
+    if s is None:
+        return None
+    ok = verdicts(s)
+    return ctx.t("cap.forest", n=len(s), passed=int(ok.map(lambda v: v is True).sum()), checked=int(ok.notna().sum()))
+
+
+def _cap_trial_trajectories(ctx: Context, m: re.Match) -> str | None:
+    t = _trial_table(ctx, "trajectories")
+    if t is None or "arm" not in t.columns:
+        return None
+    arms = [f"`{a}`" for a in dict.fromkeys(t["arm"].astype(str))]
+    return ctx.t("cap.trial_trajectories", arms=join(arms, ctx.lang), reps=ctx.replicates)
+
+
 _SCEN = r"(?P<scenario>_.+)?"
 RULES: tuple[_Rule, ...] = (
     _Rule("differences_end", "q.effects", _cap_differences),
@@ -264,6 +287,9 @@ RULES: tuple[_Rule, ...] = (
     _Rule("marginal_returns", "q.costs", _cap_marginal),
     _Rule("verification", "q.sure", _cap_verification),
     _Rule("stability", "q.sure", _cap_stability),
+    # a virtual trial (povsim.plots.trial)
+    _Rule("forest", "q.effects", _cap_forest),
+    _Rule("trajectories", "q.context", _cap_trial_trajectories),
 )
 
 

@@ -139,6 +139,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.sensitivity": ("Brief: sensitivity study {name}", "简报：敏感性分析 {name}"),
     "title.calibrate": ("Brief: calibration {name}", "简报：校准 {name}"),
     "title.plan": ("Brief: plan {name}", "简报：规划 {name}"),
+    "title.trial": ("Brief: virtual trial {name}", "简报：虚拟试验 {name}"),
     "subtitle": ("povsim {version} · {created} · {replicates} replicates",
                  "povsim {version} · {created} · {replicates}次重复"),
     "contents": ("Contents", "目录"),
@@ -150,6 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sec.what.sensitivity": ("What was studied", "研究了什么"),
     "sec.what.calibrate": ("What was fitted", "拟合了什么"),
     "sec.what.plan": ("What was planned", "规划了什么"),
+    "sec.what.trial": ("What was tested", "检验了什么"),
+    "sec.trial_results": ("The model beside the published trial", "模型与已发表试验的对比"),
+    "sec.assumptions": ("Assumptions and notes", "假设与说明"),
     "sec.allocation": ("The recommended allocation", "推荐的分配方案"),
     "sec.frontier": ("What each budget buys", "不同预算的效果"),
     "sec.gains": ("Expected gains, verified in the full model", "预期收益（完整模型验证）"),
@@ -633,6 +637,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cap.stability": ("Share of parameter draws and seeds whose own optimum gives a village the plan's levels: "
                       "median {median}, lowest {low}.",
                       "各村在参数抽样和随机种子下自身最优解与规划水平一致的比例：中位数{median}，最低{low}。"),
+    # virtual trial (povsim trial)
+    "what.trial": ("The virtual trial `{name}` re-runs a published study inside the simulated population{title}: host "
+                   "world {scenario}, {persons} persons per replicate, {reps} replicates (seed {seed}); on average "
+                   "{n_c} control and {n_t} treated children per replicate and outcome.",
+                   "虚拟试验`{name}`在模拟人口中重现一项已发表的研究{title}：宿主情景为{scenario}，每次重复{persons}人，"
+                   "共{reps}次重复（随机种子{seed}）；每次重复、每个结果平均有对照组{n_c}名、干预组{n_t}名儿童。"),
+    "what.trial_source": ("Source: {source}.", "来源：{source}。"),
+    "trial.summary": ("Of {total} outcomes, {n} have a published 95 % interval; the model's mean lies within it for "
+                      "{passed}.", "{total}个结果中有{n}个有已发表的95%区间；其中模型均值落在区间内的有{passed}个。"),
+    "trial.pass": ("{outcome}: the model's mean estimate {model} (95 % replicate interval {lo} to {hi}) lies within "
+                   "the published 95 % interval ({slo} to {shi}) around {source}.",
+                   "{outcome}：模型的平均估计值为{model}（95%重复区间：{lo}至{hi}），落在已发表估计值{source}的95%区间"
+                   "（{slo}至{shi}）内。"),
+    "trial.fail": ("{outcome}: the model's mean estimate {model} (95 % replicate interval {lo} to {hi}) lies outside "
+                   "the published 95 % interval ({slo} to {shi}) around {source}.",
+                   "{outcome}：模型的平均估计值为{model}（95%重复区间：{lo}至{hi}），落在已发表估计值{source}的95%区间"
+                   "（{slo}至{shi}）之外。"),
+    "trial.no_source": ("{outcome}: the model estimates {model} (95 % replicate interval {lo} to {hi}); the source "
+                        "gives no interval to check it against.",
+                        "{outcome}：模型估计值为{model}（95%重复区间：{lo}至{hi}）；来源未给出可供核对的区间。"),
+    "trial.criterion": ("Check: pass when the model's mean over replicates lies within the published 95 % confidence "
+                        "interval. The replicate interval is the spread of the study's estimator at the study's own "
+                        "sample size (compare it with the width of the published interval); the mean's interval is "
+                        "how precisely the replicates pin down the model's mean.",
+                        "核对标准：模型各重复的均值落在已发表的95%置信区间内即为通过。重复区间是研究估计量在研究自身样本量"
+                        "下的离散程度（可与已发表区间的宽度比较）；均值区间表示各重复对模型均值的确定程度。"),
+    "trial.no_assumptions": ("The trial file states no assumptions.", "试验文件未列出假设。"),
+    "trial.assumptions_elsewhere": ("The trial file's {n} assumptions and notes are written in English: see {file}.",
+                                    "试验文件中的{n}条假设和说明以英文撰写，见{file}。"),
+    "trial.sure_model": ("The trial runs through the model's own intervention effects and host population: an outcome "
+                         "outside the published interval says that the effect sizes, the host population or the "
+                         "study's setting differ (see the assumptions), not that the study was wrong.",
+                         "虚拟试验通过模型自身的干预效果和宿主人口运行：结果落在已发表区间之外，说明效果大小、宿主人口或"
+                         "研究环境存在差异（见假设），而非该研究有误。"),
+    "col.estimator": ("Estimator", "估计量"),
+    "col.model_replicates": ("Model mean [95 % replicate interval]", "模型均值［95%重复区间］"),
+    "col.model_mean_ci": ("95 % interval of the mean", "均值的95%区间"),
+    "col.published": ("Published [95 % CI]", "已发表［95%置信区间］"),
+    "col.n_arms": ("Children: control / treated", "儿童：对照/干预"),
+    "missing.trial": ("the trial's tables (trial_summary.csv)", "试验表格（trial_summary.csv）"),
+    "cap.forest": ("The model (circle, 95 % replicate interval) beside the published estimate (square, 95 % CI) for "
+                   "{n} outcomes; the model's mean lies within the published interval for {passed} of {checked}.",
+                   "{n}个结果的模型估计（圆点，95%重复区间）与已发表估计（方块，95%置信区间）并列；{checked}个中有"
+                   "{passed}个的模型均值落在已发表区间内。"),
+    "cap.trial_trajectories": ("Measured score, latent cognitive skill and height-for-age of the children of {arms} "
+                               "by years since the start ({reps} replicates: mean and range).",
+                               "{arms}儿童的测量得分、潜在认知能力和年龄别身高Z评分随试验开始后年数的变化（{reps}次重复："
+                               "均值和范围）。"),
     # method
     "method.text": ("povsim simulates every person of the area year by year (demography, income, nutrition and "
                     "health, development, schooling, migration, interventions); MODA (UNICEF's Multiple "
