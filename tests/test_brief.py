@@ -5,7 +5,9 @@ Fixture folders: tests/data/brief/{compare,run}, written by tests/data/brief/mak
 (a real `povsim compare` of the shipped baseline, Hubei pilot and full package scenarios and a
 real `povsim run` of the Hubei pilot, in a 4-village world, 2 replicates), and the plan
 tests/data/plan/plan, written by tests/data/plan/make_data.sh (a real `povsim plan` of
-tests/data/plan/tiny.toml: 8 pilot villages x 3 interventions, 2 verification replicates).
+tests/data/plan/tiny.toml: 8 pilot villages x 3 interventions, 2 verification replicates), and the
+virtual trial tests/data/trial/trial, written by tests/data/trial/make_data.sh (a real `povsim
+trial` of tests/data/trial/small.toml, 2 replicates).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from povsim.report import build_figures, find_cjk_font, load_results
 DATA = Path(__file__).parent / "data" / "brief"
 COMPARE, RUN = DATA / "compare", DATA / "run"
 PLAN = Path(__file__).parent / "data" / "plan" / "plan"
+TRIAL = Path(__file__).parent / "data" / "trial" / "trial"
 CJK = find_cjk_font()
 needs_cjk = pytest.mark.skipif(CJK is None, reason="no CJK font (Debian: apt-get install fonts-noto-cjk)")
 
@@ -58,6 +61,11 @@ def run():
 @pytest.fixture(scope="module")
 def plan():
     return load_results(PLAN)
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return load_results(TRIAL)
 
 
 def _paired(base: pd.Series, alt: pd.Series) -> tuple[float, float, float]:
@@ -229,9 +237,9 @@ def test_dimension_decomposition_adds_up_to_the_change_in_m0(cmp):
     assert f"{100 * share:.0f} %" in text and "health" in text
 
 
-def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run, plan):
+def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run, plan, trial):
     captioned = set()
-    for res in (cmp, run, plan):
+    for res in (cmp, run, plan, trial):
         figs, _ = build_figures(res)
         for lang in ("en", "zh"):
             chosen, _rest = brief_figures(Context(res, lang), figs)
@@ -241,7 +249,8 @@ def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run, plan
                     captioned.add(next(r.pattern for r in RULES if re.fullmatch(r.pattern, fb.stem)))
     # rules for calibration and sensitivity figures are exercised by the sensitivity/calibration briefs
     assert len(captioned) >= 12
-    assert {"frontier", "allocation", "verification", "marginal_returns", "stability"} <= captioned
+    assert {"frontier", "allocation", "verification", "marginal_returns", "stability", "forest",
+            "trajectories"} <= captioned
 
 
 # -- briefs ------------------------------------------------------------------------------
@@ -301,20 +310,22 @@ def test_chinese_brief_has_no_english_words(cmp, run, which):
 
 
 @needs_cjk
-@pytest.mark.parametrize("which", ["compare", "run", "plan"])
-def test_chinese_figures_have_no_english_labels(cmp, run, plan, which):
+@pytest.mark.parametrize("which", ["compare", "run", "plan", "trial"])
+def test_chinese_figures_have_no_english_labels(cmp, run, plan, trial, which):
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
-    res = {"compare": cmp, "run": run, "plan": plan}[which]
+    res = {"compare": cmp, "run": run, "plan": plan, "trial": trial}[which]
+    # a trial's arms are named in its trial file (identifiers, shown as written)
+    named = set(pd.read_csv(TRIAL / "trajectories.csv")["arm"].astype(str)) if which == "trial" else set()
     with rc_context(_font_rc("zh")):
         figs, _ = build_figures(res, lang="zh")
         for f in figs:
             FigureCanvasAgg(f.figure).draw()  # tick labels are made from their formatters at draw time
             texts = [t.get_text() for t in f.figure.findobj(Text) if t.get_visible() and t.get_text()
                      and not t.get_text().startswith("povsim ")]  # the provenance footer stays as written
-            left = set().union(*(_latin_words(t) for t in texts))
+            left = set().union(*(_latin_words(t) for t in texts)) - named
             assert not left, f"{f.stem}: {sorted(left)}"
 
 
@@ -445,9 +456,10 @@ def test_pdf_font_type_matches_the_font_outlines():
 
 
 # -- kinds -------------------------------------------------------------------------------
-def test_registry_discovers_one_module_per_kind(cmp, run, plan):
+def test_registry_discovers_one_module_per_kind(cmp, run, plan, trial):
     names = [k.name for k in kinds()]
-    assert {"run", "compare", "batch", "sensitivity", "calibrate", "plan"} <= set(names)
+    assert {"run", "compare", "batch", "sensitivity", "calibrate", "plan", "trial"} <= set(names)
+    assert kind_of(trial).name == "trial"
     assert names.index("batch") < names.index("run")  # a batch folder also has tables/*.csv
     assert names.index("plan") < names.index("run")  # so does a plan
     assert kind_of(cmp).name == "compare" and kind_of(run).name == "run" and kind_of(plan).name == "plan"
@@ -668,8 +680,9 @@ def test_plan_brief_sections_and_numbers_from_the_tables(plan):
     ver = pd.read_csv(tables / "verification.csv").set_index("allocation")
     text = _texts(_section(b, "gains"))
     r = ver.loc["plan_275M"]
-    assert f"by {r['model']:,.1f}" in text and f"({r['model_lo']:,.1f} to {r['model_hi']:,.1f})" in text
-    assert "includes no gain" in text  # the fixture's interval straddles zero: said so
+    assert f"by {r['model']:,.1f}" in text and f"{r['model_lo']:,.1f} to {r['model_hi']:,.1f})" in text
+    # an interval that excludes zero is a gain; one that straddles it is said to include no gain
+    assert ("includes no gain" in text.split("; the surrogate")[0]) == bool(r["model_lo"] <= 0)
     vm = pd.read_csv(tables / "verification_measures.csv")
     d = vm[(vm["allocation"] == "plan_275M") & (vm["measure"] == "stunting_years")].iloc[0]
     half = stats.t.ppf(0.975, 1) * d["model_sd"] / np.sqrt(2)
@@ -733,3 +746,63 @@ def test_cli_report_on_a_plan_folder_writes_html_and_pdf(tmp_path, capsys):
     assert (out / "figures" / "frontier.png").is_file() and (out / "brief.pdf").read_bytes()[:5] == b"%PDF-"
     keys = pd.read_csv(out / "key_numbers.csv")
     assert set(keys["scenario"]) >= {"plan_275M", "current"}
+
+
+# -- virtual trials (povsim trial) ------------------------------------------------------------
+TRIAL_ORDER = ["what", "results", "assumptions", "sure", "figures", "method"]
+
+
+def test_trial_fixture_is_small_sealed_and_has_every_verdict(trial):
+    from povsim.output import verify_results
+
+    assert sum(p.stat().st_size for p in TRIAL.rglob("*") if p.is_file()) < 100_000
+    assert verify_results(TRIAL)["kind"] == "trial" and trial.kind == "trial"
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    assert [str(v) for v in s["within_source_ci"].fillna("none")] == ["True", "False", "none"]  # pass, fail, no CI
+
+
+def test_trial_brief_sets_the_model_beside_the_published_trial(trial):
+    figs, notes = build_figures(trial)
+    assert [f.stem for f in figs] == ["forest", "trajectories"] and not notes
+    b = build_brief(trial, figs)
+    assert b.kind == "trial" and [s.key for s in b.sections] == TRIAL_ORDER
+    assert b.title == "Brief: virtual trial small_home_visits" and "2 replicates" in b.subtitle
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    res = _section(b, "results")
+    items = next(blk for blk in res.blocks if isinstance(blk, Bullets)).items
+    for r, item in zip(s.itertuples(), items, strict=True):
+        assert item.startswith(r.label) and f"{r.model_mean:.3g} (95 % replicate interval {r.model_lo:.3g} to " \
+            f"{r.model_hi:.3g})" in item
+        if pd.isna(r.source_lo):
+            assert "gives no interval" in item
+        else:  # the verdict, recomputed here from the numbers
+            inside = r.source_lo <= r.model_mean <= r.source_hi
+            assert (" lies within " in item) == inside and (" lies outside " in item) == (not inside)
+            assert f"({r.source_lo:.3g} to {r.source_hi:.3g}) around {r.source_estimate:.3g}" in item
+    table = next(blk for blk in res.blocks if isinstance(blk, Table))
+    assert [row[5] for row in table.rows] == ["pass", "FAIL", "n/a"]
+    assert "Of 3 outcomes, 2 have a published 95 % interval; the model's mean lies within it for 1." in _texts(res)
+    assert "Test fixture" in " ".join(_section(b, "assumptions").blocks[0].items)
+    assert "1 degree(s) of freedom" in _texts(_section(b, "sure"))
+
+
+def test_chinese_trial_brief_has_no_english_words(trial):
+    figs, _ = build_figures(trial, lang="zh")
+    b = build_brief(trial, figs, lang="zh")
+    left = set().union(*(_latin_words(t) for t in b.texts()))
+    assert not left, f"untranslated: {sorted(left)}"
+    joined = " ".join(b.texts())
+    assert "模型与已发表试验的对比" in joined and "未通过" in joined and "以英文撰写" in joined
+    forest = next(f for f in figs if f.stem == "forest").figure
+    titles = [ax.get_title(loc="left") for ax in forest.axes]
+    assert titles[0].startswith("skill_sd")  # the outcome's identifier, not its English label
+
+
+def test_cli_report_on_a_trial_folder(tmp_path):
+    from povsim.cli import main
+
+    out = tmp_path / "report"
+    assert main(["report", str(TRIAL), "--out", str(out), "--format", "png", "-q"]) == 0
+    html = (out / "brief.html").read_text("utf-8")
+    _assert_self_contained(html)
+    assert "The model beside the published trial" in html and html.count("<img") == 2

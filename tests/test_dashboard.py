@@ -28,6 +28,7 @@ from povsim.report import ReportError, build_figures, load_results
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "tests" / "data" / "dashboard" / "compare"
 PLAN = ROOT / "tests" / "data" / "plan" / "plan"  # tests/data/plan/make_data.sh
+TRIAL = ROOT / "tests" / "data" / "trial" / "trial"  # tests/data/trial/make_data.sh
 SMALL = ROOT / "scenarios" / "small.toml"
 APP = ROOT / "src" / "povsim" / "dashboard" / "app.py"
 SIDE_BY_SIDE = "\u2003side by side"  # the app's folder-menu entry (povsim.dashboard.app.SIDE_BY_SIDE)
@@ -84,10 +85,12 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     seal_results(cal, kind="calibration")
     shutil.copytree(SHIPPED, root / "results" / "compare")
     shutil.copytree(PLAN, root / "results" / "plan-tiny" / "plan")  # as `povsim plan --out results/plan-tiny` lays out
+    shutil.copytree(TRIAL, root / "results" / "trial")
     (root / "results" / "notes").mkdir()
     (root / "results" / "notes" / "readme.txt").write_text("not a results folder")
     return {"run": run, "compare": root / "results" / "compare", "batch": batch, "sensitivity": sens,
-            "calibration": cal, "plan": root / "results" / "plan-tiny", "root": root / "results"}
+            "calibration": cal, "plan": root / "results" / "plan-tiny", "trial": root / "results" / "trial",
+            "root": root / "results"}
 
 
 # -- folder kinds ------------------------------------------------------------------------------
@@ -104,10 +107,12 @@ def test_each_kind_is_recognised_and_the_picker_lists_them(folders):
     kind, res = open_folder(folders["plan"])  # the folder given to `povsim plan --out`: its plan is read
     assert kind.name == "plan" and res.folder == folders["plan"] / "plan" and res.kind == "plan"
     assert kind_of(folders["plan"] / "plan").name == "plan"  # the plan itself has tables/*.csv, yet is no run
-    assert [k.name for k in KINDS] == ["plan", "compare", "sensitivity", "calibration", "batch", "run"]
+    kind, res = open_folder(folders["trial"])
+    assert kind.name == "trial" and res.kind == "trial" and res.name == "trial small_home_visits"
+    assert [k.name for k in KINDS] == ["plan", "trial", "compare", "sensitivity", "calibration", "batch", "run"]
     assert kind_of(folders["root"] / "notes") is None
     listed = {p.name for p in find_folders(folders["root"])}
-    assert listed == {"run", "compare", "batch", "sens", "cal", "plan-tiny"}
+    assert listed == {"run", "compare", "batch", "sens", "cal", "plan-tiny", "trial"}
     with pytest.raises(DashboardError, match="not a povsim results folder"):
         open_folder(folders["root"] / "notes")
     with pytest.raises(DashboardError, match="does not exist"):
@@ -122,7 +127,7 @@ def test_opening_reads_no_table_until_a_view_needs_it(folders):
     assert all(not t._read for t in res.scenarios.values()) and not res.extra._read
 
 
-@pytest.mark.parametrize("name", ["run", "compare", "batch", "sensitivity", "calibration", "plan"])
+@pytest.mark.parametrize("name", ["run", "compare", "batch", "sensitivity", "calibration", "plan", "trial"])
 def test_every_view_draws_with_its_defaults(folders, name):
     kind, res = open_folder(folders[name])
     views = [v for v in kind.views(res) if v.available(res)]
@@ -217,6 +222,26 @@ def test_a_plan_figure_of_the_dashboard_is_the_figure_of_the_brief_and_filters_b
     assert d.table["cost (million RMB)"].sum() == pytest.approx(main["cost_rmb_plan"].sum() / 1e6, abs=0.05)
     raw = csv_bytes(d.data, res.provenance(), {"counties": ("Yangxin", "Dawu")}).decode("utf-8")
     assert raw.strip().splitlines()[-2] == f"# {res.provenance()}" and "plan tiny" in res.provenance()
+
+
+def test_a_trial_figure_of_the_dashboard_is_the_figure_of_the_brief_with_its_verdicts(folders):
+    figs, _ = build_figures(load_results(folders["trial"]))
+    brief = {f.stem: f.figure for f in figs}
+    kind, res = open_folder(folders["trial"])
+    views = {v.key: v for v in kind.views(res) if v.available(res)}
+    assert list(views) == ["forest", "trial_trajectories", "estimates"]
+    for key, stem in (("forest", "forest"), ("trial_trajectories", "trajectories")):
+        d = render(views[key], res, defaults(views[key], res))
+        assert figure_export(d.figure, "png", dpi=60) == figure_export(brief[stem], "png", dpi=60), key
+    forest = render(views["forest"], res, {})
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    inside = [None if pd.isna(lo) else bool(lo <= m <= hi)
+              for m, lo, hi in zip(s["model_mean"], s["source_lo"], s["source_hi"], strict=True)]
+    assert list(forest.table["check"]) == ["n/a" if v is None else "pass" if v else "FAIL" for v in inside]
+    d = render(views["trial_trajectories"], res, {"arms": ("control",)})
+    assert set(d.data["arm"]) == {"control"}
+    e = render(views["estimates"], res, {"outcome": "haz_diff"})
+    assert e.figure is None and set(e.data["outcome"]) == {"haz_diff"} and len(e.data) == 2  # one per replicate
 
 
 def test_side_by_side_puts_folders_as_scenarios(folders):
@@ -444,6 +469,19 @@ def test_app_shows_a_plan_folder(monkeypatch, folders):
     _ok(at)
     assert at.main.image[0].value[0] != before and "2 villages" in at.main.image[0].captions[0]
     assert [b.label for b in at.get("download_button")] == ["Figure (PNG, 300 dpi)", "Figure (SVG)", "Data (CSV)"]
+
+
+def test_app_shows_a_trial_folder(monkeypatch, folders):
+    at = _app(monkeypatch, "--folder", str(folders["trial"]))
+    _ok(at)
+    assert at.title[0].value == "trial small_home_visits"
+    assert _radio(at, "View").options == ["Model beside the published trial", "Trial arms over time",
+                                          "Replicate estimates"]
+    assert len(at.dataframe) == 1 and len(at.main.image) == 1
+    _radio(at, "View").set_value("estimates").run()
+    _ok(at)
+    assert not at.main.image and len(at.dataframe) == 1
+    assert [b.label for b in at.get("download_button")] == ["Data (CSV)"]  # a table: its data only
 
 
 def test_app_in_chinese_or_a_warning_without_a_cjk_font(monkeypatch, folders):

@@ -4,7 +4,8 @@ Starts the dashboard with the real command (``povsim dashboard tests/data/dashbo
 tests/data/plan --no-browser``), blocks every request that does not go to 127.0.0.1, and
 checks that the page renders with none attempted; switches a filter, opens every view (a
 screenshot of each goes to the test's tmp folder), opens the compare view and exports its
-figure, then opens the plan: its frontier, its allocation filtered by county, and an export.
+figure, then opens the plan (its frontier, its allocation filtered by county, an export) and the
+virtual trial (the model beside the published trial, with its verdicts).
 
 Needs ``/usr/bin/chromium`` (Debian package ``chromium``; ``.ci/run`` installs it), the
 ``playwright`` package (test extra; its own browser download is never used) and the
@@ -33,6 +34,7 @@ REQUIRED = os.environ.get("POVSIM_BROWSER_TESTS") == "required"
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "tests" / "data" / "dashboard" / "compare"
 PLAN = ROOT / "tests" / "data" / "plan"  # the folder `povsim plan --out` was given (tests/data/plan/make_data.sh)
+TRIAL = ROOT / "tests" / "data" / "trial" / "trial"  # tests/data/trial/make_data.sh
 CHROMIUM = next((c for c in ("/usr/bin/chromium", shutil.which("chromium") or "") if c and os.path.exists(c)), None)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -62,7 +64,7 @@ def app_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "dashboard.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "povsim.cli", "dashboard", str(SHIPPED), str(PLAN),
-                                 "--no-browser",
+                                 str(TRIAL), "--no-browser",
                                  "--port", str(port), "--results-root", str(empty)],
                                 stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg"},
                                 start_new_session=True)
@@ -241,6 +243,14 @@ def test_dashboard_offline_filter_views_compare_and_export(page, tmp_path):
     png = Path(dl.value.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and not _blank(png)
     _no_error(pg)
+
+    # the virtual trial: the model beside the published trial, pass and fail
+    folder.get_by_text("trial/trial", exact=True).click()
+    _settle(pg, "Model beside the published trial")
+    _no_error(pg)
+    assert pg.locator("h1").first.inner_text().strip() == "trial small_home_visits"
+    assert pg.locator('[data-testid="stDataFrame"]').count() == 1 and pg.locator('[data-testid="stImage"]').count() == 1
+    pg.screenshot(path=str(tmp_path / "trial_forest.png"), full_page=True)
 
     # offline: only the app itself was asked for anything
     seen = pg.seen

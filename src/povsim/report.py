@@ -149,6 +149,13 @@ ZH: dict[str, str] = {
     " served by the plan, coloured; others grey), sorted": "个由方案覆盖，彩色；其余为灰色），已排序",
     "share of scenarios with the same levels": "水平相同的情景比例",
     "Stability of each unit's allocation across parameter draws and seeds": "各单位分配在参数抽样和随机种子间的稳定性",
+    # virtual-trial figures (povsim.plots.trial)
+    "source (95% CI)": "已发表估计（95%置信区间）",
+    "model (95% replicate interval)": "模型（95%重复区间）",
+    "measured score (z)": "测量得分（Z值）",
+    "latent cognitive skill (SD)": "潜在认知能力（标准差）",
+    "height-for-age z": "年龄别身高Z评分",
+    "years since the start of the trial": "试验开始后年数",
     # programme costs figure (plots.compare.plot_costs)
     "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
     "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
@@ -597,9 +604,11 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
         from povsim.plots.trial import plot_trial_forest, plot_trial_trajectories
 
         meta = (res.manifest.get("scenario") or {}).get("trial") or {}
+        summary, title = res.extra["trial_summary"], str(meta.get("title") or meta.get("name") or "")
+        if lang != "en":  # labels and title are typed in English in the trial file: its identifiers instead
+            summary, title = summary.assign(label=summary["outcome"]), str(meta.get("name") or "")
         add("forest", "The model's estimate (mean, 95 % replicate interval) beside the published estimate (95 % CI) "
-            "for each outcome of the trial.",
-            lambda: plot_trial_forest(res.extra["trial_summary"], title=meta.get("title") or meta.get("name") or ""))
+            "for each outcome of the trial.", lambda: plot_trial_forest(summary, title=title))
         if "trajectories" in res.extra:
             add("trajectories", "Measured score, latent skill and height-for-age of each arm's children by years "
                 "since the start (mean over replicates, min-max band).",

@@ -89,6 +89,7 @@ TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v 
                             **{k.replace("_", " "): v[1] for k, v in INTERVENTIONS.items() if k != "all"},
                             "pilot": "试点村", "comparison": "对照村", "social protection": "社会保护",
                             "current": "现行分配",  # the current allocation in a plan's figures
+                            "control": "对照组",  # a virtual trial's control arm
                             "M0 (index, 0-1)": "M0（指数，0–1）",
                             # measure names as figures label them (underscores as spaces)
                             **{o.measure.replace("_", " "): o.short_zh for o in (*HEADLINE, *COHORT)}}
