@@ -15,14 +15,19 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.dashboard.folder import Kind
-from povsim.dashboard.view import Control, Drawn, Selection, View
+from povsim.dashboard.view import (
+    Control,
+    Drawn,
+    Selection,
+    View,
+    chosen_rows,
+    has_extra,
+    no_controls,
+    values_control,
+)
 from povsim.report import Results, load_results, plan_results_folder
 
 __all__ = ["KIND", "views"]
-
-
-def _none(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
 
 
 def _figure(res: Results, stem: str, tables=None):
@@ -59,19 +64,11 @@ def _frontier_draw(res: Results, sel: Selection) -> Drawn:
 
 
 def _county_controls(res: Results, sel: Selection) -> Iterator[Control]:
-    v = res.extra["villages"]
-    if "county" in v.columns:
-        counties = tuple(str(c) for c in dict.fromkeys(v["county"].astype(str)))
-        if len(counties) > 1:
-            yield Control("counties", "Counties", counties, counties, "multiselect")
+    yield from values_control(res.extra["villages"], "county", "counties", "Counties")
 
 
 def _allocation_draw(res: Results, sel: Selection) -> Drawn:
-    v = res.extra["villages"]
-    if "counties" in sel:
-        v = v[v["county"].astype(str).isin(sel["counties"])]
-    if v.empty:
-        raise ValueError("no village of the chosen counties")
+    v = chosen_rows(res.extra["villages"], "county", sel, "counties")
     a = res.extra.get("allocation")
     table = None
     if a is not None:
@@ -102,17 +99,15 @@ def _stability_draw(res: Results, sel: Selection) -> Drawn:
                  "Share of parameter draws and seeds whose own optimal allocation gives a unit the plan's levels.")
 
 
-def _has(name: str):
-    return lambda r: name in r.extra and not r.extra[name].empty
-
-
 def views(res: Results) -> list[View]:
     return [
-        View("frontier", "Efficiency frontier", _none, _frontier_draw, _has("frontier")),
-        View("allocation", "Allocation by village", _county_controls, _allocation_draw, _has("villages")),
-        View("verification", "Verification in the full model", _none, _verification_draw, _has("verification")),
-        View("marginal_returns", "Marginal returns", _none, _marginal_draw, _has("marginal_by_intervention")),
-        View("stability", "Stability of the allocation", _none, _stability_draw, _has("stability")),
+        View("frontier", "Efficiency frontier", no_controls, _frontier_draw, has_extra("frontier")),
+        View("allocation", "Allocation by village", _county_controls, _allocation_draw, has_extra("villages")),
+        View("verification", "Verification in the full model", no_controls, _verification_draw,
+             has_extra("verification")),
+        View("marginal_returns", "Marginal returns", no_controls, _marginal_draw,
+             has_extra("marginal_by_intervention")),
+        View("stability", "Stability of the allocation", no_controls, _stability_draw, has_extra("stability")),
     ]
 
 

@@ -14,14 +14,19 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.dashboard.folder import Kind
-from povsim.dashboard.view import Control, Drawn, Selection, View
+from povsim.dashboard.view import (
+    Control,
+    Drawn,
+    Selection,
+    View,
+    chosen_rows,
+    has_extra,
+    no_controls,
+    values_control,
+)
 from povsim.report import Results, load_results
 
 __all__ = ["KIND", "model_beside_source", "views"]
-
-
-def _none(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
 
 
 def model_beside_source(summary: pd.DataFrame) -> pd.DataFrame:
@@ -61,19 +66,13 @@ def _forest_draw(res: Results, sel: Selection) -> Drawn:
 
 
 def _arm_controls(res: Results, sel: Selection) -> Iterator[Control]:
-    arms = tuple(str(a) for a in dict.fromkeys(res.extra["trajectories"]["arm"].astype(str)))
-    if len(arms) > 1:
-        yield Control("arms", "Arms", arms, arms, "multiselect")
+    yield from values_control(res.extra["trajectories"], "arm", "arms", "Arms")
 
 
 def _trajectories_draw(res: Results, sel: Selection) -> Drawn:
     from povsim.plots.trial import plot_trial_trajectories
 
-    t = res.extra["trajectories"]
-    if "arms" in sel:
-        t = t[t["arm"].astype(str).isin(sel["arms"])]
-    if t.empty:
-        raise ValueError("no arm chosen")
+    t = chosen_rows(res.extra["trajectories"], "arm", sel, "arms")
     return Drawn(plot_trial_trajectories(t), t, "Measured score, latent cognitive skill and height-for-age of each "
                  "arm's children by years since the start (mean over replicates, min-max band).")
 
@@ -91,15 +90,12 @@ def _estimates_draw(res: Results, sel: Selection) -> Drawn:
                           "the spread the replicate interval summarises.", table=e)
 
 
-def _has(name: str):
-    return lambda r: name in r.extra and not r.extra[name].empty
-
-
 def views(res: Results) -> list[View]:
     return [
-        View("forest", "Model beside the published trial", _none, _forest_draw, _has("trial_summary")),
-        View("trial_trajectories", "Trial arms over time", _arm_controls, _trajectories_draw, _has("trajectories")),
-        View("estimates", "Replicate estimates", _outcome_controls, _estimates_draw, _has("trial_estimates")),
+        View("forest", "Model beside the published trial", no_controls, _forest_draw, has_extra("trial_summary")),
+        View("trial_trajectories", "Trial arms over time", _arm_controls, _trajectories_draw,
+             has_extra("trajectories")),
+        View("estimates", "Replicate estimates", _outcome_controls, _estimates_draw, has_extra("trial_estimates")),
     ]
 
 
