@@ -213,6 +213,23 @@ def test_target_outside_the_simulated_years_is_an_error(tmp_path: Path, capsys) 
     assert "2300" in err and "Traceback" not in err and not (tmp_path / "o").exists()
 
 
+def test_history_target_reads_the_spin_up_years_only(tmp_path: Path) -> None:
+    """A target on a ``history_<table>`` must lie in the fitted scenario's spin-up years; a
+    synthetic start has none."""
+    hist = _target("h", 0.3, "history_left_behind", "left_behind_share", years="years = [2005, 2005]")
+    f = _write(tmp_path, _target("a", 0.3, "anaemia", "anaemia_prevalence_infant") + hist, PARAMS)
+    with pytest.raises(ScenarioErrors) as exc:  # SCENARIO starts from a synthetic population
+        load_targets(f)
+    assert "target[1]('h').outcome.table" in str(exc.value) and "synthetic" in str(exc.value)
+    (tmp_path / "scenario.toml").write_text(
+        SCENARIO.replace("[population]", '[population]\nstart = "spinup"\nspinup_from = 2006', 1))
+    with pytest.raises(ScenarioErrors) as exc:  # 2005 is before the spin-up starts
+        load_targets(f)
+    assert "target[1]('h').outcome.years" in str(exc.value) and "2006-2013" in str(exc.value)
+    f.write_text(f.read_text().replace("years = [2005, 2005]", "years = [2010, 2010]"))
+    assert [t.name for t in load_targets(f).targets] == ["a", "h"]
+
+
 def test_nelder_mead_lowers_the_objective(tmp_path: Path, truth_values) -> None:
     f = _recovery_file(tmp_path, truth_values)
     run = run_calibration(f, method="nelder-mead", workers=0, out=tmp_path / "nm", figures=False,

@@ -186,16 +186,21 @@ def _new_couples(model, years):
 
 def test_assortative_mating_raises_spousal_schooling_correlation(model_factory):
     r, n = {}, {}
-    for a in (0.1, 0.95):
-        ws, hs = _new_couples(model_factory(PERSONS, 8, 1, marriage_assortative=a), 8)
-        n[a] = len(ws)
-        r[a] = np.corrcoef(ws, hs)[0, 1]
+    # a small noise in the marriage-market index (0.2) against a large one (3.0)
+    for sd in (3.0, 0.2):
+        ws, hs = _new_couples(model_factory(PERSONS, 8, 1, mating_noise_sd=sd,
+                                            mating_income_weight=0.0), 8)
+        n[sd] = len(ws)
+        r[sd] = np.corrcoef(ws, hs)[0, 1]
     assert min(n.values()) > 300
     # Fisher z: SE(z1 - z2) <= sqrt(1/(n1-3) + 1/(n2-3)) (CRN-correlated samples only
     # shrink it); demand 5 SE
-    se = np.sqrt(1 / (n[0.1] - 3) + 1 / (n[0.95] - 3))
-    assert np.arctanh(r[0.95]) - np.arctanh(r[0.1]) > 5 * se, (r, n)
-    assert r[0.95] > 0.5  # matching within schooling bands
+    se = np.sqrt(1 / (n[3.0] - 3) + 1 / (n[0.2] - 3))
+    assert np.arctanh(r[0.2]) - np.arctanh(r[3.0]) > 5 * se, (r, n)
+    # No absolute bound on r[0.2]: the pools are unbalanced (about two women entrants for
+    # each man in these years), so only the top of the more numerous sex is matched and
+    # the range restriction keeps the spousal correlation near 0.5 even with little noise.
+    assert r[0.2] > 0.3, r
 
 
 def test_household_split_rate_equals_parameter(model_factory):
@@ -548,19 +553,22 @@ def test_junior_dropouts_are_nested_under_crn(model_factory):
 
 def test_senior_continuation_raises_transition_and_enrolment_15_17(cached_run):
     base = cached_run(PERSONS, YEARS, 1)
-    high = cached_run(PERSONS, YEARS, 1, senior_continuation=0.7)
+    p0 = base.model.params.senior_continuation
+    high = cached_run(PERSONS, YEARS, 1, senior_continuation=0.93)
     e0 = base.series("enrolment", "enrolment_rate_15_17")
     e1 = high.series("enrolment", "enrolment_rate_15_17")
-    assert e0.iloc[0] == e1.iloc[0]
+    # the synthetic start enrols 15-17-year-olds at the start year's transition rates
+    # (same persons and draws: enrolled at the lower rate implies enrolled at the higher)
+    assert e1.iloc[0] > e0.iloc[0]
     assert (e1.iloc[1:] > e0.iloc[1:]).all()
-    # transition after grade 9: logit shifts by logit(0.7) - logit(0.5) = 0.85 for every
-    # pupil; pooled over pupils of different skill the marginal shift is attenuated
-    # (non-collapsibility), so accept [0.6, 1.0] x 0.85 +- 5 Woolf SE
+    # transition after grade 9: logit shifts by logit(0.93) - logit(p0) for every pupil;
+    # pooled over pupils of different skill and resources the marginal shift is
+    # attenuated (non-collapsibility), so accept [0.6, 1.0] x the shift +- 5 Woolf SE
     a, n_a = base.events["senior_entrants"].sum(), base.events["grade9_completers"].sum()
     c, n_c = high.events["senior_entrants"].sum(), high.events["grade9_completers"].sum()
     shift = logit(c / n_c) - logit(a / n_a)
     se = np.sqrt(1 / a + 1 / (n_a - a) + 1 / c + 1 / (n_c - c))
-    declared = logit(0.7) - logit(0.5)
+    declared = logit(0.93) - logit(p0)
     assert 0.6 * declared - 5 * se < shift < declared + 5 * se, (shift, se)
 
 

@@ -18,7 +18,6 @@ from povsim._malloc import tune_malloc
 from povsim.geography import make_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
-from povsim.population import new_village_table, synthesize
 from povsim.processes import (
     anaemia,
     caregivers,
@@ -33,12 +32,14 @@ from povsim.processes import (
     mortality,
     nutrition_health,
     partnership,
+    poverty_policy,
     programme,
     schooling,
+    wealth,
 )
 from povsim.rng import Streams
 from povsim.scenario import Scenario
-from povsim.state import World
+from povsim.spinup import initial_state
 from povsim.villages import Village, VillageLedger
 
 #: The yearly processes, in order: each module declares its parameters, columns,
@@ -53,6 +54,8 @@ PROCESSES = (
     programme,          # interventions: plan, budget pass, commit reach
     living_conditions,  # water, sanitation, information, insurance
     caregivers,         # caregiver schooling, parenting practice, stimulation
+    poverty_policy,     # registration of poor households, targeted measures 2016-2025
+    wealth,             # savings and depreciation of household wealth
     growth,             # height-for-age z, stunting (last year's income and illness)
     earnings,           # earnings, transfers, household income, poverty
     housing,            # poor housing
@@ -102,9 +105,16 @@ class PovertyModel(mesa.Model):
         start = self.streams if world_seed is None else Streams(int(world_seed))
         geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
                              pop.townships, self.params, start)
-        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params, start)
-        self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
-                           start_year=tm.start_year)
+        if pop.start == "spinup" and pop.spinup_from >= tm.start_year:
+            from povsim.errors import RunError
+
+            raise RunError(f"[population] spinup_from = {pop.spinup_from} must be before "
+                           f"[time] start_year = {tm.start_year}")
+        #: the start year's world: spun up from history (cached) or synthetic, drawn from
+        #: the world seed (the planner holds it fixed while the run seed varies)
+        self.initial = initial_state(self.config, geo, self.params,
+                                     self.seed if world_seed is None else int(world_seed))
+        self.world = self.initial.world
         self.end_year = tm.start_year + tm.years
         #: one Village agent per village: the services in it, capacity and rationing
         self.villages = VillageLedger([Village(self, i) for i in range(geo.n)])
@@ -161,10 +171,12 @@ class PovertyModel(mesa.Model):
 
     # -- set-up ---------------------------------------------------------------
     def _initialise(self) -> None:
-        """Derived state of the start year (each module's ``initialise``), then outcomes."""
+        """Derived state of the start year (each module's ``initialise``; a spun-up world
+        has it from its own last step), then outcomes."""
         w, p, s = self.world, self.params, self.streams
-        for init in registry.hooks("initialise"):
-            init(w, p, s)
+        if self.initial.start == "synthetic":
+            for init in registry.hooks("initialise"):
+                init(w, p, s)
         self._collect()
 
     def _collect(self) -> None:
@@ -203,10 +215,13 @@ class PovertyModel(mesa.Model):
         up to 17 years before the start or later (used by scenario comparisons).
         """
         out = self.collector.frames() if self.collector is not None else {}
+        if self.collector is not None:
+            # the spin-up's historical years (whole population), beside the run's tables
+            out.update({f"history_{k}": v for k, v in self.initial.history.items()})
         out.update(final_tables(self.world, self.config.outputs.tables))
-        from povsim.mobility import mobility_table
+        from povsim.mobility import mobility_tables
 
-        out["mobility"] = mobility_table(self.world, self.params.poverty_line)
+        out.update(mobility_tables(self.world, self.params.poverty_line))
         if lineage:
             from povsim.mobility import lineage_outcomes
 

@@ -27,13 +27,15 @@ PARAMS = (
     Param("elderly_household_share", 0.15, "share of households", (0.08, 0.25),
           "Assumption (empty-nest elderly households in poor rural China)",
           "Share of households with only persons aged 55+", bounds=(0.0, 0.6)),
-    Param("adult_schooling_1950", 4.5, "years", (3.0, 6.0),
-          "Assumption anchored on CHIP rural cohorts (Emran & Sun 2015, WB PRWP 7316)",
+    Param("adult_schooling_1950", 5.5, "years", (4.0, 7.0),
+          "Rural cohort means of 5-7 years (born 1950s) to 9-10 (1990-94), stand-ins from "
+          "the 2000 Hubei census attainment profile and the 8% rural high-school share of "
+          "the 2010 labour force (Khor et al. 2016, China Quarterly 228) [E]",
           "Mean years of schooling of rural men born in 1950", bounds=(0.0, 16.0)),
-    Param("adult_schooling_gain", 0.13, "years per birth year", (0.08, 0.18),
-          "Assumption: rural cohorts born 1950-1995 gained about 5 years (Fan, Yi & Zhang "
-          "2013 WP; Golley & Kong 2013)", "Cohort trend in mean adult schooling",
-          bounds=(0.0, 0.5)),
+    Param("adult_schooling_gain", 0.1, "years per birth year", (0.06, 0.15),
+          "Rural cohorts born 1950-1995 gained about 4-5 years (Fan, Yi & Zhang 2013 WP; "
+          "Golley & Kong 2013; Treiman 2013, Chinese Sociological Review 45(3)) [E]",
+          "Cohort trend in mean adult schooling", bounds=(0.0, 0.5)),
     Param("adult_schooling_gender_gap_1950", 2.0, "years", (0.5, 3.0),
           "Assumption (gap closed for cohorts born ~1990; Emran & Sun 2015)",
           "Schooling gap of women born in 1950, closing linearly to zero by 1990",
@@ -60,6 +62,20 @@ PARAMS = (
     Param("info_access_coverage", 0.9, "share of households", (0.8, 0.97),
           "Assumption: TV and mobile phone near-universal in rural China by 2014, internet "
           "rare", "Share of households with TV, phone or internet in 2014", bounds=(0.0, 1.0)),
+    Param("rural_fertility_excess", 0.25, "births per woman", (0.1, 0.45),
+          "Rural TFR above 1.8 over 2000-2020 against a national 1.5-1.6 (Li et al. 2024, "
+          "Sci Rep 14) [E]", "Completed fertility of rural women above their cohort's "
+          "national value (synthetic populations)", bounds=(0.0, 3.0)),
+    Param("childless_share", 0.015, "share of women", (0.005, 0.04),
+          "Ever had a first birth 0.99 for every cohort born 1937-1969 (IJPS 8(1), Table 1); "
+          "3.72% of village women aged 49 childless in 2020 (Jiang et al. 2023, BMJ Open "
+          "13:e070553) [R]", "Share of women who never have a child (synthetic populations)",
+          bounds=(0.0, 0.5)),
+    Param("spinup_growth", 1.25, "persons in the start year per person at the spin-up start",
+          (1.05, 1.6), "Hubei population 47.8 million (1982 census) [M] -> 57.2 million "
+          "(2010 census) [S]; the model counts migrants as household members [E]",
+          "Population growth assumed when sizing the first year of a spin-up (the start "
+          "year's population is then trimmed to the scenario's size)", bounds=(0.5, 5.0)),
     Param("sex_ratio_at_birth", 1.15, "boys per girl", (1.05, 1.2),
           "2010 census: 117.9 boys per 100 girls (NBS) [M]; lower in Hubei mountain "
           "counties [assumption]", "Sex ratio at birth", bounds=(0.9, 1.4)),
@@ -69,10 +85,12 @@ PARAMS = (
 #: Random streams of the geography and of the synthetic initial population.
 STREAMS = (
     *(f"init.{name}" for name in (
-        "village", "type", "wife_age", "husband", "husband_age", "first_birth", "gap2", "gap3",
-        "has1", "has2", "has3", "stay", "stem", "gp2", "gp_age", "elder_age", "elder_two",
+        "village", "type", "wife_age", "husband", "husband_age", "first_birth", "gap2",
+        "has1", "has2", "stay", "stem", "gp2", "gp_age", "elder_age", "elder_two",
         "child_sex", "lone_sex", "schooling", "enrolment", "skill", "migrant", "health",
-        "anaemia", "disability", "health_shock", "checkup", "water", "sanitation", "info")),
+        "anaemia", "disability", "health_shock", "checkup", "water", "sanitation", "info",
+        "older_parity")),
+    "spinup.trim",
 )
 
 #: Columns every model has (identity, lineage, household membership); the processes
@@ -141,18 +159,39 @@ def mean_adult_schooling(birth_year: np.ndarray, sex: np.ndarray, params) -> np.
     return np.clip(mean, 0.5, 12.0)
 
 
+#: Completed fertility of Chinese women by birth cohort (CCFR; IJPS 8(1), "Fertility by
+#: parity in China", Table 1, national): the synthetic population gives each mother her
+#: cohort's number of births (plus the rural excess), spaced from her first birth.
+COHORT_FERTILITY = ((1930, 5.10), (1940, 4.37), (1950, 2.93), (1960, 2.05), (1965, 1.95),
+                    (1970, 1.75))
+
+#: Most children a mother of the synthetic population has had (slots per household)
+MAX_CHILDREN = 6
+
+
+def cohort_fertility(birth_year: np.ndarray, params) -> np.ndarray:
+    """Completed fertility of rural women born in ``birth_year`` (national cohort values
+    plus ``rural_fertility_excess``), flat after the 1970 cohort."""
+    ys, vs = zip(*COHORT_FERTILITY, strict=True)
+    return np.interp(np.asarray(birth_year, dtype=np.float64), ys, vs) + params.rural_fertility_excess
+
+
 def synthesize(
     geo: Geography, persons: int, start_year: int, params, streams: Streams
 ) -> tuple[Table, Table]:
-    """Build the initial persons and households tables.
+    """Build the initial persons and households tables of ``start_year``.
 
     Households are drawn by type; members are added role by role with ``np.repeat`` over
-    households.  Returns ``(persons, households)`` with about ``persons`` rows.
+    households.  The marginal distributions depend on the year: a start before 2000 (the
+    first year of a spin-up from history) has younger wives, the fertility of their birth
+    cohorts, more co-resident grandparents and no labour migrants.  Returns ``(persons,
+    households)`` with about ``persons`` rows.
     """
     y0 = start_year
+    early = y0 < 2000
     # household size emerges from the household types; draw a candidate pool large enough
-    # (mean size is ~3.0-3.6) and keep whole households until the target is reached
-    p_e = params.elderly_household_share
+    # (mean size is ~3.0-4.5) and keep whole households until the target is reached
+    p_e = params.elderly_household_share * (0.5 if early else 1.0)
     n_h = int(np.ceil(persons / 2.0)) + 16
     hid = np.arange(n_h, dtype=np.int64)
     U = lambda name, sub=0: streams.uniform(f"init.{name}", y0, hid, sub)  # noqa: E731
@@ -164,33 +203,34 @@ def synthesize(
     elderly = U("type") < p_e
 
     # -- family households: a couple (wife age) with children and maybe grandparents
-    # wife age: pyramid-shaped over 22..61
-    wife_age = (22 + 40 * U("wife_age") ** 1.15).astype(np.int64)
+    # wife age over 20..61, pyramid-shaped (younger before 2000: large young cohorts)
+    wife_age = (20 + 42 * U("wife_age") ** (1.5 if early else 1.15)).astype(np.int64)
     husband_present = U("husband") < 0.96
     husband_age = wife_age + np.clip(np.round(2 + 2 * N("husband_age")), -3, 8).astype(np.int64)
-    # births at mother ages: first ~ N(24.5, 2.5); later gaps ~ 3-6 years
-    first_age = 24.5 + 2.5 * N("first_birth")
-    older = wife_age >= 40
-    p2 = np.where(older, 0.75, 0.55)
-    p3 = np.where(older, 0.18, 0.05)
-    gap2 = 2 + 4 * U("gap2")
-    gap3 = 2 + 4 * U("gap3")
-    has1 = U("has1") < 0.95
-    has2 = has1 & (U("has2") < p2)
-    has3 = has2 & (U("has3") < p3)
-    child_ages = [wife_age - first_age, wife_age - first_age - gap2, wife_age - first_age - gap2 - gap3]
-    has = [has1, has2, has3]
-    kids = []
-    for k in range(3):  # loop over birth order (3 iterations), not persons
-        age = np.floor(child_ages[k]).astype(np.int64)
+    # births: her cohort's completed fertility (>= 1 unless childless), spaced 2-5 years
+    # from a first birth at ~N(23.5, 2.5), born only up to her current age
+    mean_k = cohort_fertility(y0 - wife_age, params)
+    childless = U("has1") < params.childless_share
+    lam = np.maximum(mean_k / (1.0 - params.childless_share) - 1.0, 0.0)
+    total = np.where(childless, 0, 1 + _poisson(U("has2"), lam)).clip(0, MAX_CHILDREN)
+    first_age = 23.5 + 2.5 * N("first_birth")
+    birth_age = first_age.copy()
+    kids, child_ages, born = [], [], np.zeros(n_h, dtype=np.int64)
+    for k in range(MAX_CHILDREN):  # loop over birth order (6 iterations), not persons
+        if k > 0:
+            birth_age = birth_age + 2 + 3 * U("gap2", k)
+        age = np.floor(wife_age - birth_age).astype(np.int64)
+        has = (k < total) & (age >= 0) & ~elderly
+        born += has
         # adult children aged 18+ have mostly left; some unmarried young adults stay
         stay = np.where(age < 18, True, U("stay", k) < np.clip(0.7 - 0.1 * (age - 18), 0, 1))
-        kids.append(has[k] & (age >= 0) & stay & ~elderly)
-        child_ages[k] = age
+        kids.append(has & stay)
+        child_ages.append(age)
     any_young = np.zeros(n_h, dtype=bool)
-    for k in range(3):
+    for k in range(MAX_CHILDREN):
         any_young |= kids[k] & (child_ages[k] < 18)
-    stem = ~elderly & (U("stem") < np.where(any_young, params.stem_family_share, 0.15))
+    stem_share = params.stem_family_share
+    stem = ~elderly & (U("stem") < np.where(any_young, stem_share, 0.15))
     n_gp = np.where(stem, 1 + (U("gp2") < 0.6), 0)
     gp_age = wife_age + 26 + np.round(3 * N("gp_age")).astype(np.int64)
     # elderly households: 1 or 2 persons aged 55..85
@@ -209,7 +249,7 @@ def synthesize(
     add(fam, "wife", wife_age, 0)
     add(fam & husband_present, "husband", husband_age, 1)
     sex_boy = 1 / (1 + 1 / params.sex_ratio_at_birth)
-    for k in range(3):
+    for k in range(MAX_CHILDREN):
         boy = (U("child_sex", k) < sex_boy).astype(np.int8)
         add(kids[k], f"child{k}", child_ages[k], boy)
     # a lone grandparent or elderly person is a woman with probability 0.65 (women outlive men)
@@ -283,9 +323,20 @@ def synthesize(
     partner[e1[e_pair]] = e2[e_pair]
     partner[e2[e_pair]] = e1[e_pair]
     P["partner_row"] = partner
-    # parity counts every child born, including adult children who have left home
-    born = sum((has[k] & (child_ages[k] >= 0) & ~elderly).astype(np.int64) for k in range(3))
+    # parity counts every child born, including adult children who have left home; older
+    # women who are not the wife of a family household (grandmothers, elderly women) have
+    # their cohort's fertility (a grandmother at least one: her son lives with her)
     P["parity"] = np.where(is_wife, born[hh_src][hh_row], 0)
+    older_woman = (sex == 0) & ~is_wife & (age >= 40)
+    if older_woman.any():
+        u_k = streams.uniform("init.older_parity", y0, pid[older_woman])
+        u_0 = streams.uniform("init.older_parity", y0, pid[older_woman], 1)
+        lam_o = np.maximum(cohort_fertility(y0 - age[older_woman], params)
+                           / (1.0 - params.childless_share) - 1.0, 0.0)
+        k_o = 1 + _poisson(u_k, lam_o)
+        is_gm = roles[older_woman] == role_code.get("gp2", -9)
+        k_o = np.where(~is_gm & (u_0 < params.childless_share), 0, k_o)
+        P.parity[older_woman] = np.minimum(k_o, 10).astype(np.int8)
     # generation by lineage: 0 without a parent in the population, else one more than the
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
     # (lineage depth in the initial population is at most 2: three rounds suffice)
@@ -305,13 +356,19 @@ def synthesize(
     adult = age_now >= 18
     P["school_years"] = np.where(adult, sch, 0)
     P["school_done"] = adult
-    # children in school: grade by age with some overage; some 15-17 have left
+    # children in school: grade by age with some overage; some have left after primary
+    # (ages 12-14) or junior high (15-17) at the year's transition rates
+    from povsim.processes.schooling import base_transition
+
     u_s = streams.uniform("init.enrolment", y0, ids)
     school_age = (age_now >= 6) & (age_now < 18)
     behind = (u_s < 0.12).astype(np.int64)
     grade = np.clip(age_now - 5 - behind, 1, 12)
-    # about half of rural youth continue after junior high (schooling.senior_continuation)
-    left = school_age & (age_now >= 15) & (u_s > 1 - np.clip(0.3 + 0.12 * (age_now - 15), 0, 0.6))
+    p_junior = base_transition(y0, params, 6)
+    p_senior = p_junior * base_transition(y0, params, 9)
+    stay_p = np.where(age_now >= 15, p_senior * (1.0 - 0.1 * (age_now - 15)),
+                      np.where(age_now >= 12, p_junior, 1.0))
+    left = school_age & (u_s > stay_p)
     P["enrolled"] = school_age & ~left
     P["grade"] = np.where(school_age & ~left, grade, 0)
     P["school_years"] = np.where(school_age, np.where(left, np.minimum(grade - 1, 9), grade - 1),
@@ -328,7 +385,9 @@ def synthesize(
     young = is_child & (age_now < 18)
     has_young_child[mrow[young & (mrow >= 0)]] = True
     has_young_child[frow[young & (frow >= 0)]] = True
-    u_m = streams.uniform("init.migrant", y0, ids)
+    from povsim.processes.migration import migration_scale
+
+    u_m = streams.uniform("init.migrant", y0, ids) / max(migration_scale(y0, params), 1e-9)
     working = (age_now >= 18) & (age_now <= 55)
     father_mig = working & (sex == 1) & np.where(
         has_young_child, u_m < params.left_behind_target_fathers, u_m < 0.3)
@@ -392,3 +451,17 @@ def lineage_generation(mother_row, father_row, rounds):
             new[i] = max(gm, gf)
         gen, new = new, gen
     return gen
+
+
+def _poisson(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(``lam``) by inversion of one uniform each (CRN-stable), capped at 12."""
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), np.shape(u))
+    k = np.zeros(np.shape(u), dtype=np.int64)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    for j in range(1, 13):
+        more = u > cdf
+        k += more
+        p = p * lam / j
+        cdf = cdf + p
+    return k

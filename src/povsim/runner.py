@@ -141,5 +141,10 @@ def run_scenario(
             df.insert(0, "replicate", r)
             tables.setdefault(name, []).append(df)
     merged = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+    notes = []
+    if scenario.population.start == "synthetic":
+        notes.append(f"initial population: synthetic draw of {scenario.time.start_year}, not "
+                     "spun up from history ([population] start = \"synthetic\"); its first "
+                     "years relax towards the model's own dynamics")
     return RunResult(scenario=scenario, seed=seed, seeds=seeds, tables=merged,
-                     seconds=time.perf_counter() - t0, person_years=person_years)
+                     seconds=time.perf_counter() - t0, person_years=person_years, notes=notes)

@@ -113,6 +113,15 @@ class FitResult:
         with np.errstate(invalid="ignore"):
             return np.sqrt(np.clip(np.diag(self.covariance), 0, None))
 
+    def wide_se(self) -> list[str]:
+        """Free parameters whose approximate SE exceeds half their range (or is unknown):
+        not identified by the targets."""
+        out = []
+        for p, se in zip(self.spec.parameters, self.standard_errors, strict=True):
+            if not np.isfinite(se) or se > 0.5 * (p.upper - p.lower):
+                out.append(p.name)
+        return out
+
     def at_bounds(self, rel: float = 0.01) -> list[str]:
         """Free parameters within ``rel`` of their range from a bound."""
         out = []

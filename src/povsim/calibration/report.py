@@ -93,6 +93,7 @@ def fitted_toml(result: FitResult, command_line: Sequence[str], checks: pd.DataF
                 "fitting_targets_passed": f"{int(fit['passes'].sum())}/{len(fit)}",
                 "holdout_targets_passed": f"{int(hold['passes'].sum())}/{len(hold)}",
                 "parameters_at_bounds": result.at_bounds(),
+                "parameters_se_over_half_range": result.wide_se(),
             },
             "provenance": {
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -137,6 +138,7 @@ def write_report(folder: str | Path, result: FitResult, checks: pd.DataFrame, co
         "start": result.x0, "fitted": result.x, "approx_se": result.standard_errors,
         "lower": [p.lower for p in spec.parameters], "upper": [p.upper for p in spec.parameters],
         "at_bound": [p.name in result.at_bounds() for p in spec.parameters],
+        "se_over_half_range": [p.name in result.wide_se() for p in spec.parameters],
         "default": [p.param.default for p in spec.parameters],
     })
     written.append(atomic_write_csv(folder / "parameters.csv", params, index=False))
@@ -192,7 +194,8 @@ def write_report(folder: str | Path, result: FitResult, checks: pd.DataFrame, co
         "",
         "## Parameters",
         "",
-        _markdown_table(params[["parameter", "unit", "start", "fitted", "approx_se", "lower", "upper", "at_bound"]]),
+        _markdown_table(params[["parameter", "unit", "start", "fitted", "approx_se", "lower", "upper", "at_bound",
+                                "se_over_half_range"]]),
         "",
         "Approximate standard errors and correlations come from the Gauss-Newton covariance "
         "(J'J)^-1 of the standardised residuals at the fit; they are local and ignore simulation noise.",
@@ -202,6 +205,13 @@ def write_report(folder: str | Path, result: FitResult, checks: pd.DataFrame, co
         ("\n".join(f"- {n}" for n in result.at_bounds()) or "None.")
         + ("\n\nA parameter at a bound means the targets pull it further than its plausible range allows: "
            "check the target or the model structure before widening the bound." if result.at_bounds() else ""),
+        "",
+        "## Parameters whose SE exceeds half their range",
+        "",
+        ("\n".join(f"- {n}" for n in result.wide_se()) or "None.")
+        + ("\n\nThe targets do not identify these parameters at the fit: add a target that moves "
+           "them, fix them at a sourced value, or report the uncertainty they carry."
+           if result.wide_se() else ""),
         "",
         "## Strong parameter correlations near the optimum (|r| >= 0.7)",
         "",

@@ -251,8 +251,9 @@ def outcome_catalogue() -> Mapping[str, Mapping[str, frozenset[str]]]:
     from povsim.runner import run_replicate
     from povsim.scenario import Scenario
 
+    # a short spin-up, so that the history tables of a spun-up run are in the catalogue
     s = Scenario.default().with_overrides(
-        population={"persons": 1500}, time={"years": 2},
+        population={"persons": 1500, "start": "spinup", "spinup_from": 2010}, time={"years": 2},
         outputs={"by": ["county", "arm", "sex", "age_group", "left_behind"]})
     tables, _ = run_replicate(s, 1)
     return catalogue_of(tables)
@@ -377,16 +378,20 @@ def load_targets(path: str | Path, *,
         fitted_file=str(fitted), parameters=tuple(free), targets=tuple(targets))
 
 
-def _horizon(scenario_file: Path, years: int | None) -> tuple[int, int] | None:
-    """First and last simulated year of the fitted scenario (``None`` if it cannot be read:
-    its own errors are reported where it is used)."""
+def _horizon(scenario_file: Path, years: int | None) -> tuple[int, int, int | None] | None:
+    """First and last simulated year of the fitted scenario and the first year of its
+    spin-up (``None`` for a synthetic start; the ``history_<table>`` tables cover the
+    spin-up's years up to the year before the start); ``None`` if the scenario cannot be
+    read: its own errors are reported where it is used."""
     from povsim.scenario import load_scenario
 
     try:
         sc = load_scenario(scenario_file)
     except ScenarioErrors:
         return None
-    return sc.time.start_year, sc.time.start_year + (years if years is not None else sc.time.years)
+    pop = sc.population
+    return (sc.time.start_year, sc.time.start_year + (years if years is not None else sc.time.years),
+            pop.spinup_from if pop.start == "spinup" else None)
 
 
 def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, frozenset[str]]],
@@ -409,6 +414,16 @@ def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, 
     if spec.years is not None and spec.years[0] > spec.years[1]:
         fail(f"{key}.years", list(spec.years), "[first, last] with first <= last")
         ok = False
+    elif spec.years is not None and horizon is not None and spec.table.startswith("history_"):
+        if horizon[2] is None:
+            fail(f"{key}.table", spec.table, "a table of the simulated years: the fitted scenario starts "
+                 "from a synthetic population and has no spin-up history",
+                 'set [population] start = "spinup" in the fitted scenario, or read the start year\'s table')
+            ok = False
+        elif not (horizon[2] <= spec.years[0] and spec.years[1] < horizon[0]):
+            fail(f"{key}.years", list(spec.years), f"years within the spin-up years {horizon[2]}-{horizon[0] - 1} "
+                 "of the fitted scenario", "give the years the source measured, or start the spin-up earlier")
+            ok = False
     elif spec.years is not None and horizon is not None and not (
             horizon[0] <= spec.years[0] and spec.years[1] <= horizon[1]):
         fail(f"{key}.years", list(spec.years), f"years within the simulated years {horizon[0]}-{horizon[1]} of "

@@ -48,9 +48,11 @@ from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
 from povsim.config import StrictModel, check_range, load_model, missing_file_hint
 from povsim.errors import ParameterError, ScenarioError, ScenarioErrors, did_you_mean
+from povsim.mobility import MOBILITY_TABLES
 from povsim.params import Param, registry
 from povsim.runner import replicate_seed
 from povsim.scenario import OUTPUT_TABLES, Scenario, load_scenario
+from povsim.spinup import HISTORY_TABLES
 
 __all__ = [
     "KNOWN_OUTPUTS",
@@ -74,9 +76,10 @@ MODA_DETAIL_TABLES: tuple[str, ...] = (
     "moda_overlaps", "moda_patterns",
 )
 #: Tables a run produces that a design may name in ``outputs``.
+#: (``history_<table>``: the spin-up's historical years; ``mobility_*``: end of run)
 KNOWN_OUTPUTS: tuple[str, ...] = tuple(dict.fromkeys((
-    *OUTPUT_TABLES, "generations_final", "moda", "programme", "costs", "budget", "reach", "mobility",
-    *MODA_DETAIL_TABLES)))
+    *OUTPUT_TABLES, "generations_final", "moda", "programme", "costs", "budget", "reach",
+    *MOBILITY_TABLES, *MODA_DETAIL_TABLES, *(f"history_{t}" for t in HISTORY_TABLES))))
 
 
 def is_tidy(table: str) -> bool:

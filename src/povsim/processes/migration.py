@@ -2,9 +2,13 @@
 
 Working-age adults (18-55, out of school) leave for migrant work with an annual
 probability that depends on sex, on whether the partner is already away, on having a
-child under 3 (mothers) and on household income poverty, except that departures which
-would leave children with no adult at home are cancelled; migrants return
-with an annual probability that rises after 45.  A child under 18 is *left behind* when
+child under 3 (mothers), on household income poverty and on the village's migration
+network (the share of its working-age adults away last year: migrants find jobs through
+those who went before), except that departures which would leave children with no adult
+at home are cancelled; migrants return with an annual probability that rises after 45.
+Before 2014 the base departure probabilities follow the migration waves: a period scale
+through anchors in 1985, 1995 and 2005 (log-linear; the hukou system kept rural people
+in place until the late 1980s).  A child under 18 is *left behind* when
 at least one living parent is a migrant; a left-behind child is *unsupervised* when both
 parents are away and no other adult (18-75) is present in the household.
 """
@@ -15,8 +19,9 @@ import numpy as np
 from numba import njit
 from scipy.special import expit, logit
 
-from povsim.declare import Measure, OutcomeTable, Value, household, person
+from povsim.declare import Measure, OutcomeTable, Value, household, person, village
 from povsim.params import Param
+from povsim.periods import REFERENCE_YEAR, path
 from povsim.rng import uniform_at
 from povsim.state import World
 
@@ -29,15 +34,31 @@ PARAMS = (
           "Calibrated (mother-only migration is rare; ACWF 2013) [E]",
           "Annual probability a resident woman aged 18-55 leaves for migrant work",
           bounds=(0.0, 1.0)),
-    Param("migration_join_partner", 0.1, "per year", (0.05, 0.25),
-          "Calibrated: about half of left-behind children have both parents away [E]",
+    Param("migration_join_partner", 0.3, "per year", (0.1, 0.5),
+          "Calibrated: 46.74% of left-behind children had both parents away in 2010 (ACWF "
+          "2013), 17.6% of rural children [S/E]",
           "Annual probability a woman joins her migrant husband", bounds=(0.0, 1.0)),
-    Param("migration_young_child_ratio", 0.4, "odds ratio", (0.2, 0.8),
+    Param("migration_young_child_ratio", 0.6, "odds ratio", (0.2, 0.9),
           "Assumption: mothers of infants rarely migrate", "Odds ratio of departure for "
           "mothers of a child under 3", bounds=(0.0, 1.0)),
     Param("migration_poverty_or", 1.4, "odds ratio", (1.0, 2.0),
           "Assumption (migration as an exit from poverty; de Brauw & Rozelle 2008)",
           "Odds ratio of departure for members of income-poor households", bounds=(0.1, 10.0)),
+    Param("migration_network", 0.15, "logit per 10 points of village share away", (0.0, 0.4),
+          "Migrant networks raise departures (Zhao 2003, Contemporary Economic Policy "
+          "21(4):500) [assumption on the size]", "Rise of the log-odds of departure per 10 "
+          "percentage points of the village's working-age adults away last year (relative to "
+          "30%)", bounds=(-1.0, 2.0)),
+    Param("migration_scale_1985", 0.1, "ratio to 2014", (0.03, 0.3),
+          "Assumption: out-migration small under the hukou system until the late 1980s",
+          "Departure probabilities in 1985 relative to 2014 (period path)", bounds=(0.0, 2.0)),
+    Param("migration_scale_1995", 0.55, "ratio to 2014", (0.3, 0.8),
+          "Floating population grew through the 1990s; calibrated [E]",
+          "Departure probabilities in 1995 relative to 2014 (period path)", bounds=(0.0, 2.0)),
+    Param("migration_scale_2005", 1.0, "ratio to 2014", (0.7, 1.3),
+          "Left-behind children 28.3% of rural children in 2005 (ACWF 2008) and 37.7% in "
+          "2010 (ACWF 2013) [S]; calibrated [E]", "Departure probabilities in 2005 relative "
+          "to 2014 (period path)", bounds=(0.0, 2.0)),
     Param("migration_return", 0.12, "per year", (0.06, 0.25),
           "Assumption (circular migration, typical spells 5-10 years)",
           "Annual probability a migrant under 45 returns", bounds=(0.0, 1.0)),
@@ -55,6 +76,8 @@ COLUMNS = (
            "other adult (18-75) present and no adequate care arranged"),
     person("has_child_under3", np.bool_, False, "mother of a living child under 3"),
     household("present", np.int16, 0, "members not away as migrants"),
+    village("migrant_share", np.float64, 0.0, "share of working-age adults (18-55, out of "
+            "school) away as migrants"),
 )
 
 VALUES = (
@@ -82,36 +105,49 @@ TABLES = (OutcomeTable("left_behind", "left-behind, both-parents-away and unsupe
                        _LEFT_BEHIND, _collect_left_behind),)
 
 
-def departure_probabilities(params) -> np.ndarray:
-    """Departure probability of a resident worker by ``[b, y, p]``: ``b`` 0 man, 1 woman
-    whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under 3; ``p``
-    1 for an income-poor household.
+def migration_scale(year: int, params) -> float:
+    """Base departure probabilities in ``year`` relative to 2014 (the migration waves)."""
+    if year >= REFERENCE_YEAR:
+        return 1.0
+    return path(year, [(1985, params.migration_scale_1985), (1995, params.migration_scale_1995),
+                       (2005, params.migration_scale_2005), (REFERENCE_YEAR, 1.0)], "log")
 
-    The logit model has only these 12 cells, so it is evaluated once per year on them,
-    with exactly the per-person numpy expressions of the model (same values).
+
+def departure_probabilities(params, year: int = REFERENCE_YEAR,
+                            village_share: np.ndarray | None = None) -> np.ndarray:
+    """Departure probability of a resident worker by ``[v, b, y, p]``: ``v`` the village,
+    ``b`` 0 man, 1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman with a
+    child under 3; ``p`` 1 for an income-poor household.
+
+    The logit model has only these cells per village, so it is evaluated once per year on
+    them.  ``village_share`` is last year's share of each village's working-age adults
+    away (the network term, relative to 30%); ``None`` gives one village at 30%.
     """
     b, y, p = np.meshgrid(np.arange(3), np.arange(2), np.arange(2), indexing="ij")
     male = b == 0
     base = np.where(male, params.migration_out_men,
                     np.where(b == 1, params.migration_join_partner, params.migration_out_women))
+    base = base * migration_scale(year, params)
     lo = logit(np.clip(base, 1e-6, 1 - 1e-6))
     lo += np.where(~male & (y == 1), np.log(params.migration_young_child_ratio), 0.0)
     # (income_poor is last year's status of the household: departures respond to it)
     lo += np.where(p == 1, np.log(params.migration_poverty_or), 0.0)
-    return np.ascontiguousarray(expit(lo))
+    share = np.array([0.3]) if village_share is None else np.asarray(village_share, dtype=np.float64)
+    net = params.migration_network * (share - 0.3) * 10.0
+    return np.ascontiguousarray(expit(lo[None, :, :, :] + net[:, None, None, None]))
 
 
 def step(world: World, params, streams) -> None:
     """Departures and returns of the year, then the left-behind status of children."""
-    P, H = world.P, world.H
+    P, H, V = world.P, world.H, world.V
     P["has_child_under3"] = _mothers_of_young(world.age(), P.mother_row)  # rows changed
     # returns (and migrants who age out of work or are back in school) and departures, with
     # the adults and children per household if every departure happened: one pass
     status, leaving, n_ret, adults, kids = _migration_pass(
         streams.key("migration", world.year), P.id, world.age(), P.school_done,
-        P.migrant, P.partner_row, P.sex, P.has_child_under3, P.hh,
+        P.migrant, P.partner_row, P.sex, P.has_child_under3, P.hh, H.village,
         H.income_poor, H.n, params.migration_return, params.migration_return_45,
-        departure_probabilities(params))
+        departure_probabilities(params, world.year, V.migrant_share))
     # children whose parents all leave move to a grandparent's household (96% of left-behind
     # children are cared for by grandparents; ACWF 2013); where no grandparent can take them,
     # the departures of that household are cancelled
@@ -122,8 +158,10 @@ def step(world: World, params, streams) -> None:
         np.subtract.at(kids, old_hh, 1)
         np.add.at(kids, P.hh[moved], 1)
         stranded = (kids > 0) & (adults < 1)
-    n_dep, adults, present, size = _finish_migration(status, leaving, P.hh, stranded,
-                                                            P.migrant, world.age(), H.n)
+    n_dep, adults, present, size, share = _finish_migration(
+        status, leaving, P.hh, stranded, P.migrant, world.age(), P.school_done, H.village,
+        H.n, V.n)
+    V["migrant_share"] = share
     world.events["migrant_departures"] = float(n_dep)
     world.events["migrant_returns"] = float(n_ret)
     update_family_status(world, params, streams, counts=(adults, present, size))
@@ -196,18 +234,25 @@ def update_family_status(world: World, params, streams,
 
 
 def initialise(world: World, params, streams) -> None:
-    """Family status of the initial population."""
+    """Family status and village migration shares of the initial population."""
+    P, H, V = world.P, world.H, world.V
     update_family_status(world, params, streams)
+    age = world.age()
+    worker = (age >= 18) & (age <= 55) & P.school_done
+    v = H.village[P.hh]
+    away = np.bincount(v, weights=(worker & P.migrant).astype(np.float64), minlength=V.n)
+    n = np.bincount(v, weights=worker.astype(np.float64), minlength=V.n)
+    V["migrant_share"] = away / np.maximum(n, 1.0)
 
 
 @njit(cache=True)
 def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
-                   income_poor, n_h, ret_under45, ret_45, p_leave):
+                   h_village, income_poor, n_h, ret_under45, ret_45, p_leave):
     """Returns and departures of the year, and the households they would leave stranded.
 
-    ``p_leave[b, y, p]`` is the departure probability of a resident worker: ``b`` 0 man,
-    1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman with a child under
-    3; ``p`` 1 for an income-poor household.  One uniform per worker or migrant from the
+    ``p_leave[v, b, y, p]`` is the departure probability of a resident worker of village
+    ``v``: ``b`` 0 man, 1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman
+    with a child under 3; ``p`` 1 for an income-poor household.  One uniform per worker or migrant from the
     ``migration`` stream decides both returns and departures.
 
     Returns ``(status, leaving, returns, adults, kids)``: the migrant status if every
@@ -239,7 +284,7 @@ def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young
                 b = 0 if male else (1 if (pr >= 0 and migrant[pr]) else 2)
                 y = 1 if (not male and young_mother[i]) else 0
                 p = 1 if income_poor[h] else 0
-                lv = u < p_leave[b, y, p]
+                lv = u < p_leave[h_village[h], b, y, p]
             leaving[i] = lv
             st = (mig and not returning) or lv
         status[i] = st
@@ -251,13 +296,16 @@ def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young
 
 
 @njit(cache=True)
-def _finish_migration(status, leaving, hh, stranded, migrant, age, n_h):
+def _finish_migration(status, leaving, hh, stranded, migrant, age, school_done, h_village, n_h,
+                      n_v):
     """Cancel the departures from ``stranded`` households and write the migrant status in
-    place; returns the number of departures and, per household, the present adults
-    (18-75), present members and all members under the final status (what
-    :func:`household_counts` would count next, from the same pass)."""
+    place; returns the number of departures, per household the present adults (18-75),
+    present members and all members under the final status (what
+    :func:`household_counts` would count next, from the same pass), and per village the
+    share of working-age adults (18-55, out of school) away."""
     n_dep = 0
-    acc = np.zeros((n_h, 3), dtype=np.int32)  # present adults, present, all: side by side
+    # present adults, present, all, workers, workers away: side by side
+    acc = np.zeros((n_h, 5), dtype=np.int32)
     for i in range(status.shape[0]):
         st = status[i]
         h = hh[i]
@@ -269,11 +317,22 @@ def _finish_migration(status, leaving, hh, stranded, migrant, age, n_h):
         migrant[i] = st
         a = age[i]
         pres = not st
+        worker = (a >= 18) & (a <= 55) & school_done[i]
         acc[h, 0] += pres & (a >= 18) & (a <= 75)
         acc[h, 1] += pres
         acc[h, 2] += 1
+        acc[h, 3] += worker
+        acc[h, 4] += worker & st
+    v_acc = np.zeros((n_v, 2), dtype=np.int64)
+    for h in range(n_h):
+        v = h_village[h]
+        v_acc[v, 0] += acc[h, 4]
+        v_acc[v, 1] += acc[h, 3]
+    share = np.empty(n_v)
+    for v in range(n_v):
+        share[v] = v_acc[v, 0] / max(v_acc[v, 1], 1)
     return (n_dep, np.ascontiguousarray(acc[:, 0]), np.ascontiguousarray(acc[:, 1]),
-            np.ascontiguousarray(acc[:, 2]))
+            np.ascontiguousarray(acc[:, 2]), share)
 
 
 @njit(cache=True)

@@ -9,11 +9,29 @@ years over age; ``r`` is the incentive to stay (named value ``school.stay_incent
 conditional transfers, the value of meals) relative to the household's income per
 capita.  Otherwise a primary or junior-high pupil repeats with a probability that falls
 with skill (``repetition``, ``repetition_or_skill``: repetition and late entry make
-pupils over-age), else is promoted.  Promotion out of
-grade 9 continues to senior high with probability ``expit(c_0 + c_t t + b' x)`` times
-``school.continuation_rr``; out of grade 12 to tertiary with ``expit(c_12 + c_t t +
-b' x)`` (the same yearly trend; no modifier).  Leaving fixes years of
-schooling (completed grades).
+pupils over-age), else is promoted.  Leaving fixes years of schooling (completed grades).
+
+*Transitions.*  Completing grade 6, 9 or 12 requires a decision to go on::
+
+    P(go on) = expit(logit(c(year)) + b_k (skill - peers) + b_p poor
+                     + b_s (S_caregivers - S_peers) / 3 - kappa max(0, ln(cost / resources)))
+
+Selection is relative: skill and caregivers' schooling are taken against their means
+among the year's pupils aged 10-17 (entrance examinations rank pupils against their
+peers) and ``poor`` is relative poverty (household income below 40% of the national rural
+median of the year), so that the period path means the same thing in every decade.
+``c(year)`` is the historical expansion of schooling: a period path through declared
+anchors (entry to junior high in 1985, 1995 and 2005, after the 1986 Compulsory Education
+Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2008, before
+the expansion of vocational schooling; to tertiary in 1995), the 2014 value, and after
+2014 a yearly logit trend for the two upper levels.
+The last term is the credit constraint of post-compulsory schooling: the yearly cost of
+senior high or college (tuition, fees, board; moving with mean income over the years; the
+senior-high fees are waived for registered poor households while the targeted measures
+run) against the resources the household can put to it, a budget share of its income and
+of the liquid part of its wealth.  Entry to junior high has no cost term (compulsory, tuition-free).  The
+continuation to senior high is further multiplied by the modifier
+``school.continuation_rr``.
 
 References
 ----------
@@ -23,9 +41,14 @@ Mo, D. et al. (2013). Transfer paths and academic performance: the primary schoo
 program in China. / Mo et al. (2013) CCT, Journal of Development Studies 49(2):190-207.
 Golley, J., & Kong, S. T. (2013). Inequality in intergenerational mobility of education
 in China. China & World Economy 21(2):15-37.
+Ministry of Education, Educational Statistics: promotion rates of graduates, 1990-2004
+(primary -> junior 74.6% in 1990, 90.8% in 1995, 98.1% in 2004; junior -> senior 40.6%,
+50.3%, 63.8%; senior -> higher 27.3%, 49.9%, 82.5%).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -34,6 +57,7 @@ from scipy.special import expit, logit
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.outcomes import tidy
 from povsim.params import Param
+from povsim.periods import REFERENCE_YEAR, path
 from povsim.rng import uniform_at
 from povsim.state import World
 
@@ -108,23 +132,87 @@ PARAMS = (
           "Assumption: low achievers repeat (stunted at 1 y more likely over-age for grade at "
           "8, Crookston et al. 2013, AJCN 98:1555)", "Odds ratio of repeating per SD of "
           "cognitive skill", bounds=(0.01, 10.0)),
-    Param("senior_continuation", 0.5, "probability", (0.3, 0.7),
-          "Fewer than 20% of rural youth completed high school in the late 2000s (Golley & "
-          "Kong 2013, citing REAP); senior-secondary GER 87.5% nationally in 2016 (MoE) [E]",
+    Param("senior_continuation", 0.8, "probability", (0.5, 0.95),
+          "Junior -> senior promotion 94.9% nationally in 2017 (NBS via China Education "
+          "Online 2019) [S]; senior-secondary GER 87.5% in 2016 (MoE); fewer than 20% of "
+          "rural youth completed high school in the late 2000s (Golley & Kong 2013, citing "
+          "REAP): poor families face the cost term [E]",
           "Probability of entering senior high (academic or vocational) after grade 9 in the "
           "start year, at mean skill and no risk factors", bounds=(0.0, 1.0)),
     Param("senior_continuation_trend", 0.04, "logit per year", (0.0, 0.08),
           "Assumption (expansion of senior secondary schooling)", "Yearly rise of the logit "
           "of senior-high continuation", bounds=(-1.0, 1.0)),
     Param("continuation_or_skill", 2.2, "odds ratio per SD", (1.5, 3.0),
-          "Assumption (high-school entrance exam)", "Odds ratio of continuation per SD of "
-          "skill", bounds=(0.1, 20.0)),
+          "Assumption (high-school entrance exam)", "Odds ratio of going on per SD of skill "
+          "above the mean of the year's pupils aged 10-17", bounds=(0.1, 20.0)),
     Param("continuation_or_poverty", 0.6, "odds ratio", (0.4, 0.85),
-          "Assumption (fees of senior high)", "Odds ratio of continuation for income-poor "
-          "households", bounds=(0.01, 10.0)),
+          "Assumption (opportunity cost of schooling for the poorest families, beyond the "
+          "cost term)", "Odds ratio of going on for households below 40% of the national "
+          "rural median", bounds=(0.01, 10.0)),
     Param("tertiary_continuation", 0.35, "probability", (0.2, 0.6),
           "Assumption; 1.3% of rural youth reached tertiary in the late 2000s (Golley & Kong "
           "2013); expanded since", "Probability of entering tertiary after grade 12",
+          bounds=(0.0, 1.0)),
+    Param("junior_entry", 0.995, "probability", (0.98, 1.0),
+          "Primary graduates' promotion rate ~99% since 2006 (MoE via China Education Online "
+          "2019: 98.8% in 2017) [S]", "Probability of entering junior high after grade 6 in "
+          "2014, at mean skill and no risk factors", bounds=(0.0, 1.0)),
+    Param("junior_entry_1985", 0.85, "probability", (0.7, 0.95),
+          "Primary -> junior promotion 68.4% nationally in 1985 [M], 74.6% in 1990 (MoE "
+          "educational statistics); the anchor is for a child who is not income-poor, and "
+          "almost every rural household was poor by the 2010 line in 1985 [E]",
+          "Probability of entering junior high after grade 6 in 1985 (period path)",
+          bounds=(0.0, 1.0)),
+    Param("junior_entry_1995", 0.95, "probability", (0.88, 0.99),
+          "Primary -> junior promotion 90.8% in 1995 (MoE educational statistics) [R]; rural "
+          "lower [E]", "Probability of entering junior high after grade 6 in 1995",
+          bounds=(0.0, 1.0)),
+    Param("junior_entry_2005", 0.99, "probability", (0.96, 0.998),
+          "Primary -> junior promotion 98.1% in 2004 (MoE) [R]; rural fees abolished from "
+          "spring 2007 in central China (Xinhua 2007) [S]", "Probability of entering junior "
+          "high after grade 6 in 2005", bounds=(0.0, 1.0)),
+    Param("senior_continuation_1990", 0.4, "probability", (0.25, 0.6),
+          "Junior -> senior promotion 40.6% nationally in 1990 (MoE) [R]; rural and poor "
+          "counties far lower [E]", "Probability of entering senior high after grade 9 in "
+          "1990, at mean skill and no risk factors (period path)", bounds=(0.0, 1.0)),
+    Param("senior_continuation_2000", 0.5, "probability", (0.35, 0.7),
+          "Junior -> senior promotion 51.2% in 2000 (MoE) [R]; fewer than 20% of rural youth "
+          "completed high school in the late 2000s (Golley & Kong 2013) [E]",
+          "Probability of entering senior high after grade 9 in 2000", bounds=(0.0, 1.0)),
+    Param("senior_continuation_2008", 0.5, "probability", (0.35, 0.75),
+          "Junior -> senior promotion 63.8% in 2004 (MoE) [R]; national grants to 90% of "
+          "secondary-vocational students from 2007 (Xinhua 22 May 2007) [S] and free tuition "
+          "for rural vocational students from 2009 [M] before the rapid expansion to 2014 [E]",
+          "Probability of entering senior high after grade 9 in 2008", bounds=(0.0, 1.0)),
+    Param("tertiary_continuation_1995", 0.2, "probability", (0.08, 0.4),
+          "Senior -> higher promotion 49.9% nationally in 1995 (MoE) [R]; rural youth from "
+          "poor counties 7 times less likely to reach college in 2003 (Li et al. 2015, China "
+          "Quarterly 221) [E]", "Probability of entering tertiary after grade 12 in 1995",
+          bounds=(0.0, 1.0)),
+    Param("continuation_or_parent_school", 1.5, "odds ratio per 3 years", (1.0, 2.2),
+          "Assumption; causal effect of parental schooling on sons' schooling in rural China "
+          "(Emran & Sun 2015, WB PRWP 7316)", "Odds ratio of going on per 3 years of "
+          "caregiver schooling above the mean of the year's pupils' caregivers",
+          bounds=(0.1, 10.0)),
+    Param("continuation_credit", 1.0, "logit per log of cost/resources", (0.0, 2.5),
+          "Credit constraints of poor rural families: three years of senior high cost ~15 "
+          "times per-capita income at the poverty line; opportunity cost triples it (REAP, "
+          "Stanford) [E]", "Fall of the log-odds of going on per log of the yearly cost "
+          "over the household's resources, when the cost exceeds them", bounds=(0.0, 10.0)),
+    Param("senior_high_cost", 4000.0, "RMB per year (2014 prices)", (2500.0, 5500.0),
+          "Tuition, room, board and fees ~4,000 RMB a year in poor rural areas (REAP 2007 "
+          "survey) [R]", "Yearly cost of senior high in 2014 (moves with mean income over "
+          "the years)", bounds=(0.0, 1e5)),
+    Param("tertiary_cost", 10000.0, "RMB per year (2014 prices)", (7000.0, 14000.0),
+          "10,000-12,000 RMB a year all-in (REAP; Xinhua 22 May 2007) net of the national "
+          "grant of 2,000 RMB to 20% of students [R/S]", "Yearly cost of college in 2014 "
+          "(moves with mean income over the years)",
+          bounds=(0.0, 1e6)),
+    Param("schooling_budget_share", 0.3, "share of household income", (0.15, 0.5),
+          "Families spend 46-52% of income on a child's secondary to university schooling "
+          "(Dong & Wan 2012, cited by pishu.com.cn) [S]; share a poor family can spare [E]",
+          "Share of household income (and liquid wealth) available for a child's "
+          "post-compulsory schooling",
           bounds=(0.0, 1.0)),
 )
 
@@ -292,35 +380,103 @@ def step(world: World, params, streams) -> None:
     pr = pupils[promote]
     gp = g[promote]
     P.school_years[pr] = gp.astype(np.int8)
-    finishing = (gp == 9) | (gp == 12) | (gp == 16)
-    at9 = pr[gp == 9]
-    at12 = pr[gp == 12]
-    # after grade 9
-    hh9 = P.hh[at9]
-    lo9 = (logit(params.senior_continuation) + params.senior_continuation_trend * world.t
-           + np.log(params.continuation_or_skill) * P.skill[at9]
-           + np.log(params.continuation_or_poverty) * H.income_poor[hh9])
-    p9 = expit(lo9)
-    rr = vals.ratio("school.continuation_rr", world, at9)
-    if rr.size:
-        p9 = np.clip(rr * p9, 0, 1)
-    go9 = streams.uniform("school.transition", yr, P.id[at9]) < p9
-    hh12 = P.hh[at12]
-    lo12 = (logit(params.tertiary_continuation) + params.senior_continuation_trend * world.t
-            + np.log(params.continuation_or_skill) * P.skill[at12]
-            + np.log(params.continuation_or_poverty) * H.income_poor[hh12])
-    go12 = streams.uniform("school.transition", yr, P.id[at12]) < expit(lo12)
+    finishing = (gp == 6) | (gp == 9) | (gp == 12) | (gp == 16)
     cont = np.ones(len(pr), dtype=bool)
     cont[finishing] = False
     P.grade[pr[cont]] = (gp[cont] + 1).astype(np.int8)
-    stop = np.concatenate([pr[gp == 16], at9[~go9], at12[~go12]])
-    P.grade[at9[go9]] = 10
-    P.grade[at12[go12]] = 13
+    stop = [pr[gp == 16]]
+    peers = _peer_means(pupils, age, P.skill, P.hh, H.caregiver_school)
+    for level, nxt in ((6, 7), (9, 10), (12, 13)):
+        at = pr[gp == level]
+        p_go = transition_probability(world, params, at, level, peers)
+        if level == 9:
+            rr = vals.ratio("school.continuation_rr", world, at)
+            if rr.size:
+                p_go = np.clip(rr * p_go, 0, 1)
+        go = streams.uniform("school.transition", yr, P.id[at]) < p_go
+        P.grade[at[go]] = nxt
+        stop.append(at[~go])
+        if level == 9:
+            world.events["grade9_completers"] = float(len(at))
+            world.events["senior_entrants"] = float(go.sum())
+        elif level == 12:
+            world.events["senior_completers"] = float(len(at))
+    stop = np.concatenate(stop)
     P.enrolled[stop] = False
     P.school_done[stop] = True
-    world.events["grade9_completers"] = float(len(at9))
-    world.events["senior_entrants"] = float(go9.sum())
-    world.events["senior_completers"] = float(len(at12))
+
+
+def base_transition(year: int, params, level: int) -> float:
+    """Probability of going on after grade ``level`` (6, 9, 12) in ``year`` at mean skill,
+    not poor, caregivers with 9 years and no cost constraint: the period path before 2014,
+    the 2014 value, and the yearly logit trend after 2014 for the upper levels."""
+    if level == 6:
+        return path(year, [(1985, params.junior_entry_1985), (1995, params.junior_entry_1995),
+                           (2005, params.junior_entry_2005),
+                           (REFERENCE_YEAR, params.junior_entry)], "logit")
+    if level == 9:
+        anchors = [(1990, params.senior_continuation_1990),
+                   (2000, params.senior_continuation_2000),
+                   (2008, params.senior_continuation_2008),
+                   (REFERENCE_YEAR, params.senior_continuation)]
+    else:
+        anchors = [(1995, params.tertiary_continuation_1995),
+                   (REFERENCE_YEAR, params.tertiary_continuation)]
+    p = path(year, anchors, "logit")
+    if year > REFERENCE_YEAR:
+        p = float(expit(logit(p) + params.senior_continuation_trend * (year - REFERENCE_YEAR)))
+    return p
+
+
+def transition_probability(world: World, params, rows: np.ndarray, level: int,
+                           peers: tuple[float, float] = (0.0, 9.0)) -> np.ndarray:
+    """Probability that the pupils ``rows``, completing grade ``level`` (6, 9 or 12), go on
+    (see the module doc: period path, skill and caregivers' schooling relative to the
+    ``peers`` means, relative poverty, credit constraint of post-compulsory schooling)."""
+    from povsim.processes.earnings import cumulative_growth
+    from povsim.processes.poverty_policy import active
+
+    P, H = world.P, world.H
+    cost = 0.0
+    waiver = 1.0
+    if level > 6:
+        cost = (params.senior_high_cost if level == 9 else params.tertiary_cost) * float(
+            np.exp(cumulative_growth(world.year, params)))
+        if level == 9 and active(world.year, params) > 0:
+            waiver = 1.0 - params.tpa_fee_waiver
+    coef = np.array([logit(base_transition(world.year, params, level)),
+                     np.log(params.continuation_or_skill), np.log(params.continuation_or_poverty),
+                     np.log(params.continuation_or_parent_school), params.continuation_credit,
+                     cost, waiver, params.schooling_budget_share, params.wealth_liquid_share,
+                     peers[0], peers[1]])
+    return _transition_p(np.ascontiguousarray(rows, dtype=np.int64), P.hh, P.skill,
+                         H.relative_poor_40, H.caregiver_school, H.income_pc, H.present, H.wealth,
+                         H.registered_poor, coef)
+
+
+@njit(cache=True)
+def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, present, wealth,
+                  registered, coef):
+    """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
+    logit, ln OR skill, ln OR poverty, ln OR caregiver schooling (per 3 years), credit
+    penalty, yearly cost (0: no cost term), share of the cost paid by registered
+    households, budget share, liquid share of wealth, peers' mean skill, their caregivers'
+    mean schooling]."""
+    out = np.empty(rows.shape[0])
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        h = hh[i]
+        lo = (coef[0] + coef[1] * (float(skill[i]) - coef[9])
+              + coef[2] * (1.0 if rel_poor[h] else 0.0)
+              + coef[3] * (float(caregiver_school[h]) - coef[10]) / 3.0)
+        if coef[5] > 0.0:
+            cost = coef[5] * (coef[6] if registered[h] else 1.0)
+            res = coef[7] * (float(income_pc[h]) * max(present[h], 1) + coef[8] * float(wealth[h]))
+            gap = math.log(max(cost, 1.0) / max(res, 1.0))
+            if gap > 0.0:
+                lo -= coef[4] * gap
+        out[j] = 1.0 / (1.0 + math.exp(-lo))
+    return out
 
 
 def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
@@ -332,6 +488,22 @@ def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
         age, grade, enrolled = age[rows], grade[rows], enrolled[rows]
     behind = age.astype(np.int64) - 6 - (grade.astype(np.int64) - 1)
     return np.where(enrolled, np.maximum(behind, 0), 0)
+
+
+@njit(cache=True)
+def _peer_means(pupils, age, skill, hh, caregiver_school):
+    """Mean skill of the pupils aged 10-17 and mean schooling of their caregivers: the
+    peers and parents a pupil is ranked against."""
+    total = 0.0
+    school = 0.0
+    n = 0
+    for i in pupils:
+        a = age[i]
+        if a >= 10 and a <= 17:
+            total += skill[i]
+            school += caregiver_school[hh[i]]
+            n += 1
+    return (total / n, school / n) if n else (0.0, 9.0)
 
 
 @njit(cache=True)

@@ -31,6 +31,7 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
 OUTPUT_TABLES: tuple[str, ...] = (
     "population", "income_poverty", "stunting", "anaemia", "health", "enrolment", "left_behind",
     "development", "living_conditions", "generations", "schooling_by_cohort",
+    "demography", "household_composition", "wealth", "poverty_policy", "poverty_lines",
 )
 
 #: A subgroup by which yearly tables may be broken down (``[outputs] by``).
@@ -128,6 +129,12 @@ class PopulationConfig(_Table):
     scale
         Multiplier on the number of persons (``0.02`` for a quick test of the pilot area,
         ``20`` for a province-sized run); villages keep their number and grow or shrink.
+    start
+        ``"spinup"``: the start year's population is spun up from history by the model's
+        own processes (:mod:`povsim.spinup`, cached); ``"synthetic"``: drawn directly from
+        the start year's marginal distributions (its first years relax).
+    spinup_from
+        First year of the spin-up.
     """
 
     persons: int | None = Field(default=None, ge=200)
@@ -141,6 +148,8 @@ class PopulationConfig(_Table):
         _unique("county names"),
     ] = HUBEI_PILOT_COUNTIES
     townships: int = Field(default=66, ge=1)
+    start: Literal["spinup", "synthetic"] = "synthetic"
+    spinup_from: int = Field(default=1980, ge=1960, le=2013)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
