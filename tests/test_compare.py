@@ -82,3 +82,44 @@ def test_mobility_measures_in_plausible_ranges():
     nonpoor = t.loc["p_adult_poor_relative_given_child_nonpoor"]
     if poor["n"] >= 30:
         assert poor["value"] > nonpoor["value"] - 2 * np.hypot(poor["se"], nonpoor["se"])
+
+
+def test_ratio_interval_contains_the_ratio_and_flags_unbounded_ratios():
+    from povsim.compare import ratio_interval
+
+    rng = np.random.default_rng(4)
+    cost = 1000 + rng.normal(0, 50, 6)
+    effect = 10 + rng.normal(0, 1, 6)
+    r, lo, hi, note = ratio_interval(cost, effect)
+    assert r == pytest.approx(cost.mean() / effect.mean())
+    assert lo < r < hi and "delta method" in note
+    # an effect whose interval includes zero: the ratio has no finite interval
+    _r2, lo2, hi2, note2 = ratio_interval(cost, np.array([1.0, -1.0, 2.0, -1.5, 0.5, 0.2]))
+    assert np.isnan(lo2) and np.isnan(hi2) and "not bounded" in note2
+    assert np.isnan(ratio_interval(cost, -np.abs(effect))[0])
+
+
+def test_cost_effectiveness_defaults_to_outcome_measures_and_labels_the_service_view(result):
+    ce = result.cost_effectiveness
+    pkg = ce[ce.scenario == "package"].reset_index(drop=True)
+    assert pkg.loc[0, "measure"] == "moda_outcome_child_years" and pkg.loc[0, "view"] == "outcome"
+    svc = pkg[pkg.view != "outcome"]
+    assert list(svc.measure) == ["moda_all_child_years"] and "service" in svc.ratio.iloc[0]
+    # check-ups flip a service indicator: counted, they make the package look cheaper
+    by = pkg.set_index("measure")
+    assert by.loc["moda_all_child_years", "outcome_averted"] > by.loc["moda_outcome_child_years", "outcome_averted"]
+    for r in pkg.itertuples():  # every interval contains its ratio
+        if r.ci_lo == r.ci_lo:
+            assert r.ci_lo <= r.rmb_per_unit <= r.ci_hi
+
+
+def test_decomposition_credits_the_health_effect_to_its_own_indicators(result):
+    d = result.decomposition
+    row = d[(d.scenario == "package") & (d.moda == "all indicators")].iloc[0]
+    assert "no_checkup" in row.own_indicators and "health" in row.own_dimensions
+    assert row.from_own_dimensions + row.from_other_dimensions == pytest.approx(row.child_years_averted)
+    out = d[(d.scenario == "package") & (d.moda == "outcome indicators")].iloc[0]
+    assert "no_checkup" not in out.own_indicators and "health" not in out.own_dimensions
+    # the placebo changes nothing, whichever view
+    pl = d[d.scenario == "placebo"]
+    assert (pl.child_years_averted == 0).all()

@@ -404,22 +404,22 @@ def _tidy(tables: dict) -> dict:
 
 
 def programme_figures(result) -> pd.DataFrame | None:
-    """Programme totals (mean over replicates) beside the Hubei reference where it applies."""
-    prog = result.tables.get("programme")
-    if prog is None or prog.empty:
-        return None
-    from povsim.programme import HUBEI_REFERENCE
+    """Programme totals (mean over replicates; see :func:`povsim.programme.overview`)."""
+    from povsim.programme import overview
 
-    sel = (prog["intervention"] == "all") | (prog["measure"] == "budget_cut_rmb")
-    p = prog[sel].copy()
-    p["measure"] = np.where(p["intervention"] == "all", p["measure"],
-                            p["measure"] + " (" + p["intervention"] + ")")
-    tot = p.groupby("measure", sort=False)["value"].agg(["mean", "min", "max"]).reset_index()
-    hubei = result.scenario.name.startswith("hubei_pilot")
-    tot["reference"] = [HUBEI_REFERENCE.get(m) if hubei else None for m in tot["measure"]]
-    tot["reference_source"] = ["'Hubei Model' brochure (UNICEF China/IPRCC, 2017)"
-                               if hubei and m in HUBEI_REFERENCE else "" for m in tot["measure"]]
-    return tot
+    return overview(result.tables.get("programme"))
+
+
+def fidelity(result) -> tuple[pd.DataFrame, str] | None:
+    """The programme fidelity table and its text, where it applies (povsim.programme)."""
+    from povsim import programme
+
+    if not programme.applies(result.scenario):
+        return None
+    table = programme.fidelity_table(result.tables.get("programme"))
+    if table is None:
+        return None
+    return table, programme.render_fidelity(table, result.scenario.population.sampling_fraction)
 
 
 def summary_years(scenario) -> list[int]:
@@ -466,8 +466,12 @@ def write_run_results(result, args, input_files: list[str],
         prog = programme_figures(result)
         if prog is not None:
             atomic_write_csv(d / "programme_summary.csv", prog)
-            text += "\nProgramme (simulated area; mean over replicates)\n"
+            text += "\nProgramme (full-area estimates; mean over replicates)\n"
             text += prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}") + "\n"
+        fid = fidelity(result)
+        if fid is not None:
+            atomic_write_csv(d / "fidelity.csv", fid[0])
+            text += "\n" + fid[1] + "\n"
         if checks is not None:
             atomic_write_csv(d / "target_checks.csv", checks[0], index=False)
             text += f"\n{checks[1]}\n{render_checks(checks[0])}\n"
@@ -518,7 +522,7 @@ def _print_run_summary(result, folder: Path, checks: tuple[pd.DataFrame, str] | 
         print(gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     prog = programme_figures(result)
     if prog is not None:
-        print("Programme (simulated area; mean [min-max] over replicates; reference where known):")
+        print("Programme (full-area estimates; mean [min-max] over replicates):")
         print(prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     if checks is not None:
         print(checks[1])
@@ -528,8 +532,13 @@ def _print_run_summary(result, folder: Path, checks: tuple[pd.DataFrame, str] | 
               "no-programme baseline, which this scenario's interventions change; run the baseline scenario "
               "for the check.")
     rate = result.person_years / max(result.seconds, 1e-9)
-    print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
+    frac = sc.population.sampling_fraction
+    scale = "" if frac >= 1.0 else f" (a {frac:.1%} sample of villages: counts are x {1 / frac:.4g})"
+    print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years{scale} in "
           f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
+    fid = fidelity(result)
+    if fid is not None:
+        print(fid[1])
     print(f"results: {folder}")
 
 
@@ -620,16 +629,9 @@ def _print_compare(res, folder: Path) -> None:
                   fmt(r.measure, r.alt_mean), diff)
     con = Console(width=160)
     con.print(t)
-    ce = Table(title="Cost-effectiveness (discounted incremental cost per unit averted)")
-    for col in ("scenario", "ratio", "RMB per unit", "replicate range", "no benefit"):
-        ce.add_column(col, overflow="fold")
-    for r in res.cost_effectiveness.itertuples():
-        ce.add_row(r.scenario, r.ratio, "n/a" if r.rmb_per_unit != r.rmb_per_unit else
-                   f"{r.rmb_per_unit:,.0f}",
-                   "n/a" if r.replicate_ratio_lo != r.replicate_ratio_lo else
-                   f"{r.replicate_ratio_lo:,.0f} - {r.replicate_ratio_hi:,.0f}",
-                   f"{r.replicates_no_benefit}/{r.replicates}")
-    con.print(ce)
+    from povsim.compare import render_cost_effectiveness
+
+    print(render_cost_effectiveness(res.cost_effectiveness, res.decomposition))
     print(f"results: {folder}")
 
 

@@ -883,6 +883,8 @@ class IndicatorSpec(_Strict):
     min_age: int | None = Field(default=None, ge=0)
     max_age: int | None = Field(default=None, ge=0)
     description: str = ""
+    #: "outcome" (a child's state) or "service" (receipt of a service); see povsim.moda_views
+    kind: Literal["outcome", "service"] = "outcome"
 
 
 class MODAConfig(_Strict):

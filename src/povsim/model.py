@@ -15,7 +15,7 @@ import mesa
 
 from povsim import registry
 from povsim._malloc import tune_malloc
-from povsim.geography import make_geography
+from povsim.geography import build_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
 from povsim.population import new_village_table, synthesize
@@ -90,10 +90,13 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
-        geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, self.streams)
-        P, H = synthesize(geo, self.config.total_persons, tm.start_year, self.params,
-                          self.streams)
+        #: the simulated villages: the whole area, or a sample of whole villages (``scale``)
+        geo = build_geography(pop, self.params, self.streams)
+        # a full-scale synthetic area keeps its configured size exactly; otherwise the
+        # villages' own population targets
+        persons = pop.frame_persons if (pop.geography == "synthetic"
+                                        and geo.sampling_fraction == 1.0) else geo.persons
+        P, H = synthesize(geo, persons, tm.start_year, self.params, self.streams)
         self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                            start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
@@ -116,6 +119,10 @@ class PovertyModel(mesa.Model):
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
             self.moda.groups = tuple(g for g in groups if g != "age_group")
+        from povsim import moda_views
+
+        #: MODA on outcome indicators only, beside the full MODA (povsim.moda_views)
+        self.moda_views = moda_views.collectors(self.moda, out.moda_every)
         self._initialise()
 
     # -- interventions -----------------------------------------------------------
@@ -163,6 +170,8 @@ class PovertyModel(mesa.Model):
             self.collector.collect(self.world)
         if self.moda is not None:
             self.moda.collect(self.world)
+        for view in self.moda_views:
+            view.collect(self.world)
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
@@ -209,6 +218,9 @@ class PovertyModel(mesa.Model):
             detail = self.moda.tables()
             out.update(detail)
             out["moda"] = tidy_moda(detail)
+            from povsim import moda_views
+
+            out.update(moda_views.tables(self.moda_views))
         if self.interventions:
             from povsim.programme import programme_tables
 

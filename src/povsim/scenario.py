@@ -3,8 +3,8 @@
 A scenario file has a small fixed set of top-level tables::
 
     [scenario]        name (required), description, extends
-    [population]      persons, pilot_villages, comparison_villages, village_size,
-                      counties, townships
+    [population]      geography, persons, scale, pilot_villages, comparison_villages,
+                      village_size, counties, townships
     [time]            start_year, years
     [parameters]      overrides of declared parameters (:mod:`povsim.params`)
     [interventions.X] one table per intervention (:data:`povsim.interventions.CATALOGUE`)
@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 import importlib
 import math
@@ -175,24 +176,34 @@ class PopulationConfig(_Table):
 
     Attributes
     ----------
+    geography
+        ``"synthetic"`` (the default: the villages below) or an area file -- a packaged
+        name such as ``"hubei_pilot_area"`` (the 8 pilot counties at 1:1, see
+        :mod:`povsim.geography`) or a path to a TOML file.
     persons
-        Total initial persons; ``None`` derives it as ``villages * village_size``.  When
-        given it takes precedence and ``village_size`` is not used.
+        Synthetic geography: total initial persons of the full area (``None`` derives it
+        as ``villages * village_size``).  Area file: simulate a sample of about this many
+        persons (sampling fraction ``persons / area population``, times ``scale``).
     pilot_villages, comparison_villages
-        Villages in the programme arm and non-pilot villages in the same counties.
+        Synthetic geography: villages in the programme arm and non-pilot villages.
     village_size
-        Mean persons per village, used only when ``persons`` is not given.
+        Synthetic geography: mean persons per village, used only when ``persons`` is not
+        given.
     counties
-        County names (distinct, non-empty).
+        County names (distinct, non-empty).  With an area file: the counties of the area
+        to simulate (default: all of them).
     townships
-        Number of townships, spread over the counties (at least one per county).
+        Synthetic geography: number of townships (at least one per county).
     scale
-        Multiplier on the number of persons (``0.02`` for a quick test of the pilot area,
-        ``20`` for a province-sized run); villages keep their number and grow or shrink.
+        Sampling fraction in (0, 1]: the run simulates a sample of whole villages, each
+        with probability ``scale``, and reports counts and totals weighted by ``1 / scale``
+        (per-capita outcomes, costs per child and cost-effectiveness estimate the
+        full-scale ones); programme-wide caps and capacities scale with it.
     """
 
+    geography: Annotated[str, Field(min_length=1)] = "synthetic"
     persons: int | None = Field(default=None, ge=200)
-    scale: float = Field(default=1.0, gt=0.0, le=1000.0)
+    scale: float = Field(default=1.0, gt=0.0, le=1.0)
     pilot_villages: int = Field(default=80, ge=0)
     comparison_villages: int = Field(default=80, ge=0)
     village_size: int = Field(default=1500, ge=10)
@@ -226,6 +237,22 @@ class PopulationConfig(_Table):
                     "suggestion": f"set townships >= {len(self.counties)} or list fewer counties",
                 },
             )
+        if self.geography != "synthetic":
+            from povsim.geography import area_names, load_area
+
+            try:
+                area = load_area(self.geography)
+            except ValueError as exc:
+                raise PydanticCustomError(
+                    "unknown_area", "a packaged area name ({names}) or an area TOML file",
+                    {"key": "geography", "value": self.geography, "names": ", ".join(area_names()),
+                     "suggestion": f"{exc}"}) from None
+            unknown = [c for c in self.counties if c not in area.county_names]
+            if unknown and self.counties != HUBEI_PILOT_COUNTIES:
+                raise PydanticCustomError(
+                    "unknown_county", "counties of the area ({names})",
+                    {"key": "counties", "value": unknown[0], "names": ", ".join(area.county_names),
+                     "suggestion": did_you_mean(unknown[0], area.county_names)})
         if self.total_persons < 200:
             raise PydanticCustomError(
                 "too_few_persons",
@@ -244,15 +271,33 @@ class PopulationConfig(_Table):
         return self.pilot_villages + self.comparison_villages
 
     @property
+    def frame_persons(self) -> int:
+        """Initial persons of the full area (before sampling)."""
+        if self.geography == "synthetic":
+            return self.persons if self.persons is not None else self.villages * self.village_size
+        from povsim.geography import load_area
+
+        area = load_area(self.geography)
+        chosen = set(self.counties) & set(area.county_names) or set(area.county_names)
+        return sum(c.population for c in area.counties if c.name in chosen)
+
+    @property
+    def sampling_fraction(self) -> float:
+        """Inclusion probability of every village: ``scale``, times ``persons / area
+        population`` when an area file is sampled down to ``persons``."""
+        if self.geography != "synthetic" and self.persons is not None:
+            return min(1.0, self.scale * self.persons / self.frame_persons)
+        return self.scale
+
+    @property
     def total_persons(self) -> int:
-        """Total initial persons: (``persons`` or ``villages * village_size``) x ``scale``."""
-        base = self.persons if self.persons is not None else self.villages * self.village_size
-        return round(base * self.scale)
+        """Expected initial persons simulated: the area's persons x the sampling fraction."""
+        return round(self.frame_persons * self.sampling_fraction)
 
     @property
     def mean_village_size(self) -> float:
-        """Mean initial persons per village."""
-        return self.total_persons / self.villages
+        """Mean initial persons per village (synthetic geography)."""
+        return self.frame_persons / self.villages
 
 
 class TimeConfig(_Table):
@@ -433,14 +478,15 @@ class Scenario(BaseModel):
     def resolved_dict(self) -> dict[str, Any]:
         """The fully resolved scenario as plain TOML-able data (no ``extends``).
 
-        Every default is explicit, ``persons`` is the total (``scale`` folded in, so
-        ``scale = 1.0``), paths are absolute and
+        Every default is explicit, ``persons`` is explicit for a synthetic geography
+        (``scale``, the sampling fraction, is kept as given), paths are absolute and
         ``None`` values are left out.  ``source_files`` and ``warnings`` are not part of it.
         """
         data = self._content_dict()
-        pop = {k: v for k, v in data["population"].items() if k not in ("persons", "scale")}
-        # the total already includes the scale, so the resolved file reloads to the same size
-        data["population"] = {"persons": self.total_persons, "scale": 1.0, **pop}
+        pop = data["population"]
+        if pop.get("geography", "synthetic") == "synthetic" and pop.get("persons") is None:
+            # the full area's persons, explicit (scale stays: it is the sampling fraction)
+            data["population"] = {"persons": self.population.frame_persons, **pop}
         return data
 
     def to_toml(self) -> str:
@@ -1204,6 +1250,8 @@ def _toml_value(v: object) -> str:
         return repr(v)
     if isinstance(v, str):
         return _toml_string(v)
+    if isinstance(v, datetime.date):  # TOML local date (programme start and end dates)
+        return v.isoformat()
     if isinstance(v, Mapping):
         items = [f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items() if x is not None]
         return "{" + ", ".join(items) + "}" if items else "{}"
