@@ -115,11 +115,18 @@ def test_cost_effectiveness_defaults_to_outcome_measures_and_labels_the_service_
 
 def test_decomposition_credits_the_health_effect_to_its_own_indicators(result):
     d = result.decomposition
-    row = d[(d.scenario == "package") & (d.moda == "all indicators")].iloc[0]
-    assert "no_checkup" in row.own_indicators and "health" in row.own_dimensions
-    assert row.from_own_dimensions + row.from_other_dimensions == pytest.approx(row.child_years_averted)
-    out = d[(d.scenario == "package") & (d.moda == "outcome indicators")].iloc[0]
+    tot = d[(d.scenario == "package") & (d.moda == "all indicators") & (d.dimension == "all")].iloc[0]
+    assert "no_checkup" in tot.own_indicators and "health" in tot.own_dimensions
+    assert tot.from_own_dimensions + tot.from_other_dimensions == pytest.approx(tot.m0_child_years_averted)
+    dims = d[(d.scenario == "package") & (d.moda == "all indicators") & (d.dimension != "all")]
+    # M0 breaks down exactly by dimension; the check-ups' own dimension carries part of it
+    assert dims.m0_child_years_averted.sum() == pytest.approx(tot.m0_child_years_averted)
+    by = dims.set_index("dimension")
+    assert by.loc["health", "m0_child_years_averted"] > 0 and by.loc["health", "own_dimensions"] == "own"
+    assert by.loc["housing", "own_dimensions"] == "other"
+    out = d[(d.scenario == "package") & (d.moda == "outcome indicators") & (d.dimension == "all")].iloc[0]
     assert "no_checkup" not in out.own_indicators and "health" not in out.own_dimensions
+    assert "health" not in set(d[(d.scenario == "package") & (d.moda == "outcome indicators")].dimension)
     # the placebo changes nothing, whichever view
     pl = d[d.scenario == "placebo"]
-    assert (pl.child_years_averted == 0).all()
+    assert (pl.m0_child_years_averted == 0).all()

@@ -142,3 +142,17 @@ def test_moda_outcome_view_drops_service_indicators():
     sel = lambda d: d[(d.by == "all") & (d.measure == "moda_headcount_rate_0_5")].value.to_numpy()  # noqa: E731
     assert len(sel(out)) == 3 and (sel(out) <= sel(full) + 1e-12).all()
     assert "moda_outcome_patterns" in t
+
+
+@pytest.mark.slow
+def test_shipped_pilot_lands_within_10_percent_of_the_brochure():
+    """The full-scale hubei_pilot scenario (every person of the 8 counties), to 2018."""
+    from povsim.runner import run_scenario
+    from povsim.scenario import load_scenario
+
+    s = load_scenario("scenarios/hubei_pilot.toml").with_overrides(time={"years": 5})
+    res = run_scenario(s, replicates=1, seed=1)
+    t = fidelity_table(res.tables["programme"]).set_index("figure")
+    for figure in ("children benefiting", "programme investment (RMB)", "child service centres",
+                   "children reached by home visits", "children with special needs helped"):
+        assert t.loc[figure, "check"] == "within 10%", (figure, t.loc[figure, "simulated"])

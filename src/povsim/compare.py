@@ -223,38 +223,63 @@ def own_indicators(s: Scenario, config) -> list[str]:
     return [ind.name for ind in config.indicators if ind.column in cols]
 
 
-def _pattern_h(patterns: pd.DataFrame, config, drop: set[str]) -> pd.DataFrame:
-    """MODA headcount H by (replicate, year, age group) from the deprivation-pattern tables
-    (``moda_patterns``, by = all), counting only the dimensions not in ``drop`` against the
-    configuration's cut-off, and the number of children ``n``."""
-    p = patterns[(patterns["by"] == "all") & (patterns["measure"] == "pattern_share")]
-    if p.empty:
-        return pd.DataFrame(columns=["replicate", "year", "age_group", "H", "n"])
-    labels = p["dimension"].astype(str).unique()
-    out = []
+def _patterns(patterns: pd.DataFrame | None) -> pd.DataFrame:
+    """The ``pattern_share`` rows of a ``moda_patterns`` table for all children (by = all)."""
+    if patterns is None or patterns.empty:
+        return pd.DataFrame(columns=["replicate", "year", "age_group", "dimension", "value", "n"])
+    return patterns[(patterns["by"] == "all") & (patterns["measure"] == "pattern_share")]
+
+
+def _pattern_h(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
+    """MODA headcount H by (replicate, year, age group) from the deprivation-pattern table
+    (share of children by the set of dimensions they are deprived in), and the number of
+    children ``n``."""
+    p = _patterns(patterns)
+    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "H", "n"])]
     for ag in p["age_group"].unique():
-        w = {d: config.dimensions[d].weight for d in config.dimensions_for(ag) if d not in drop}
-        k = config.k_for(ag)
-        score = {lab: sum(w.get(d, 0.0) for d in lab.split("+")) for lab in labels}
+        w = {d: config.dimensions[d].weight for d in config.dimensions_for(ag)}
         q = p[p["age_group"] == ag]
-        poor = q["dimension"].astype(str).map(score) >= k - 1e-9
+        score = q["dimension"].astype(str).map(lambda lab, w=w: sum(w.get(d, 0.0) for d in lab.split("+")))
+        poor = score >= config.k_for(ag) - 1e-9
         h = (q["value"] * poor).groupby([q["replicate"], q["year"]]).sum()
         n = q.groupby(["replicate", "year"])["n"].first()
         out.append(pd.DataFrame({"H": h, "n": n}).reset_index().assign(age_group=ag))
     return pd.concat(out, ignore_index=True)
 
 
-def _moda_child_years(base: RunResult, alt: RunResult, table: str, config, drop: set[str],
-                      start: int, rate: float) -> pd.Series:
+def _pattern_m0_terms(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
+    """Each dimension's term of the adjusted headcount, ``M0 = sum_d (w_d / W) x CH_d``, by
+    (replicate, year, age group): ``CH_d`` is the censored headcount (share of children who
+    are MODA-poor and deprived in ``d``), read off the pattern table (Alkire & Foster 2011,
+    J Public Econ 95:476, sec. 4: M0 breaks down exactly by dimension)."""
+    p = _patterns(patterns)
+    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "dimension", "term", "n"])]
+    for ag in p["age_group"].unique():
+        dims = config.dimensions_for(ag)
+        w = {d: config.dimensions[d].weight for d in dims}
+        total = sum(w.values())
+        q = p[p["age_group"] == ag]
+        sets = q["dimension"].astype(str).str.split("+")
+        score = sets.map(lambda ds, w=w: sum(w.get(d, 0.0) for d in ds))
+        poor = (score >= config.k_for(ag) - 1e-9).to_numpy()
+        n = q.groupby(["replicate", "year"])["n"].first()
+        for d in dims:
+            has = sets.map(lambda ds, d=d: d in ds).to_numpy()
+            term = (q["value"] * (poor & has) * w[d] / total).groupby([q["replicate"], q["year"]]).sum()
+            out.append(pd.DataFrame({"term": term, "n": n}).reset_index().assign(age_group=ag, dimension=d))
+    return pd.concat(out, ignore_index=True)
+
+
+def _moda_child_years(base: RunResult, alt: RunResult, table: str, config, start: int,
+                      rate: float) -> pd.Series:
     """Discounted child-years of MODA poverty averted per replicate (sum over simulated
-    years and age groups of ``(H_base - H_alt) x children``, full-area estimate), with the
-    dimensions in ``drop`` not counted."""
-    b = _pattern_h(base.tables.get(table, pd.DataFrame(columns=["by"])), config, drop)
-    a = _pattern_h(alt.tables.get(table, pd.DataFrame(columns=["by"])), config, drop)
+    years and age groups of ``(H_base - H_alt) x children``, full-area estimate)."""
+    b = _pattern_h(base.tables.get(table), config)
+    a = _pattern_h(alt.tables.get(table), config)
     j = a.merge(b, on=["replicate", "year", "age_group"], suffixes=("_a", "_b"))
     j = j[j["year"] > start]
     averted = (j["H_b"] - j["H_a"]) * j["n_a"] * weight(alt) / (1.0 + rate) ** (j["year"] - start)
-    return averted.groupby(j["replicate"]).sum()
+    return averted.groupby(j["replicate"]).sum().astype(float)
 
 
 def _tidy_years_averted(base: RunResult, alt: RunResult, table: str, measures: tuple[str, ...],
@@ -361,13 +386,13 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
         return sign * (a - b) * w
 
     effects = {
-        "moda_outcome_child_years": _moda_child_years(base, alt, out_table, cfg_out, set(), start, rate),
+        "moda_outcome_child_years": _moda_child_years(base, alt, out_table, cfg_out, start, rate),
         "stunting_years": _tidy_years_averted(base, alt, "stunting", ("stunting_prevalence",), start, rate),
         "delay_years": _tidy_years_averted(base, alt, "development",
                                            ("low_skill_share_0_5", "low_skill_share_6_17"), start, rate),
         "school_years": cohort_diff("school_years_total", 1.0),
         "adult_poverty": cohort_diff("adult_poor_relative_cases", -1.0),
-        "moda_all_child_years": _moda_child_years(base, alt, "moda_patterns", cfg_all, set(), start, rate),
+        "moda_all_child_years": _moda_child_years(base, alt, "moda_patterns", cfg_all, start, rate),
     }
     rows = []
     c = inc.reindex(reps).to_numpy()
@@ -392,12 +417,23 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
 def moda_decomposition(base: RunResult, alt: RunResult) -> pd.DataFrame:
     """Each MODA effect split into the part from the alternative's own indicators and the rest.
 
-    For MODA on all indicators and on the outcome indicators: the discounted child-years
-    of MODA poverty averted (as in :func:`cost_effectiveness`), and the same with the
-    dimensions holding the interventions' own indicators (:func:`own_indicators`) left out
-    of the count (same cut-off; computed from each run's deprivation-pattern tables).  The
-    difference is the part of the effect that runs through the own indicators' dimensions;
-    its share of the total is reported with the replicates' t interval of each part.
+    The effect is measured as discounted child-years of adjusted headcount M0 averted
+    (``sum (M0_base - M0_alt) x children`` over simulated years and age groups, full-area
+    estimate), which breaks down exactly by dimension: ``M0 = sum_d (w_d / W) CH_d``, with
+    ``CH_d`` the censored headcount of dimension ``d`` (Alkire & Foster 2011, J Public Econ
+    95:476).  The part "from own indicators" is the sum over the dimensions that hold the
+    interventions' own indicators (:func:`own_indicators`: those whose column their effects
+    move directly); the rest comes through the other dimensions.  A child lifted below the
+    cut-off by a change in an own indicator takes its other deprivations out of the censored
+    count too, and those show under the other dimensions: the outcome view (service
+    indicators dropped) is the measure of how much of an effect is the service flipping its
+    own indicator.  Both MODA views
+    are decomposed: all indicators, and outcome indicators only.  Means over replicates
+    with t intervals.  The headcount H is not additive by dimension; the H-based child-years
+    of the same runs are in :func:`cost_effectiveness`.
+
+    Returns one row per scenario, view and dimension (``dimension = "all"``: the total and
+    the part from own dimensions; ``share``: of the total).
     """
     s = alt.scenario
     start, rate = s.time.start_year, s.budget.discount_rate
@@ -405,23 +441,35 @@ def moda_decomposition(base: RunResult, alt: RunResult) -> pd.DataFrame:
     rows = []
     for view, table in (("all indicators", "moda_patterns"),
                         ("outcome indicators", "moda_outcome_patterns")):
-        cfg = moda_config_of(s, "outcome" if view.startswith("outcome") else "all")
-        if table not in alt.tables:
+        if table not in alt.tables or table not in base.tables:
             continue
+        cfg = moda_config_of(s, "outcome" if view.startswith("outcome") else "all")
         own = own_indicators(s, cfg)
-        dims = {ind.dimension for ind in cfg.indicators if ind.name in own}
-        total = _moda_child_years(base, alt, table, cfg, set(), start, rate).reindex(reps).fillna(0.0)
-        rest = _moda_child_years(base, alt, table, cfg, dims, start, rate).reindex(reps).fillna(0.0)
-        part = total - rest
-        t, tlo, thi = _mean_ci(total.to_numpy())
-        o, olo, ohi = _mean_ci(part.to_numpy())
-        r, rlo, rhi = _mean_ci(rest.to_numpy())
-        rows.append((s.name, view, ", ".join(own) or "-", ", ".join(sorted(dims)) or "-",
-                     t, tlo, thi, o, olo, ohi, r, rlo, rhi, o / t if t else np.nan, len(reps)))
+        own_dims = {ind.dimension for ind in cfg.indicators if ind.name in own}
+        b = _pattern_m0_terms(base.tables[table], cfg)
+        a = _pattern_m0_terms(alt.tables[table], cfg)
+        j = a.merge(b, on=["replicate", "year", "age_group", "dimension"], suffixes=("_a", "_b"))
+        j = j[j["year"] > start]
+        j["averted"] = ((j["term_b"] - j["term_a"]) * j["n_a"] * weight(alt)
+                        / (1.0 + rate) ** (j["year"] - start))
+        by_dim = j.groupby(["dimension", "replicate"])["averted"].sum().unstack("dimension")
+        by_dim = by_dim.reindex(reps).fillna(0.0).astype(float)
+        total = by_dim.sum(axis=1)
+        from_own = by_dim[[d for d in by_dim.columns if d in own_dims]].sum(axis=1)
+        m, lo, hi = _mean_ci(total.to_numpy())
+        o, olo, ohi = _mean_ci(from_own.to_numpy())
+        r, rlo, rhi = _mean_ci((total - from_own).to_numpy())
+        rows.append((s.name, view, "all", ", ".join(own) or "-", ", ".join(sorted(own_dims)) or "-",
+                     m, lo, hi, o, olo, ohi, r, rlo, rhi, o / m if m else np.nan, len(reps)))
+        for d in by_dim.columns:
+            dm, dlo, dhi = _mean_ci(by_dim[d].to_numpy())
+            rows.append((s.name, view, d, "", "own" if d in own_dims else "other", dm, dlo, dhi,
+                         np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, dm / m if m else np.nan,
+                         len(reps)))
     return pd.DataFrame(rows, columns=[
-        "scenario", "moda", "own_indicators", "own_dimensions", "child_years_averted", "total_lo",
-        "total_hi", "from_own_dimensions", "own_lo", "own_hi", "from_other_dimensions", "rest_lo",
-        "rest_hi", "share_from_own", "replicates"])
+        "scenario", "moda", "dimension", "own_indicators", "own_dimensions", "m0_child_years_averted",
+        "ci_lo", "ci_hi", "from_own_dimensions", "own_lo", "own_hi", "from_other_dimensions",
+        "rest_lo", "rest_hi", "share", "replicates"])
 
 
 def render_cost_effectiveness(ce: pd.DataFrame, decomposition: pd.DataFrame | None = None) -> str:
@@ -438,12 +486,16 @@ def render_cost_effectiveness(ce: pd.DataFrame, decomposition: pd.DataFrame | No
         lines.append(f"  {'':<22} {'':>12} cost {money(r.incremental_cost_discounted_rmb)}, "
                      f"outcome {r.outcome_averted:,.1f} [{r.outcome_lo:,.1f}, {r.outcome_hi:,.1f}]")
     if decomposition is not None and not decomposition.empty:
-        lines.append("MODA effect by indicator (discounted child-years of MODA poverty averted): from the "
-                     "dimensions of the interventions' own indicators vs the rest")
-        for r in decomposition.itertuples():
-            lines.append(f"  {r.scenario:<22} {r.moda:<19} total {r.child_years_averted:,.0f}: own "
-                         f"{r.from_own_dimensions:,.0f} ({r.share_from_own:.0%}; {r.own_dimensions}), "
-                         f"other {r.from_other_dimensions:,.0f}")
+        lines.append("MODA effect by indicator: discounted child-years of adjusted headcount M0 averted, from "
+                     "the dimensions of the interventions' own indicators vs the rest (exact M0 breakdown)")
+        for r in decomposition[decomposition["dimension"] == "all"].itertuples():
+            dims = decomposition[(decomposition["scenario"] == r.scenario) & (decomposition["moda"] == r.moda)
+                                 & (decomposition["dimension"] != "all")]
+            parts = ", ".join(f"{d.dimension} {d.share:.0%}" for d in dims.sort_values(
+                "m0_child_years_averted", ascending=False).itertuples() if abs(d.share) >= 0.005)
+            lines.append(f"  {r.scenario:<22} {r.moda:<19} total {money(r.m0_child_years_averted)} "
+                         f"[{money(r.ci_lo)}, {money(r.ci_hi)}]: own indicators' dimensions {r.share:.0%} "
+                         f"({r.own_dimensions}); by dimension: {parts}")
     return "\n".join(lines)
 
 
