@@ -141,6 +141,12 @@ class Geography:
         return 1.0 / self.sampling_fraction
 
     @property
+    def weights(self) -> np.ndarray:
+        """Sampling weight of each simulated village (all equal: the sample is
+        self-weighting)."""
+        return np.full(self.n, self.weight)
+
+    @property
     def project(self) -> np.ndarray:
         """Village in a project township (pilot villages included)."""
         if self.project_township is None:

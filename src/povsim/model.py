@@ -118,7 +118,8 @@ class PovertyModel(mesa.Model):
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
-            self.moda.groups = tuple(g for g in groups if g != "age_group")
+            # MODA has no "area" subgroup (pilot / project / non_project): the yearly tables do
+            self.moda.groups = tuple(g for g in groups if g not in ("age_group", "area"))
         from povsim import moda_views
 
         #: MODA on outcome indicators only, beside the full MODA (povsim.moda_views)

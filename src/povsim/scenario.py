@@ -92,7 +92,7 @@ OUTPUT_TABLES: tuple[str, ...] = (
 )
 
 #: A subgroup by which yearly tables may be broken down (``[outputs] by``).
-ByGroup = Literal["county", "arm", "sex", "age_group", "left_behind"]
+ByGroup = Literal["county", "arm", "area", "sex", "age_group", "left_behind"]
 #: All subgroups, in order.
 BY_GROUPS: tuple[str, ...] = get_args(ByGroup)
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from povsim.geography import AREA_KINDS
 from povsim.registry import discover
 from povsim.state import World
 
@@ -60,14 +61,16 @@ class Cells:
         self._kids: np.ndarray | None = None
         geo, P, H = world.geo, world.P, world.H
         labels: list[tuple[str, list[str]]] = []
-        household_level = set(by) <= {"county", "arm"}
+        village_level = {"county": (geo.county, list(geo.counties)),
+                         "arm": (geo.pilot, ["comparison", "pilot"]),
+                         "area": (geo.area_kind, list(AREA_KINDS))}
+        household_level = set(by) <= set(village_level)
         if household_level:
             # every subgroup is a village attribute: the cell of each village, then of
             # each household and person by one compiled gather
             v_cell = np.zeros(geo.n, dtype=np.int64)
             for b in by:
-                codes, lab = ((geo.county, list(geo.counties)) if b == "county"
-                              else (geo.pilot, ["comparison", "pilot"]))
+                codes, lab = village_level[b]
                 v_cell = v_cell * len(lab) + codes.astype(np.int64)
                 labels.append((b, lab))
             _, self.cell = _household_cells(H.village, v_cell, P.hh)
@@ -75,10 +78,10 @@ class Cells:
             cell = np.zeros(P.n, dtype=np.int64)
             hv = None
             for b in by:
-                if b in ("county", "arm"):
+                if b in village_level:
                     hv = H.village[P.hh] if hv is None else hv
-                    codes, lab = ((geo.county[hv], list(geo.counties)) if b == "county"
-                                  else (geo.pilot[hv], ["comparison", "pilot"]))
+                    codes, lab = village_level[b]
+                    codes = codes[hv]
                 elif b == "sex":
                     codes, lab = P.sex, ["female", "male"]
                 elif b == "left_behind":
