@@ -24,6 +24,11 @@ def table(module: str) -> str:
 
 
 text = DOC.read_text()
+modules = {p.module for p in registry().values()}
+missing = sorted(m for m in modules if f"<!-- params:{m} -->" not in text)
+if missing:
+    raise SystemExit(f"{DOC}: no table for {', '.join(missing)}: add a marker pair "
+                     "<!-- params:MODULE --> ... <!-- /params --> where its process is described")
 new = re.sub(r"(?ms)^(<!-- params:([\w.]+) -->).*?^(<!-- /params -->)",
              lambda m: m[1] + "\n" + table(m[2]) + "\n" + m[3], text)
 DOC.write_text(new)

@@ -143,7 +143,7 @@ def test_calibration_recovers_known_parameters(tmp_path: Path, truth_values) -> 
 
     write_report(run.folder, out=tmp_path / "brief")
     brief = (tmp_path / "brief" / "brief.md").read_text()
-    assert "# Policy brief: calibration recovery" in brief and "## Calibration targets" in brief
+    assert "# Brief: calibration recovery" in brief and "## Targets met and missed" in brief
     assert (tmp_path / "brief" / "figures" / "calibration_targets.png").is_file()
 
 
@@ -162,13 +162,55 @@ def test_interrupted_calibration_resumes_from_the_cache(tmp_path: Path, truth_va
     assert len(list((tmp_path / "out" / "cache").glob("*.json"))) == first.result.runs
 
 
-def test_fitted_file_is_not_overwritten_without_force(tmp_path: Path, truth_values) -> None:
+SHIPPED_FIT = """# Fitted parameter set, written by `povsim calibrate`
+[scenario]
+name = "recovery_fitted"
+[parameters]
+anaemia_infant = 0.36
+[calibration.fit]
+objective = 0.5
+converged = true
+"""
+
+
+def test_refit_writes_a_new_file_and_never_a_worse_fit_over_the_shipped_one(tmp_path: Path, truth_values,
+                                                                          capsys) -> None:
+    """issue 12 item 2: the README's refit (here with a 2-point budget) left the shipped fit alone."""
     f = _recovery_file(tmp_path, truth_values)
-    (tmp_path / "fitted").mkdir()
-    (tmp_path / "fitted" / "recovery.toml").write_text("# an earlier fit\n")
-    with pytest.raises(OutputError, match=r"recovery\.toml exists"):
-        run_calibration(f, workers=0, out=tmp_path / "out", max_evaluations=3)
-    assert (tmp_path / "fitted" / "recovery.toml").read_text() == "# an earlier fit\n"
+    shipped = tmp_path / "fitted" / "recovery.toml"
+    shipped.parent.mkdir()
+    shipped.write_text(SHIPPED_FIT)
+    args = ["calibrate", str(f), "--workers", "0", "--max-evaluations", "2", "--no-figures", "-q"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert shipped.read_text() == SHIPPED_FIT
+    new = sorted(shipped.parent.glob("recovery-*.toml"))
+    assert len(new) == 1 and "[calibration.fit]" in new[0].read_text()
+    # --replace-fitted with a non-converged fit: refused (exit 2), the fit kept in its own file
+    assert main([*args, "--out", str(tmp_path / "b"), "--replace-fitted"]) == 2
+    err = capsys.readouterr().err
+    assert "was not replaced" in err and "did not converge" in err and "--accept-worse-fit" in err
+    assert shipped.read_text() == SHIPPED_FIT
+    assert len(list(shipped.parent.glob("recovery-*.toml"))) == 2
+    # the second explicit flag replaces it
+    assert main([*args, "--out", str(tmp_path / "c"), "--replace-fitted", "--accept-worse-fit"]) == 0
+    assert shipped.read_text() != SHIPPED_FIT and "[calibration.fit]" in shipped.read_text()
+    # a file that is not a fitted set is never replaced
+    shipped.write_text("# my notes\n")
+    assert main([*args, "--out", str(tmp_path / "d"), "--replace-fitted", "--accept-worse-fit"]) == 2
+    assert shipped.read_text() == "# my notes\n"
+
+
+def test_target_outside_the_simulated_years_is_an_error(tmp_path: Path, capsys) -> None:
+    """issue 12 item 6: years = [2300, 2301] never run 25 evaluations to 'objective 1e+06'."""
+    f = _write(tmp_path, _target("a", 0.3, "anaemia", "anaemia_prevalence_infant", years="years = [2300, 2301]"),
+               PARAMS)
+    with pytest.raises(ScenarioErrors) as exc:
+        load_targets(f)
+    msg = str(exc.value)
+    assert "target[0]('a').outcome.years" in msg and "2014-2017" in msg
+    assert main(["calibrate", str(f), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "2300" in err and "Traceback" not in err and not (tmp_path / "o").exists()
 
 
 def test_nelder_mead_lowers_the_objective(tmp_path: Path, truth_values) -> None:
@@ -232,7 +274,7 @@ GOOD_TARGET = _target("a", 0.3, "anaemia", "anaemia_prevalence_infant")
 
 def test_unknown_outcome_is_named_with_a_suggestion(tmp_path: Path) -> None:
     msgs = _errors(tmp_path, PARAMS + _target("a", 0.3, "anaemai", "anaemia_prevalence_infant"))
-    assert any("target[0] (a).outcome.table" in m and "did you mean 'anaemia'" in m for m in msgs), msgs
+    assert any("target[0]('a').outcome.table" in m and "did you mean 'anaemia'" in m for m in msgs), msgs
     msgs = _errors(tmp_path, PARAMS + _target("a", 0.3, "anaemia", "anaemia_prevalence_infnt"))
     assert any(".outcome.measure" in m and "anaemia_prevalence_infant" in m for m in msgs), msgs
     msgs = _errors(tmp_path, PARAMS + _target("a", 0.3, "moda_dimensions", "uncensored_headcount",
@@ -312,7 +354,9 @@ def test_run_prints_and_writes_the_calibration_check(tmp_path: Path, truth_value
     from povsim.report import write_report
 
     write_report(out, out=tmp_path / "brief")
-    assert "## Calibration targets" in (tmp_path / "brief" / "brief.md").read_text()
+    brief = (tmp_path / "brief" / "brief.md").read_text()
+    assert "### Calibration status" in brief and "targets checked against this run are within tolerance" in brief
+    assert "| Target | Use | Target value |" in brief and "| `lb` | held out |" in brief
     # a scenario with an intervention is not checked against the no-programme targets
     pilot = tmp_path / "pilot.toml"
     pilot.write_text('[scenario]\nname = "pilot"\nextends = "child.toml"\n'

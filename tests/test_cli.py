@@ -18,7 +18,8 @@ def tiny(tmp_path: Path) -> Path:
     f = tmp_path / "tiny.toml"
     f.write_text(
         f'[scenario]\nname = "tiny"\nextends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
-        "[population]\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\ntownships = 8\n"
+        "[population]\ngeography = \"synthetic\"\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\n"
+        "townships = 8\n"
         "[time]\nyears = 6\n"
     )
     return f
@@ -55,16 +56,31 @@ def test_run_with_figures_and_summary(tiny: Path, tmp_path: Path, capsys) -> Non
     assert (out / "figures" / "headline.svg").stat().st_size > 1000
 
 
-def test_existing_folder_not_overwritten_without_force(tiny: Path, tmp_path: Path, capsys) -> None:
+def test_force_replaces_only_a_complete_povsim_results_folder(tiny: Path, tmp_path: Path, capsys,
+                                                             monkeypatch) -> None:
+    """issue 12 item 1: `run --force` never deletes a user's folder, the current folder or a file."""
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("my notes")
+    note = tmp_path / "note.txt"
+    note.write_text("a file")
+    for out in (precious, note):
+        assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q", "--force"]) == 2
+        err = capsys.readouterr().err
+        assert "never deletes or replaces" in err and str(out) in err and "Traceback" not in err
+    assert (precious / "keep.txt").read_text() == "my notes" and note.read_text() == "a file"
+    monkeypatch.chdir(precious)
+    assert main(["run", str(tiny), "--out", ".", "--no-figures", "-q", "--force"]) == 2
+    assert sorted(p.name for p in precious.iterdir()) == ["keep.txt"]
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "r"
-    out.mkdir()
-    (out / "keep.txt").write_text("earlier result")
+    assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q"]) == 0
     assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q"]) == 2
-    err = capsys.readouterr().err
-    assert "--force" in err and "Traceback" not in err
-    assert (out / "keep.txt").read_text() == "earlier result"
+    assert "--force" in capsys.readouterr().err
+    first = (out / "manifest.json").read_text()
     assert main(["run", str(tiny), "--out", str(out), "--no-figures", "-q", "--force"]) == 0
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    assert (out / "manifest.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["note.txt", "precious", "r", "tiny.toml"]
 
 
 def test_bad_scenario_exit_2_no_traceback(tmp_path: Path, capsys) -> None:

@@ -264,14 +264,13 @@ def test_unwritable_folder(reference, tmp_path: Path, monkeypatch, capsys) -> No
     f, _ = reference
     out = tmp_path / "b"
     out.mkdir()
-    (out / "keep.txt").write_text("earlier")
     import povsim.experiment.store as store_mod
 
     monkeypatch.setattr(store_mod.os, "access", lambda path, mode: False)
     assert main(["batch", str(f), "--out", str(out), "--workers", "0"]) == 2
     err = capsys.readouterr().err
     assert "permission denied" in err and "--out" in err and "Traceback" not in err
-    assert (out / "keep.txt").read_text() == "earlier" and not (out / "design.json").exists()
+    assert list(out.iterdir()) == []  # nothing created
     monkeypatch.undo()
 
     real = povsim_output._atomic_write
@@ -284,13 +283,22 @@ def test_unwritable_folder(reference, tmp_path: Path, monkeypatch, capsys) -> No
     monkeypatch.setattr(povsim_output, "_atomic_write", denied)
     with pytest.raises(OutputError, match="Permission denied"):
         run_batch(f, out=out, workers=0)
-    assert (out / "keep.txt").read_text() == "earlier"
+    assert not (out / "design.json").exists()
 
 
 def test_memory_guard_refuses_and_keeps_pilot(reference, tmp_path: Path, monkeypatch) -> None:
     f, _ = reference
     out = tmp_path / "b"
     monkeypatch.setattr(SerialExecutor, "slot_memory", lambda self: (10 * 2**20, "10 MB available (test)"))
+    # the cost model refuses before the pilot runs ...
+    with pytest.raises(BatchError, match=r"out of memory.*cost model"):
+        run_batch(f, out=out, workers=0)
+    assert not list((out / "runs").glob("*.run"))
+    # ... and when it underestimates, the pilot's measured memory refuses, keeping the pilot
+    import povsim.experiment.batch as batch_mod
+    from povsim.experiment.estimate import RunEstimate
+
+    monkeypatch.setattr(batch_mod, "estimate_run", lambda sc: RunEstimate(0.1, 2**20, 0.1, 2**20))
     with pytest.raises(BatchError) as info:
         run_batch(f, out=out, workers=0)
     msg = str(info.value)

@@ -421,14 +421,14 @@ def test_config_error_unknown_key_in_file(tmp_path):
          "indicators[0]('stunting').age_groups", "did you mean '0-5'?"),
         (lambda d: d["moda"].update(k=5), "moda.k", "(0, 4]"),
         (lambda d: d["age_groups"][1].update(k=3.5), "age_groups[1]('6-17').k", "(0, 3]"),
-        (lambda d: d["moda"].update(k=0), "moda.k", "greater than 0"),
+        (lambda d: d["moda"].update(k=0), "moda.k", "> 0"),
         (lambda d: d["moda"].update(missing="dorp"), "moda.missing", "did you mean 'drop'?"),
         (lambda d: d["age_groups"][1].update(min_age=5), "age_groups", "overlap"),
         (lambda d: d["dimensions"].update(health={}), "dimensions.health",
          "at least one indicator"),
         (lambda d: d["indicators"][1].pop("source"), "indicators[1]('water').source",
          "required"),
-        (lambda d: d["moda"].update(k="3"), "moda.k", "valid number"),
+        (lambda d: d["moda"].update(k="3"), "moda.k", "remove the quotes: k = 3"),
     ],
 )
 def test_config_errors(change, key, fragment):
@@ -443,7 +443,7 @@ def test_config_errors(change, key, fragment):
 
 
 def test_config_file_errors(tmp_path):
-    with pytest.raises(MODAConfigError, match="readable TOML"):
+    with pytest.raises(MODAConfigError, match="existing MODA configuration"):
         load_moda_config(tmp_path / "nope.toml")
     with pytest.raises(MODAConfigError, match="valid TOML"):
         load_moda_config(_write(tmp_path, "[moda\nname = 1"))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from povsim.moda import alkire_foster, default_moda_config_path, load_moda_config
-from povsim.moda_model import CHILD_COLUMNS, child_frame
+from povsim.moda.model import CHILD_COLUMNS, child_frame
 from povsim.model import PovertyModel
 from povsim.plots import moda_figures
 from povsim.scenario import Scenario
@@ -99,7 +99,7 @@ def _same_tables(a: dict, b: dict) -> None:
 def test_compiled_moda_tables_equal_general_path(model, groups) -> None:
     """The compiled pass gives exactly the rows of compute_moda_tables on the child frame."""
     from povsim.moda import compute_moda_tables
-    from povsim.moda_model import fast_moda_tables
+    from povsim.moda.model import fast_moda_tables
 
     cfg = load_moda_config(default_moda_config_path())
     fast = fast_moda_tables(model.world, cfg, groups)
@@ -110,7 +110,7 @@ def test_compiled_moda_tables_equal_general_path(model, groups) -> None:
 
 
 def test_compiled_moda_falls_back_on_unknown_group(model) -> None:
-    from povsim.moda_model import fast_moda_tables
+    from povsim.moda.model import fast_moda_tables
 
     cfg = load_moda_config(default_moda_config_path())
     assert fast_moda_tables(model.world, cfg, ("stimulation",)) is None

@@ -1,4 +1,4 @@
-"""Tests for povsim.moda_survey: MODA tables from a survey CSV."""
+"""Tests for povsim.moda.survey: MODA tables from a survey CSV."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from povsim.moda import (
     load_moda_config,
     parse_moda_config,
 )
-from povsim.moda_survey import SurveyError, survey_moda
+from povsim.moda.survey import SurveyError, survey_moda
 
 EXAMPLE = Path(__file__).parent / "data" / "moda_survey_example.csv"
 

@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from povsim import output
-from povsim.errors import OutputError, PovsimError
+from povsim.errors import OutputError, PovsimError, ResultsError
 from povsim.output import (
     atomic_write_bytes,
     atomic_write_csv,
@@ -30,6 +30,7 @@ from povsim.output import (
     results_dir,
     save_figure,
     staging_path,
+    verify_results,
     write_manifest,
 )
 
@@ -208,10 +209,11 @@ def test_existing_empty_folder_is_fine(tmp_path: Path) -> None:
 
 
 def make_old_run(tmp_path: Path) -> Path:
-    old = tmp_path / "run"
-    old.mkdir()
-    (old / "manifest.json").write_text("old")
-    return old
+    """A complete povsim results folder ``run`` holding ``a.csv`` = "old" (built under
+    another name: a sealed folder may be moved)."""
+    with results_dir(tmp_path / "old-build", "base") as d:
+        (d / "a.csv").write_text("old")
+    return (tmp_path / "old-build").rename(tmp_path / "run")
 
 
 def test_existing_folder_is_refused_without_force(tmp_path: Path) -> None:
@@ -219,17 +221,108 @@ def test_existing_folder_is_refused_without_force(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"exists; use --force .* --out"):
         with results_dir(old, "base"):
             pytest.fail("the block must not run")
-    assert (old / "manifest.json").read_text() == "old"
+    assert (old / "a.csv").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
 def test_force_replaces_only_on_success(tmp_path: Path) -> None:
     old = make_old_run(tmp_path)
     with results_dir(old, "base", force=True) as d:
-        assert (old / "manifest.json").read_text() == "old"  # untouched while running
-        (d / "manifest.json").write_text("new")
-    assert (old / "manifest.json").read_text() == "new"
+        assert (old / "a.csv").read_text() == "old"  # untouched while running
+        (d / "a.csv").write_text("new")
+    assert (old / "a.csv").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .old / .partial
+
+
+def test_results_folder_is_typed_sealed_and_verified(tmp_path: Path) -> None:
+    """The manifest is written last: format, kind, completeness flag, checksum of every file."""
+    with results_dir(tmp_path / "run", "base", kind="report") as d:
+        atomic_write_text(d / "tables" / "t.csv", "a,b\n1,2\n")
+        assert (d / output.PARTIAL_MARKER).is_file()  # names the process while it is written
+    m = verify_results(tmp_path / "run")
+    assert m["format"] == output.RESULTS_FORMAT and m["kind"] == "report" and m["complete"] is True
+    assert m["files"]["tables/t.csv"]["sha256"] == file_checksum(tmp_path / "run" / "tables" / "t.csv")
+    assert not (tmp_path / "run" / output.PARTIAL_MARKER).exists()
+    (tmp_path / "run" / "tables" / "t.csv").write_text("a,b\n1,")  # truncated
+    with pytest.raises(ResultsError, match=r"tables/t\.csv .*truncated"):
+        verify_results(tmp_path / "run")
+
+
+@pytest.mark.parametrize("what", ["user folder", "file", "changed results", "incomplete results"])
+def test_force_never_replaces_anything_but_complete_povsim_results(tmp_path: Path, what: str) -> None:
+    """issue 12 item 1: --force refused (exit 2 in the CLI) for anything povsim did not write."""
+    target = tmp_path / "precious"
+    if what == "user folder":
+        target.mkdir()
+        (target / "notes.txt").write_text("my notes")
+    elif what == "file":
+        target.write_text("my notes")
+    else:
+        make_old_run(tmp_path).rename(target)
+        if what == "changed results":
+            (target / "notes.txt").write_text("my notes")  # the user added a file
+        else:
+            m = json.loads((target / "manifest.json").read_text())
+            m["complete"] = False
+            (target / "manifest.json").write_text(json.dumps(m))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(OutputError, match="never deletes or replaces"):
+        with results_dir(target, "base", force=True):
+            pytest.fail("the block must not run")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    if what != "incomplete results":
+        assert (target / "notes.txt" if target.is_dir() else target).read_text() == "my notes"
+
+
+def test_force_never_replaces_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = make_old_run(tmp_path)
+    monkeypatch.chdir(old)
+    with pytest.raises(OutputError, match="current folder"):
+        prepare_results_dir(".", "base", force=True)
+    assert (old / "a.csv").read_text() == "old"
+
+
+def test_force_replaces_a_run_with_its_report_inside(tmp_path: Path) -> None:
+    old = make_old_run(tmp_path)
+    with results_dir(old / "report", "report", kind="report") as d:
+        (d / "brief.md").write_text("brief")
+    with results_dir(old, "base", force=True) as d:
+        (d / "a.csv").write_text("new")
+    assert (old / "a.csv").read_text() == "new" and not (old / "report").exists()
+
+
+def test_unwritable_out_fails_before_the_run() -> None:
+    """issue 12 item 9: --out /proc/x fails at once, not after the simulation."""
+    with pytest.raises(OutputError, match="/proc/x"):
+        prepare_results_dir("/proc/x", "base")
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_partial_of_an_ended_process_is_cleaned(tmp_path: Path, caplog) -> None:
+    """issue 12 item 3: a killed run's NAME.partial-PID is removed by the next results folder
+    beside it; a partial without povsim's marker is reported and left alone."""
+    pid = _dead_pid()
+    stale = tmp_path / f"run.partial-{pid}"
+    stale.mkdir()
+    (stale / output.PARTIAL_MARKER).write_text(json.dumps({"pid": pid, "host": output.platform.node()}))
+    (stale / "a.csv").write_text("half")
+    foreign = tmp_path / f"mine.partial-{pid}"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep")
+    with caplog.at_level("WARNING", logger="povsim"), results_dir(tmp_path / "other", "base") as d:
+        (d / "a.csv").write_text("new")
+    assert not stale.exists()
+    assert (foreign / "notes.txt").read_text() == "keep"
+    assert "removed" in caplog.text and "left alone" in caplog.text
+    with pytest.raises(ResultsError, match="unfinished"):
+        verify_results(foreign)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -243,7 +336,7 @@ def test_exception_leaves_earlier_folder_and_no_partial(tmp_path: Path, force: b
             1 / 0  # noqa: B018
     assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if force else [])
     if force:
-        assert (final / "manifest.json").read_text() == "old"
+        assert (final / "a.csv").read_text() == "old"
 
 
 def test_folder_appearing_during_run_keeps_new_results(tmp_path: Path) -> None:
@@ -252,7 +345,7 @@ def test_folder_appearing_during_run_keeps_new_results(tmp_path: Path) -> None:
         with results_dir(final, "base") as d:
             (d / "a").write_text("new")
             make_old_run(tmp_path)  # another process wins the race
-    assert (final / "manifest.json").read_text() == "old"
+    assert (final / "a.csv").read_text() == "old"
     assert (staging_path(final) / "a").read_text() == "new"
 
 
@@ -273,7 +366,7 @@ def test_failed_final_rename_restores_old_folder(
     monkeypatch.setattr(output.os, "rename", flaky)
     with pytest.raises(OutputError, match="earlier results are unchanged"):
         finalize_results_dir(staging, old, force=True)
-    assert (old / "manifest.json").read_text() == "old"
+    assert (old / "a.csv").read_text() == "old"
     assert (staging / "manifest.json").read_text() == "new"
 
 
@@ -348,6 +441,7 @@ def test_manifest(tmp_path: Path) -> None:
     }
     path = write_manifest(
         tmp_path,
+        kind="run",
         scenario_dict=resolved,
         seeds=[1, np.int64(2)],
         input_files=[str(scenario)],
@@ -357,6 +451,11 @@ def test_manifest(tmp_path: Path) -> None:
     assert path == tmp_path / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) == {
+        "format",
+        "format_version",
+        "kind",
+        "complete",
+        "host",
         "povsim_version",
         "created",
         "python_version",
@@ -390,7 +489,7 @@ def test_manifest(tmp_path: Path) -> None:
 def test_manifest_refuses_unserialisable_value(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"manifest\.json"):
         write_manifest(
-            tmp_path, scenario_dict={"x": object()}, seeds=[1], input_files=[], command_line=[]
+            tmp_path, kind="run", scenario_dict={"x": object()}, seeds=[1], input_files=[], command_line=[]
         )
     assert not (tmp_path / "manifest.json").exists()
 

@@ -55,8 +55,9 @@ def test_trajectory_all(table, tmp_path: Path) -> None:
     assert len(ax.get_lines()) == 1
     assert len(ax.collections) == 1  # the replicate band
     assert ax.get_xlabel() == "Year"
-    assert ax.get_ylabel() == "Stunting prevalence (%)"
-    assert ax.get_title() == "Stunting prevalence"
+    assert ax.get_ylabel() == "Stunting, under 5 (%)"  # readable names, not ids
+    assert ax.get_title() == "Stunting, under 5"
+    assert ax.get_ylim()[0] == 0  # shares from zero
     assert "range of 3 replicates" in legend_texts(ax)
     assert texts(fig) == ["povsim 0.1.0 · scenario baseline · seed 1 · 2026-11-29"]
     assert ax.yaxis.get_major_formatter().__class__.__name__ == "PercentFormatter"
@@ -100,7 +101,7 @@ def test_percent_override_and_plain_measures(table) -> None:
     assert ax.get_ylabel() == "Persons"
     assert ax.yaxis.get_major_formatter().__class__.__name__ != "PercentFormatter"
     ax = plot_trajectory(table, "stunting_prevalence", percent=False).axes[0]
-    assert ax.get_ylabel() == "Stunting prevalence"
+    assert ax.get_ylabel() == "Stunting, under 5"
 
 
 def test_unknown_measure_or_breakdown(table) -> None:

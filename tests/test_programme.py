@@ -126,7 +126,7 @@ def test_fidelity_table_compares_each_figure_and_flags_the_10_percent_band():
 
 def test_moda_outcome_view_drops_service_indicators():
     from povsim.moda import default_moda_config_path, load_moda_config
-    from povsim.moda_views import outcome_view, service_indicators
+    from povsim.moda.views import outcome_view, service_indicators
 
     cfg = load_moda_config(default_moda_config_path())
     assert set(service_indicators(cfg)) == {"no_checkup", "uninsured", "dibao_gap"}

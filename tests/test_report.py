@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from povsim.cli import main
+from povsim.output import seal_results, write_manifest
 from povsim.plots.report import (
     plot_county_bars,
     plot_moda_trajectories,
@@ -51,8 +52,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     pd.DataFrame({"output": ["moda_H"] * 3, "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.05],
                   "S1_conf": [0.05, 0.04, 0.03], "ST": [0.6, 0.3, 0.1], "ST_conf": [0.05, 0.05, 0.04]}
                  ).to_csv(sens / "indices.csv", index=False)
-    (sens / "manifest.json").write_text(json.dumps({"povsim_version": "0.1.0", "created": "2026-01-02T00:00:00+00:00",
-                                                    "seeds": [1, 2], "scenario": {"sensitivity": {"name": "s"}}}))
+    write_manifest(sens, kind="sensitivity", scenario_dict={"sensitivity": {"name": "s"}}, seeds=[1, 2],
+                   input_files=[], command_line=[])
+    seal_results(sens, kind="sensitivity")
     return {"run": run, "compare": cmp, "sensitivity": sens, "root": root}
 
 
@@ -156,12 +158,14 @@ def test_cli_report_run_folder_all_formats(folders, tmp_path, capsys):
     n = _formats_ok(out, ("svg", "pdf"))
     html = (out / "brief.html").read_text("utf-8")
     _assert_self_contained(html)
-    assert html.count('src="data:image/png;base64,') == n
-    assert "Key numbers" in html and "MODA H, ages 0-5" in html and "Provenance" in html
-    assert html.index("Key numbers") < html.index("<figure")
+    shown = html.count('src="data:image/png;base64,')
+    assert 0 < shown <= n  # the brief shows the figures that answer its questions; the pack has them all
+    assert "Headline outcomes" in html and "MODA H, ages 0–5" in html and "Method and provenance" in html
+    assert html.index("Headline outcomes") < html.index("<figure")  # a run without interventions: levels
     md = (out / "brief.md").read_text("utf-8")
-    for png in (out / "figures").glob("*.png"):
-        assert f"(figures/{png.name})" in md
+    linked = re.findall(r"\]\(figures/([^)]+)\)", md)
+    assert len(linked) == shown and all((out / "figures" / f).is_file() for f in linked)
+    assert (out / "brief.pdf").read_bytes()[:5] == b"%PDF-"  # --format pdf prints the brief too
     names = {p.stem for p in (out / "figures").glob("*.png")}
     assert {"moda_H", "moda_M0", "moda_upset_0_5", "moda_income_overlap", "moda_distribution",
             "moda_headcount_rate_0_5_by_county", "moda_headcount_rate_0_5_by_arm"} <= names
@@ -175,8 +179,9 @@ def test_report_compare_folder_default_out_and_no_overwrite(folders, capsys):
     assert not list(out.glob("figures/*.pdf"))
     html = (out / "brief.html").read_text("utf-8")
     _assert_self_contained(html)
-    assert "Scenario comparison" in html and "Cost per child-year of deprivation averted" in html
-    assert "tiny_alt - base" in html and "[95% interval]" in html
+    assert "Headline effects" in html and "child-year of MODA poverty averted (outcome indicators)" in html
+    assert "Under tiny_alt, " in html and "95 % interval" in html
+    assert not (out / "brief.pdf").exists()  # only with --format pdf
     names = {p.stem for p in (out / "figures").glob("*.png")}
     assert {"ce_plane", "differences_end", "moda_H", "moda_upset_0_5_tiny", "moda_upset_0_5_tiny_alt"} <= names
     capsys.readouterr()
@@ -207,7 +212,7 @@ def test_lang_zh_translates_labels_with_a_given_font(folders, tmp_path):
         warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs: the code path, not the look
         out = write_report(folders["run"], out=tmp_path / "zh", lang="zh", font="DejaVu Sans")
     html = (out / "brief.html").read_text("utf-8")
-    assert "政策简报" in html and "关键数据" in html
+    assert "简报" in html and "模拟了什么" in html and "主要结果" in html
     res = load_results(folders["run"])
     figs, _ = build_figures(res, lang="zh")
     assert any("年份" in t for rf in figs for t in _texts(rf.figure))
@@ -239,17 +244,34 @@ def test_results_loaded_from_manifest(folders):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package `chromium`)")
-def test_brief_opens_in_headless_chromium_without_missing_resources(folders, tmp_path):
-    out = write_report(folders["run"], out=tmp_path / "c")
+# .ci/run installs Chromium and sets POVSIM_BROWSER_TESTS=required: there this test must run
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("POVSIM_BROWSER_TESTS") != "required",
+                    reason="headless Chromium not installed (Debian package `chromium`)")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_brief_opens_in_headless_chromium_without_missing_resources(folders, tmp_path, lang):
+    from povsim.report import find_cjk_font
+
+    if lang == "zh" and find_cjk_font() is None:
+        pytest.skip("no CJK font for --lang zh (Debian: apt-get install fonts-noto-cjk)")
+    out = write_report(folders["run"], out=tmp_path / "c", lang=lang)
     url = (out / "brief.html").as_uri()
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     srcs = re.findall(r'<img[^>]*\bsrc="([^"]*)"', dom.stdout)
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert ("模拟了什么" if lang == "zh" else "What was run") in dom.stdout
     shot = tmp_path / "shot.png"
     r = subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,3000", url],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and shot.read_bytes()[:8] == PNG_MAGIC
     assert "ERR_FILE_NOT_FOUND" not in r.stderr and "net::ERR" not in dom.stderr
+
+
+def test_every_measure_label_has_a_chinese_name():
+    """Figures and briefs label measures with summary.MEASURE_LABELS; --lang zh needs each."""
+    from povsim.brief.i18n import TERMS_ZH
+    from povsim.report import ZH
+    from povsim.summary import MEASURE_LABELS
+
+    assert [v for v in MEASURE_LABELS.values() if v not in ZH and v not in TERMS_ZH] == []

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
-import povsim.scenario as scenario_mod
+import povsim.scenario.loading as scenario_mod
 from povsim.errors import ScenarioError, ScenarioErrors
+from povsim.moda import default_moda_config_path
 from povsim.params import Param
 from povsim.scenario import (
     Scenario,
@@ -55,7 +56,7 @@ REGISTRY = {
 @pytest.fixture(autouse=True)
 def fake_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default registry path sees only the fake parameters (no model modules needed)."""
-    monkeypatch.setattr(scenario_mod, "registry", lambda: REGISTRY)
+    monkeypatch.setattr(scenario_mod, "declared", lambda: REGISTRY)
     monkeypatch.setattr(scenario_mod, "_catalogue", lambda: {})
 
 
@@ -93,7 +94,7 @@ def test_example_scenarios_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     # the shipped scenarios use the real parameter registry and intervention catalogue
     from povsim.params import registry as real_registry
 
-    monkeypatch.setattr(scenario_mod, "registry", real_registry)
+    monkeypatch.setattr(scenario_mod, "declared", real_registry)
     monkeypatch.setattr(scenario_mod, "_catalogue", _REAL_CATALOGUE)
     files = [SCENARIO_DIR / f for f in ("baseline.toml", "hubei_pilot.toml", "small.toml")]
     assert validate_files(files) == []
@@ -153,7 +154,7 @@ school_age = 6
 moda_config = "moda.toml"
 """,
     )
-    write(tmp_path / "moda.toml", "")
+    write(tmp_path / "moda.toml", default_moda_config_path().read_text())
     sub = tmp_path / "sub"
     sub.mkdir()
     write(
@@ -510,7 +511,7 @@ def test_validate_files_reports_all_errors_of_all_files(tmp_path: Path) -> None:
 
 
 def test_round_trip_through_toml(tmp_path: Path) -> None:
-    write(tmp_path / "moda.toml", "")
+    write(tmp_path / "moda.toml", default_moda_config_path().read_text())
     s = scenario_from_dict(
         {
             "scenario": {"name": "rt", "description": 'quotes " and \\ and\nnewline, 县'},
@@ -555,7 +556,7 @@ def test_scenario_is_frozen() -> None:
 
 def test_default_registry_is_povsim_params(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    monkeypatch.setattr(scenario_mod, "registry", lambda: calls.append(1) or REGISTRY)
+    monkeypatch.setattr(scenario_mod, "declared", lambda: calls.append(1) or REGISTRY)
     scenario_from_dict({"scenario": {"name": "x"}, "parameters": {"school_age": 5}})
     assert calls == [1]
 

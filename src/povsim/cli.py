@@ -1,20 +1,20 @@
-"""Command line: ``povsim run | validate | describe | moda | batch``.
+"""Command line: ``povsim run | compare | validate | describe | moda | batch | sensitivity |
+calibrate | plan | report | dashboard``.
 
-Thin: parse arguments, call the library, print, exit.  Exit codes: 0 success, 2 bad
-input (scenario, parameters, survey, output folder), 1 a failure inside a run.  No
-traceback unless ``--debug``.
+Argument parsing and dispatch: each command checks its options (the same way in every
+command, :func:`check_options`), calls the library and prints.  Exit codes: 0 success, 2
+bad input (files, options, an output folder that may not be written or replaced, a run
+that would not fit in memory), 1 a failure inside a run.  No traceback unless ``--debug``.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from povsim.errors import PovsimError, RunError, ScenarioErrors
+from povsim.errors import PovsimError, RunError, ScenarioError, ScenarioErrors
 
 EPILOG = """\
 examples:
@@ -22,74 +22,53 @@ examples:
   povsim run scenarios/baseline.toml --replicates 8 --workers 2 --seed 7
   povsim compare scenarios/baseline.toml scenarios/hubei_pilot.toml --replicates 4
                                                         paired differences (CRN), costs, CE
-  povsim validate scenarios/*.toml                      check files, list every error
+  povsim validate scenarios/*.toml experiments/*.toml   check input files of any kind, list every error
   povsim describe                                       every parameter: default, unit, range, source
+  povsim describe --scenario scenarios/baseline.toml    the values a scenario runs (fitted ones included)
   povsim describe --values                              quantities interventions can modify
   povsim moda survey.csv --config moda.toml --out results/survey
   povsim batch experiments/small_lhs.toml --workers 2    scenarios x parameter points x seeds
   povsim batch status experiments/small_lhs.toml         done / failed / pending runs
   povsim report results/<folder> --format png,svg,pdf    figure pack and HTML brief from saved tables
   povsim calibrate calibration/targets/hubei_baseline.toml --workers 2
-                                                        fit parameters to targets; resumable
+                                                        refit (a new fitted file; the shipped one is kept)
+  povsim plan plans/hubei_pilot.toml --workers 2        allocate a budget across villages x
+                                                        interventions (exact, verified); resumable
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
-folder is never overwritten without --force.  See README.md for a tour.
+results folder is replaced only with --force, and nothing povsim did not write is ever
+replaced.  See README.md for a tour.
 """
 
-# headline measures of the run summary and the trajectory panel: (table, measure, label)
-HEADLINE = [
-    ("moda", "moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
-    ("moda", "moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
-    ("moda", "moda_intensity_share_0_5", "MODA intensity A, ages 0-5"),
-    ("moda", "moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5"),
-    ("moda", "moda_M0_6_17", "MODA adjusted headcount M0, ages 6-17"),
-    ("moda", "moda_deprived_and_poor_share_0_5", "MODA-deprived and income-poor, 0-5"),
-    ("moda", "moda_deprived_only_share_0_5", "MODA-deprived, not income-poor, 0-5"),
-    ("income_poverty", "income_poverty_rate", "Income poverty (all persons)"),
-    ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"),
-    ("stunting", "stunting_prevalence", "Stunting, under 5"),
-    ("anaemia", "anaemia_prevalence_infant", "Anaemia, ages 0-1"),
-    ("anaemia", "anaemia_prevalence_school", "Anaemia, ages 6-17"),
-    ("enrolment", "enrolment_rate_15_17", "Enrolment, ages 15-17"),
-    ("enrolment", "junior_high_dropout_rate", "Junior-high dropout (annual)"),
-    ("left_behind", "left_behind_share", "Left-behind children"),
-    ("development", "mean_skill_0_5", "Mean skill 0-5 (SD)"),
-    ("living_conditions", "no_safe_water_share", "Children without safe water"),
-    ("income_poverty", "mean_income_pc", "Income per capita (RMB, 2014 prices)"),
-    ("population", "persons", "Persons"),
-]
+
+def option_ranges() -> dict[str, tuple[int, int | None, str]]:
+    """Numeric options shared by the commands: ``dest -> (low, high or None, hint)``."""
+    from povsim.experiment.executors import default_workers
+
+    cores = default_workers()
+    most = 4 * cores
+    cap = f"at most {most} (4 x the {cores} core(s) here)"
+    return {"replicates": (1, 100_000, "e.g. --replicates 4"),
+            "seed": (0, 2**63 - 1, "e.g. --seed 1"),
+            "workers": (0, most, f"0 runs in this process; {cap}"),
+            "dask_local": (1, most, f"e.g. --dask-local 2; {cap}"),
+            "max_evaluations": (2, None, "e.g. --max-evaluations 50")}
 
 
-# the nine panels of figures/headline.png
-PANEL = ["moda_headcount_rate_0_5", "moda_headcount_rate_6_17", "moda_M0_0_5",
-         "child_income_poverty_rate", "stunting_prevalence", "anaemia_prevalence_infant",
-         "enrolment_rate_15_17", "left_behind_share", "no_safe_water_share"]
-
-
-def generation_summary(tables: dict) -> pd.DataFrame | None:
-    """MODA H, A, M0 and the deprived-and-income-poor share of children by generation,
-    averaged (child-weighted) over the years observed; A is weighted by children, not by
-    the MODA-poor, so it is indicative."""
-    summ = tables.get("moda_summary")
-    if summ is None:
-        return None
-    parts = [summ[(summ["by"] == "generation") & summ["measure"].isin(["H", "A", "M0"])]]
-    inc = tables.get("moda_income")
-    if inc is not None:
-        parts.append(inc[(inc["by"] == "generation") & (inc["measure"] == "deprived_and_poor")])
-    g = pd.concat(parts, ignore_index=True)
-    if g.empty:
-        return None
-    g["wv"] = g["value"] * g["n"]
-    keys = ["age_group", "group", "measure"]
-    rep = "replicate" if "replicate" in g.columns else None
-    per = g.groupby(([rep] if rep else []) + keys, as_index=False)[["wv", "n"]].sum()
-    per["value"] = per["wv"] / per["n"]
-    out = per.groupby(keys, as_index=False).agg(mean=("value", "mean"), lo=("value", "min"),
-                                                 hi=("value", "max"), child_years=("n", "mean"))
-    years = g.groupby(["age_group", "group"])["year"].agg(["min", "max"]).reset_index()
-    out = out.merge(years, on=["age_group", "group"])
-    return out.rename(columns={"group": "generation", "min": "first_year", "max": "last_year"})
+def check_options(args: argparse.Namespace) -> None:
+    """The numeric options of any command, checked the same way (exit 2, no traceback)."""
+    errors = []
+    for dest, (low, high, hint) in option_ranges().items():
+        value = getattr(args, dest, None)
+        if value is not None and not (low <= value and (high is None or value <= high)):
+            expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
+            errors.append(ScenarioError("<command line>", "--" + dest.replace("_", "-"), value, expected, hint))
+    step = getattr(args, "step", None)
+    if step is not None and not 0 < step <= 0.5:
+        errors.append(ScenarioError("<command line>", "--step", step, "a share in (0, 0.5]",
+                                    "e.g. 0.05: 5% of each parameter's range"))
+    if errors:
+        raise ScenarioErrors(errors)
 
 
 def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
@@ -99,7 +78,8 @@ def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
     if writes:
         p.add_argument("--out", metavar="DIR", help="results folder (default: results/<name>-<time>)")
         p.add_argument("--force", action="store_true",
-                       help="replace an existing results folder (only once the new one is complete)")
+                       help="replace an existing povsim results folder (only once the new one is complete; never a "
+                            "folder or file povsim did not write)")
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
@@ -136,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, default=1, metavar="W",
                    help="parallel processes (default 1); results do not depend on it")
     r.add_argument("--no-figures", action="store_true", help="skip figures")
+    r.add_argument("--skip-memory-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds what this machine has")
     _common(r)
 
     c = sub.add_parser(
@@ -154,17 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=1, metavar="S", help="run seed (default 1)")
     c.add_argument("--workers", type=int, default=1, metavar="W", help="parallel processes")
     c.add_argument("--no-figures", action="store_true", help="skip figures")
+    c.add_argument("--skip-memory-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds what this machine has")
     _common(c)
 
-    v = sub.add_parser("validate", help="check scenario files and report every error",
-                       description="Check scenario files; report all errors (exit 2 if any).")
+    v = sub.add_parser("validate", help="check input files of any kind and report every error",
+                       description="Check input files -- scenarios, experiment designs, sensitivity studies, "
+                                   "calibration target files, MODA configurations -- say which kind each is, and "
+                                   "report all errors (exit 2 if any).")
     v.add_argument("files", nargs="+", metavar="FILE")
     _common(v, writes=False)
 
     d = sub.add_parser("describe", help="list parameters (default, unit, range, source)",
-                       description="List every declared parameter, or the named quantities "
-                                   "interventions can modify (--values).")
+                       description="List every declared parameter (with --scenario: the value that scenario "
+                                   "runs, fitted values included, and the file that sets it), or the named "
+                                   "quantities interventions can modify (--values).")
     d.add_argument("names", nargs="*", metavar="NAME", help="only these parameters (substring)")
+    d.add_argument("--scenario", metavar="FILE", help="show the values this scenario runs")
     d.add_argument("--values", action="store_true", help="list modifiable named values")
     d.add_argument("--interventions", action="store_true",
                    help="list the intervention catalogue: unit, what it modifies, settings")
@@ -177,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("survey", metavar="SURVEY.csv")
     m.add_argument("--config", metavar="MODA.toml", help="MODA configuration (default: the "
                    "Hubei 2015 study's dimensions, packaged with povsim)")
+    m.add_argument("--encoding", metavar="NAME", help="text encoding of the survey (default UTF-8; e.g. latin-1, "
+                   "gbk); the delimiter (comma, semicolon, tab) is read off the header")
     _common(m)
 
     b = sub.add_parser(
@@ -228,13 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "targets: the objective is the weighted sum of squared standardised distances between "
                     "simulated and target values, averaged over replicates with common random numbers.  Every "
                     "run is cached in the results folder, so an interrupted calibration resumes when the same "
-                    "command is run again.  Writes calibration/fitted/<name>.toml (which scenarios take in with "
-                    "`extends`) and a fit report: target vs simulated with intervals, standardised residuals, "
-                    "held-out targets, parameters at their bounds, parameter correlations.",
+                    "command is run again.  Writes the fitted parameter set -- calibration/fitted/<name>.toml when "
+                    "there is none yet, else a new file beside it (<name>-<UTC time>.toml), so that the fit the "
+                    "scenarios take in with `extends` changes only with --replace-fitted -- and a fit report: "
+                    "target vs simulated with intervals, standardised residuals, held-out targets, parameters at "
+                    "their bounds, parameter correlations.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  povsim calibrate calibration/targets/hubei_baseline.toml --workers 2\n"
-               "  povsim calibrate calibration/targets/hubei_baseline.toml --method nelder-mead --force\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --method nelder-mead\n"
+               "  povsim calibrate calibration/targets/hubei_baseline.toml --replace-fitted\n"
+               "                        (replaces the shipped fit only by a converged fit that is no worse)\n"
                "  povsim calibrate calibration/targets/hubei_baseline.toml --dask-local 2 --replicates 4\n"
                "methods: least-squares (default; trust-region reflective with a parallel finite-difference\n"
                "Jacobian), nelder-mead, powell, differential-evolution (global; many evaluations).")
@@ -248,8 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="finite-difference step, share of each parameter's range (default 0.05)")
     cal.add_argument("--seed", type=int, metavar="S",
                      help="root of the replicate seeds (default: the target file's seed)")
-    cal.add_argument("--no-fitted", action="store_true",
-                     help="do not write calibration/fitted/<name>.toml (report only)")
+    cal.add_argument("--no-fitted", action="store_true", help="do not write a fitted parameter set (report only)")
+    cal.add_argument("--replace-fitted", action="store_true",
+                     help="replace calibration/fitted/<name>.toml, which scenarios extend, instead of writing a new "
+                          "file beside it -- only with a fit that converged and is no worse than the one it replaces")
+    cal.add_argument("--accept-worse-fit", action="store_true",
+                     help="with --replace-fitted: replace it even with a worse or non-converged fit")
     cal.add_argument("--no-figures", action="store_true", help="skip figures")
     _executor_args(cal)
     _common(cal)
@@ -258,10 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
         if action.dest == "out":
             action.help = "cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)"
         if action.dest == "force":
-            action.help = "replace a finished report and the fitted parameter file (cached runs are reused)"
+            action.help = "replace a finished report in the calibration folder (cached runs are reused)"
+
+    from povsim.plan.cli import add_parser as add_plan_parser
+
+    add_plan_parser(sub, _executor_args, _common)
 
     rp = sub.add_parser(
-        "report", help="figure pack and policy brief (HTML, Markdown) from a results folder",
+        "report", help="figure pack and policy brief (HTML, Markdown, A4 PDF) from a results folder",
         description="Re-render, from the saved tables (nothing is re-run), a figure pack (300 dpi PNG plus "
                     "vector formats) and a self-contained HTML brief (plus brief.md) of a `run`, `compare` or "
                     "`sensitivity` results folder.",
@@ -272,9 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
                "  povsim report results/run --lang zh --out brief_zh --force     (needs a CJK font)")
     rp.add_argument("folder", metavar="RESULTS_DIR", help="results folder written by run, compare or sensitivity")
     rp.add_argument("--format", default="png,svg", metavar="FORMATS",
-                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always)")
+                    help="figure formats, comma-separated, from png, svg, pdf (default png,svg; png always); "
+                         "pdf also prints the brief as an A4 PDF (brief.pdf)")
     rp.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels and brief (default en)")
     _common(rp)
+    _dashboard_parser(sub)
     return ap
 
 
@@ -286,10 +290,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
-                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate}
+                "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
+                "dashboard": cmd_dashboard, "plan": cmd_plan}
+    handler = logging.StreamHandler(sys.stderr)  # the library's notes (stale folders removed, ...)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logger = logging.getLogger("povsim")
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.WARNING)
     try:
-        if args.command in commands:
-            return commands[args.command](args)
+        check_options(args)
+        return commands[args.command](args)
     except ScenarioErrors as e:
         if getattr(args, "debug", False):
             raise
@@ -309,69 +319,32 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the results folder", file=sys.stderr)
         return 130
-    return 2
+    finally:
+        logger.removeHandler(handler)
 
 
-# -- run ---------------------------------------------------------------------
-def cmd_run(args: argparse.Namespace) -> int:
-    from povsim.errors import ScenarioError
-    from povsim.scenario import load_scenario
-
-    if args.replicates < 1:
-        raise ScenarioErrors([ScenarioError("<command line>", "--replicates", args.replicates,
-                                            "an integer >= 1")])
-    if args.seed < 0:
-        raise ScenarioErrors([ScenarioError("<command line>", "--seed", args.seed,
-                                            "a non-negative integer")])
-    scenario = load_scenario(args.scenario)
+def _warn(scenario, args: argparse.Namespace) -> None:
     for w in scenario.warnings:
         if not args.quiet:
             print(f"warning: {w}", file=sys.stderr)
-    from povsim.output import prepare_results_dir
-
-    # fail early (before the run) if the folder exists or cannot be written
-    prepare_results_dir(args.out, scenario.name, force=args.force)
-    result = _run_with_progress(scenario, args)
-    checks = calibration_checks(result)
-    folder = write_run_results(result, args, [args.scenario], checks=checks)
-    if not args.quiet:
-        _print_run_summary(result, folder, checks)
-    return 0
 
 
-def calibration_checks(result) -> tuple[pd.DataFrame, str] | None:
-    """Check a run against the targets of the fitted parameter set its scenario takes in.
+def _check_size(scenarios, args: argparse.Namespace) -> None:
+    """Print the time and memory estimate of a large run; refuse one that would not fit."""
+    from povsim.experiment.estimate import check_run_memory, estimate_run
+    from povsim.experiment.executors import available_memory
 
-    Returns ``(table, heading)``, or ``None`` when the scenario carries no fitted set or
-    runs interventions (the targets describe the no-programme baseline, which an
-    intervention changes on purpose).
-    """
-    sc = result.scenario
-    if not sc.calibration.targets or sc.interventions:
-        return None
-    from povsim.calibration import target_checks
-
-    try:
-        table = target_checks(sc, result.tables)
-    except PovsimError as e:  # the run is written all the same; only the check is skipped
-        print(f"warning: calibration check skipped: {e}", file=sys.stderr)
-        return None
-    if table is None:
-        return None
-    fit = sc.calibration.fit
-    fitted_at = (f"{fit['persons']:,} persons x {fit.get('replicates', '?')}" if isinstance(fit.get("persons"), int)
-                 else "unknown scale")
-    heading = (f"Calibration check against {Path(sc.calibration.targets).name} "
-               f"({len(result.seeds)} replicate(s) at {sc.total_persons:,} persons; fitted at {fitted_at})")
-    return table, heading
+    ests = [estimate_run(sc, args.replicates, args.workers) for sc in scenarios]
+    est = max(ests, key=lambda e: e.peak_bytes)
+    est = type(est)(sum(e.seconds for e in ests), est.peak_bytes, est.replicate_seconds, est.replicate_bytes)
+    if not args.quiet and (est.seconds >= 10 or est.peak_bytes >= 2**30):
+        print(est.describe(), file=sys.stderr)
+    if not args.skip_memory_check:
+        check_run_memory(est, available_memory(), max(sc.total_persons for sc in scenarios))
 
 
-def _run_with_progress(scenario, args):
-    from povsim.runner import run_scenario
-
-    if args.quiet:
-        return run_scenario(scenario, replicates=args.replicates, seed=args.seed,
-                            workers=args.workers)
+def _progress(label: str, total: int):
+    """A rich progress bar (``with``) and its callback ``tick(done)``."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -381,179 +354,57 @@ def _run_with_progress(scenario, args):
         TimeRemainingColumn,
     )
 
-    cols = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("replicate-years"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn())
-    with Progress(*cols, transient=False) as prog:
-        task = prog.add_task(f"{scenario.name}", total=scenario.time.years * args.replicates)
-
-        def tick(done: int, total: int) -> None:
-            prog.update(task, completed=done)
-
-        return run_scenario(scenario, replicates=args.replicates, seed=args.seed,
-                            workers=args.workers, progress=tick)
+    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("replicate-years"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    task = prog.add_task(label, total=total)
+    return prog, lambda done, description=label: prog.update(task, completed=done, description=description)
 
 
-#: tables that are not in the tidy yearly layout
-_NOT_TIDY = ("costs", "reach", "budget", "programme", "mobility", "lineage")
+# -- run ---------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from povsim.output import prepare_results_dir
+    from povsim.runner import run_scenario
+    from povsim.runs import calibration_checks, run_summary, summary_blocks, write_run_results
+    from povsim.scenario import load_scenario
+    from povsim.summary import print_summary
 
-
-def _tidy(tables: dict) -> dict:
-    """The tables in the standard tidy layout (the detailed ``moda_*`` tables are not)."""
-    return {k: v for k, v in tables.items() if not k.startswith("moda_") and k not in _NOT_TIDY}
-
-
-def programme_figures(result) -> pd.DataFrame | None:
-    """Programme totals (mean over replicates; see :func:`povsim.programme.overview`)."""
-    from povsim.programme import overview
-
-    return overview(result.tables.get("programme"))
-
-
-def fidelity(result) -> tuple[pd.DataFrame, str] | None:
-    """The programme fidelity table and its text, where it applies (povsim.programme)."""
-    from povsim import programme
-
-    if not programme.applies(result.scenario):
-        return None
-    table = programme.fidelity_table(result.tables.get("programme"))
-    if table is None:
-        return None
-    return table, programme.render_fidelity(table, result.scenario.population.sampling_fraction)
-
-
-def summary_years(scenario) -> list[int]:
-    s, e = scenario.time.start_year, scenario.end_year
-    years = [s, s + 5, s + 10, s + 30, e]
-    return sorted({y for y in years if y <= e})
-
-
-def write_run_results(result, args, input_files: list[str],
-                      checks: tuple[pd.DataFrame, str] | None = None) -> Path:
-    """Write manifest, resolved scenario, tables, summary and figures atomically."""
-    from povsim import __version__
-    from povsim.output import (
-        atomic_write_csv,
-        atomic_write_text,
-        results_dir,
-        save_figure,
-        write_manifest,
-    )
-    from povsim.summary import render_summary, summarize
-
-    sc = result.scenario
-    with results_dir(args.out, sc.name, force=args.force) as d:
-        extra = {"replicates": len(result.seeds), "seed": result.seed,
-                 "workers": args.workers, "seconds": round(result.seconds, 3),
-                 "person_years": result.person_years}
-        write_manifest(d, scenario_dict=sc.resolved_dict(), seeds=result.seeds,
-                       input_files=[*input_files, *sc.source_files],
-                       command_line=sys.argv, extra=extra)
-        atomic_write_text(d / "scenario.resolved.toml", sc.to_toml())
-        for name, df in result.tables.items():
-            atomic_write_csv(d / "tables" / f"{name}.csv", df)
-        specs = [h for h in HEADLINE if h[0] in result.tables]
-        summ = summarize(_tidy(result.tables), years=summary_years(sc),
-                         measures=[(t, m) for t, m, _ in specs])
-        atomic_write_csv(d / "summary.csv", summ)
-        title = f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)"
-        text = render_summary(summ, title) + "\n"
-        gen = generation_summary(result.tables)
-        if gen is not None:
-            atomic_write_csv(d / "generation_summary.csv", gen)
-            text += "\nMODA by generation of the children (mean over the years observed)\n"
-            text += gen.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n"
-        prog = programme_figures(result)
-        if prog is not None:
-            atomic_write_csv(d / "programme_summary.csv", prog)
-            text += "\nProgramme (full-area estimates; mean over replicates)\n"
-            text += prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}") + "\n"
-        fid = fidelity(result)
-        if fid is not None:
-            atomic_write_csv(d / "fidelity.csv", fid[0])
-            text += "\n" + fid[1] + "\n"
-        if checks is not None:
-            atomic_write_csv(d / "target_checks.csv", checks[0], index=False)
-            text += f"\n{checks[1]}\n{render_checks(checks[0])}\n"
-        atomic_write_text(d / "summary.txt", text)
-        if not args.no_figures:
-            from povsim.plots import plot_panel, plot_trajectory, provenance_line
-
-            prov = provenance_line(sc.name, result.seeds, version=__version__)
-            panel = [h for m in PANEL for h in specs if h[1] == m]
-            save_figure(plot_panel(_tidy(result.tables), panel, provenance=prov),
-                        d / "figures" / "headline")
-            if checks is not None:
-                from povsim.plots.calibration import plot_targets
-
-                save_figure(plot_targets(checks[0], title=f"{sc.name}: calibration targets vs simulated",
-                                         provenance=prov), d / "figures" / "calibration_check")
-            from povsim.plots import moda_figures
-
-            for stem, fig in moda_figures(result.tables, provenance=prov).items():
-                save_figure(fig, d / "figures" / stem)
-            for t, m, label in specs:
-                if "arm" not in sc.outputs.by:
-                    save_figure(plot_trajectory(result.tables[t], m, title=label,
-                                                provenance=prov), d / "figures" / m)
-                else:
-                    save_figure(plot_trajectory(result.tables[t], m, by="arm",
-                                                title=f"{label}, pilot vs comparison",
-                                                provenance=prov),
-                                d / "figures" / f"{m}_by_arm")
-        final = d
-    # results_dir renamed the staging folder; report the final path
-    from povsim.output import prepare_results_dir  # noqa: F401  (documented convention)
-
-    return Path(str(final).split(".partial-")[0])
-
-
-def _print_run_summary(result, folder: Path, checks: tuple[pd.DataFrame, str] | None = None) -> None:
-    from povsim.summary import print_summary, summarize
-
-    sc = result.scenario
-    specs = [h for h in HEADLINE if h[0] in result.tables]
-    summ = summarize(_tidy(result.tables), years=summary_years(sc),
-                     measures=[(t, m) for t, m, _ in specs])
-    print_summary(summ, f"{sc.name}: mean [95% interval] over {len(result.seeds)} replicate(s)")
-    gen = generation_summary(result.tables)
-    if gen is not None:
-        print("MODA by generation of the children (averaged over the years observed):")
-        print(gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    prog = programme_figures(result)
-    if prog is not None:
-        print("Programme (full-area estimates; mean [min-max] over replicates):")
-        print(prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
-    if checks is not None:
-        print(checks[1])
-        print(render_checks(checks[0]))
-    elif sc.calibration.targets and sc.interventions:
-        print(f"Calibration targets ({Path(sc.calibration.targets).name}) not checked: they describe the "
-              "no-programme baseline, which this scenario's interventions change; run the baseline scenario "
-              "for the check.")
-    rate = result.person_years / max(result.seconds, 1e-9)
-    frac = sc.population.sampling_fraction
-    scale = "" if frac >= 1.0 else f" (a {frac:.1%} sample of villages: counts are x {1 / frac:.4g})"
-    print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years{scale} in "
-          f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
-    fid = fidelity(result)
-    if fid is not None:
-        print(fid[1])
-    print(f"results: {folder}")
+    scenario = load_scenario(args.scenario)
+    _warn(scenario, args)
+    prepare_results_dir(args.out, scenario.name, force=args.force)  # fail now, not after the run
+    _check_size([scenario], args)
+    kw = {"replicates": args.replicates, "seed": args.seed, "workers": args.workers}
+    if args.quiet:
+        result = run_scenario(scenario, **kw)
+    else:
+        prog, tick = _progress(scenario.name, scenario.time.years * args.replicates)
+        with prog:
+            result = run_scenario(scenario, progress=lambda done, total: tick(done), **kw)
+    checks = calibration_checks(result)
+    folder = write_run_results(result, out=args.out, force=args.force, input_files=[args.scenario],
+                               command_line=sys.argv, figures=not args.no_figures, workers=args.workers,
+                               checks=checks)
+    if not args.quiet:
+        print_summary(*run_summary(result))
+        for block in summary_blocks(result, checks):
+            print(block)
+        rate = result.person_years / max(result.seconds, 1e-9)
+        frac = scenario.population.sampling_fraction
+        scale = "" if frac >= 1.0 else f" (a {frac:.1%} sample of villages: counts are x {1 / frac:.4g})"
+        print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years{scale} in "
+              f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
+        print(f"results: {folder}")
+    return 0
 
 
 # -- compare ---------------------------------------------------------------------
 def cmd_compare(args: argparse.Namespace) -> int:
     from povsim.compare import compare, write_compare_results
-    from povsim.errors import ScenarioError
-    from povsim.output import prepare_results_dir, results_dir
+    from povsim.output import final_path, prepare_results_dir, results_dir
+    from povsim.report import ce_table, comparison_table, decomposition_table
     from povsim.scenario import load_scenario
+    from povsim.summary import print_table
 
-    if args.replicates < 1:
-        raise ScenarioErrors([ScenarioError("<command line>", "--replicates", args.replicates,
-                                            "an integer >= 1", "use 2 or more for intervals")])
-    errors = []
-    scenarios = []
+    errors, scenarios = [], []
     for f in [args.base, *args.alternatives]:
         try:
             scenarios.append(load_scenario(f))
@@ -568,83 +419,49 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   "differences then mix programme and setting effects", file=sys.stderr)
     name = f"compare-{base.name}-vs-{'-'.join(a.name for a in alts)}"[:120]
     prepare_results_dir(args.out, name, force=args.force)
-    total = (len(alts) + 1) * args.replicates * base.time.years
+    _check_size(scenarios, args)
+    kw = {"replicates": args.replicates, "seed": args.seed, "workers": args.workers}
     if args.quiet:
-        res = compare(base, alts, replicates=args.replicates, seed=args.seed, workers=args.workers)
+        res = compare(base, alts, **kw)
     else:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
         done: dict[str, int] = {}
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.percentage:>3.0f}%"), TextColumn("ETA"),
-                      TimeRemainingColumn()) as prog:
-            task = prog.add_task("compare", total=total)
-
-            def tick(scenario: str, d: int, t: int) -> None:
+        prog, tick = _progress("compare", len(scenarios) * args.replicates * base.time.years)
+        with prog:
+            def progress(scenario: str, d: int, t: int) -> None:
                 done[scenario] = d
-                prog.update(task, completed=sum(done.values()),
-                            description=f"compare: {scenario}")
+                tick(sum(done.values()), f"compare: {scenario}")
 
-            res = compare(base, alts, replicates=args.replicates, seed=args.seed,
-                          workers=args.workers, progress=tick)
-    with results_dir(args.out, name, force=args.force) as d:
-        write_compare_results(res, d, command_line=sys.argv,
-                              input_files=[args.base, *args.alternatives],
+            res = compare(base, alts, progress=progress, **kw)
+    with results_dir(args.out, name, kind="compare", force=args.force) as d:
+        write_compare_results(res, d, command_line=sys.argv, input_files=[args.base, *args.alternatives],
                               figures=not args.no_figures)
         staging = d
-    folder = Path(str(staging).split(".partial-")[0])
     if not args.quiet:
-        _print_compare(res, folder)
+        print_table(comparison_table(res.differences), f"Paired differences vs {res.base.scenario.name} (mean "
+                    f"[95% interval], {len(res.base.seeds)} replicates, common random numbers)")
+        print_table(ce_table(res.cost_effectiveness), "Cost-effectiveness (discounted incremental cost per "
+                    "unit of outcome; outcome measures by default)")
+        dec = decomposition_table(res.decomposition)
+        if dec is not None:
+            print_table(dec, "MODA effect by indicator: discounted child-years of adjusted headcount M0 averted, "
+                        "share from the dimensions of the interventions' own indicators (exact M0 breakdown)")
+        print(f"results: {final_path(staging)}")
     return 0
-
-
-def _print_compare(res, folder: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    d = res.differences
-    key = d[d["when"].str.startswith(("+5 years", "end of programme", "generation", "born",
-                                      "total", "discounted"))]
-    t = Table(title=f"Paired differences vs {res.base.scenario.name} (mean [95% interval], "
-                    f"{len(res.base.seeds)} replicates, common random numbers)")
-    for col in ("scenario", "measure", "when", "base", "alternative", "difference"):
-        t.add_column(col, overflow="fold")
-
-    def fmt(m: str, v: float) -> str:
-        if v != v:  # NaN
-            return "n/a"
-        if "rmb" in m:
-            return f"{v:,.0f}"
-        if "rate" in m or "share" in m or "prevalence" in m or "transmission" in m:
-            return f"{100 * v:.1f}%"
-        return f"{v:.3f}"
-
-    for r in key.itertuples():
-        diff = fmt(r.measure, r.diff_mean)
-        if r.ci_lo == r.ci_lo and r.replicates > 1:
-            unit = " pp" if "%" in diff else ""
-            diff = diff.replace("%", " pp") + (f" [{fmt(r.measure, r.ci_lo)}, {fmt(r.measure, r.ci_hi)}]"
-                                               .replace("%", unit))
-        t.add_row(r.scenario, r.measure, r.when, fmt(r.measure, r.base_mean),
-                  fmt(r.measure, r.alt_mean), diff)
-    con = Console(width=160)
-    con.print(t)
-    from povsim.compare import render_cost_effectiveness
-
-    print(render_cost_effectiveness(res.cost_effectiveness, res.decomposition))
-    print(f"results: {folder}")
 
 
 # -- validate --------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
-    from povsim.scenario import validate_files
+    from povsim.config import validate_files
 
-    errors = validate_files(args.files)
-    for e in errors:
-        print(f"error: {e.message()}", file=sys.stderr)
-    if errors:
-        print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s)",
-              file=sys.stderr)
+    n_bad = n_errors = 0
+    for file, kind, errors in validate_files(args.files):
+        for e in errors:
+            print(f"error: {e.message()}", file=sys.stderr)
+        n_bad, n_errors = n_bad + bool(errors), n_errors + len(errors)
+        if not args.quiet:
+            print(f"{'FAILED' if errors else 'ok'}: {file} ({kind or 'unknown kind'})")
+    if n_bad:
+        print(f"{n_errors} error(s) in {n_bad} of {len(args.files)} file(s)", file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"ok: {len(args.files)} file(s) valid")
@@ -658,10 +475,8 @@ def cmd_describe(args: argparse.Namespace) -> int:
     if args.interventions:
         from povsim.interventions import CLASSES
 
-        rows = []
-        for name, cls in CLASSES.items():
-            fields = ", ".join(f for f in cls.Config.model_fields)
-            rows.append((name, cls.description, cls.unit, ", ".join(cls.modifies), fields))
+        rows = [(name, cls.description, cls.unit, ", ".join(cls.modifies), ", ".join(cls.Config.model_fields))
+                for name, cls in CLASSES.items()]
         header = ("intervention", "what", "unit", "modifies", "settings ([interventions.<name>])")
     elif args.values:
         from povsim.state import VALUE_NAMES
@@ -669,36 +484,43 @@ def cmd_describe(args: argparse.Namespace) -> int:
         rows = [(k, u, d) for k, (u, d) in VALUE_NAMES.items()]
         header = ("value", "unit", "meaning")
     else:
+        from povsim.errors import ParameterError, did_you_mean
         from povsim.params import registry
 
         reg = registry()
-        rows = [(p.name, _fmt(p.default), p.unit, f"{_fmt(p.range[0])} - {_fmt(p.range[1])}",
-                 p.module.rsplit(".", 1)[-1], p.description, p.source)
-                for p in reg.values()
-                if not args.names or any(n in p.name for n in args.names)]
-        if args.names and not rows:
-            from povsim.errors import ParameterError, did_you_mean
+        values, origins = {}, {}
+        if args.scenario:
+            from povsim.scenario import load_scenario, parameter_origins
 
-            raise ParameterError(f"no parameter matches {args.names} "
-                                 f"({did_you_mean(args.names[0], reg)})")
-        header = ("name", "default", "unit", "plausible range", "module", "description",
-                  "source")
+            values = dict(load_scenario(args.scenario).parameters)
+            origins = parameter_origins(args.scenario)
+        rows = [(p.name, f"{values.get(p.name, p.default):g}",
+                 *((Path(origins[p.name]).name if p.name in origins else "default",) if args.scenario else ()),
+                 f"{p.default:g}", p.unit, f"{p.range[0]:g} - {p.range[1]:g}", p.module.rsplit(".", 1)[-1],
+                 p.description, p.source)
+                for p in reg.values() if not args.names or any(n in p.name for n in args.names)]
+        if args.names and not rows:
+            raise ParameterError(f"no parameter matches {args.names} ({did_you_mean(args.names[0], reg)})")
+        header = ("name", "value", *(("set in",) if args.scenario else ()), "default", "unit", "plausible range",
+                  "module", "description", "source")
     if args.format == "csv":
         w = csv.writer(sys.stdout)
         w.writerow(header)
         w.writerows(rows)
     elif args.format == "markdown":
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for r in rows:
-            print("| " + " | ".join(str(c).replace("|", "/") for c in r) + " |")
+        import pandas as pd
+
+        from povsim.report import md_table
+
+        print(md_table(pd.DataFrame(rows, columns=header)))
     else:
         from rich.console import Console
         from rich.table import Table
 
         t = Table(title="povsim interventions" if args.interventions else
-                  "povsim modifiable values" if args.values else "povsim parameters",
-                  show_lines=True)
+                  "povsim modifiable values" if args.values else
+                  f"povsim parameters as {Path(args.scenario).name} runs them" if args.scenario
+                  else "povsim parameters", show_lines=True)
         for h in header:
             t.add_column(h, overflow="fold")
         for r in rows:
@@ -707,36 +529,24 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 # -- moda ------------------------------------------------------------------------
 def cmd_moda(args: argparse.Namespace) -> int:
+    from povsim import __version__
     from povsim.moda import default_moda_config_path, load_moda_config
-    from povsim.moda_survey import survey_moda
-    from povsim.output import results_dir
+    from povsim.moda.survey import survey_moda
+    from povsim.output import final_path, results_dir, save_figure, write_manifest
+    from povsim.plots import moda_figures
 
     cfg = load_moda_config(args.config or default_moda_config_path())
-    name = Path(args.survey).stem
-    with results_dir(args.out, f"moda-{name}", force=args.force) as d:
-        res = survey_moda(args.survey, cfg, out_dir=d)
-        from povsim import __version__
-        from povsim.output import save_figure
-        from povsim.plots import moda_figures
-
+    with results_dir(args.out, f"moda-{Path(args.survey).stem}", kind="moda", force=args.force) as d:
+        res = survey_moda(args.survey, cfg, out_dir=d, encoding=args.encoding)
         prov = f"povsim {__version__} · survey {Path(args.survey).name} · MODA config {cfg.moda.name}"
-        tabs = {f"moda_{k}": v for k, v in res.tables.items()}
-        for stem, fig in moda_figures(tabs, provenance=prov).items():
+        for stem, fig in moda_figures({f"moda_{k}": v for k, v in res.tables.items()}, provenance=prov).items():
             save_figure(fig, d / "figures" / stem)
-        from povsim.output import write_manifest
-
-        write_manifest(d, scenario_dict={"moda_config": str(args.config or "default")},
-                       seeds=[], input_files=[args.survey] + ([args.config] if args.config
-                                                               else []),
-                       command_line=sys.argv, extra={"notes": list(res.notes)})
+        write_manifest(d, kind="moda", scenario_dict={"moda_config": str(args.config or "default")}, seeds=[],
+                       input_files=[args.survey, *([args.config] if args.config else [])], command_line=sys.argv,
+                       extra={"notes": list(res.notes)})
         staging = d
-    folder = Path(str(staging).split(".partial-")[0])
     if not args.quiet:
         summ = res.tables.get("summary")
         if summ is not None:
@@ -744,7 +554,7 @@ def cmd_moda(args: argparse.Namespace) -> int:
             print(sel[["age_group", "measure", "value", "n"]].to_string(index=False))
         for n in res.notes:
             print(f"note: {n}")
-        print(f"results: {folder}")
+        print(f"results: {final_path(staging)}")
     return 0
 
 
@@ -754,15 +564,12 @@ BATCH_ACTIONS = ("run", "status", "collect")
 
 def _batch_words(words: list[str]) -> tuple[str, str]:
     """``[action] FILE`` -> (action, file); ``run`` when only a file is given."""
-    from povsim.errors import ScenarioError
-
     if len(words) == 1 and words[0] not in BATCH_ACTIONS:
         return "run", words[0]
     if len(words) == 2 and words[0] in BATCH_ACTIONS:
         return words[0], words[1]
-    raise ScenarioErrors([ScenarioError("<command line>", "batch", " ".join(words),
-                                        "[run|status|collect] FILE", "e.g. povsim batch status "
-                                        "experiments/small_lhs.toml")])
+    raise ScenarioErrors([ScenarioError("<command line>", "batch", " ".join(words), "[run|status|collect] FILE",
+                                        "e.g. povsim batch status experiments/small_lhs.toml")])
 
 
 class _BatchReporter:
@@ -815,16 +622,13 @@ class _BatchReporter:
 def cmd_batch(args: argparse.Namespace) -> int:
     import signal
 
-    from povsim.errors import ScenarioError
     from povsim.experiment import BatchInterrupted, batch_status, collect_batch, run_batch
+    from povsim.experiment.estimate import format_seconds
 
     action, file = _batch_words(args.words)
-    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1)):
-        if value is not None and value < low:
-            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}",
-                                                "e.g. 2, or leave it out to use all cores")])
     if action == "status":
-        return _print_batch_status(batch_status(file, args.out), file, args)
+        print(batch_status(file, args.out).describe(file, args.verbose))
+        return 0
     if action == "collect":
         tables, status = collect_batch(file, args.out)
         if not args.quiet:
@@ -839,11 +643,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
-    reporter = _BatchReporter(args.quiet)
     try:
         res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                        dask_local=args.dask_local, extend=args.extend,
-                        memory_check=not args.skip_memory_check, reporter=reporter, command_line=sys.argv)
+                        dask_local=args.dask_local, extend=args.extend, memory_check=not args.skip_memory_check,
+                        reporter=_BatchReporter(args.quiet), command_line=sys.argv)
     except BatchInterrupted as e:
         print(str(e), file=sys.stderr)
         return 130
@@ -854,8 +657,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
-        from povsim.experiment.estimate import format_seconds
-
         print(f"done: {res.done} of {res.total} runs; failed: {len(res.failed)}; pending: {res.pending} "
               f"({res.ran} executed now, {format_seconds(res.seconds)})")
         for key, err in list(res.failed.items())[:10]:
@@ -872,46 +673,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_batch_status(st, file: str, args: argparse.Namespace) -> int:
-    c = st.counts()
-    print(f"batch {st.folder}: {st.total} runs — done {c['done']}, failed {c['failed']}, pending {c['pending']}")
-    if st.running:
-        print(f"a batch process (pid {st.running}) is running in this folder now")
-    if st.design_changed:
-        print(f"note: {file} has changed since the batch started; `povsim batch {file} --extend` runs the new design")
-    if st.state.corrupt:
-        print(f"{len(st.state.corrupt)} damaged result file(s), counted as pending (they are run again):")
-        for key, why in st.state.corrupt.items():
-            print(f"  {key}: {why}")
-    if st.state.stale:
-        print(f"{len(st.state.stale)} result(s) lack a table the design keeps, counted as pending")
-    if st.outside:
-        print(f"{st.outside} finished run(s) in the folder are not in the current design (kept, not collected)")
-    limit = None if args.verbose else 20
-    failed = list(st.state.failed.items())
-    if failed:
-        print("failed runs (key: error):")
-        for key, rec in failed[:limit]:
-            print(f"  {key}: {rec.get('error', '')}")
-        if limit is not None and len(failed) > limit:
-            print(f"  ... and {len(failed) - limit} more (-v lists all; tracebacks in runs/<key>.failed.json)")
-    return 0
-
-
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``povsim sensitivity FILE``: sample, run (resumable), analyse, print the ranked summary."""
-    from povsim.errors import ScenarioError
     from povsim.sensitivity import run_sensitivity
 
-    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1)):
-        if value is not None and value < low:
-            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}",
-                                                "e.g. 2, or leave it out to use all cores")])
-    reporter = _BatchReporter(args.quiet)
     try:
         res = run_sensitivity(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                              dask_local=args.dask_local, figures=not args.no_figures, reporter=reporter,
-                              command_line=sys.argv)
+                              dask_local=args.dask_local, figures=not args.no_figures,
+                              reporter=_BatchReporter(args.quiet), command_line=sys.argv)
     except KeyboardInterrupt:
         print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
         return 130
@@ -921,20 +690,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``povsim plan PLAN.toml``: the logic is in :mod:`povsim.plan.cli`."""
+    from povsim.plan.cli import run_command
+
+    return run_command(args, _BatchReporter(args.quiet))
+
+
 # -- calibrate -------------------------------------------------------------------
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``povsim calibrate TARGETS``: fit, report, write the fitted parameter set."""
-    from povsim.calibration import run_calibration
-    from povsim.errors import ScenarioError
-
-    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1),
-                            ("--replicates", args.replicates, 1), ("--max-evaluations", args.max_evaluations, 2)):
-        if value is not None and value < low:
-            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}")])
-    if not 0 < args.step <= 0.5:
-        raise ScenarioErrors([ScenarioError("<command line>", "--step", args.step, "a share in (0, 0.5]",
-                                            "e.g. 0.05: 5% of each parameter's range")])
     from rich.console import Console
+
+    from povsim.calibration import FitNotReplaced, run_calibration
+    from povsim.calibration.report import calibration_text
 
     console = Console(stderr=True, quiet=args.quiet)
     status = console.status("calibrating") if not args.quiet else None
@@ -960,8 +729,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         run = run_calibration(args.file, method=args.method, replicates=args.replicates, workers=args.workers,
                               scheduler=args.scheduler, dask_local=args.dask_local, out=args.out, force=args.force,
                               max_evaluations=args.max_evaluations, step=args.step, seed=args.seed,
-                              write_fitted=not args.no_fitted, figures=not args.no_figures,
+                              write_fitted=not args.no_fitted, replace_fitted=args.replace_fitted,
+                              accept_worse=args.accept_worse_fit, figures=not args.no_figures,
                               on_point=on_point, progress=progress)
+    except FitNotReplaced as e:
+        if status is not None:
+            status.stop()
+        if not args.quiet:
+            print(calibration_text(e.run))
+        raise
     except KeyboardInterrupt:
         print("interrupted: finished runs are cached; run the same command again to resume", file=sys.stderr)
         return 130
@@ -969,40 +745,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if status is not None:
             status.stop()
     if not args.quiet:
-        _print_calibration(run)
+        print(calibration_text(run))
     return 0
-
-
-def _print_calibration(run) -> None:
-    from povsim.calibration.fit import FitResult
-
-    r: FitResult = run.result
-    print(f"calibration {r.spec.name}: {r.method}, {r.evaluations} points ({r.runs} runs, {r.cached_runs} cached); "
-          f"objective {r.objective0:.4g} -> {r.objective:.4g}; {'converged' if r.converged else r.message}")
-    print(render_checks(run.checks))
-    print("parameters:")
-    for p, x0, x in zip(r.spec.parameters, r.x0, r.x, strict=True):
-        flag = "  (at a bound)" if p.name in r.at_bounds() else ""
-        print(f"  {p.name:28s} {x0:10.4g} -> {x:10.4g}   [{p.lower:g}, {p.upper:g}]{flag}")
-    print(f"report: {run.folder / 'report.md'}")
-    if run.fitted_file is not None:
-        print(f"fitted parameter set: {run.fitted_file}")
-
-
-def render_checks(checks: pd.DataFrame) -> str:
-    """Target checks as text: target, simulated [interval], tolerance, pass/fail."""
-    lines = []
-    for use, title in (("fit", "Fitting targets"), ("holdout", "Held-out targets (not used in fitting)")):
-        g = checks[checks["use"] == use]
-        if g.empty:
-            continue
-        lines.append(f"{title}: {int(g['passes'].sum())}/{len(g)} within tolerance")
-        lines.append(f"  {'target':30s} {'value':>8s} {'simulated':>10s} {'95% interval':>19s} {'tol':>7s}  check")
-        for _, row in g.iterrows():
-            iv = (f"[{row['sim_lo']:.3f}, {row['sim_hi']:.3f}]" if np.isfinite(row["sim_se"]) else "")
-            lines.append(f"  {row['name']:30s} {row['value']:8.3f} {row['simulated']:10.3f} {iv:>19s} "
-                         f"{row['tolerance']:7.3f}  {'pass' if row['passes'] else 'FAIL'}")
-    return "\n".join(lines)
 
 
 # -- report ----------------------------------------------------------------------
@@ -1012,9 +756,43 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = write_report(args.folder, out=args.out, formats=args.format, lang=args.lang, force=args.force)
     if not args.quiet:
-        print(f"brief: {folder / 'brief.html'} (and brief.md)")
+        extra = ", brief.pdf (A4)" if (folder / "brief.pdf").is_file() else ""
+        print(f"brief: {folder / 'brief.html'} (and brief.md{extra})")
         print(f"figures: {folder / 'figures'}")
     return 0
+
+
+
+# -- dashboard -------------------------------------------------------------------
+def _dashboard_parser(sub) -> None:
+    db = sub.add_parser(
+        "dashboard", help="explore and compare results folders in a local web app (needs povsim[dashboard])",
+        description="Start a local web app on 127.0.0.1 over results folders written by run, compare, batch, "
+                    "sensitivity and calibrate: trajectories, MODA, overlaps, mobility, subgroups, paired "
+                    "differences, costs, cost-effectiveness, sensitivity indices, calibration targets; export of "
+                    "each figure (PNG 300 dpi, SVG) and its data (CSV).  Offline: every asset is served locally. "
+                    'Needs the optional extra: pip install "povsim[dashboard]".',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  povsim dashboard results/hubei_pilot-20261129T120000Z\n"
+               "  povsim dashboard results/base8 results/compare-baseline-vs-hubei_pilot --port 8600\n"
+               "  povsim dashboard --no-browser --lang zh             (pick folders under results/ in the app)")
+    db.add_argument("folders", nargs="*", metavar="RESULTS_DIR", help="results folders to open")
+    db.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: first free from 8501)")
+    db.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    db.add_argument("--lang", choices=["en", "zh"], default="en", help="language of labels (default en)")
+    db.add_argument("--results-root", default="results", metavar="DIR",
+                    help="folder whose results folders the app offers (default results/)")
+    db.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    db.add_argument("--debug", action="store_true", help="show a traceback on error")
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``povsim dashboard [RESULTS_DIR ...]``: the local web app (logic in povsim.dashboard)."""
+    from povsim.dashboard import serve
+
+    return serve(args.folders, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                 results_root=args.results_root, quiet=args.quiet)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from povsim.programme import programme_window
 from povsim.runner import RunResult, run_scenario
 from povsim.scenario import Scenario
 
@@ -56,13 +57,26 @@ class CompareResult:
 
 def programme_end(s: Scenario) -> int:
     """Last year any intervention of ``s`` is active (start + 5 years if none)."""
-    ends = [min(v.get("end_year") or s.end_year, s.end_year)
-            for v in s.interventions.values() if v.get("enabled", True)]
-    return max(ends) if ends else s.time.start_year + 5
+    window = programme_window(s)
+    return window[1] if window else s.time.start_year + 5
 
 
-def _value(tab: pd.DataFrame, measure: str, year: int, by: str = "all", group: str = "all"):
-    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent)."""
+def union_window(scenarios) -> tuple[int, int] | None:
+    """The years any of the scenarios' programmes runs (shaded in comparison figures)."""
+    spans = [w for w in map(programme_window, scenarios) if w is not None]
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
+def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
+    """Ratio of mean cost to mean effect over replicates with its 95% delta-method
+    interval: the first three values of :func:`ratio_interval`."""
+    return ratio_interval(cost, effect)[:3]
+
+
+def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
+                     group: str = "all") -> pd.Series | None:
+    """Per-replicate value of a tidy measure in a year (nearest earlier year if absent;
+    ``None`` when the table has no such rows)."""
     d = tab[(tab["measure"] == measure) & (tab["by"] == by) & (tab["group"] == group)]
     if d.empty:
         return None
@@ -106,10 +120,21 @@ def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]
     return c.groupby("replicate")["cost_rmb"].sum(), disc.groupby(c["replicate"]).sum()
 
 
-def _summ(name, when, base, alt, rows, scenario):
-    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
-        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
-    # pair replicates observed in both runs (an outcome missing in one run is not zero)
+def paired_interval(base: pd.Series, alt: pd.Series) -> tuple[float, float, float, float, float, int]:
+    """Paired difference ``alt - base`` over the replicates observed in both.
+
+    Parameters
+    ----------
+    base, alt
+        Values indexed by replicate (missing or NaN in either: that replicate is left out;
+        an outcome missing in one run is not zero).
+
+    Returns
+    -------
+    tuple
+        ``(base_mean, alt_mean, diff_mean, ci_lo, ci_hi, replicates)``: the 95% interval is
+        Student t with ``R - 1`` degrees of freedom; NaN with one replicate.
+    """
     idx = alt.index.intersection(base.index)
     base, alt = base.reindex(idx), alt.reindex(idx)
     ok = base.notna() & alt.notna()
@@ -124,7 +149,13 @@ def _summ(name, when, base, alt, rows, scenario):
         lo = hi = mean
     else:
         lo = hi = np.nan
-    rows.append((scenario, name, str(when), float(base.mean()), float(alt.mean()), mean, lo, hi, r))
+    return float(base.mean()), float(alt.mean()), mean, lo, hi, r
+
+
+def _summ(name, when, base, alt, rows, scenario):
+    if base is None or alt is None or (len(base) == 0 and len(alt) == 0):
+        return  # not observed in this run (e.g. adult outcomes beyond the horizon)
+    rows.append((scenario, name, str(when), *paired_interval(base, alt)))
 
 
 def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
@@ -137,17 +168,17 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     for label, year in times.items():
         for ag in ("0_5", "6_17"):
             for m in (f"moda_headcount_rate_{ag}", f"moda_M0_{ag}"):
-                _summ(m, f"{label} ({year})", _value(bt["moda"], m, year),
-                      _value(at["moda"], m, year), rows, s.name)
+                _summ(m, f"{label} ({year})", replicate_values(bt["moda"], m, year),
+                      replicate_values(at["moda"], m, year), rows, s.name)
             if "moda_outcome" in at and "moda_outcome" in bt:  # MODA on outcome indicators
                 m = f"moda_headcount_rate_{ag}"
                 _summ(f"moda_outcome_headcount_rate_{ag}", f"{label} ({year})",
-                      _value(bt["moda_outcome"], m, year), _value(at["moda_outcome"], m, year),
+                      replicate_values(bt["moda_outcome"], m, year), replicate_values(at["moda_outcome"], m, year),
                       rows, s.name)
         for tab, m in (("income_poverty", "income_poverty_rate"),
                        ("income_poverty", "child_income_poverty_rate"),
                        ("stunting", "stunting_prevalence")):
-            _summ(m, f"{label} ({year})", _value(bt[tab], m, year), _value(at[tab], m, year),
+            _summ(m, f"{label} ({year})", replicate_values(bt[tab], m, year), replicate_values(at[tab], m, year),
                   rows, s.name)
     # per generation of the children
     for tabs, _key in ((bt, "base"), (at, "alt")):
@@ -205,7 +236,7 @@ def weight(result: RunResult) -> float:
 def moda_config_of(s: Scenario, view: str = "all"):
     """The MODA configuration of a scenario (``view="outcome"``: its outcome indicators)."""
     from povsim.moda import default_moda_config_path, load_moda_config
-    from povsim.moda_views import outcome_view
+    from povsim.moda.views import outcome_view
 
     cfg = load_moda_config(s.outputs.moda_config or default_moda_config_path())
     if view == "outcome":
@@ -407,8 +438,6 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
         "scenario", "measure", "ratio", "view", "incremental_cost_discounted_rmb", "cost_lo", "cost_hi",
         "outcome_averted", "outcome_lo", "outcome_hi", "rmb_per_unit", "ci_lo", "ci_hi",
         "interval", "replicates", "replicates_no_benefit"])
-    # the report module reads these names (the interval now contains the ratio)
-    table["replicate_ratio_lo"], table["replicate_ratio_hi"] = table["ci_lo"], table["ci_hi"]
     points = pd.DataFrame({"scenario": s.name, "replicate": reps, "cost": c,
                            "effect": effects["moda_outcome_child_years"].reindex(reps).fillna(0.0).to_numpy()})
     return table, points
@@ -472,33 +501,6 @@ def moda_decomposition(base: RunResult, alt: RunResult) -> pd.DataFrame:
         "rest_lo", "rest_hi", "share", "replicates"])
 
 
-def render_cost_effectiveness(ce: pd.DataFrame, decomposition: pd.DataFrame | None = None) -> str:
-    """Plain-text cost-effectiveness table (outcome measures first) and MODA decomposition."""
-    def money(x: float) -> str:
-        return "n/a" if x != x else f"{x:,.0f}"
-
-    lines = ["Cost-effectiveness: discounted incremental cost (RMB, 2014 prices) per unit of outcome; "
-             "ratio of replicate means, 95% delta-method interval"]
-    for r in ce.itertuples():
-        iv = (f"[{money(r.ci_lo)} - {money(r.ci_hi)}]" if r.ci_lo == r.ci_lo else f"({r.interval})")
-        lines.append(f"  {r.scenario:<22} {money(r.rmb_per_unit):>12} {iv:<30} {r.ratio}"
-                     f"{'' if r.view == 'outcome' else '  [not the default]'}")
-        lines.append(f"  {'':<22} {'':>12} cost {money(r.incremental_cost_discounted_rmb)}, "
-                     f"outcome {r.outcome_averted:,.1f} [{r.outcome_lo:,.1f}, {r.outcome_hi:,.1f}]")
-    if decomposition is not None and not decomposition.empty:
-        lines.append("MODA effect by indicator: discounted child-years of adjusted headcount M0 averted, from "
-                     "the dimensions of the interventions' own indicators vs the rest (exact M0 breakdown)")
-        for r in decomposition[decomposition["dimension"] == "all"].itertuples():
-            dims = decomposition[(decomposition["scenario"] == r.scenario) & (decomposition["moda"] == r.moda)
-                                 & (decomposition["dimension"] != "all")]
-            parts = ", ".join(f"{d.dimension} {d.share:.0%}" for d in dims.sort_values(
-                "m0_child_years_averted", ascending=False).itertuples() if abs(d.share) >= 0.005)
-            lines.append(f"  {r.scenario:<22} {r.moda:<19} total {money(r.m0_child_years_averted)} "
-                         f"[{money(r.ci_lo)}, {money(r.ci_hi)}]: own indicators' dimensions {r.share:.0%} "
-                         f"({r.own_dimensions}); by dimension: {parts}")
-    return "\n".join(lines)
-
-
 def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int = 2,
             seed: int = 1, workers: int = 1,
             progress: Callable[[str, int, int], None] | None = None) -> CompareResult:
@@ -551,7 +553,7 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     atomic_write_csv(folder / "ce_points.csv", result.ce_points)
     if result.decomposition is not None:
         atomic_write_csv(folder / "moda_decomposition.csv", result.decomposition)
-    write_manifest(folder, scenario_dict={r.scenario.name: r.scenario.resolved_dict()
+    write_manifest(folder, kind="compare", scenario_dict={r.scenario.name: r.scenario.resolved_dict()
                                           for r in runs},
                    seeds=result.base.seeds, input_files=input_files, command_line=command_line,
                    extra={"base": result.base.scenario.name,
@@ -570,12 +572,13 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     save_figure(plot_differences(result.differences, when_contains="end of programme",
                                  provenance=prov), folder / "figures" / "differences_end")
     tabs = {r.scenario.name: r.tables for r in runs}
+    window = union_window(r.scenario for r in runs)
     for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
                      ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17"),
                      ("moda_M0_0_5", "MODA adjusted headcount M0, ages 0-5")):
-        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov),
+        save_figure(plot_scenario_trajectories(tabs, "moda", m, title=label, provenance=prov, window=window),
                     folder / "figures" / m)
     save_figure(plot_scenario_trajectories(tabs, "income_poverty", "child_income_poverty_rate",
-                                           title="Income poverty, children 0-17", provenance=prov),
+                                           title="Income poverty, children 0-17", provenance=prov, window=window),
                 folder / "figures" / "child_income_poverty_rate")
     save_figure(plot_ce_plane(result.ce_points, provenance=prov), folder / "figures" / "ce_plane")

@@ -18,6 +18,10 @@ class ParameterError(PovsimError):
     """An unknown parameter name or a value outside its hard bounds."""
 
 
+#: Longest value shown in an error message (a table given where a value belongs is cut).
+MAX_VALUE_CHARS = 120
+
+
 class ScenarioError(PovsimError):
     """A scenario file that cannot be used, with everything needed to fix it.
 
@@ -52,7 +56,10 @@ class ScenarioError(PovsimError):
 
     def message(self) -> str:
         where = f"{self.file}: {self.key}" if self.key else self.file
-        text = f"{where}: got {self.value!r}; expected {self.expected}"
+        value = repr(self.value)
+        if len(value) > MAX_VALUE_CHARS:  # a whole table given where a value belongs: show its start
+            value = value[:MAX_VALUE_CHARS - 5] + " ...}" if value.startswith("{") else value[:MAX_VALUE_CHARS] + " ..."
+        text = f"{where}: got {value}; expected {self.expected}"
         if self.suggestion:
             text += f" ({self.suggestion})"
         return text
@@ -74,12 +81,20 @@ class OutputError(PovsimError):
     """An output folder that cannot be written, or that exists and would be overwritten."""
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ``"did you mean 'x'?"`` for the closest choice, or a hint to list them."""
+class ResultsError(OutputError):
+    """A results folder that cannot be read: not povsim's, incomplete, or damaged."""
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, listing: str | None = None) -> str:
+    """Return ``"did you mean 'x'?"`` for the closest choice, or a hint to list them.
+
+    ``listing`` is where to find the choices when there are too many to show (default:
+    ``povsim describe``, which lists parameters).
+    """
     choices = sorted(choices)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
     if len(choices) <= 8:
         return "valid keys: " + ", ".join(choices)
-    return "run `povsim describe` to list the valid names"
+    return listing or "run `povsim describe` to list the valid names"

@@ -281,10 +281,26 @@ def make_geography(
         counties=tuple(counties), county=county, township=township, pilot=pilot,
         remoteness_km=remote, water_coverage=water, sanitation_coverage=sanit,
         size_weight=size_weight, names=names,
-        township_names=tuple(f"{counties[c]}-T{t:02d}" for t, c in enumerate(t_county.tolist())),
+        township_names=synthetic_township_names(counties, townships),
         township_county=t_county.astype(np.int32), project_township=project_township,
         frame_villages=n_v,
     )
+
+
+def synthetic_township_names(counties: tuple[str, ...], townships: int) -> tuple[str, ...]:
+    """Township names of a synthetic area (``County-Tnn``, townships dealt round-robin over
+    the counties as in :func:`make_geography`)."""
+    return tuple(f"{counties[t % len(counties)]}-T{t:02d}" for t in range(max(townships, len(counties))))
+
+
+def township_names(pop) -> tuple[str, ...]:
+    """Township names of a ``[population]`` table's geography (``County/township`` in an
+    area file, ``County-Tnn`` in a synthetic one): what ``targeting.townships`` may name."""
+    if pop.geography == "synthetic":
+        return synthetic_township_names(tuple(pop.counties), pop.townships)
+    area = load_area(pop.geography)
+    chosen = set(pop.counties) & set(area.county_names) or set(area.county_names)
+    return tuple(f"{c.name}/{t}" for c in area.counties if c.name in chosen for t in c.townships)
 
 
 def _village_attributes(vid: np.ndarray, params, streams: Streams):
@@ -463,7 +479,7 @@ def make_area_geography(area: Area, params, streams: Streams,
             w = np.exp(params.village_size_dispersion * z)
             pop_t = np.maximum(np.round(t_people[t] * w / w.sum()), 50).astype(np.int64)
             if c.name in keep:
-                t_names.append(f"{c.name}/{c.townships[t]}")
+                t_names.append(f"{c.name}/{c.townships[t]}")  # as township_names()
                 t_county.append(code)
                 t_project.append(bool(project[t]))
                 v_county.extend([code] * m)

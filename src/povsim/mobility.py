@@ -121,7 +121,7 @@ def mobility_table(world: World, poverty_line: float) -> pd.DataFrame:
 def lineage_outcomes(world: World, poverty_line: float, born_from: int) -> pd.DataFrame:
     """Lifetime outcomes of persons born in ``born_from`` or later (for comparisons).
 
-    Columns: ``birth_year, generation, child_poor_share, adult_log_income,
+    Columns: ``id, birth_year, generation, child_poor_share, adult_log_income,
     adult_poor_absolute, adult_poor_relative, school_done, school_years, year_end``.
     Relative adult poverty: below half the median adult income of the 5-year birth cohort
     (all persons of the run with an adult income, any birth year).
@@ -132,7 +132,7 @@ def lineage_outcomes(world: World, poverty_line: float, born_from: int) -> pd.Da
     rec["adult_poor_absolute"] = rec["adult_log_income"] < np.log(poverty_line)
     rec["adult_poor_relative"] = rec["adult_log_income"] < med + np.log(0.5)
     d = rec[rec["birth_year"] >= born_from]
-    out = d[["birth_year", "generation", "child_poor_share", "adult_log_income",
+    out = d[["id", "birth_year", "generation", "child_poor_share", "adult_log_income",
              "adult_poor_absolute", "adult_poor_relative", "school_done", "school_years"]].copy()
     out.loc[out["adult_log_income"].isna(), ["adult_poor_absolute", "adult_poor_relative"]] = False
     out["year_end"] = world.year

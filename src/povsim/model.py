@@ -70,6 +70,11 @@ class PovertyModel(mesa.Model):
         The run's seed (non-negative integer); every random draw derives from it.
     collect
         Whether to collect yearly outcome tables.
+    world_seed
+        Seed of the geography and the initial population (default: ``seed``).  Holding it
+        fixed while ``seed`` varies keeps the same villages, households and persons and
+        varies only what happens to them afterwards (the planner's planning area,
+        :mod:`povsim.plan`).
 
     Examples
     --------
@@ -82,7 +87,7 @@ class PovertyModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0,
-                 collect: bool = True) -> None:
+                 collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
         self.config = scenario if scenario is not None else Scenario.default()
@@ -90,13 +95,14 @@ class PovertyModel(mesa.Model):
         self.params = Parameters(self.config.parameters)
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
+        start = self.streams if world_seed is None else Streams(int(world_seed))
         #: the simulated villages: the whole area, or a sample of whole villages (``scale``)
-        geo = build_geography(pop, self.params, self.streams)
+        geo = build_geography(pop, self.params, start)
         # a full-scale synthetic area keeps its configured size exactly; otherwise the
         # villages' own population targets
         persons = pop.frame_persons if (pop.geography == "synthetic"
                                         and geo.sampling_fraction == 1.0) else geo.persons
-        P, H = synthesize(geo, persons, tm.start_year, self.params, self.streams)
+        P, H = synthesize(geo, persons, tm.start_year, self.params, start)
         self.world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                            start_year=tm.start_year)
         self.end_year = tm.start_year + tm.years
@@ -114,15 +120,15 @@ class PovertyModel(mesa.Model):
         self.collector = Collector(by=tuple(out.by), tables=out.tables) if collect else None
         self.moda = None
         if collect and out.moda:
-            from povsim.moda_model import MODACollector
+            from povsim.moda.model import MODACollector
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
             # MODA has no "area" subgroup (pilot / project / non_project): the yearly tables do
             self.moda.groups = tuple(g for g in groups if g not in ("age_group", "area"))
-        from povsim import moda_views
+        from povsim.moda import views as moda_views
 
-        #: MODA on outcome indicators only, beside the full MODA (povsim.moda_views)
+        #: MODA on outcome indicators only, beside the full MODA (povsim.moda.views)
         self.moda_views = moda_views.collectors(self.moda, out.moda_every)
         self._initialise()
 
@@ -214,12 +220,12 @@ class PovertyModel(mesa.Model):
             out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
                                               self.world.start_year - 17)
         if self.moda is not None:
-            from povsim.moda_model import tidy_moda
+            from povsim.moda.model import tidy_moda
 
             detail = self.moda.tables()
             out.update(detail)
             out["moda"] = tidy_moda(detail)
-            from povsim import moda_views
+            from povsim.moda import views as moda_views
 
             out.update(moda_views.tables(self.moda_views))
         if self.interventions:

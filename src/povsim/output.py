@@ -8,7 +8,12 @@ interrupted never leaves a half-written file or folder where a complete one is e
 * a run's folder is built under a staging name (``<out>.partial-<pid>``) and renamed to
   its final name only when the ``with`` block of :func:`results_dir` finishes without an
   exception; an earlier folder of the same name is replaced only at that moment
-  (``--force``) and is otherwise never touched.
+  (``--force``) and is otherwise never touched;
+* a results folder is typed: its ``manifest.json`` carries :data:`RESULTS_FORMAT`, the
+  kind of folder, and -- written last -- a completeness flag with the checksum of every
+  file (:func:`seal_results`).  ``--force`` replaces only such a complete folder (or an
+  empty one): never a file, the current folder or a folder of anything else; readers
+  refuse incomplete or damaged folders (:func:`verify_results`).
 
 File-system failures (permission denied, disk full, read-only file system, ...) are
 raised as :class:`~povsim.errors.OutputError` naming the path, the reason and a fix.
@@ -22,6 +27,7 @@ import hashlib
 import importlib.metadata
 import io
 import json
+import logging
 import math
 import os
 import platform
@@ -36,7 +42,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from povsim.errors import OutputError
+from povsim.errors import OutputError, ResultsError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,19 +50,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PACKAGES",
+    "FORMAT_VERSION",
+    "RESULTS_FORMAT",
     "atomic_write_bytes",
     "atomic_write_csv",
     "atomic_write_text",
+    "claim_workspace",
+    "clean_stale_partials",
+    "figure_bytes",
     "file_checksum",
+    "final_path",
     "finalize_results_dir",
     "git_commit",
     "git_info",
     "package_versions",
     "povsim_version",
     "prepare_results_dir",
+    "read_manifest",
     "results_dir",
+    "results_problems",
     "save_figure",
+    "seal_results",
     "staging_path",
+    "verify_results",
     "write_manifest",
 ]
 
@@ -260,6 +276,14 @@ def atomic_write_csv(
     return _atomic_write(path, write)
 
 
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 300) -> bytes:
+    """``fig`` rendered in one format (``png``, ``svg``, ``pdf``...), as :func:`save_figure`
+    writes it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi)
+    return buffer.getvalue()
+
+
 def save_figure(
     fig: Figure,
     path_stem: str | os.PathLike[str],
@@ -300,9 +324,7 @@ def save_figure(
     paths: list[Path] = []
     try:
         for fmt in formats:
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, dpi=dpi)
-            paths.append(atomic_write_bytes(f"{stem}.{fmt}", buffer.getvalue()))
+            paths.append(atomic_write_bytes(f"{stem}.{fmt}", figure_bytes(fig, fmt, dpi)))
     finally:
         if getattr(fig.canvas, "manager", None) is not None:
             import matplotlib.pyplot as plt
@@ -312,8 +334,18 @@ def save_figure(
 
 
 # --------------------------------------------------------------------------------------
-# results folders
+# results folders: typed, sealed, never replacing anything povsim did not write
 # --------------------------------------------------------------------------------------
+
+#: ``format`` of every manifest povsim writes; readers and ``--force`` look for it.
+RESULTS_FORMAT = "povsim-results"
+#: Layout version of a results folder (manifest keys, checksums).
+FORMAT_VERSION = 1
+#: Written into a staging folder when it is created: the process building it.
+PARTIAL_MARKER = ".povsim-partial.json"
+_PARTIAL_NAME = re.compile(r"(?P<name>.+)\.(?P<what>partial|old)-(?P<pid>\d+)")
+
+log = logging.getLogger("povsim")
 
 
 def _safe_name(name: str, what: str) -> str:
@@ -355,6 +387,201 @@ def staging_path(final: str | os.PathLike[str]) -> Path:
     return final.with_name(f"{final.name}.partial-{os.getpid()}")
 
 
+def final_path(staging: str | os.PathLike[str]) -> Path:
+    """The final folder of a staging folder (the inverse of :func:`staging_path`)."""
+    staging = Path(staging)
+    m = _PARTIAL_NAME.fullmatch(staging.name)
+    return staging.with_name(m["name"]) if m else staging
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """``manifest.json`` of a folder as a dict, or ``None`` when absent or unreadable."""
+    try:
+        data = json.loads((Path(folder) / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _is_povsim(manifest: Mapping[str, Any] | None) -> bool:
+    return manifest is not None and manifest.get("format") == RESULTS_FORMAT
+
+
+def _files(folder: Path, skip: Iterable[str] = ()) -> Iterator[tuple[str, Path]]:
+    """Every file of a results folder as (relative path, path), sorted; the manifest, the
+    partial marker, the top-level entries in ``skip`` and nested povsim folders (a report
+    inside a run folder) left out."""
+    skip = set(skip)
+    for here, dirs, names in os.walk(folder):
+        rel_dir = Path(here).relative_to(folder)
+        keep = []
+        for d in sorted(dirs):
+            sub = Path(here) / d
+            if (rel_dir == Path(".") and d in skip) or _is_povsim(read_manifest(sub)):
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for n in sorted(names):
+            rel = (rel_dir / n).as_posix()
+            if rel in ("manifest.json", PARTIAL_MARKER) or (rel_dir == Path(".") and n in skip):
+                continue
+            yield rel, Path(here) / n
+
+
+def seal_results(folder: str | os.PathLike[str], *, kind: str, skip: Iterable[str] = ()) -> Path:
+    """Record the checksum of every file of a results folder and mark it complete.
+
+    The manifest is rewritten last, with ``complete: true`` and ``files`` (relative path
+    -> bytes and SHA-256), so a folder whose writing stopped early never claims to be
+    complete, and a file changed or truncated later is detected by :func:`verify_results`.
+
+    Parameters
+    ----------
+    folder
+        The results folder (a staging folder, or a resumable folder at the end of a command).
+    kind
+        What wrote it (``run``, ``compare``, ``moda``, ``report``, ``sensitivity``,
+        ``calibration``); used when the folder has no manifest yet.
+    skip
+        Top-level entries that are not part of the result (a resumable cache).
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if not _is_povsim(manifest):
+        manifest = _manifest_head(kind)
+    manifest["files"] = {rel: {"bytes": p.stat().st_size, "sha256": file_checksum(p)}
+                         for rel, p in _files(folder, skip)}
+    manifest["complete"] = True
+    manifest["sealed"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def results_problems(folder: str | os.PathLike[str], *, own_only: bool = False) -> list[str]:
+    """Why ``folder`` is not a complete, intact povsim results folder (``[]``: it is).
+
+    Parameters
+    ----------
+    folder
+        The folder.
+    own_only
+        Also report files and folders the manifest does not list (anything povsim did
+        not write there); used before a folder is replaced.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return ["it has no readable manifest.json"]
+    if not _is_povsim(manifest):
+        return ["its manifest.json was not written by this povsim (an older version, or another program)"]
+    if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+        return [f"it was written by a newer povsim (format {manifest['format_version']})"]
+    if manifest.get("complete") is not True:
+        return ["it is incomplete: the command writing it stopped before it finished"]
+    problems = []
+    listed = manifest.get("files") or {}
+    for rel, rec in listed.items():
+        p = folder / rel
+        if not p.is_file():
+            problems.append(f"{rel} is missing")
+        elif p.stat().st_size != rec.get("bytes"):
+            problems.append(f"{rel} has {p.stat().st_size:,} bytes where povsim wrote {rec.get('bytes'):,} "
+                            "(truncated or edited)")
+        elif file_checksum(p) != rec.get("sha256"):
+            problems.append(f"{rel} differs from what povsim wrote (checksum)")
+    if own_only:
+        problems += [f"{rel} was not written by povsim" for rel, _ in _files(folder) if rel not in listed]
+        for here, _dirs, _names in os.walk(folder):  # nested povsim folders must be povsim's too
+            sub = Path(here)
+            if sub != folder and _is_povsim(read_manifest(sub)):
+                problems += [f"{sub.relative_to(folder)}: {p}" for p in results_problems(sub, own_only=True)]
+    return problems
+
+
+def verify_results(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of a complete, intact results folder; refuse anything else.
+
+    Readers (``povsim report``, a dashboard) call this before reading a table.
+
+    Raises
+    ------
+    ResultsError
+        The folder is a staging folder of a command that did not finish, has no povsim
+        manifest, is incomplete, or a file is missing, truncated or changed.
+    """
+    folder = Path(folder)
+    m = _PARTIAL_NAME.fullmatch(folder.name)
+    if m and m["what"] == "partial":
+        raise ResultsError(f"{folder} is the unfinished folder of povsim process {m['pid']}, which stopped "
+                           f"before its results were complete; rerun the command that writes {m['name']}")
+    problems = results_problems(folder)
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise ResultsError(f"{folder} is not a complete povsim results folder: {problems[0]}{more}; rerun the "
+                           "command that wrote it")
+    return read_manifest(folder) or {}
+
+
+def _why_not_replaceable(final: Path) -> str | None:
+    """Why ``final`` may not be replaced by new results (``None``: it may)."""
+    if final.is_symlink():
+        return "it is a symbolic link"
+    if not final.is_dir():
+        return "it is a file, not a results folder"
+    here = Path.cwd().resolve()
+    if final.resolve() in (here, *here.parents):
+        return "it is the current folder or contains it"
+    if not _is_nonempty(final):
+        return None
+    problems = results_problems(final, own_only=True)
+    return problems[0] if problems else None
+
+
+def claim_workspace(folder: str | os.PathLike[str], kind: str, markers: Iterable[str] = ()) -> Path:
+    """Check that a resumable folder (batch, sensitivity, calibration) may be written into.
+
+    A missing or empty folder, or one that povsim wrote for the same ``kind`` (its
+    manifest says so, or one of ``markers`` of an older povsim is there) may be used;
+    anything else is refused, so that povsim never writes over a user's files.
+
+    Raises
+    ------
+    OutputError
+        ``folder`` is a file, or a folder with other content.
+    """
+    folder = Path(folder).absolute()
+    if not os.path.lexists(folder):
+        return folder
+    if not folder.is_dir():
+        raise OutputError(f"{folder} is a file; choose a folder with --out")
+    if not _is_nonempty(folder):
+        return folder
+    manifest = read_manifest(folder)
+    if (_is_povsim(manifest) and manifest.get("kind") == kind) or any((folder / m).exists() for m in markers):
+        return folder
+    names = sorted(p.name for p in folder.iterdir())
+    listing = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    raise OutputError(f"{folder} holds files that are not a povsim {kind} folder ({listing}); povsim never writes "
+                      "over them: choose another folder with --out")
+
+
+def _check_writable(final: Path) -> None:
+    """Fail now, not after the run, when the results folder cannot be created."""
+    parent = final.parent
+    existing = parent
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise _output_error(final, OSError(errno.ENOTDIR, "a part of the path is a file"),
+                            "create the results folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write the results folder {final}: permission denied in {existing}; "
+                          f"{_HINTS[errno.EACCES]}")
+    try:  # a real probe: access() says yes to root everywhere, even in /proc
+        os.rmdir(tempfile.mkdtemp(prefix=".povsim-probe-", dir=existing))
+    except OSError as exc:
+        raise _output_error(final, exc, "create the results folder") from exc
+
+
 def prepare_results_dir(
     out: str | os.PathLike[str] | None,
     scenario_name: str,
@@ -363,7 +590,7 @@ def prepare_results_dir(
     force: bool = False,
     run_id: str | None = None,
 ) -> Path:
-    """Choose and check the final folder of a run (the folder itself is not created).
+    """Choose and check the final folder of a run (nothing is created).
 
     Parameters
     ----------
@@ -376,7 +603,9 @@ def prepare_results_dir(
     root
         Parent of default folders.
     force
-        Allow an existing non-empty folder to be replaced (when the run completes).
+        Allow an existing complete povsim results folder to be replaced (when the run
+        completes).  Anything else -- a file, a folder of other files, an incomplete
+        or changed results folder, the current folder -- is never replaced.
     run_id
         Suffix of the default folder; defaults to the UTC time ``YYYYmmdd-HHMMSS``.
         When neither ``out`` nor ``run_id`` is given and that folder already exists
@@ -385,13 +614,14 @@ def prepare_results_dir(
     Returns
     -------
     Path
-        Absolute path of the final folder. Its parent exists and is writable.
+        Absolute path of the final folder; it (or its nearest existing parent) can be
+        written.
 
     Raises
     ------
     OutputError
-        The folder exists and is not empty and ``force`` is false, or its parent cannot
-        be created or written.
+        The folder exists and may not (or, without ``force``, shall not) be replaced, or
+        it cannot be written.
     """
     if out is None:
         name = _safe_name(scenario_name, "scenario")
@@ -405,23 +635,15 @@ def prepare_results_dir(
     else:
         final = Path(out).absolute()
 
-    if not force and _is_nonempty(final):
-        kind = "folder" if final.is_dir() else "file"
-        raise OutputError(
-            f"results {kind} {final} exists; use --force to overwrite or --out to choose "
-            "another folder"
-        )
-
-    parent = final.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _output_error(parent, exc, "create the results folder") from exc
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(
-            f"cannot write the results folder {final}: permission denied in {parent}; "
-            f"{_HINTS[errno.EACCES]}"
-        )
+    if _is_nonempty(final):
+        why = _why_not_replaceable(final)
+        if why is not None:
+            raise OutputError(f"{final} exists and is not a complete povsim results folder ({why}); povsim never "
+                              "deletes or replaces anything else: choose another folder with --out")
+        if not force:
+            raise OutputError(f"results folder {final} exists; use --force to replace it (only once the new "
+                              "results are complete) or --out to choose another folder")
+    _check_writable(final)
     return final
 
 
@@ -437,7 +659,8 @@ def finalize_results_dir(
     final
         The final folder.
     force
-        Replace an existing non-empty ``final``. The old folder is first renamed to
+        Replace an existing complete povsim results folder at ``final`` (checked again
+        here: it may have changed during the run).  The old folder is first renamed to
         ``<final>.old-<pid>``, the new one renamed into place, and only then is the old
         one deleted; if the second rename fails the old folder is put back.
 
@@ -449,17 +672,19 @@ def finalize_results_dir(
     Raises
     ------
     OutputError
-        ``final`` is not empty and ``force`` is false (for instance another run created
-        it meanwhile), or a rename failed. The completed results are then left in
+        ``final`` is not empty and may not be replaced (for instance another run created
+        it meanwhile), or a rename failed.  The completed results are then left in
         ``tmp`` and the message says so.
     """
     tmp, final = Path(tmp), Path(final)
     kept = f"the new results are kept in {tmp}"
     if _is_nonempty(final):
-        if not force:
+        why = _why_not_replaceable(final)
+        if not force or why is not None:
             raise OutputError(
-                f"results folder {final} exists (it appeared while the run was going); "
-                f"{kept}; move them by hand, or rerun with --force or another --out"
+                f"results folder {final} exists (it appeared or changed while the run was going"
+                f"{'; ' + why if why else ''}); {kept}; move them by hand, or rerun with another --out"
+                + ("" if why else " or --force")
             )
         old = final.with_name(f"{final.name}.old-{os.getpid()}")
         try:
@@ -498,32 +723,93 @@ def finalize_results_dir(
     return final
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_partials(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the unfinished staging folders in ``folder`` whose povsim process has ended.
+
+    A ``<name>.partial-<pid>`` folder is removed only when it holds povsim's partial
+    marker written on this host and process ``pid`` is gone; any other partial or
+    ``.old-<pid>`` folder is reported (logger ``povsim``) and left alone.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    host = platform.node()
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        m = _PARTIAL_NAME.fullmatch(entry.name)
+        if m is None or not entry.is_dir(follow_symlinks=False) or _pid_alive(int(m["pid"])):
+            continue
+        path = Path(entry.path)
+        try:
+            marker = json.loads((path / PARTIAL_MARKER).read_text("utf-8"))
+        except (OSError, ValueError):
+            marker = None
+        if m["what"] == "partial" and isinstance(marker, dict) and marker.get("host") == host:
+            try:
+                _remove(path)
+            except OSError as exc:
+                log.warning("cannot remove the unfinished results folder %s: %s", path, exc.strerror or exc)
+                continue
+            log.warning("removed %s: the unfinished results folder of povsim process %s, which has ended",
+                        path, m["pid"])
+            removed.append(path)
+        else:
+            what = "unfinished results" if m["what"] == "partial" else "earlier results moved aside"
+            log.warning("left alone: %s looks like %s of a povsim process (%s) that has ended; delete it, or "
+                        "rename it to %s, by hand", path, what, m["pid"], m["name"])
+    return removed
+
+
 @contextlib.contextmanager
 def results_dir(
     out: str | os.PathLike[str] | None,
     scenario_name: str,
     *,
+    kind: str = "run",
     root: str | os.PathLike[str] = "results",
     force: bool = False,
     run_id: str | None = None,
 ) -> Iterator[Path]:
-    """Build a run's results folder atomically.
+    """Build a results folder atomically, typed and sealed.
 
     ``with results_dir(out, "baseline") as d:`` yields an empty staging folder ``d``
-    (``<final>.partial-<pid>``) to write into. When the block ends normally the folder
-    is renamed to its final name (see :func:`finalize_results_dir`); when it raises,
-    the staging folder is deleted and an earlier folder at the final path is untouched.
+    (``<final>.partial-<pid>``, holding :data:`PARTIAL_MARKER`) to write into.  When
+    the block ends normally, the folder is sealed (:func:`seal_results`: checksums and
+    the completeness flag, written last) and renamed to its final name (see
+    :func:`finalize_results_dir`); when it raises, the staging folder (and any parent
+    folder created for it) is deleted and an earlier folder at the final path is
+    untouched.  Stale staging folders of ended processes beside it are cleaned first
+    (:func:`clean_stale_partials`).
 
     Parameters
     ----------
     out, scenario_name, root, force, run_id
         As for :func:`prepare_results_dir`.
+    kind
+        What is written (recorded in the manifest).
 
     Yields
     ------
     Path
         The staging folder. Record paths inside it relative to it (``tables/x.csv``):
-        its name changes when the run completes.
+        its name changes when the run completes (:func:`final_path`).
 
     Raises
     ------
@@ -532,18 +818,41 @@ def results_dir(
         :func:`finalize_results_dir` (after it).
     """
     final = prepare_results_dir(out, scenario_name, root=root, force=force, run_id=run_id)
+    created = []
+    parent = final.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        created.append(parent)
+        parent = parent.parent
+    clean_stale_partials(final.parent)
     staging = staging_path(final)
+
+    def undo() -> None:
+        with contextlib.suppress(OSError):
+            _remove(staging)
+        for p in created:  # deepest first; only folders made for this run, if still empty
+            with contextlib.suppress(OSError):
+                p.rmdir()
+
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
         if os.path.lexists(staging):  # left over by a crashed run with the same pid
             _remove(staging)
         staging.mkdir()
+        atomic_write_text(staging / PARTIAL_MARKER, json.dumps(
+            {"pid": os.getpid(), "host": platform.node(), "final": str(final),
+             "started": datetime.now(UTC).isoformat(timespec="seconds")}) + "\n")
     except OSError as exc:
+        undo()
         raise _output_error(staging, exc, "create the results folder") from exc
+    except BaseException:
+        undo()
+        raise
     try:
         yield staging
+        (staging / PARTIAL_MARKER).unlink()
+        seal_results(staging, kind=kind)
     except BaseException:
-        with contextlib.suppress(OSError):
-            _remove(staging)
+        undo()
         raise
     finalize_results_dir(staging, final, force=force)
 
@@ -690,9 +999,17 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+def _manifest_head(kind: str) -> dict[str, Any]:
+    """The keys that make a manifest a povsim results manifest (``complete`` is set last)."""
+    return {"format": RESULTS_FORMAT, "format_version": FORMAT_VERSION, "kind": kind, "complete": False,
+            "povsim_version": povsim_version(), "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": platform.node()}
+
+
 def write_manifest(
     folder: str | os.PathLike[str],
     *,
+    kind: str,
     scenario_dict: Mapping[str, Any],
     seeds: Iterable[int],
     input_files: Iterable[str | os.PathLike[str]],
@@ -705,6 +1022,9 @@ def write_manifest(
     ----------
     folder
         The results folder (usually the staging folder of :func:`results_dir`).
+    kind
+        What writes the folder: ``run``, ``compare``, ``moda``, ``report``,
+        ``sensitivity``, ``calibration`` or ``batch``.
     scenario_dict
         The resolved scenario, as run.
     seeds
@@ -730,7 +1050,9 @@ def write_manifest(
 
     Notes
     -----
-    Keys: ``povsim_version``, ``created`` (UTC, ISO 8601), ``python_version``,
+    Keys: ``format`` (:data:`RESULTS_FORMAT`), ``format_version``, ``kind``,
+    ``complete`` (``false`` here; :func:`seal_results` sets it, with the checksums of
+    the folder's files under ``files``), ``host``, ``povsim_version``, ``created`` (UTC, ISO 8601), ``python_version``,
     ``platform``, ``package_versions``, ``git`` (``{"commit", "dirty"}`` of the
     repository povsim was imported from, or ``null``), ``command_line``, ``seeds``,
     ``input_files`` (list of ``{"path", "checksum", "bytes"}``), ``scenario``,
@@ -743,8 +1065,7 @@ def write_manifest(
             {"path": os.fspath(file), "checksum": checksum, "bytes": os.path.getsize(file)}
         )
     manifest = {
-        "povsim_version": povsim_version(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **_manifest_head(kind),
         "python_version": platform.python_version(),
         "platform": platform.platform(),
         "package_versions": package_versions(),

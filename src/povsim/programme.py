@@ -5,8 +5,9 @@ programme fidelity table (the Hubei pilot brochure's figures beside the simulate
 prices), with county and area (pilot / project / non_project; ``all`` for county- and
 township-level items such as trainings).  ``reach``: units and children reached per
 intervention and year.  ``budget``: requested, funded and cut costs per intervention and
-year.  ``programme``: totals -- children reached (unique), centres, spend, discounted
-totals, cost per child reached, and the measures of the fidelity table.
+year.  ``programme``: totals -- children reached (unique), centres, spend over the
+programme's window (``spend_<first>_<last>_rmb``), discounted totals, cost per child
+reached, and the measures of the fidelity table.
 
 A sampled run (``[population] scale`` < 1) simulates a sample of whole villages (see
 :mod:`povsim.geography`): every amount and count here is the Horvitz-Thompson estimate for
@@ -96,6 +97,35 @@ HUBEI_FIGURES: tuple[Figure, ...] = (
            "households_reached_ref", "parent_training",
            "distinct households reached by the township parent and health-nutrition sessions"),
 )
+
+
+def programme_window(scenario) -> tuple[int, int] | None:
+    """First and last year of a scenario's programme: the earliest ``start_year`` and the
+    latest ``end_year`` (the horizon when open) of its enabled interventions, within the
+    simulated years; ``None`` without interventions.  ``scenario`` is a
+    :class:`~povsim.scenario.Scenario` or its resolved dict (a results folder's manifest)."""
+    if isinstance(scenario, dict):
+        interventions, time = scenario.get("interventions") or {}, scenario.get("time") or {}
+        first = int(time.get("start_year", 2014))
+        last = first + int(time.get("years", 0))
+    else:
+        interventions, first, last = scenario.interventions, scenario.time.start_year, scenario.end_year
+    spans = [(_year(v, "start", first), _year(v, "end", last))
+             for v in interventions.values() if v.get("enabled", True)]
+    if not spans:
+        return None
+    return max(min(a for a, _ in spans), first), min(max(b for _, b in spans), last)
+
+
+def _year(settings: dict, end: str, default: int) -> int:
+    """An intervention's ``<end>_year``, or the year of its ``<end>_date`` (a TOML date or,
+    in a resolved scenario, an ISO string), or ``default``."""
+    year, date = settings.get(f"{end}_year"), settings.get(f"{end}_date")
+    if year is not None:
+        return int(year)
+    if isinstance(date, str):
+        return dt.date.fromisoformat(date).year
+    return date.year if isinstance(date, dt.date) else default
 
 
 def discount(cost: pd.Series, year: pd.Series, base_year: int, rate: float) -> pd.Series:
@@ -213,6 +243,8 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
     centres = model.villages.centres()
     trainings = float(costs.loc[costs["item"] == "training", "units"].sum()) if not costs.empty else 0.0
     n_kids = len(kids) * w
+    first, last = programme_window(model.config) or (start, start)
+    window = costs[(costs["year"] >= first) & (costs["year"] <= last)] if not costs.empty else costs
     rows += [("children_reached", "all", n_kids),
              ("children_reached_ref", "all", len(ref_kids) * w),
              ("centres", "all", len(centres) * w),
@@ -221,7 +253,8 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
              *((f"cost_ref_rmb:{f}", "all", v) for f, v in sorted(ref_by_funder.items())),
              ("cost_discounted_rmb", "all", disc),
              ("cost_per_child_reached_rmb", "all", total / n_kids if n_kids else np.nan),
-             ("training_sessions", "all", trainings)]
+             ("training_sessions", "all", trainings),
+             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()) if len(window) else 0.0)]
     if centres:
         # participations: every attending child at every themed activity (an upper bound)
         per_child = next(iv.cfg.activities_per_year for iv in model.interventions

@@ -5,9 +5,9 @@ or ``povsim sensitivity`` folder — nothing is re-run — and writes, atomicall
 ``<folder>/report`` (or ``out``):
 
 - ``figures/<stem>.png`` (300 dpi) plus vector formats (``svg``; ``pdf`` when asked);
-- ``brief.html``: self-contained (images as base64 data URIs, inline CSS, no external
-  references) with the key numbers up front, the figures with captions and provenance;
-- ``brief.md``: the same in Markdown, referencing the figure files.
+- ``brief.html``, ``brief.md`` and, when ``pdf`` is among the formats, ``brief.pdf`` (A4):
+  the brief organised by the planner's questions, written by :mod:`povsim.brief`;
+- ``key_numbers.csv``: headline measures at the first and last year.
 
 ``lang="zh"`` labels the figures and brief in Chinese; it needs a CJK font that matplotlib
 can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts looked for.
@@ -15,11 +15,8 @@ can find (:data:`CJK_FONTS`), otherwise :class:`ReportError` names the fonts loo
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,13 +30,17 @@ from povsim.errors import PovsimError
 __all__ = [
     "CJK_FONTS",
     "FORMATS",
+    "LazyTables",
     "ReportError",
     "ReportFigure",
     "Results",
     "build_figures",
     "find_cjk_font",
+    "finish_figure",
+    "font_rc",
     "key_numbers",
     "load_results",
+    "translate_figure",
     "write_report",
 ]
 
@@ -88,6 +89,7 @@ ZH: dict[str, str] = {
     "deprived only": "仅剥夺",
     "income-poor only": "仅收入贫困",
     "neither": "均无",
+    "of all": "占全体",
     "censored (MODA-poor only)": "删截（仅MODA贫困者）",
     "uncensored": "未删截",
     "range over replicates": "重复间范围",
@@ -122,14 +124,47 @@ ZH: dict[str, str] = {
     "Not drawn": "未绘制",
     "Cost-effectiveness": "成本效果",
     "Calibration targets": "校准目标",
+    # programme costs figure (plots.compare.plot_costs)
+    "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
+    "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
+    "intervention": "干预措施",
+    "programme years": "项目实施年份",  # plots.trajectories.WINDOW_LABEL
+    # measure labels (povsim.summary.MEASURE_LABELS)
+    "MODA intensity A": "MODA剥夺强度A",
+    "MODA-deprived and income-poor": "MODA剥夺且收入贫困",
+    "MODA-deprived, not income-poor": "MODA剥夺但非收入贫困",
+    "income-poor, not MODA-deprived": "收入贫困但非MODA剥夺",
+    "neither MODA-deprived nor income-poor": "既非MODA剥夺也非收入贫困",
+    "Income poverty (all persons)": "收入贫困（全体人口）",
+    "Stunting, under 5": "发育迟缓，5岁以下",
+    "Anaemia, ages 0-1": "贫血，0-1岁",
+    "Anaemia, ages 6-17": "贫血，6-17岁",
+    "Enrolment, ages 15-17": "在学率，15-17岁",
+    "Junior-high dropout (annual)": "初中辍学率（年度）",
+    "Left-behind children": "留守儿童",
+    "Mean skill 0-5 (SD)": "0-5岁平均能力（标准差）",
+    "Children without safe water": "无安全饮用水的儿童",
+    "Income per capita (RMB, 2014 prices)": "人均收入（元，2014年价格）",
+    "Persons": "人口",
+    "Years of schooling (treated cohorts)": "受教育年限（受干预队列）",
+    "Adult relative poverty (treated cohorts)": "成年相对贫困（受干预队列）",
+    "Adult absolute poverty (treated cohorts)": "成年绝对贫困（受干预队列）",
+    "P(poor adult | poor child), relative line": "P（成年贫困 | 童年贫困），相对贫困线",
+    "Adult relative-poverty cases (treated cohorts)": "成年相对贫困人数（受干预队列）",
+    "MODA poverty H on outcome indicators": "基于结果指标的MODA贫困发生率H",
+    "Years of schooling, total (treated cohorts)": "受教育年限合计（受干预队列）",
+    "Cost (RMB, 2014 prices)": "成本（元，2014年价格）",
+    "Discounted cost (RMB, 2014 prices)": "贴现成本（元，2014年价格）",
 }
 
 def translate(text: str, lang: str) -> str:
     """``text`` in ``lang`` (``"en"`` unchanged; ``"zh"`` by exact, then phrase replacement)."""
     if lang != "zh" or not text:
         return text
-    if text in ZH:
-        return ZH[text]
+    from povsim.brief.i18n import TERMS_ZH  # names of counties, dimensions, scenarios, interventions
+
+    if text in ZH or text in TERMS_ZH:
+        return ZH.get(text) or TERMS_ZH[text]
     out = text
     for en in sorted(ZH, key=len, reverse=True):
         if len(en) > 3 and en in out:
@@ -137,13 +172,21 @@ def translate(text: str, lang: str) -> str:
     return out
 
 
-def _translate_figure(fig: Figure, lang: str) -> None:
+def translate_figure(fig: Figure, lang: str) -> None:
+    """Translate every text of ``fig`` into ``lang`` in place, except the provenance footer."""
     if lang == "en":
         return
     for t in fig.findobj(Text):
         s = t.get_text()
         if s and not s.startswith("povsim "):  # keep the provenance footer as written
             t.set_text(translate(s, lang))
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:  # tick labels given as a list are redrawn from their formatter at each draw
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            if isinstance(fmt, FixedFormatter | FuncFormatter):
+                axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: translate(f(x, pos), lang)))
 
 
 def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
@@ -161,6 +204,29 @@ def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
     return None
 
 
+def font_rc(lang: str, font: str | None = None) -> dict:
+    """matplotlib rc settings that draw labels in ``lang`` (``{}`` for English with no ``font``).
+
+    Raises
+    ------
+    ReportError
+        Unknown language, or ``"zh"`` without a font: no CJK font that matplotlib can find
+        (the message names :data:`CJK_FONTS` and how to install one).
+    """
+    if lang not in ("en", "zh"):
+        raise ReportError(f"--lang: unknown language {lang!r}; expected 'en' or 'zh'")
+    if lang == "zh" and font is None:
+        font = find_cjk_font()
+        if font is None:
+            raise ReportError("--lang zh needs a font with Chinese characters, and matplotlib finds none of: "
+                              f"{', '.join(CJK_FONTS)}.  Install one (e.g. Debian/Ubuntu: apt install "
+                              "fonts-noto-cjk, or fonts-wqy-zenhei), then remove matplotlib's font cache "
+                              "(~/.cache/matplotlib) so it is found; or use --lang en")
+    if font is None:
+        return {}
+    return {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
 # -- reading a results folder ------------------------------------------------------------
 @dataclass
 class Results:
@@ -170,10 +236,10 @@ class Results:
     """
 
     folder: Path
-    kind: str  # "run", "compare", "sensitivity" or "calibration"
+    kind: str  # "run", "compare", "sensitivity" or "calibration" (the dashboard adds "batch")
     manifest: dict
-    scenarios: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    scenarios: dict[str, Mapping[str, pd.DataFrame]] = field(default_factory=dict)
+    extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -183,10 +249,9 @@ class Results:
             return f"calibration {ex['calibration']}"
         if self.kind == "compare" and ex.get("base"):
             return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
-        if isinstance(sc.get("scenario"), dict) and sc["scenario"].get("name"):
-            return str(sc["scenario"]["name"])
-        if isinstance(sc.get("sensitivity"), dict) and sc["sensitivity"].get("name"):
-            return str(sc["sensitivity"]["name"])
+        for table in ("scenario", "sensitivity", "experiment"):  # a run, a study, a batch design
+            if isinstance(sc.get(table), dict) and sc[table].get("name"):
+                return str(sc[table]["name"])
         return ", ".join(self.scenarios) or self.folder.name
 
     def provenance(self) -> str:
@@ -203,44 +268,86 @@ class Results:
                                version=self.manifest.get("povsim_version") or "unknown", when=when)
 
 
-def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    out = {}
-    for p in sorted(folder.glob("*.csv")):
-        try:
-            out[p.stem] = pd.read_csv(p)
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
-            raise ReportError(f"cannot read {p}: {e}; is it a povsim table?") from e
-    return out
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ReportError(f"cannot read {path}: {e}; is it a povsim table?") from e
 
 
-def _read_extra(res: Results, *names: str) -> None:
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """The ``<name>.csv`` tables of a folder (or only ``names``), each read on first access.
+
+    A results folder can hold far more than one view needs (the MODA detail tables of a long
+    run, the collected tables of a large batch): listing the folder costs one directory scan,
+    and a table is parsed only when it is looked up, then kept.
+    """
+
+    def __init__(self, folder: Path, names: Sequence[str] | None = None):
+        self.folder = Path(folder)
+        stems = sorted(p.stem for p in self.folder.glob("*.csv")) if self.folder.is_dir() else []
+        self._names = [n for n in (stems if names is None else names) if (self.folder / f"{n}.csv").is_file()]
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = _read_csv(self.folder / f"{name}.csv")
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __repr__(self) -> str:
+        return f"LazyTables({str(self.folder)!r}, read={sorted(self._read)}, of={self._names})"
+
+
+def _read_tables(folder: Path, lazy: bool = False) -> Mapping[str, pd.DataFrame]:
+    tables = LazyTables(folder)
+    return tables if lazy else {n: tables[n] for n in tables}
+
+
+def _read_extra(res: Results, *names: str, lazy: bool = False) -> None:
     """Read ``<folder>/<name>.csv`` into ``res.extra[name]`` for those of ``names`` that exist."""
-    for n in names:
-        if (res.folder / f"{n}.csv").is_file():
-            res.extra[n] = pd.read_csv(res.folder / f"{n}.csv")
+    tables = LazyTables(res.folder, names)
+    res.extra = tables if lazy else {n: tables[n] for n in tables}
 
 
-def load_results(folder: str | Path) -> Results:
-    """Read a run, compare or sensitivity results folder.
+def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
+    """Read a run, compare, sensitivity or calibration results folder.
+
+    Parameters
+    ----------
+    folder
+        The results folder.
+    lazy
+        Read each table on first access (:class:`LazyTables`) instead of all at once.
 
     Raises
     ------
     ReportError
         The folder is missing or empty, or holds none of the tables povsim writes.
+    ResultsError
+        The folder is not a complete povsim results folder: the command writing it
+        stopped early (a ``*.partial-*`` folder), or a file is missing, truncated or
+        changed since povsim wrote it (:func:`povsim.output.verify_results`).
     """
+    from povsim.output import final_path, verify_results
+
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"results folder {folder} does not exist; give the folder that `povsim run`, "
                           "`povsim compare` or `povsim sensitivity` wrote")
-    if not any(folder.iterdir()):
+    if not any(folder.iterdir()) and final_path(folder) == folder:
         raise ReportError(f"results folder {folder} is empty; nothing to report")
-    manifest: dict = {}
-    mpath = folder / "manifest.json"
-    if mpath.is_file():
-        try:
-            manifest = json.loads(mpath.read_text("utf-8"))
-        except (OSError, ValueError) as e:
-            raise ReportError(f"cannot read {mpath}: {e}") from e
+    manifest = verify_results(folder)
     tables = folder / "tables"
     if (folder / "differences.csv").is_file():
         res = Results(folder, "compare", manifest)
@@ -249,21 +356,21 @@ def load_results(folder: str | Path) -> Results:
         subs = [p for p in sorted(tables.iterdir()) if p.is_dir()] if tables.is_dir() else []
         order = {n: i for i, n in enumerate(names)}
         for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
-            res.scenarios[p.name] = _read_tables(p)
-        _read_extra(res, "differences", "cost_effectiveness", "ce_points")
+            res.scenarios[p.name] = _read_tables(p, lazy)
+        _read_extra(res, "differences", "cost_effectiveness", "ce_points", "moda_decomposition", lazy=lazy)
         return res
     if (folder / "indices.csv").is_file():
         res = Results(folder, "sensitivity", manifest)
-        _read_extra(res, "indices", "second_order", "summary")
+        _read_extra(res, "indices", "second_order", "summary", lazy=lazy)
         return res
     if (folder / "fit_targets.csv").is_file():
         res = Results(folder, "calibration", manifest)
-        _read_extra(res, "fit_targets", "parameters", "trace")
+        _read_extra(res, "fit_targets", "parameters", "trace", lazy=lazy)
         return res
     if tables.is_dir() and any(tables.glob("*.csv")):
         res = Results(folder, "run", manifest)
-        res.scenarios[res.name if manifest else folder.name] = _read_tables(tables)
-        _read_extra(res, "target_checks")
+        res.scenarios[res.name if manifest else folder.name] = _read_tables(tables, lazy)
+        _read_extra(res, "target_checks", lazy=lazy)
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
                       "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "
@@ -287,17 +394,33 @@ def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
     return int(t["year"].min()), int(t["year"].max())
 
 
+def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
+                  labels: tuple[str, str] = ("", "")) -> Figure:
+    """Make a figure of :mod:`povsim.plots` the figure of the brief: label the axes the figure
+    function leaves blank (``labels``: x, y), add the provenance footer, translate into ``lang``."""
+    from povsim.plots.report import add_footer
+
+    ax = fig.axes[0]
+    if labels[0] and not ax.get_xlabel():
+        ax.set_xlabel(labels[0])
+    if labels[1] and not ax.get_ylabel():
+        ax.set_ylabel(labels[1])
+    add_footer(fig, provenance)
+    translate_figure(fig, lang)
+    return fig
+
+
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
     """Every figure the folder's tables allow, and notes on those that could not be drawn."""
+    from povsim.compare import union_window
     from povsim.plots import (
         plot_deprivation_distribution,
         plot_dimension_headcounts,
         plot_income_overlap,
         plot_trajectory,
     )
-    from povsim.plots.compare import plot_ce_plane, plot_differences, plot_scenario_trajectories
+    from povsim.plots.compare import plot_ce_plane, plot_costs, plot_differences, plot_scenario_trajectories
     from povsim.plots.report import (
-        add_footer,
         plot_county_bars,
         plot_moda_trajectories,
         plot_transition_heatmap,
@@ -308,21 +431,17 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     prov = res.provenance()
     figs: list[ReportFigure] = []
     notes: list[str] = []
+    resolved = res.manifest.get("scenario") or {}
+    window = union_window(resolved.values() if res.kind == "compare" else [resolved] if res.kind == "run" else [])
 
+    # every figure gets its footer from finish_figure, once (the figure functions are called without one)
     def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
         try:
             fig = make()
         except (PovsimError, KeyError, ValueError, IndexError) as e:
             notes.append(f"{stem}: {e}")
             return
-        ax = fig.axes[0]  # label the axes the reused figure functions leave blank
-        if labels[0] and not ax.get_xlabel():
-            ax.set_xlabel(labels[0])
-        if labels[1] and not ax.get_ylabel():
-            ax.set_ylabel(labels[1])
-        add_footer(fig, prov)
-        _translate_figure(fig, lang)
-        figs.append(ReportFigure(stem, fig, caption))
+        figs.append(ReportFigure(stem, finish_figure(fig, prov, lang=lang, labels=labels), caption))
 
     scen = res.scenarios
     many = len(scen) > 1
@@ -330,24 +449,28 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     if summaries:
         add("moda_H", "MODA headcount ratio H (share of children deprived in at least k dimensions) by age "
             "group; mean over replicates with the range across replicates.",
-            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H",
-                                           provenance=prov))
+            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H"))
         add("moda_M0", "MODA adjusted headcount ratio M0 = H x A by age group; mean with the replicate range.",
             lambda: plot_moda_trajectories(summaries, "M0", title="MODA adjusted headcount M0",
-                                           ylabel="M0 (index, 0-1)", provenance=prov))
+                                           ylabel="M0 (index, 0-1)"))
     if many and all("income_poverty" in t for t in scen.values()):
         add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
             lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
-                                               title="Income poverty, children 0-17", provenance=prov))
+                                               title="Income poverty, children 0-17", provenance=prov,
+                                               window=window))
     if "differences" in res.extra:
         add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
             "95% interval over replicates with common random numbers.",
-            lambda: plot_differences(res.extra["differences"], when_contains="end of programme",
-                                     provenance=prov), ("", "Measure"))
+            lambda: plot_differences(res.extra["differences"], when_contains="end of programme"),
+            ("", "Measure"))
     if "ce_points" in res.extra and not res.extra["ce_points"].empty:
         add("ce_plane", "Cost-effectiveness plane: incremental discounted cost against child-years of "
             "multidimensional deprivation averted; one point per replicate, ring = mean.",
-            lambda: plot_ce_plane(res.extra["ce_points"], provenance=prov))
+            lambda: plot_ce_plane(res.extra["ce_points"]))
+    costs = {n: t["costs"] for n, t in scen.items() if "costs" in t}
+    if costs:
+        add("costs", "Programme costs by year and intervention (million RMB at 2014 prices, undiscounted; mean over "
+            "replicates).", lambda: plot_costs(costs))
     for name, t in scen.items():
         sfx = f"_{name}" if many else ""
         lab = f" ({name})" if many else ""
@@ -384,7 +507,7 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
                 add(f"{m}_by_arm{sfx}", f"{label}: pilot vs comparison villages{lab}.",
                     lambda m=m, label=label, moda=moda: plot_trajectory(
                         moda, m, by="arm", title=f"{label}, pilot vs comparison",
-                        ylabel="Share of children (%)"))
+                        ylabel="Share of children (%)", window=window))
         if moda is not None and "county" in set(moda["by"]):
             add(f"moda_headcount_rate_0_5_by_county{sfx}", f"MODA H, ages 0-5, by county in {last}; whiskers: "
                 f"replicate range{lab}.",
@@ -419,70 +542,47 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     return figs, notes
 
 
-# -- key numbers and tables --------------------------------------------------------------
-def _pct(v: float) -> str:
-    return "n/a" if v != v else f"{100 * v:.1f}%"
-
-
-def _fmt_measure(measure: str, v: float) -> str:
-    if v != v:
-        return "n/a"
-    if "rmb" in measure:
-        return f"{v:,.0f}"
-    if any(k in measure for k in ("rate", "share", "prevalence", "transmission")):
-        return f"{100 * v:.1f}%"
-    return f"{v:.3f}"
-
-
-KEY_MEASURES = (("moda", "moda_headcount_rate_0_5", "MODA H, ages 0-5"),
-                ("moda", "moda_headcount_rate_6_17", "MODA H, ages 6-17"),
-                ("moda", "moda_M0_0_5", "MODA M0, ages 0-5"),
-                ("income_poverty", "income_poverty_rate", "Income poverty, all persons"),
-                ("income_poverty", "child_income_poverty_rate", "Income poverty, children 0-17"))
+# -- key numbers and tables ---------------------------------------------------------------
+KEY_MEASURES = (("moda", "moda_headcount_rate_0_5"), ("moda", "moda_headcount_rate_6_17"), ("moda", "moda_M0_0_5"),
+                ("income_poverty", "income_poverty_rate"), ("income_poverty", "child_income_poverty_rate"))
 
 
 def key_numbers(res: Results) -> pd.DataFrame:
     """Headline numbers: key measures at the first and last year by scenario (mean and
     replicate range); for compare folders also the paired differences at the end of the
-    programme and the cost per child-year of deprivation averted."""
+    programme (in percentage points for shares) and the cost per child-year of deprivation
+    averted (ratio of means with its delta-method interval)."""
+    from povsim.summary import format_interval, format_value, measure_label
+
     rows = []
     for name, t in res.scenarios.items():
-        for table, m, label in KEY_MEASURES:
+        for table, m in KEY_MEASURES:
             d = t.get(table)
             if d is None or "measure" not in d.columns:
                 continue
             d = d[(d["measure"] == m) & (d["by"] == "all")]
-            if d.empty:
-                continue
-            f = (lambda x: "n/a" if x != x else f"{x:.3f}") if "M0" in m else _pct  # M0 is an index, not a share
-            for y in (int(d["year"].min()), int(d["year"].max())):
+            for y in ((int(d["year"].min()), int(d["year"].max())) if not d.empty else ()):
                 v = d[d["year"] == y]["value"]
-                rng = f" [{f(v.min())}-{f(v.max())}]" if len(v) > 1 else ""
-                rows.append({"scenario": name, "measure": label, "when": str(y), "value": f(v.mean()) + rng})
+                text = format_value(m, v.mean())
+                if len(v) > 1:
+                    text += f" [{format_value(m, v.min())}-{format_value(m, v.max())}]"
+                rows.append({"scenario": name, "measure": measure_label(m), "when": str(y), "value": text})
     diff = res.extra.get("differences")
     if diff is not None:
         key = diff[diff["when"].str.startswith("end of programme")
-                   & diff["measure"].isin([m for _, m, _ in KEY_MEASURES])]
-        labels = {m: lab for _, m, lab in KEY_MEASURES}
+                   & diff["measure"].isin([m for _, m in KEY_MEASURES])]
         for r in key.itertuples():
-            if "M0" in r.measure:
-                v = f"{r.diff_mean:+.3f}" if r.diff_mean == r.diff_mean else "n/a"
-                if r.ci_lo == r.ci_lo:
-                    v += f" [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}]"
-            else:
-                v = f"{100 * r.diff_mean:+.1f} pp" if r.diff_mean == r.diff_mean else "n/a"
-                if r.ci_lo == r.ci_lo:
-                    v += f" [{100 * r.ci_lo:+.1f}, {100 * r.ci_hi:+.1f}]"
-            rows.append({"scenario": f"{r.scenario} - base", "measure": labels.get(r.measure, r.measure),
-                         "when": r.when, "value": v})
+            rows.append({"scenario": f"{r.scenario} - base", "measure": measure_label(r.measure), "when": r.when,
+                         "value": format_interval(r.measure, r.diff_mean, r.ci_lo, r.ci_hi, difference=True)})
     ce = res.extra.get("cost_effectiveness")
     if ce is not None:
-        for r in ce[ce["ratio"].str.contains("child-year", regex=False)].itertuples():
-            v = "n/a" if r.rmb_per_unit != r.rmb_per_unit else f"{r.rmb_per_unit:,.0f} RMB"
-            if r.replicate_ratio_lo == r.replicate_ratio_lo:
-                v += f" [{r.replicate_ratio_lo:,.0f}-{r.replicate_ratio_hi:,.0f}]"
-            rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted",
-                         "when": "discounted", "value": v})
+        # the default measure: child-years of MODA poverty on outcome indicators (older folders:
+        # the child-year ratio)
+        key = (ce["measure"] == "moda_outcome_child_years" if "measure" in ce.columns
+               else ce["ratio"].str.contains("child-year", regex=False))
+        for r in ce[key].itertuples():
+            rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted (RMB)",
+                         "when": "discounted", "value": format_interval("rmb", r.rmb_per_unit, r.ci_lo, r.ci_hi)})
     return pd.DataFrame(rows, columns=["scenario", "measure", "when", "value"])
 
 
@@ -503,56 +603,69 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
     return out
 
 
-def comparison_table(res: Results) -> pd.DataFrame | None:
-    """Paired differences (mean [95% interval]) with base and alternative means."""
-    d = res.extra.get("differences")
+def comparison_table(d: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Paired differences (``differences.csv``: mean [95% interval]; shares in percentage
+    points) with base and alternative means, formatted (briefs and the terminal)."""
+    from povsim.summary import format_interval, format_value, measure_label
+
     if d is None:
         return None
     d = d[d["when"].str.startswith(("+5 years", "end of programme", "generation", "born", "total", "discounted"))]
-    out = pd.DataFrame({
-        "scenario": d["scenario"], "measure": d["measure"], "when": d["when"],
-        "base": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["base_mean"], strict=True)],
-        "alternative": [_fmt_measure(m, v) for m, v in zip(d["measure"], d["alt_mean"], strict=True)],
+    return pd.DataFrame({
+        "scenario": d["scenario"], "measure": [measure_label(m) for m in d["measure"]], "when": d["when"],
+        "base": [format_value(m, v) for m, v in zip(d["measure"], d["base_mean"], strict=True)],
+        "alternative": [format_value(m, v) for m, v in zip(d["measure"], d["alt_mean"], strict=True)],
         "difference [95% interval]": [
-            f"{_fmt_measure(m, v)} [{_fmt_measure(m, lo)}, {_fmt_measure(m, hi)}]"
+            format_interval(m, v, lo, hi, difference=True)
             for m, v, lo, hi in zip(d["measure"], d["diff_mean"], d["ci_lo"], d["ci_hi"], strict=True)],
     })
-    return out
 
 
-def ce_table(res: Results) -> pd.DataFrame | None:
-    ce = res.extra.get("cost_effectiveness")
+def ce_table(ce: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Cost-effectiveness ratios (``cost_effectiveness.csv``) with their intervals and how
+    they are computed, formatted."""
+    from povsim.summary import format_interval, format_value
+
     if ce is None:
         return None
+    # outcome measures are the default; a ratio counting service indicators says so
+    ratio = (ce["ratio"] if "view" not in ce.columns else
+             [r if v == "outcome" else f"{r} [not the default]" for r, v in zip(ce["ratio"], ce["view"], strict=True)])
     return pd.DataFrame({
-        "scenario": ce["scenario"], "ratio": ce["ratio"],
-        "incremental cost (RMB, discounted)": [_fmt_measure("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
-        "RMB per unit": [_fmt_measure("rmb", v) for v in ce["rmb_per_unit"]],
-        "replicate range": ["n/a" if lo != lo else f"{lo:,.0f} - {hi:,.0f}"
-                            for lo, hi in zip(ce["replicate_ratio_lo"], ce["replicate_ratio_hi"], strict=True)],
+        "scenario": ce["scenario"], "ratio": ratio,
+        "incremental cost (RMB, discounted)": [format_value("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
+        "RMB per unit [95% interval]": [format_interval("rmb", r, lo, hi) for r, lo, hi in
+                                        zip(ce["rmb_per_unit"], ce["ci_lo"], ce["ci_hi"], strict=True)],
+        "interval": ce["interval"],
         "replicates with no benefit": [f"{a}/{b}" for a, b in zip(ce["replicates_no_benefit"], ce["replicates"],
                                                                   strict=True)],
     })
 
 
+def decomposition_table(dec: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Each MODA effect (``moda_decomposition.csv``: discounted child-years of M0 averted)
+    with the share from the dimensions of the interventions' own indicators, the rest, and
+    the largest dimensions, formatted (the terminal, the dashboard)."""
+    if dec is None or dec.empty:
+        return None
+
+    def num(x: float) -> str:
+        return "n/a" if x != x else f"{x:,.0f}"
+
+    rows = []
+    for r in dec[dec["dimension"] == "all"].itertuples():
+        dims = dec[(dec["scenario"] == r.scenario) & (dec["moda"] == r.moda) & (dec["dimension"] != "all")]
+        top = ", ".join(f"{d.dimension} {d.share:.0%}" for d in dims.sort_values(
+            "m0_child_years_averted", ascending=False).itertuples() if abs(d.share) >= 0.005)
+        rows.append({"scenario": r.scenario, "MODA": r.moda,
+                     "M0 child-years averted [95% interval]": f"{num(r.m0_child_years_averted)} "
+                                                             f"[{num(r.ci_lo)}, {num(r.ci_hi)}]",
+                     "from own indicators' dimensions": "n/a" if r.share != r.share else f"{r.share:.0%}",
+                     "own dimensions": r.own_dimensions, "by dimension": top})
+    return pd.DataFrame(rows)
+
+
 # -- rendering ---------------------------------------------------------------------------
-_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans','Noto Sans CJK SC',sans-serif;
-max-width:62rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;font-size:.88rem;margin:.5rem 0}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#eee}figure{margin:1.5rem 0;break-inside:avoid}figure img{max-width:100%;height:auto;
-border:1px solid #ddd}figcaption{font-size:.9rem;color:#333}.meta{color:#555;font-size:.85rem}
-code{font-size:.85rem}"""
-
-
-def _html_table(df: pd.DataFrame, lang: str) -> str:
-    head = "".join(f"<th>{html.escape(translate(str(c), lang))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def md_table(df: pd.DataFrame, cell: Callable[[object], str] = str) -> str:
     """A Markdown table of ``df``; ``cell`` formats each value (``|`` in a cell becomes ``/``)."""
     cols = [str(c) for c in df.columns]
@@ -560,90 +673,6 @@ def md_table(df: pd.DataFrame, cell: Callable[[object], str] = str) -> str:
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |")
     return "\n".join(lines)
-
-
-def _provenance_rows(res: Results) -> list[tuple[str, str]]:
-    m = res.manifest
-    seeds = m.get("seeds") or []
-    git = m.get("git") or {}
-    rows = [("results folder", str(res.folder.absolute())), ("kind", res.kind), ("scenario", res.name),
-            ("povsim version", str(m.get("povsim_version", "unknown"))),
-            ("created", str(m.get("created", "unknown"))),
-            ("seeds", ", ".join(map(str, seeds[:10])) + (f" ... ({len(seeds)} in all)" if len(seeds) > 10 else "")),
-            ("git commit", f"{git.get('commit', 'n/a')}{' (dirty)' if git.get('dirty') else ''}"),
-            ("command line", " ".join(m.get("command_line", []))),
-            ("python", str(m.get("python_version", "")))]
-    for f in m.get("input_files", []):
-        rows.append(("input file", f"{f.get('path')} ({f.get('checksum')})"))
-    return rows
-
-
-def render_html(res: Results, figures: Sequence[tuple[ReportFigure, bytes]], notes: Sequence[str],
-                *, lang: str = "en") -> str:
-    """The self-contained HTML brief; ``figures`` pairs each figure with its PNG bytes."""
-    t = lambda s: html.escape(translate(s, lang))  # noqa: E731
-    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
-             f"<title>{t('Policy brief')}: {html.escape(res.name)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{t('Policy brief')}: {html.escape(res.name)}</h1>",
-             f"<p class=\"meta\">{html.escape(res.provenance())}</p>",
-             f"<h2 id=\"key-numbers\">{t('Key numbers')}</h2>"]
-    keys = key_numbers(res)
-    parts.append(_html_table(keys, lang) if not keys.empty else "<p>n/a</p>")
-    comp = comparison_table(res)
-    if comp is not None:
-        parts.append(f"<h2 id=\"comparison\">{t('Scenario comparison')}</h2>")
-        parts.append("<p>Paired differences (alternative - base), mean and 95% interval over replicates run "
-                     "with common random numbers; rates in percent, differences in percentage points.</p>")
-        parts.append(_html_table(comp, lang))
-        cet = ce_table(res)
-        if cet is not None:
-            parts.append(f"<h3>{t('Cost-effectiveness')}</h3>" + _html_table(cet, lang))
-    cal = calibration_table(res)
-    if cal is not None:
-        parts.append(f"<h2 id=\"calibration\">{t('Calibration targets')}</h2>")
-        parts.append("<p>Fitting targets were used to fit the parameters; held-out targets were not. A target "
-                     "passes when the simulated value lies within its tolerance of the target value.</p>")
-        parts.append(_html_table(cal, lang))
-    if "summary" in res.extra and res.kind == "sensitivity":
-        parts.append(f"<h2>{t('Key numbers')} (sensitivity)</h2>" + _html_table(res.extra["summary"].head(30), lang))
-    parts.append(f"<h2 id=\"figures\">{t('Figures')}</h2>")
-    for k, (rf, png) in enumerate(figures, 1):
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure id=\"fig-{html.escape(rf.stem)}\"><img alt=\"{html.escape(rf.stem)}\" "
-                     f"src=\"data:image/png;base64,{data}\"><figcaption><b>Figure {k}.</b> "
-                     f"{html.escape(rf.caption)} <code>figures/{html.escape(rf.stem)}</code></figcaption></figure>")
-    if notes:
-        parts.append(f"<h3>{t('Not drawn')}</h3><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-                     + "</ul>")
-    parts.append(f"<h2 id=\"provenance\">{t('Provenance')}</h2><table><tbody>")
-    parts.extend(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in _provenance_rows(res))
-    parts.append("</tbody></table></body></html>\n")
-    return "\n".join(parts)
-
-
-def render_markdown(res: Results, figures: Sequence[ReportFigure], notes: Sequence[str], *,
-                    lang: str = "en") -> str:
-    """The brief in Markdown; figures are referenced as ``figures/<stem>.png``."""
-    t = lambda s: translate(s, lang)  # noqa: E731
-    out = [f"# {t('Policy brief')}: {res.name}", "", f"_{res.provenance()}_", "", f"## {t('Key numbers')}", ""]
-    keys = key_numbers(res)
-    out += [md_table(keys) if not keys.empty else "n/a", ""]
-    comp = comparison_table(res)
-    if comp is not None:
-        out += [f"## {t('Scenario comparison')}", "", md_table(comp), ""]
-        cet = ce_table(res)
-        if cet is not None:
-            out += [f"### {t('Cost-effectiveness')}", "", md_table(cet), ""]
-    cal = calibration_table(res)
-    if cal is not None:
-        out += [f"## {t('Calibration targets')}", "", md_table(cal), ""]
-    out += [f"## {t('Figures')}", ""]
-    for k, rf in enumerate(figures, 1):
-        out += [f"![{rf.stem}](figures/{rf.stem}.png)", "", f"**Figure {k}.** {rf.caption}", ""]
-    if notes:
-        out += [f"### {t('Not drawn')}", ""] + [f"- {n}" for n in notes] + [""]
-    out += [f"## {t('Provenance')}", ""] + [f"- **{a}**: {b}" for a, b in _provenance_rows(res)] + [""]
-    return "\n".join(out)
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -687,31 +716,18 @@ def write_report(folder: str | Path, *, out: str | Path | None = None, formats: 
     """
     from matplotlib import rc_context
 
-    from povsim.output import atomic_write_bytes, atomic_write_text, results_dir, save_figure
+    from povsim.brief import build_brief, write_brief
+    from povsim.output import atomic_write_bytes, results_dir, save_figure
 
-    if lang not in ("en", "zh"):
-        raise ReportError(f"--lang: unknown language {lang!r}; expected 'en' or 'zh'")
+    rc = font_rc(lang, font)
     fmts = parse_formats(formats)
-    rc: dict = {}
-    if lang == "zh" and font is None:
-        font = find_cjk_font()
-        if font is None:
-            raise ReportError("--lang zh needs a font with Chinese characters, and matplotlib finds none of: "
-                              f"{', '.join(CJK_FONTS)}.  Install one (e.g. Debian/Ubuntu: apt install "
-                              "fonts-noto-cjk, or fonts-wqy-zenhei), then remove matplotlib's font cache "
-                              "(~/.cache/matplotlib) so it is found; or use --lang en")
-    if font is not None:
-        rc = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
     res = load_results(folder)
     final_out = Path(out) if out is not None else res.folder / "report"
-    with rc_context(rc), results_dir(final_out, "report", force=force) as d:
-        figures, notes = build_figures(res, lang=lang)
-        rendered: list[tuple[ReportFigure, bytes]] = []
+    with rc_context(rc), results_dir(final_out, "report", kind="report", force=force) as d:
+        figures, _ = build_figures(res, lang=lang)  # what could not be drawn is said by the brief's sections
         for rf in figures:
-            paths = save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)
-            rendered.append((rf, paths[0].read_bytes()))
-        atomic_write_text(d / "brief.html", render_html(res, rendered, notes, lang=lang))
-        atomic_write_text(d / "brief.md", render_markdown(res, figures, notes, lang=lang))
+            save_figure(rf.figure, d / "figures" / rf.stem, formats=fmts, dpi=300)
+        write_brief(build_brief(res, figures, lang=lang), d, pdf="pdf" in fmts)
         keys = key_numbers(res)
         atomic_write_bytes(d / "key_numbers.csv", keys.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return final_out.absolute()

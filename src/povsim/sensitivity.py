@@ -68,7 +68,6 @@ import os
 import re
 import sys
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,10 +76,11 @@ from typing import Annotated, Any, Protocol
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from povsim.config import StrictModel, check_range, load_model
 from povsim.errors import PovsimError, ScenarioError, ScenarioErrors, did_you_mean
-from povsim.experiment.design import _Overrides, check_range  # shared with batch designs
+from povsim.experiment.design import _Overrides  # shared with batch designs
 from povsim.params import Param, registry
 from povsim.scenario import Scenario
 
@@ -120,8 +120,7 @@ class SensitivityError(PovsimError):
 # --------------------------------------------------------------------------- file schema
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Table = StrictModel
 
 
 class _Meta(_Table):
@@ -275,28 +274,6 @@ class Study:
         }
 
 
-def _translate(exc: ValidationError, file: str) -> list[ScenarioError]:
-    out = []
-    for err in exc.errors(include_url=False):
-        kind, loc = err["type"], tuple(err["loc"])
-        key = ""
-        for part in loc:
-            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-        value = None if kind == "missing" else err.get("input")
-        expected = err["msg"].removeprefix("Input should be ")
-        suggestion = ""
-        if kind == "extra_forbidden":
-            expected = "a known key"
-            top = {"sensitivity": _Meta, "outputs": _OutputSpec, "parameters": _ParamSpec}
-            model = top.get(str(loc[0])) if len(loc) > 1 else _File
-            suggestion = did_you_mean(str(loc[-1]), (model or _File).model_fields)
-        elif kind == "missing":
-            expected = "a value (this key is required)"
-            suggestion = f"add {loc[-1]} = ..."
-        out.append(ScenarioError(file, key, value, expected, suggestion))
-    return out
-
-
 def _minimum_n(method: str, d: int, opts: Mapping[str, Any]) -> tuple[int, str]:
     if method == "sobol":
         return 2, "a power of 2 (2, 4, 8, ..., 256): the Sobol' sequence is balanced only then"
@@ -335,19 +312,10 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
 
     reg = params if params is not None else registry()
     file = Path(os.path.normpath(Path(path).absolute()))
-    if not file.is_file():
-        raise ScenarioErrors([ScenarioError(str(file), "", str(file), "an existing sensitivity file",
-                                            "paths are relative to the current folder")])
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioErrors([ScenarioError(str(file), "", str(exc), "a readable TOML file")]) from None
-    try:
-        spec = _File.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioErrors(_translate(exc, str(file))) from None
-    meta = spec.sensitivity
     errors: list[ScenarioError] = []
+    spec = load_model(file, _File, meta="sensitivity", path_keys=(("sensitivity", "scenarios"),),
+                      what="sensitivity file")
+    meta = spec.sensitivity
 
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
         errors.append(ScenarioError(str(file), key, value, expected, suggestion))
@@ -1050,7 +1018,21 @@ def run_sensitivity(
 
     study = load_study(file, params=params, need_scenarios=evaluator is None)
     folder = Path(out).absolute() if out is not None else Path("results").absolute() / study.name
+    folder = _output.claim_workspace(folder, "sensitivity", markers=("study.json", "batch"))
     folder.mkdir(parents=True, exist_ok=True)
+    from povsim.runner import replicate_seed
+
+    def manifest(extra: dict[str, Any]) -> None:
+        _output.write_manifest(
+            folder, kind="sensitivity",
+            scenario_dict={"sensitivity": study.resolved_dict(),
+                           "scenarios": {sc.name: sc.resolved_dict() for _, sc in study.scenarios}},
+            seeds=[replicate_seed(study.seed, r) for r in range(study.replicates)],
+            input_files=[study.file, *dict.fromkeys(f for _, sc in study.scenarios for f in sc.source_files)],
+            command_line=list(command_line) if command_line is not None else list(sys.argv),
+            extra={"method": study.method, "n": study.n, **extra})
+
+    manifest({})  # not complete until sealed at the end: readers refuse it meanwhile
     if evaluator is None:
         evaluator = ModelEvaluator(folder / "batch", workers=workers, scheduler=scheduler, dask_local=dask_local,
                                    reporter=reporter)
@@ -1078,17 +1060,10 @@ def run_sensitivity(
 
         for stem, fig in sensitivity_figures(study.method, res.indices, res.second_order).items():
             files.extend(_output.save_figure(fig, folder / "figures" / stem, formats=("png",), dpi=150))
-    from povsim.runner import replicate_seed
-
-    _output.write_manifest(
-        folder, scenario_dict={"sensitivity": study.resolved_dict(),
-                               "scenarios": {sc.name: sc.resolved_dict() for _, sc in study.scenarios}},
-        seeds=[replicate_seed(study.seed, r) for r in range(study.replicates)],
-        input_files=[study.file, *dict.fromkeys(f for _, sc in study.scenarios for f in sc.source_files)],
-        command_line=list(command_line) if command_line is not None else list(sys.argv),
-        extra={"method": study.method, "n": study.n, "sample_rows": len(res.X),
-               "runs": getattr(evaluator, "runs", None), "seconds": round(time.perf_counter() - t0, 3),
-               "files": [str(p.relative_to(folder)) for p in files]})
+    files.append(_output.atomic_write_text(folder / "study.json",
+                                           json.dumps(study.resolved_dict(), indent=1, default=str) + "\n"))
+    manifest({"sample_rows": len(res.X), "runs": getattr(evaluator, "runs", None),
+              "seconds": round(time.perf_counter() - t0, 3), "files": [str(p.relative_to(folder)) for p in files]})
+    _output.seal_results(folder, kind="sensitivity", skip=("batch",))
     res.folder, res.files = folder, files
-    (folder / "study.json").write_text(json.dumps(study.resolved_dict(), indent=1, default=str) + "\n", "utf-8")
     return res

@@ -8,6 +8,7 @@ subgroup × measure; ``value`` is a rate (``numerator / denominator``) or a mean
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,18 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
+    "MEASURE_LABELS",
     "RATE_SUFFIXES",
     "SUMMARY_COLUMNS",
     "TIDY_COLUMNS",
     "check_tidy",
+    "format_interval",
+    "format_value",
     "is_rate_measure",
+    "is_share",
+    "measure_label",
     "print_summary",
+    "print_table",
     "render_summary",
     "summarize",
 ]
@@ -61,6 +68,80 @@ def is_rate_measure(measure: str) -> bool:
     ``_prevalence`` or ``_share`` as a word, e.g. ``anaemia_prevalence_infant``), shown as a
     percentage."""
     return measure.endswith(RATE_SUFFIXES) or any(f"{s}_" in measure for s in RATE_SUFFIXES)
+
+
+#: Readable names of the measures (figures, briefs, summaries); an ``_<a>_<b>`` age
+#: suffix is read as "ages a-b" (``moda_M0_0_5`` -> "MODA adjusted headcount M0, ages 0-5").
+MEASURE_LABELS: dict[str, str] = {
+    "moda_headcount_rate": "MODA multidimensional poverty H",
+    "moda_outcome_headcount_rate": "MODA poverty H on outcome indicators",
+    "moda_intensity_share": "MODA intensity A",
+    "moda_M0": "MODA adjusted headcount M0",
+    "moda_deprived_and_poor_share": "MODA-deprived and income-poor",
+    "moda_deprived_only_share": "MODA-deprived, not income-poor",
+    "moda_poor_only_share": "income-poor, not MODA-deprived",
+    "moda_neither_share": "neither MODA-deprived nor income-poor",
+    "income_poverty_rate": "Income poverty (all persons)",
+    "child_income_poverty_rate": "Income poverty, children 0-17",
+    "stunting_prevalence": "Stunting, under 5",
+    "anaemia_prevalence_infant": "Anaemia, ages 0-1",
+    "anaemia_prevalence_school": "Anaemia, ages 6-17",
+    "enrolment_rate_15_17": "Enrolment, ages 15-17",
+    "junior_high_dropout_rate": "Junior-high dropout (annual)",
+    "left_behind_share": "Left-behind children",
+    "mean_skill_0_5": "Mean skill 0-5 (SD)",
+    "no_safe_water_share": "Children without safe water",
+    "mean_income_pc": "Income per capita (RMB, 2014 prices)",
+    "persons": "Persons",
+    "mean_school_years": "Years of schooling (treated cohorts)",
+    "adult_poor_relative_share": "Adult relative poverty (treated cohorts)",
+    "adult_poor_absolute_share": "Adult absolute poverty (treated cohorts)",
+    "transmission_relative": "P(poor adult | poor child), relative line",
+    "adult_poor_relative_cases": "Adult relative-poverty cases (treated cohorts)",
+    "school_years_total": "Years of schooling, total (treated cohorts)",
+    "cost_rmb": "Cost (RMB, 2014 prices)",
+    "cost_discounted_rmb": "Discounted cost (RMB, 2014 prices)",
+}
+_AGE_SUFFIX = re.compile(r"_(\d+)_(\d+)$")
+
+
+def measure_label(measure: str) -> str:
+    """A readable name for a measure id (:data:`MEASURE_LABELS`, else the id in words)."""
+    if measure in MEASURE_LABELS:
+        return MEASURE_LABELS[measure]
+    m = _AGE_SUFFIX.search(measure)
+    if m and measure[: m.start()] in MEASURE_LABELS:
+        return f"{MEASURE_LABELS[measure[: m.start()]]}, ages {m[1]}-{m[2]}"
+    text = measure.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def is_share(measure: str) -> bool:
+    """A proportion shown in percent: a rate measure, or a transmission probability."""
+    return is_rate_measure(measure) or "transmission" in measure
+
+
+def format_value(measure: str, value: float, *, difference: bool = False) -> str:
+    """A value as shown in summaries and briefs: shares in % (differences of shares in
+    percentage points, ``pp``), RMB without decimals, indices with three decimals."""
+    if value != value:
+        return "n/a"
+    sign = "+" if difference else ""
+    if "rmb" in measure:
+        return f"{value:{sign},.0f}"
+    if is_share(measure):
+        return f"{100 * value:{sign}.1f} pp" if difference else f"{100 * value:.1f}%"
+    return f"{value:{sign}.3f}"
+
+
+def format_interval(measure: str, mean: float, lo: float, hi: float, *, difference: bool = False) -> str:
+    """``mean [lo, hi]`` in the units of :func:`format_value` (the unit written once)."""
+    text = format_value(measure, mean, difference=difference)
+    if lo == lo and hi == hi:
+        unit = " pp" if text.endswith(" pp") else ""
+        low, high = (format_value(measure, v, difference=difference).removesuffix(" pp") for v in (lo, hi))
+        text = f"{text.removesuffix(' pp')} [{low}, {high}]{unit}"
+    return text
 
 
 def check_tidy(table: pd.DataFrame, name: str) -> None:
@@ -320,10 +401,16 @@ def print_summary(summary_df: pd.DataFrame, title: str, console: Console | None 
         Table title.
     console
         Where to print; a new :class:`rich.console.Console` (standard output) if ``None``.
+        When it is not a terminal (output piped or redirected) the plain text of
+        :func:`render_summary` is printed, so no number is ever shortened to fit a width.
     """
     from rich.console import Console
     from rich.table import Table
 
+    console = console or Console()
+    if not console.is_terminal:  # piped or redirected: plain text, never a cut-off number
+        console.print(render_summary(summary_df, title), markup=False, highlight=False, soft_wrap=True, end="")
+        return
     labels, headers, cells, nearest_used = _grid(summary_df)
     table = Table(
         title=title,
@@ -335,7 +422,25 @@ def print_summary(summary_df: pd.DataFrame, title: str, console: Console | None 
         "measure", style="bold", no_wrap=True, min_width=min(max(map(len, labels), default=7), 40)
     )
     for head in headers:
-        table.add_column(head, justify="right")
+        table.add_column(head, justify="right", overflow="fold")
     for label, row in zip(labels, cells, strict=True):
         table.add_row(label, *row)
-    (console or Console()).print(table)
+    console.print(table)
+
+
+def print_table(df: pd.DataFrame, title: str, console: Console | None = None) -> None:
+    """A table of text cells on the terminal (cells wrap, never cut), or as plain text when
+    the output is piped or redirected."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    if not console.is_terminal:
+        console.print(f"{title}\n{df.to_string(index=False)}", markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=title)
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in df.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    console.print(table)

@@ -63,7 +63,7 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
 #: line, batch plumbing, this package): left out of :func:`model_fingerprint`, so that editing
 #: them keeps a calibration's cache.
 _NOT_MODEL = ("plots", "calibration", "experiment", "report.py", "cli.py", "summary.py", "output.py",
-              "sensitivity.py", "compare.py", "moda_survey.py", "__main__.py")
+              "sensitivity.py", "compare.py", "moda/survey.py", "runs.py", "__main__.py")
 
 
 @functools.cache
@@ -77,7 +77,7 @@ def model_fingerprint() -> str:
     h = hashlib.sha256()
     for f in sorted(root.rglob("*.py")):
         rel = f.relative_to(root)
-        if rel.parts[0] in _NOT_MODEL or "__pycache__" in rel.parts:
+        if rel.parts[0] in _NOT_MODEL or rel.as_posix() in _NOT_MODEL or "__pycache__" in rel.parts:
             continue
         h.update(str(rel).encode())
         h.update(f.read_bytes())

@@ -232,3 +232,36 @@ def command_line() -> list[str]:
     if argv and Path(argv[0]).name in ("povsim", "__main__.py"):
         argv[0] = "povsim"
     return argv
+
+
+def render_checks(checks: pd.DataFrame) -> str:
+    """Target checks as text: target, simulated [interval], tolerance, pass/fail."""
+    lines = []
+    for use, title in (("fit", "Fitting targets"), ("holdout", "Held-out targets (not used in fitting)")):
+        g = checks[checks["use"] == use]
+        if g.empty:
+            continue
+        lines.append(f"{title}: {int(g['passes'].sum())}/{len(g)} within tolerance")
+        lines.append(f"  {'target':30s} {'value':>8s} {'simulated':>10s} {'95% interval':>19s} {'tol':>7s}  check")
+        for _, row in g.iterrows():
+            iv = f"[{row['sim_lo']:.3f}, {row['sim_hi']:.3f}]" if np.isfinite(row["sim_se"]) else ""
+            lines.append(f"  {row['name']:30s} {row['value']:8.3f} {row['simulated']:10.3f} {iv:>19s} "
+                         f"{row['tolerance']:7.3f}  {'pass' if row['passes'] else 'FAIL'}")
+    return "\n".join(lines)
+
+
+def calibration_text(run) -> str:
+    """What ``povsim calibrate`` prints: the fit, the target checks, the parameters, the files."""
+    r: FitResult = run.result
+    lines = [f"calibration {r.spec.name}: {r.method}, {r.evaluations} points ({r.runs} runs, {r.cached_runs} cached); "
+             f"objective {r.objective0:.4g} -> {r.objective:.4g}; {'converged' if r.converged else r.message}",
+             render_checks(run.checks), "parameters:"]
+    for p, x0, x in zip(r.spec.parameters, r.x0, r.x, strict=True):
+        flag = "  (at a bound)" if p.name in r.at_bounds() else ""
+        lines.append(f"  {p.name:28s} {x0:10.4g} -> {x:10.4g}   [{p.lower:g}, {p.upper:g}]{flag}")
+    lines.append(f"report: {run.folder / 'report.md'}")
+    if run.fitted_file is not None:
+        lines.append(f"fitted parameter set: {run.fitted_file}")
+    if run.kept:
+        lines.append(f"the fit scenarios extend was kept ({run.kept}): {r.spec.fitted_file}")
+    return "\n".join(lines)

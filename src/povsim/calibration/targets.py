@@ -37,7 +37,6 @@ was expected and a fix; :func:`load_targets` reports all of them at once.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,10 +45,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictInt, StrictStr
 
+from povsim.config import StrictModel, check_interval, load_model, missing_file_hint
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
-from povsim.experiment.design import check_interval
 from povsim.params import Param, registry
 
 __all__ = [
@@ -67,8 +66,7 @@ __all__ = [
 _SELECTORS = ("by", "group", "age_group", "dimension", "indicator")
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Table = StrictModel
 
 
 class _OutcomeSpec(_Table):
@@ -279,7 +277,8 @@ def catalogue_of(tables: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, froz
 
 
 def load_targets(path: str | Path, *,
-                 catalogue: Mapping[str, Mapping[str, frozenset[str]]] | None = None) -> CalibrationSpec:
+                 catalogue: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
+                 check_horizon: bool = True) -> CalibrationSpec:
     """Read and check a calibration target file.
 
     Parameters
@@ -289,6 +288,9 @@ def load_targets(path: str | Path, *,
     catalogue
         The outcomes to check the targets against (:func:`catalogue_of` a run's tables);
         default :func:`outcome_catalogue`, everything the model can write.
+    check_horizon
+        Check that every target's years lie within the simulated years of the fitted
+        scenario (at the file's ``years``); a target outside could never be read off a run.
 
     Returns
     -------
@@ -307,26 +309,15 @@ def load_targets(path: str | Path, *,
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
         errors.append(ScenarioError(fname, key, value, expected, suggestion))
 
-    if not file.is_file():
-        raise ScenarioErrors([ScenarioError(fname, "", None, "an existing calibration target file",
-                                            _missing_hint(file))])
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioErrors([ScenarioError(fname, "", str(exc), "valid TOML", "check quoting and brackets")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioErrors([ScenarioError(fname, "", str(exc), "a readable UTF-8 file")]) from None
-    try:
-        spec = _File.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioErrors(_translate(exc, fname, data)) from None
-
+    spec = load_model(file, _File, meta="calibration", path_keys=(("calibration", "scenario"),
+                                                                  ("calibration", "fitted")),
+                      what="calibration target file")
     meta = spec.calibration
     folder = file.resolve().parent
     scen = (folder / meta.scenario).resolve()
     if not scen.is_file():
         fail("calibration.scenario", meta.scenario, "a scenario file (path relative to the target file)",
-             _missing_hint(scen))
+             missing_file_hint(scen))
     fitted = (folder / meta.fitted).resolve() if meta.fitted else (folder.parent / "fitted" / f"{meta.name}.toml")
 
     reg = registry()
@@ -352,11 +343,12 @@ def load_targets(path: str | Path, *,
     if not any(t.use == "fit" for t in spec.target):
         fail("target", [t.use for t in spec.target], 'at least one target with use = "fit"')
 
+    horizon = _horizon(scen, meta.years) if check_horizon and scen.is_file() else None
     if catalogue is None:
         catalogue = outcome_catalogue()
     targets: list[Target] = []
     for i, ts in enumerate(spec.target):
-        key = f"target[{i}] ({ts.name})"
+        key = f"target[{i}]({ts.name!r})"
         if ts.se is None and ts.range is None:
             fail(f"{key}.se", None, "an uncertainty: se = <standard error> or range = [low, high]",
                  "give the source's standard error, or a range read as a 95% interval")
@@ -368,8 +360,8 @@ def load_targets(path: str | Path, *,
             fail(f"{key}.source", ts.source, "a full citation of where the value comes from")
             continue
         sigma = ts.se if ts.se is not None else (ts.range[1] - ts.range[0]) / 3.92
-        out = _outcome(ts.outcome, f"{key}.outcome", catalogue, fail)
-        per = _outcome(ts.per, f"{key}.per", catalogue, fail) if ts.per is not None else None
+        out = _outcome(ts.outcome, f"{key}.outcome", catalogue, fail, horizon)
+        per = _outcome(ts.per, f"{key}.per", catalogue, fail, horizon) if ts.per is not None else None
         if out is None or (ts.per is not None and per is None):
             continue
         targets.append(Target(
@@ -385,8 +377,20 @@ def load_targets(path: str | Path, *,
         fitted_file=str(fitted), parameters=tuple(free), targets=tuple(targets))
 
 
+def _horizon(scenario_file: Path, years: int | None) -> tuple[int, int] | None:
+    """First and last simulated year of the fitted scenario (``None`` if it cannot be read:
+    its own errors are reported where it is used)."""
+    from povsim.scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario_file)
+    except ScenarioErrors:
+        return None
+    return sc.time.start_year, sc.time.start_year + (years if years is not None else sc.time.years)
+
+
 def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, frozenset[str]]],
-             fail) -> Outcome | None:
+             fail, horizon: tuple[int, int] | None = None) -> Outcome | None:
     ok = True
     cols = catalogue.get(spec.table)
     if cols is None:
@@ -405,6 +409,11 @@ def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, 
     if spec.years is not None and spec.years[0] > spec.years[1]:
         fail(f"{key}.years", list(spec.years), "[first, last] with first <= last")
         ok = False
+    elif spec.years is not None and horizon is not None and not (
+            horizon[0] <= spec.years[0] and spec.years[1] <= horizon[1]):
+        fail(f"{key}.years", list(spec.years), f"years within the simulated years {horizon[0]}-{horizon[1]} of "
+             "the fitted scenario", "give the years the source measured, or lengthen [calibration] years")
+        ok = False
     for c in _SELECTORS:
         v = getattr(spec, c)
         if v is None or (c in ("by", "group") and v == "all" and c not in cols):
@@ -422,50 +431,6 @@ def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, 
                    years=tuple(spec.years) if spec.years is not None else None,  # type: ignore[arg-type]
                    by=spec.by, group=spec.group, age_group=spec.age_group, dimension=spec.dimension,
                    indicator=spec.indicator)
-
-
-def _missing_hint(path: Path) -> str:
-    folder = path.parent
-    if folder.is_dir():
-        near = did_you_mean(path.name, [p.name for p in folder.glob("*.toml")])
-        if near:
-            return near
-    return "check the path (relative paths are read from the folder of the target file)"
-
-
-def _translate(exc: ValidationError, file: str, data: Mapping[str, Any]) -> list[ScenarioError]:
-    fields = {
-        (): ["calibration", "parameters", "target"],
-        ("calibration",): list(_Meta.model_fields),
-        ("target",): list(_TargetSpec.model_fields),
-        ("outcome",): list(_OutcomeSpec.model_fields),
-        ("per",): list(_OutcomeSpec.model_fields),
-        ("parameters",): list(_ParameterSpec.model_fields),
-    }
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
-        value = err.get("input")
-        etype = err["type"]
-        suggestion = ""
-        if etype == "extra_forbidden":
-            parent = [p for p in loc[:-1] if isinstance(p, str)]
-            scope: tuple[str, ...] = ()
-            if parent:
-                last = parent[-1]
-                scope = (last,) if (last,) in fields else (("parameters",) if "parameters" in parent else ())
-            suggestion = did_you_mean(str(loc[-1]), fields.get(scope, [])) or "remove it"
-            expected = "a known key"
-            value = loc[-1]
-        elif etype == "missing":
-            expected = f"the required key {loc[-1]!r}"
-            if loc[-1] == "source":
-                suggestion = "give the full citation of the figure"
-        else:
-            expected = err["msg"]
-        out.append(ScenarioError(file, key, value, expected, suggestion))
-    return out
 
 
 # --------------------------------------------------------------------------- extraction

@@ -32,7 +32,7 @@ from povsim.errors import OutputError
 from povsim.experiment.collect import collect_tables
 from povsim.experiment.design import Experiment, load_experiment
 from povsim.experiment.errors import BatchError, BatchInterrupted
-from povsim.experiment.estimate import Estimate, check_memory, estimate_from_runs, format_seconds
+from povsim.experiment.estimate import Estimate, check_memory, estimate_from_runs, estimate_run, format_seconds
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.keyspace import Keyspace, RunEntry, expand
 from povsim.experiment.store import RunStore, StoreState
@@ -134,6 +134,34 @@ class BatchStatus:
         return {"done": len(self.state.done), "failed": len(self.state.failed),
                 "pending": len(self.state.pending)}
 
+    def describe(self, file: str, verbose: bool = False) -> str:
+        """What ``povsim batch status`` prints (failed runs: 20 unless ``verbose``)."""
+        c, st = self.counts(), self.state
+        lines = [f"batch {self.folder}: {self.total} runs — done {c['done']}, failed {c['failed']}, "
+                 f"pending {c['pending']}"]
+        if self.running:
+            lines.append(f"a batch process (pid {self.running}) is running in this folder now")
+        if self.design_changed:
+            lines.append(f"note: {file} has changed since the batch started; `povsim batch {file} --extend` runs "
+                         "the new design")
+        if st.corrupt:
+            lines.append(f"{len(st.corrupt)} damaged result file(s), counted as pending (they are run again):")
+            lines += [f"  {key}: {why}" for key, why in st.corrupt.items()]
+        if st.stale:
+            lines.append(f"{len(st.stale)} result(s) lack a table the design keeps, counted as pending")
+        if self.outside:
+            lines.append(f"{self.outside} finished run(s) in the folder are not in the current design (kept, not "
+                         "collected)")
+        limit = None if verbose else 20
+        failed = list(st.failed.items())
+        if failed:
+            lines.append("failed runs (key: error):")
+            lines += [f"  {key}: {rec.get('error', '')}" for key, rec in failed[:limit]]
+            if limit is not None and len(failed) > limit:
+                lines.append(f"  ... and {len(failed) - limit} more (-v lists all; tracebacks in "
+                             "runs/<key>.failed.json)")
+        return "\n".join(lines)
+
 
 def batch_folder(experiment: Experiment, out: str | os.PathLike[str] | None = None) -> Path:
     """The batch folder: ``out``, or ``results/<experiment name>`` (relative to the current folder)."""
@@ -174,7 +202,7 @@ def _changed(old: dict[str, Any], ks: Keyspace, exp: Experiment, folder: Path) -
 def _write_manifest(store: RunStore, exp: Experiment, command_line: Sequence[str], extra: dict[str, Any]) -> None:
     """``manifest.json`` (latest invocation) and ``history/manifest-<time>.json``."""
     path = _output.write_manifest(
-        store.folder,
+        store.folder, kind="batch",
         scenario_dict={"experiment": exp.resolved_dict(),
                        "scenarios": {sc.name: sc.resolved_dict() for _, sc in exp.scenarios}},
         seeds=exp.seeds, input_files=exp.source_files, command_line=command_line,
@@ -245,7 +273,7 @@ def run_batch(
     t_start = time.perf_counter()
     exp = load_experiment(file)
     ks = expand(exp)
-    store = RunStore(batch_folder(exp, out))
+    store = RunStore(_output.claim_workspace(batch_folder(exp, out), "batch", markers=("design.json",)))
     store.create()
     with store.locked():
         store.clean_temporary()
@@ -277,6 +305,11 @@ def run_batch(
                     base["executor"] = ex.info()
                     estimate = estimate_from_runs(state.done.values(), ks.scenarios,
                                                   f"{len(state.done)} finished run(s) of this batch")
+                    if estimate is None and memory_check:  # a pilot too large to run is refused first
+                        prior = {n: estimate_run(sc) for n, sc in ks.scenarios.items()}
+                        _report_estimate(rep, Estimate({n: e.replicate_seconds for n, e in prior.items()},
+                                                       {n: e.replicate_bytes for n, e in prior.items()},
+                                                       "cost model of this machine"), todo, ex, True, ks)
                     if estimate is None:
                         first = todo.pop(0)
                         rep.message(f"pilot run {first.key} (scenario {first.scenario}, full size) to estimate "

@@ -37,17 +37,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
+from povsim.config import StrictModel, check_range, load_model, missing_file_hint
 from povsim.errors import ParameterError, ScenarioError, ScenarioErrors, did_you_mean
 from povsim.params import Param, registry
 from povsim.runner import replicate_seed
@@ -58,8 +57,6 @@ __all__ = [
     "METHODS",
     "MODA_DETAIL_TABLES",
     "Experiment",
-    "check_interval",
-    "check_range",
     "design_rng",
     "distribution_draws",
     "grid_points",
@@ -76,10 +73,13 @@ MODA_DETAIL_TABLES: tuple[str, ...] = (
     "moda_summary", "moda_dimensions", "moda_distribution", "moda_indicators", "moda_income",
     "moda_overlaps", "moda_patterns",
 )
+#: MODA on outcome indicators only (:mod:`povsim.moda.views`): tidy headline measures and
+#: the kept detail tables.
+MODA_OUTCOME_TABLES: tuple[str, ...] = ("moda_outcome", "moda_outcome_summary", "moda_outcome_patterns")
 #: Tables a run produces that a design may name in ``outputs``.
 KNOWN_OUTPUTS: tuple[str, ...] = tuple(dict.fromkeys((
     *OUTPUT_TABLES, "generations_final", "moda", "programme", "costs", "budget", "reach", "mobility",
-    *MODA_DETAIL_TABLES)))
+    *MODA_DETAIL_TABLES, *MODA_OUTCOME_TABLES)))
 
 
 def is_tidy(table: str) -> bool:
@@ -87,6 +87,8 @@ def is_tidy(table: str) -> bool:
     return not table.startswith("moda_")
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+#: File-relative paths of a design file (made absolute against the file holding them).
+PATH_KEYS = (("experiment", "scenarios"),)
 _ALIASES = {"latin": "lhs", "hypercube": "lhs", "lhc": "lhs", "factorial": "grid", "product": "grid",
             "random": "draws", "monte": "draws", "sample": "draws", "draw": "draws"}
 _DESIGN_TAG = int.from_bytes(hashlib.sha256(b"povsim.experiment.design").digest()[:4], "little")
@@ -95,8 +97,7 @@ _DESIGN_TAG = int.from_bytes(hashlib.sha256(b"povsim.experiment.design").digest(
 # --------------------------------------------------------------------------- file schema
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Table = StrictModel
 
 
 class _ExperimentMeta(_Table):
@@ -134,51 +135,6 @@ class _ExperimentFile(_Table):
 
 
 # --------------------------------------------------------------------------- the design
-
-
-def check_interval(p: Param, key: str, lo: float, hi: float, fail, *, field: str = "range",
-                   where: str | None = None, same: str | None = None) -> bool:
-    """Whether ``[lo, hi]`` is an interval (``lo < hi``) within the parameter's admissible bounds.
-
-    Problems go through ``fail(key, value, expected, suggestion)``: an inverted or empty
-    interval at ``<key>.<field>``, bounds exceeded at ``where`` (default ``<key>.<field>``);
-    ``same`` is the suggestion for ``lo == hi`` (default: widen it).  Shared by batch
-    designs, sensitivity studies and calibration target files.
-    """
-    if not lo < hi:
-        fail(f"{key}.{field}", [lo, hi], "[low, high] with low < high",
-             f"write {field} = [{min(lo, hi):g}, {max(lo, hi):g}]" if lo != hi else (same or f"widen the {field}"))
-        return False
-    blo, bhi = p.bounds
-    if not (blo <= lo and hi <= bhi):
-        fail(where or f"{key}.{field}", [lo, hi], f"[low, high] within the admissible bounds [{blo:g}, {bhi:g}] "
-             f"({p.unit})", f"the plausible range is [{p.range[0]:g}, {p.range[1]:g}]")
-        return False
-    return True
-
-
-def check_range(p: Param, key: str, spec_range: tuple[float, float] | None,
-                spec_dist: str | None, fail) -> tuple[float, float, str, bool]:
-    """Range and distribution of a varied parameter (a design's or a sensitivity study's).
-
-    Defaults are the parameter's plausible range and declared distribution.  Problems are
-    reported through ``fail(key, value, expected, suggestion)``; returns
-    ``(low, high, distribution, ok)``.
-    """
-    lo, hi = spec_range if spec_range is not None else p.range
-    where = f"{key}.range" if spec_range is not None else key
-    ok = check_interval(p, key, lo, hi, fail, where=where,
-                        same="widen the range, or set the value in [overrides.parameters] instead")
-    dist = spec_dist if spec_dist is not None else p.distribution
-    if dist not in ("uniform", "loguniform"):
-        fail(f"{key}.distribution", dist, "'uniform' or 'loguniform'",
-             did_you_mean(dist, ("uniform", "loguniform")))
-        ok = False
-    elif dist == "loguniform" and ok and lo <= 0:
-        fail(where, [lo, hi], "a range above 0 for a loguniform parameter",
-             'raise the low end or use distribution = "uniform"')
-        ok = False
-    return lo, hi, dist, ok
 
 
 @dataclass(frozen=True)
@@ -372,13 +328,7 @@ def load_experiment(path: str | os.PathLike[str], *, params: Mapping[str, Param]
     reg = params if params is not None else registry()
     file = Path(os.path.normpath(Path(path).absolute()))
     errors: list[ScenarioError] = []
-    data = _read_toml(file, errors)
-    if data is None:
-        raise ScenarioErrors(errors)
-    try:
-        spec = _ExperimentFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioErrors(_translate(exc, str(file))) from None
+    spec = load_model(file, _ExperimentFile, meta="experiment", path_keys=PATH_KEYS, what="experiment file")
     meta, design = spec.experiment, spec.design
 
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
@@ -405,6 +355,9 @@ def load_experiment(path: str | os.PathLike[str], *, params: Mapping[str, Param]
         if reg[name].integer:
             points[:, j] = np.rint(points[:, j])
     point_maps = tuple({n: float(v) for n, v in zip(names, row, strict=True)} for row in points)
+    if not point_maps or not scenarios:  # guarded by the checks above; a batch must never "succeed" empty
+        raise ScenarioErrors([ScenarioError(str(file), "design", 0, "a design with at least one run",
+                                            "give at least one scenario and one parameter point")])
     if len(set(map(lambda p: tuple(p.values()), point_maps))) != len(point_maps):
         raise ScenarioErrors([ScenarioError(str(file), "design.parameters", list(names),
                                             "parameter points that are all different",
@@ -423,34 +376,6 @@ def load_experiment(path: str | os.PathLike[str], *, params: Mapping[str, Param]
         seed=meta.seed, replicates=meta.replicates, outputs=outputs, method=design.method,
         parameters=tuple(names), points=point_maps, design=resolved_design,
     )
-
-
-def _read_toml(file: Path, errors: list[ScenarioError]) -> dict[str, Any] | None:
-    if not file.is_file():
-        errors.append(ScenarioError(str(file), "", str(file), "an existing experiment file",
-                                    _missing_hint(file)))
-        return None
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        errors.append(ScenarioError(str(file), "", str(file), "a readable file", exc.strerror or str(exc)))
-    except UnicodeDecodeError:
-        errors.append(ScenarioError(str(file), "", str(file), "a UTF-8 text file", "save the file as UTF-8"))
-    except tomllib.TOMLDecodeError as exc:
-        errors.append(ScenarioError(str(file), "", str(exc), "valid TOML",
-                                    "strings need double quotes, tables are written [name], lists [a, b]"))
-    return None
-
-
-def _missing_hint(path: Path) -> str:
-    folder = path.parent
-    if not folder.is_dir():
-        return f"the folder {folder} does not exist"
-    names = {p.name for p in folder.iterdir() if p.is_file() and p.suffix == path.suffix}
-    hint = did_you_mean(path.name, names) if names else ""
-    if hint.startswith("did you mean"):
-        return hint
-    return f"no such file in {folder}; paths are relative to the experiment file"
 
 
 def _check_design(design: _Design, reg: Mapping[str, Param], fail) -> tuple[list[str], np.ndarray, np.ndarray,
@@ -558,7 +483,7 @@ def _load_scenarios(files: Sequence[str], exp_file: Path, overrides: _Overrides,
         key = f"experiment.scenarios[{i}]"
         if not path.is_file():
             errors.append(ScenarioError(str(exp_file), key, rel, f"an existing scenario file (looked for {path})",
-                                        _missing_hint(path)))
+                                        missing_file_hint(path)))
             continue
         try:
             sc = load_scenario(path)
@@ -584,71 +509,3 @@ def _load_scenarios(files: Sequence[str], exp_file: Path, overrides: _Overrides,
         seen[sc.name] = i
         out.append((str(path), sc))
     return tuple(out)
-
-
-# --------------------------------------------------------------------------- pydantic errors
-
-_EXPECTED = {
-    "int_type": "a whole number (integer, no quotes)",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "a string in double quotes",
-    "tuple_type": "a list [..]",
-    "dict_type": "a table",
-    "model_type": "a table",
-    "missing": "a value (this key is required)",
-    "string_pattern_mismatch": "a name of letters, digits, '_' and '-' only",
-    "too_short": "a non-empty list",
-}
-
-
-def _fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            current = field.annotation if field is not None else None
-        elif part is not None and getattr(current, "__origin__", None) is dict:
-            current = current.__args__[1]
-        else:
-            return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _translate(exc: ValidationError, file: str) -> list[ScenarioError]:
-    out = []
-    for err in exc.errors(include_url=False):
-        kind, loc = err["type"], tuple(err["loc"])
-        value = None if kind == "missing" else err.get("input")
-        expected = _EXPECTED.get(kind) or err["msg"].removeprefix("Input should be ")
-        leaf = str(loc[-1]) if loc else ""
-        if kind == "extra_forbidden":
-            parent = loc[:-1]
-            fields = _fields(_ExperimentFile, parent)
-            expected = "a known key" + (f" of [{_dotted(parent)}]" if parent else " (a top-level table)")
-            suggestion = did_you_mean(leaf, fields) if fields else "remove this key"
-        elif kind == "missing":
-            suggestion = 'add name = "my_experiment"' if leaf == "name" else f"add {leaf} = ..."
-            if leaf == "scenarios":
-                suggestion = 'add scenarios = ["../scenarios/small.toml"]'
-        elif kind in ("int_type", "float_type") and isinstance(value, str):
-            suggestion = "write the number without quotes"
-        elif kind == "tuple_type" and isinstance(value, str):
-            suggestion = f'write a list: {leaf} = ["{value}"]'
-        elif kind == "string_pattern_mismatch":
-            suggestion = "use letters, digits, '_' and '-'"
-        else:
-            suggestion = ""
-        if kind == "int_type" and isinstance(value, float) and math.isfinite(value):
-            suggestion = f"write {leaf} = {int(value)}"
-        out.append(ScenarioError(file, _dotted(loc), value, expected, suggestion))
-    return out

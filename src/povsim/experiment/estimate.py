@@ -1,10 +1,13 @@
-"""Runtime and memory estimates before a batch starts, and the memory guard.
+"""Runtime and memory estimates, and the memory guard.
 
-The estimate comes from runs at their full size, never from a shortened run: either a
-pilot run (the first pending run, executed alone on one worker; its result is kept) or,
-when the batch resumes, the runs already finished.  Scenarios that were not measured
-are scaled from a measured one by person-years (initial persons x years), for time and
-for the memory a run adds to a worker, which is conservative.
+Before ``povsim run`` or ``compare`` (:func:`estimate_run`): a cost model of one
+replicate, fitted on the reference machine (2 cores; ``benchmarks/estimate_check.py``
+measures it again and prints estimated against measured).  Before a batch: runs at their
+full size, never a shortened run -- either a pilot run (the first pending run, executed
+alone on one worker; its result is kept) or, when the batch resumes, the runs already
+finished.  Scenarios that were not measured are scaled from a measured one by
+person-years (initial persons x years), for time and for the memory a run adds to a
+worker, which is conservative.
 """
 
 from __future__ import annotations
@@ -14,12 +17,116 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from povsim.errors import PovsimError
 from povsim.experiment.errors import BatchError
 from povsim.scenario import Scenario
 
-__all__ = ["Estimate", "check_memory", "estimate_from_runs", "format_seconds"]
+__all__ = ["RUN_COST", "Estimate", "RunEstimate", "RunTooLarge", "check_memory", "check_run_memory",
+           "estimate_from_runs", "estimate_run", "format_seconds"]
 
 MB = 2**20
+
+#: Cost model of one replicate of P initial persons over Y years, least-squares fit to 21
+#: runs (baseline, hubei_pilot, full_package; 4,000 to 2,000,000 persons; 10 to 60 years;
+#: within 25% of each, `benchmarks/estimate_check.py`):
+#: seconds = t0 + t_person P + t_year Y + P Y (t_py + t_py_programme [any intervention]
+#: + t_py_intervention I), where I is the number of interventions weighted by the share
+#: of the years each is active; peak bytes = m0 + m_person P + m_year Y + m_py_intervention P Y I
+#: (m0: the interpreter with numpy, pandas, numba and the compiled kernels loaded).
+RUN_COST: dict[str, float] = {
+    "t0": 0.105, "t_person": 1.73e-6, "t_year": 7.05e-3, "t_py": 1.31e-7, "t_py_programme": 6.18e-8,
+    "t_py_intervention": 2.53e-8, "m0": 299e6, "m_person": 483.0, "m_year": 1.23e6, "m_py_intervention": 0.82,
+}
+#: Seconds to start worker processes and load povsim in them (``workers > 1``).
+WORKER_START = 3.0
+
+
+@dataclass(frozen=True)
+class RunEstimate:
+    """Expected wall time of the simulation and peak memory of ``povsim run``.
+
+    Attributes
+    ----------
+    seconds
+        Wall time of all replicates (writing tables and figures not included).
+    peak_bytes
+        Peak resident memory of every process of the run together.
+    replicate_seconds, replicate_bytes
+        One replicate: time, and peak memory of the process running it.
+    """
+
+    seconds: float
+    peak_bytes: int
+    replicate_seconds: float
+    replicate_bytes: int
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        return (f"estimate: the simulation takes about {format_seconds(self.seconds)} and needs about "
+                f"{self.peak_bytes / 2**30:,.1f} GB of memory at its peak")
+
+
+class RunTooLarge(PovsimError):
+    """A run that would not fit in the memory this machine has (exit code 2)."""
+
+
+def check_run_memory(estimate: RunEstimate, available: int | None, persons: int) -> None:
+    """Refuse a run whose estimated peak memory exceeds ``available`` bytes.
+
+    Raises
+    ------
+    RunTooLarge
+        With what to change (``--skip-memory-check`` runs it anyway).
+    """
+    if available is None or estimate.peak_bytes <= available:
+        return
+    raise RunTooLarge(
+        f"this run would not fit in memory: about {estimate.peak_bytes / 2**30:,.1f} GB at its peak "
+        f"({persons:,} persons) where {available / 2**30:,.1f} GB are available; make it smaller ([population] "
+        "persons or scale), use fewer --workers, or add --skip-memory-check to run it anyway")
+
+
+def _intervention_load(sc: Scenario) -> float:
+    """Interventions weighted by the share of the simulated years each is active."""
+    years = max(sc.time.years, 1)
+    load = 0.0
+    for v in sc.interventions.values():
+        if v.get("enabled", True):
+            first = max(int(v.get("start_year", sc.time.start_year)), sc.time.start_year + 1)
+            last = min(int(v.get("end_year") or sc.end_year), sc.end_year)
+            load += max(last - first + 1, 0) / years
+    return load
+
+
+def estimate_run(sc: Scenario, replicates: int = 1, workers: int = 1, cores: int | None = None,
+                 cost: Mapping[str, float] = RUN_COST) -> RunEstimate:
+    """Time and memory of running ``replicates`` replicates of ``sc`` on ``workers`` processes.
+
+    Parameters
+    ----------
+    sc
+        The scenario.
+    replicates, workers
+        As for :func:`povsim.runner.run_scenario` (at most ``replicates`` workers run).
+    cores
+        Cores available (default: those of this process); more workers than cores
+        share them.
+    cost
+        The cost model (:data:`RUN_COST`).
+    """
+    from povsim.experiment.executors import default_workers
+
+    p, y = float(sc.total_persons), float(sc.time.years)
+    load = _intervention_load(sc)
+    one = (cost["t0"] + cost["t_person"] * p + cost["t_year"] * y
+           + p * y * (cost["t_py"] + cost["t_py_programme"] * (load > 0) + cost["t_py_intervention"] * load))
+    mem = cost["m0"] + cost["m_person"] * p + cost["m_year"] * y + cost["m_py_intervention"] * p * y * load
+    w = max(1, min(int(workers), int(replicates)))
+    parallel = min(w, cores or default_workers())
+    seconds = math.ceil(replicates / parallel) * one + (WORKER_START if w > 1 else 0.0)
+    tables = cost["m_year"] * y * (replicates - 1)  # every replicate's tables end up in this process
+    peak = (mem if w == 1 else cost["m0"] + w * mem) + tables
+    return RunEstimate(seconds=seconds, peak_bytes=int(peak), replicate_seconds=one, replicate_bytes=int(mem))
 
 
 @dataclass(frozen=True)
@@ -155,8 +262,8 @@ def check_memory(estimate: Estimate, scenarios: Sequence[str], slots: int, slot_
     worst = max(names, key=lambda n: estimate.peak_rss.get(n, 0))
     peak = int(estimate.peak_rss.get(worst, 0))
     total = peak * slots
-    line = (f"estimated peak memory: {peak / MB:,.0f} MB per worker (scenario {worst}) x {slots} "
-            f"= {total / MB:,.0f} MB")
+    line = (f"estimated peak memory ({estimate.source}): {peak / MB:,.0f} MB per worker (scenario {worst}) "
+            f"x {slots} = {total / MB:,.0f} MB")
     if slot_memory is None or peak <= 0:
         return line + f" ({where}; not checked)"
     line += f"; {where}"

@@ -31,6 +31,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from povsim.experiment.errors import BatchError
 from povsim.experiment.worker import RunOutcome, RunSpec, execute
@@ -57,18 +58,39 @@ def default_workers() -> int:
 
 
 def available_memory() -> int | None:
-    """Memory available to new processes, in bytes (``MemAvailable``), or ``None``."""
+    """Memory available to new processes, in bytes, or ``None``: ``MemAvailable``, lowered
+    to what a cgroup (v2) memory limit on this process leaves (containers, ``systemd-run
+    -p MemoryMax``, batch schedulers) and to the address-space limit (``ulimit -v``)."""
+    free: int | None = None
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    if free is None:
+        try:
+            free = int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    limits = [free] if free is not None else []
     try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
+        with open("/proc/self/cgroup", encoding="ascii") as fh:
+            group = next((line.split(":", 2)[2].strip() for line in fh if line.startswith("0::")), None)
+        if group is not None:
+            base = Path("/sys/fs/cgroup") / group.lstrip("/")
+            cap = (base / "memory.max").read_text().strip()
+            if cap != "max":
+                limits.append(int(cap) - int((base / "memory.current").read_text()))
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(int(soft))
+    return min(limits) if limits else None
 
 
 def _failure(spec: RunSpec, message: str) -> RunOutcome:

@@ -100,6 +100,12 @@ class RunStore:
         OutputError
             The folder cannot be created or written (with the reason and a fix).
         """
+        existing = self.folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not os.access(existing, os.W_OK | os.X_OK):  # before anything is created
+            raise OutputError(f"cannot write the batch folder {self.folder}: permission denied in {existing}; check "
+                              "that you may write there, or choose another folder with --out")
         try:
             self.runs.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

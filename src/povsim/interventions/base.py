@@ -32,7 +32,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from povsim.params import Param
@@ -157,6 +157,11 @@ class InterventionConfig(BaseModel):
         Share of the nominal effect delivered (default: ``delivery_fidelity``).
     rollout_lag
         Years between the start (when costs begin) and the first effects.
+    village_coverage
+        Village name -> coverage, overriding ``coverage`` in the villages listed (the
+        planner's per-village allocation, :mod:`povsim.plan`); a village listed with 0 is
+        not targeted at all (no eligible, no fixed costs, no centre built).  The targeting
+        rules still apply.  Absent: ``coverage`` everywhere.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -176,6 +181,7 @@ class InterventionConfig(BaseModel):
     start_date: Annotated[dt.date | None, Field(strict=False)] = None
     end_date: Annotated[dt.date | None, Field(strict=False)] = None
     trainings_per_year: Annotated[float, Field(strict=False, ge=0.0)] = 0.0
+    village_coverage: dict[StrictStr, Ratio] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +198,15 @@ class InterventionConfig(BaseModel):
                         continue  # reported by the field's validation
                 if isinstance(v, dt.date) and not isinstance(v, dt.datetime) and y not in data:
                     data[y] = v.year
+        return data
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_village_coverage(self, handler):
+        # without a per-village table the resolved scenario (and so every run key) stays
+        # what it was before the key existed
+        data = handler(self)
+        if isinstance(data, dict) and data.get("village_coverage") is None:
+            data.pop("village_coverage", None)
         return data
 
     @model_validator(mode="after")
@@ -294,6 +309,8 @@ class Intervention:
         self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
         self.funded_year = False
+        self._village_cov: np.ndarray | None = None
+        self.village_coverage()  # unknown village names fail when the model is built
 
     # -- timing -------------------------------------------------------------------
     def active(self, year: int) -> bool:
@@ -308,8 +325,45 @@ class Intervention:
         c = self.cfg
         if c.ramp_up_years == 0:
             return c.coverage
+        return c.coverage * self._ramp(year)
+
+    def _ramp(self, year: int) -> float:
+        """Share of full coverage reached in ``year`` (linear ramp-up)."""
+        c = self.cfg
+        if c.ramp_up_years == 0:
+            return 1.0
         years_in = year - max(c.start_year, self.world.start_year + 1) + 1
-        return c.coverage * min(1.0, max(years_in, 0) / c.ramp_up_years)
+        return min(1.0, max(years_in, 0) / c.ramp_up_years)
+
+    def village_coverage(self) -> np.ndarray | None:
+        """Full-scale coverage of every village (``village_coverage``, else ``coverage``),
+        or ``None`` when the scenario sets no per-village coverage."""
+        table = self.cfg.village_coverage
+        if table is None:
+            return None
+        if self._village_cov is None:
+            names = self.world.geo.names
+            index = {n: i for i, n in enumerate(names)}
+            unknown = [n for n in table if n not in index]
+            if unknown:
+                from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
+
+                raise ScenarioErrors([ScenarioError(
+                    "<scenario>", f"interventions.{self.name}.village_coverage", n,
+                    f"the name of a village of the geography ({names[0]} ... {names[-1]})",
+                    did_you_mean(n, names)) for n in unknown])
+            cov = np.full(len(names), float(self.cfg.coverage))
+            for n, value in table.items():
+                cov[index[n]] = value
+            self._village_cov = cov
+        return self._village_cov
+
+    def coverage_of(self, world: World, rows: np.ndarray) -> float | np.ndarray:
+        """This year's coverage for each of ``rows`` (one number without ``village_coverage``)."""
+        cov = self.village_coverage()
+        if cov is None:
+            return self.coverage_at(world.year)
+        return cov[self.village_of(world, rows)] * self._ramp(world.year)
 
     def exposure(self, year: int) -> float:
         """Share of ``year`` the programme runs: 1 in a whole year, less in the years of
@@ -370,6 +424,9 @@ class Intervention:
         if t.townships is not None:
             codes = [i for i, n in enumerate(geo.township_names) if n in set(t.townships)]
             ok &= np.isin(geo.township, codes)
+        cov = self.village_coverage()
+        if cov is not None:
+            ok &= cov > 0
         return ok
 
     def target_villages(self) -> np.ndarray:
@@ -410,7 +467,7 @@ class Intervention:
         return rows[keep]
 
     def _moda_poor(self, world: World) -> np.ndarray:
-        from povsim.moda_model import child_deprivation
+        from povsim.moda.model import child_deprivation
 
         rows, _, poor = child_deprivation(world, self.model.moda_config())
         out = np.zeros(world.P.n, dtype=bool)
@@ -423,8 +480,8 @@ class Intervention:
 
     def covered(self, world: World, rows: np.ndarray) -> np.ndarray:
         """The eligible who take part this year: a fixed per-unit key below the coverage."""
-        cov = self.coverage_at(world.year)
-        if cov >= 1.0:
+        cov = self.coverage_of(world, rows)
+        if np.ndim(cov) == 0 and cov >= 1.0:
             return rows
         u = self.streams.uniform(f"iv.{self.name}.participation", 0, self._ids(world, rows))
         return rows[u < cov]
@@ -440,7 +497,7 @@ class Intervention:
         if self.unit == "household":
             income = H.income_pc[rows]
             return rows[np.lexsort((key, income))]
-        from povsim.moda_model import child_deprivation
+        from povsim.moda.model import child_deprivation
 
         drows, score, _ = child_deprivation(world, self.model.moda_config())
         s = np.zeros(P.n)

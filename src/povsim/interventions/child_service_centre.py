@@ -79,7 +79,7 @@ class ChildServiceCentre(Intervention):
         # attendance: coverage x days factor x remoteness decay, by a fixed per-child key
         geo, P, H = world.geo, world.P, world.H
         d = geo.remoteness_km[H.village[P.hh[rows]]] - self.params.remoteness_median_km
-        p = (self.coverage_at(world.year) * self.params.centre_attendance
+        p = (self.coverage_of(world, rows) * self.params.centre_attendance
              * min(1.0, self.cfg.days_open_per_week / 3.5)
              * np.exp(-self.params.centre_remoteness_decay * np.maximum(d, 0.0)))
         u = self.streams.uniform(f"iv.{self.name}.participation", 0, P.id[rows])

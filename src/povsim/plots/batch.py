@@ -22,6 +22,27 @@ BATCH_FIGURES = (
 )
 
 
+def plot_batch_trajectory(collected: pd.DataFrame, table: str, measure: str, *, title: str | None = None,
+                          provenance: str | None = None) -> Figure:
+    """One measure over the years by scenario, the band over all runs of each scenario.
+
+    Parameters
+    ----------
+    collected
+        Rows of a collected table (``run_key, scenario, ..., year, by, group, measure, value``);
+        the rows with ``by == "all"`` and ``measure`` are drawn.
+    table, measure
+        The table's name and the measure drawn.
+    """
+    df = collected[(collected["measure"] == measure) & (collected["by"] == "all")]
+    by_scenario = {}
+    for name, d in df.groupby("scenario", sort=False):
+        d = d.copy()
+        d["replicate"] = pd.factorize(d["run_key"])[0]  # each run is one member of the band
+        by_scenario[str(name)] = {table: d}
+    return plot_scenario_trajectories(by_scenario, table, measure, title=title, provenance=provenance)
+
+
 def batch_figures(tables_dir: str | Path, *, provenance: str | None = None) -> dict[str, Figure]:
     """Figures from a batch's collected ``tables/*.csv`` (by file stem)."""
     tables_dir = Path(tables_dir)
@@ -31,14 +52,7 @@ def batch_figures(tables_dir: str | Path, *, provenance: str | None = None) -> d
         if not f.exists():
             continue
         df = pd.read_csv(f)
-        df = df[(df["measure"] == measure) & (df["by"] == "all")]
-        if df.empty:
+        if df[(df["measure"] == measure) & (df["by"] == "all")].empty:
             continue
-        by_scenario = {}
-        for name, d in df.groupby("scenario", sort=False):
-            d = d.copy()
-            d["replicate"] = pd.factorize(d["run_key"])[0]  # each run is one member of the band
-            by_scenario[str(name)] = {table: d}
-        out[measure] = plot_scenario_trajectories(by_scenario, table, measure, title=title,
-                                                  provenance=provenance)
+        out[measure] = plot_batch_trajectory(df, table, measure, title=title, provenance=provenance)
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from povsim.plots.trajectories import OKABE_ITO
+from povsim.plots.trajectories import OKABE_ITO, add_footer
 
 # Okabe-Ito bluish green and vermillion: pass / fail, distinguishable with colour blindness
 _PASS, _FAIL = "#009E73", "#D55E00"
@@ -52,9 +52,7 @@ def plot_targets(table: pd.DataFrame, *, title: str = "", provenance: str | None
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if title:
         fig.suptitle(title, fontsize=11)
-    if provenance:
-        fig.text(0.01, 0.002, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def plot_residuals(table: pd.DataFrame, *, provenance: str | None = None) -> Figure:
@@ -72,9 +70,7 @@ def plot_residuals(table: pd.DataFrame, *, provenance: str | None = None) -> Fig
     ax.set_xlabel("standardised residual (simulated − target) / σ; shaded: ±2")
     ax.set_ylabel("target")
     ax.set_title("Calibration: standardised residuals (fitting and held-out targets)", fontsize=10, loc="left")
-    if provenance:
-        fig.text(0.01, 0.002, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def plot_trace(trace: pd.DataFrame, *, provenance: str | None = None) -> Figure:
@@ -88,6 +84,4 @@ def plot_trace(trace: pd.DataFrame, *, provenance: str | None = None) -> Figure:
     ax.set_ylabel("objective (sum of squared standardised distances)")
     ax.legend(fontsize=8, frameon=False)
     ax.set_title("Calibration: objective by evaluation", fontsize=10, loc="left")
-    if provenance:
-        fig.text(0.01, 0.002, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)

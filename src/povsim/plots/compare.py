@@ -8,17 +8,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from povsim.plots.trajectories import LINESTYLES, OKABE_ITO
+from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, shade_window, share_axis
+from povsim.summary import is_share, measure_label
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
-def _footer(fig: Figure, provenance: str | None) -> None:
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
 
 
 def plot_differences(differences: pd.DataFrame, *, when_contains: str = "+5 years",
@@ -40,23 +35,25 @@ def plot_differences(differences: pd.DataFrame, *, when_contains: str = "+5 year
         ax.errorbar(s["diff_mean"], y, xerr=np.nan_to_num(err), fmt=_MARKERS[i % 8],
                     color=OKABE_ITO[(i + 1) % 8], capsize=3, label=sc)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_yticks(y0, [m.replace("_", " ") for m in measures])
+    ax.set_yticks(y0, [measure_label(m) for m in measures])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:+.1f} pp"))
     ax.set_xlabel("Difference from base (percentage points; M0 x 100), mean and 95% interval")
     ax.set_title(f"Paired differences at {when_contains}", fontsize=11)
     ax.legend(frameon=False, fontsize=8)
     ax.grid(axis="x", color="0.9")
-    _footer(fig, provenance)
+    add_footer(fig, provenance)
     return fig
 
 
 def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]], table: str,
-                               measure: str, *, title: str | None = None,
-                               provenance: str | None = None) -> Figure:
-    """One measure over time for several scenarios (mean, min-max band over replicates)."""
+                               measure: str, *, title: str | None = None, provenance: str | None = None,
+                               window: tuple[int, int] | None = None) -> Figure:
+    """One measure over time for several scenarios (mean, min-max band over replicates);
+    shares on an axis from zero, the programme years (``window``) shaded."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
+    shade_window(ax, window)
     for i, (name, tabs) in enumerate(tables.items()):
         t = tabs[table]
         d = t[(t["measure"] == measure) & (t["by"] == "all")]
@@ -67,13 +64,71 @@ def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]],
         if d["replicate"].nunique() > 1:
             ax.fill_between(m.index, lo.values, hi.values, color=c, alpha=0.15, linewidth=0)
     ax.set_xlabel("Year")
-    if "rate" in measure or "share" in measure or "prevalence" in measure:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel("Share of children (%)")
-    ax.set_title(title or measure.replace("_", " "), fontsize=11)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
+    if is_share(measure):
+        share_axis(ax)
+        ax.set_ylabel(f"{measure_label(measure)} (%)")
+    else:
+        ax.set_ylabel(measure_label(measure))
+    ax.set_title(title or measure_label(measure), fontsize=11)
     ax.legend(frameon=False, fontsize=8)
     ax.grid(color="0.9")
-    _footer(fig, provenance)
+    add_footer(fig, provenance)
+    return fig
+
+
+def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", title: str | None = None,
+               provenance: str | None = None) -> Figure:
+    """Programme costs by year, stacked by intervention (or funder, county, item), one panel
+    per scenario that has costs.
+
+    Parameters
+    ----------
+    costs
+        Scenario name -> ``costs.csv`` (``replicate, year, intervention, funder, county, item,
+        cost_rmb, ...``; RMB at 2014 prices, undiscounted).
+    by
+        The column whose values stack.
+
+    Returns
+    -------
+    Figure
+        Bars: mean over replicates of the yearly cost, in million RMB.
+    """
+    from povsim.plots.report import HATCHES
+
+    sel = {n: d for n, d in costs.items() if d is not None and not d.empty}
+    if not sel:
+        raise ValueError("no scenario has programme costs (costs.csv is empty or missing)")
+    keys = list(dict.fromkeys(str(v) for d in sel.values() for v in d[by]))
+    fig = Figure(figsize=(4.8 * len(sel) + 2.2, 4.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(sel), sharey=True, squeeze=False)).ravel()
+    for ax, (name, d) in zip(axes, sel.items(), strict=True):
+        reps = max(int(d["replicate"].nunique()), 1)
+        tot = d.assign(k=d[by].astype(str)).groupby(["year", "k"])["cost_rmb"].sum().unstack("k", fill_value=0.0)
+        tot = tot.reindex(columns=[k for k in keys if k in tot.columns]) / reps / 1e6
+        bottom = np.zeros(len(tot))
+        for k in tot.columns:
+            i = keys.index(k)
+            ax.bar(tot.index, tot[k].to_numpy(), bottom=bottom, color=OKABE_ITO[(i + 1) % 8], edgecolor="black",
+                   linewidth=0.4, hatch=HATCHES[i % len(HATCHES)], label=k.replace("_", " "))
+            bottom += tot[k].to_numpy()
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("Year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y", color="0.9")
+        ax.set_axisbelow(True)
+    axes[0].set_ylabel("Cost (million RMB, 2014 prices)")
+    handles, labels = {}, []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    axes[-1].legend([handles[lab] for lab in labels], labels, frameon=False, fontsize=8, title=by.replace("_", " "),
+                    loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle(title or f"Programme costs by year and {by.replace('_', ' ')} (mean over replicates)", fontsize=11)
+    add_footer(fig, provenance)
     return fig
 
 
@@ -94,5 +149,5 @@ def plot_ce_plane(points: pd.DataFrame, *, provenance: str | None = None) -> Fig
     ax.set_title("Cost-effectiveness plane (each point a replicate; ring = mean)", fontsize=11)
     ax.legend(frameon=False, fontsize=8)
     ax.grid(color="0.9")
-    _footer(fig, provenance)
+    add_footer(fig, provenance)
     return fig

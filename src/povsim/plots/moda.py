@@ -13,13 +13,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from povsim.plots.trajectories import OKABE_ITO
+from povsim.plots.trajectories import OKABE_ITO, add_footer
 
 _HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
 
-def _pick(df: pd.DataFrame, year: int | None) -> tuple[pd.DataFrame, int | None]:
-    df = df[(df["by"] == "all")]
+def _pick(df: pd.DataFrame, year: int | None, by: str = "all",
+          group: str = "all") -> tuple[pd.DataFrame, int | None]:
+    df = df[df["by"] == by]
+    if by != "all":
+        df = df[df["group"].astype(str) == str(group)]
     if "year" in df.columns:
         y = int(df["year"].min()) if year is None else int(year)
         df = df[df["year"] == y]
@@ -32,22 +35,26 @@ def _mean(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.groupby(keys, sort=False, as_index=False)["value"].mean()
 
 
+def _subgroup(by: str, group: str) -> str:
+    """``", arm pilot"`` for a subgroup, ``""`` for all children (the title's suffix)."""
+    return "" if by == "all" else f", {by.replace('_', ' ')} {group}"
+
+
 def _finish(fig: Figure, ax, title: str, year: int | None, provenance: str | None) -> Figure:
     ax.set_title(title + (f", {year}" if year is not None else ""), fontsize=11)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(axis="y", color="0.85", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def plot_dimension_headcounts(dimensions: pd.DataFrame, *, year: int | None = None,
-                              censored: bool = False, provenance: str | None = None) -> Figure:
-    """Share of children deprived in each dimension, one bar group per age group."""
+                              censored: bool = False, by: str = "all", group: str = "all",
+                              provenance: str | None = None) -> Figure:
+    """Share of children deprived in each dimension, one bar group per age group (of all
+    children, or of the subgroup ``by``/``group``, e.g. ``by="sex", group="female"``)."""
     measure = "censored_headcount" if censored else "uncensored_headcount"
-    df, y = _pick(dimensions, year)
+    df, y = _pick(dimensions, year, by, group)
     df = _mean(df[df["measure"] == measure], ["age_group", "dimension"])
     ages = list(dict.fromkeys(df["age_group"]))
     dims = list(dict.fromkeys(df["dimension"]))
@@ -65,13 +72,15 @@ def plot_dimension_headcounts(dimensions: pd.DataFrame, *, year: int | None = No
     ax.set_ylim(0, 1)
     ax.legend(frameon=False, fontsize=8)
     kind = "censored (MODA-poor only)" if censored else "uncensored"
-    return _finish(fig, ax, f"Deprivation by dimension, {kind}", y, provenance)
+    return _finish(fig, ax, f"Deprivation by dimension, {kind}{_subgroup(by, group)}", y, provenance)
 
 
 def plot_deprivation_distribution(distribution: pd.DataFrame, *, year: int | None = None,
+                                  by: str = "all", group: str = "all",
                                   provenance: str | None = None) -> Figure:
-    """Distribution of the number of dimensions a child is deprived in."""
-    df, y = _pick(distribution, year)
+    """Distribution of the number of dimensions a child is deprived in (all children, or
+    the subgroup ``by``/``group``)."""
+    df, y = _pick(distribution, year, by, group)
     df = _mean(df[df["measure"] == "deprivation_count_share"], ["age_group", "dimension"])
     ages = list(dict.fromkeys(df["age_group"]))
     fig = Figure(figsize=(7, 4), layout="constrained")
@@ -86,15 +95,17 @@ def plot_deprivation_distribution(distribution: pd.DataFrame, *, year: int | Non
     ax.set_xlabel("Number of dimensions deprived")
     ax.set_ylabel("Share of children (%)")
     ax.legend(frameon=False, fontsize=8)
-    return _finish(fig, ax, "Number of deprivations per child", y, provenance)
+    return _finish(fig, ax, f"Number of deprivations per child{_subgroup(by, group)}", y, provenance)
 
 
 def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
+                        by: str = "all", group: str = "all",
                         provenance: str | None = None) -> Figure:
-    """Stacked shares: MODA-deprived and income-poor, deprived only, poor only, neither."""
+    """Stacked shares: MODA-deprived and income-poor, deprived only, poor only, neither (all
+    children, or the subgroup ``by``/``group``)."""
     parts = ["deprived_and_poor", "deprived_only", "poor_only", "neither"]
     labels = ["deprived and income-poor", "deprived only", "income-poor only", "neither"]
-    df, y = _pick(income, year)
+    df, y = _pick(income, year, by, group)
     df = _mean(df[df["measure"].isin(parts)], ["age_group", "measure"])
     ages = list(dict.fromkeys(df["age_group"]))
     fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -111,12 +122,10 @@ def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
     ax.set_xlabel("Share of children (%)")
     ax.set_ylabel("Age group")
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.set_title("MODA deprivation and income poverty" + (f", {y}" if y else ""), fontsize=11)
+    ax.set_title("MODA deprivation and income poverty" + _subgroup(by, group) + (f", {y}" if y else ""),
+                 fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # keep the footer clear
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    return fig
+    return add_footer(fig, provenance)
 
 
 def moda_figures(tables: dict[str, pd.DataFrame], *, year: int | None = None,

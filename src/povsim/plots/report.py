@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError
-from povsim.plots.trajectories import LINESTYLES, OKABE_ITO
+from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, share_axis
+from povsim.summary import is_rate_measure, measure_label
 
 __all__ = [
     "add_footer",
@@ -38,18 +39,6 @@ __all__ = [
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
 
-def add_footer(fig: Figure, provenance: str | None) -> Figure:
-    """Add the provenance line at the bottom left of ``fig`` (once), keeping it clear."""
-    if not provenance or getattr(fig, "_povsim_footer", False):
-        return fig
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0, 0.045, 1, 0.955))
-    fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
-    fig._povsim_footer = True  # type: ignore[attr-defined]
-    return fig
-
-
 def _style(ax) -> None:
     ax.grid(color="0.88", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -60,6 +49,8 @@ def plot_moda_trajectories(
     summaries: Mapping[str, pd.DataFrame],
     measure: str = "H",
     *,
+    by: str = "all",
+    group: str = "all",
     title: str | None = None,
     ylabel: str | None = None,
     provenance: str | None = None,
@@ -70,9 +61,11 @@ def plot_moda_trajectories(
     ----------
     summaries
         Scenario name -> ``moda_summary`` table (``replicate, year, age_group, by, group,
-        measure, value``); rows with ``by == "all"`` are drawn.
+        measure, value``); the rows of one subgroup are drawn (default: all children).
     measure
         ``"H"`` (headcount ratio), ``"M0"`` (adjusted headcount) or ``"A"``.
+    by, group
+        The subgroup drawn, e.g. ``by="arm", group="pilot"``; named in the default title.
     title, ylabel
         Figure title and y-axis label (defaults in English).
     provenance
@@ -85,11 +78,14 @@ def plot_moda_trajectories(
     """
     sel = {}
     for name, t in summaries.items():
-        d = t[(t["by"] == "all") & (t["measure"] == measure)]
+        d = t[(t["by"] == by) & (t["measure"] == measure)]
+        if by != "all":
+            d = d[d["group"].astype(str) == str(group)]
         if not d.empty:
             sel[name] = d
     if not sel:
-        raise PovsimError(f"no moda_summary rows with measure {measure!r} and by == 'all'")
+        where = "by == 'all'" if by == "all" else f"by == {by!r} and group == {group!r}"
+        raise PovsimError(f"no moda_summary rows with measure {measure!r} and {where}")
     ages = list(dict.fromkeys(a for d in sel.values() for a in d["age_group"]))
     fig = Figure(figsize=(4.2 * len(ages) + 1.6, 4.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(ages), sharey=True, squeeze=False)).ravel()
@@ -104,8 +100,9 @@ def plot_moda_trajectories(
                 ax.fill_between(m.index, lo.to_numpy(), hi.to_numpy(), color=c, alpha=0.18, linewidth=0)
         ax.set_title(f"ages {age}", fontsize=10)
         ax.set_xlabel("Year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
         if measure in ("H", "A"):
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            share_axis(ax)
         _style(ax)
         if j == 0:
             ax.set_ylabel(ylabel or ("Share of children (%)" if measure == "H" else f"MODA {measure}"))
@@ -114,7 +111,8 @@ def plot_moda_trajectories(
         handles.append(Patch(facecolor="0.5", alpha=0.3, linewidth=0))
         labels.append("range over replicates")
     axes[-1].legend(handles, labels, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.suptitle(title or f"MODA {measure} by age group", fontsize=11)
+    sub = "" if by == "all" else f", {by.replace('_', ' ')} {group}"
+    fig.suptitle(title or f"MODA {measure} by age group{sub}", fontsize=11)
     return add_footer(fig, provenance)
 
 
@@ -281,7 +279,8 @@ def plot_transmission_by_generation(
     ax.set_xticks(x, [str(v) for v in m.index])
     ax.set_xlabel(xlabel or "Generation")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or f"{measure.replace('_', ' ').capitalize()} (%)")
+    ax.set_ylabel(ylabel or f"{measure_label(measure)} (%)")
+    ax.set_ylim(bottom=0)
     ax.set_title(title or "Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
     _style(ax)
     return add_footer(fig, provenance)
@@ -319,10 +318,11 @@ def plot_county_bars(
         ax.errorbar(x, m.to_numpy(), yerr=np.vstack([m - lo, hi - m]), fmt="none", ecolor="black", capsize=3)
     ax.set_xticks(x, [str(v) for v in m.index], rotation=30, ha="right")
     ax.set_xlabel(xlabel or by.replace("_", " ").capitalize())
-    rate = measure.endswith(("_rate", "_share", "_prevalence")) or "_rate_" in measure or "_share_" in measure
+    rate = is_rate_measure(measure)
     if rate:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or (measure.replace("_", " ") + (" (%)" if rate else "")))
-    ax.set_title(title or f"{measure.replace('_', ' ')} by {by}, {y}", fontsize=11)
+        share_axis(ax)
+    ax.set_ylim(bottom=min(0.0, float(lo.min())))
+    ax.set_ylabel(ylabel or (measure_label(measure) + (" (%)" if rate else "")))
+    ax.set_title(title or f"{measure_label(measure)} by {by}, {y}", fontsize=11)
     _style(ax)
     return add_footer(fig, provenance)

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from povsim.plots.trajectories import OKABE_ITO
 
-__all__ = ["plot_indices", "plot_morris", "plot_second_order", "sensitivity_figures"]
+__all__ = ["plot_indices", "plot_morris", "plot_output", "plot_second_order", "sensitivity_figures"]
 
 
 def plot_indices(indices: pd.DataFrame, output: str, keys: tuple[str, ...] = ("S1", "ST")) -> Figure:
@@ -96,19 +96,21 @@ def plot_second_order(second: pd.DataFrame, output: str) -> Figure:
     return fig
 
 
+def plot_output(method: str, indices: pd.DataFrame, output: str) -> Figure:
+    """The index figure of one output as the study's method reports it: Morris mu*-sigma, or
+    bars of S1/ST (Sobol', FAST), S1/delta (delta) or the PAWN median/maximum."""
+    if method == "morris":
+        return plot_morris(indices, output)
+    keys = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "delta": ("S1", "delta")}.get(method, ("median", "maximum"))
+    return plot_indices(indices, output, keys)
+
+
 def sensitivity_figures(method: str, indices: pd.DataFrame, second: pd.DataFrame | None = None
                         ) -> dict[str, Figure]:
     """Every figure of a study: file stem -> Figure."""
     figs: dict[str, Figure] = {}
     for output in dict.fromkeys(indices["output"]):
-        if method == "morris":
-            figs[f"morris_{output}"] = plot_morris(indices, output)
-        elif method in ("sobol", "fast"):
-            figs[f"indices_{output}"] = plot_indices(indices, output, ("S1", "ST"))
-        elif method == "delta":
-            figs[f"indices_{output}"] = plot_indices(indices, output, ("S1", "delta"))
-        else:
-            figs[f"indices_{output}"] = plot_indices(indices, output, ("median", "maximum"))
+        figs[f"{'morris' if method == 'morris' else 'indices'}_{output}"] = plot_output(method, indices, output)
         if second is not None and len(second) and output in set(second["output"]):
             figs[f"second_order_{output}"] = plot_second_order(second, output)
     return figs

@@ -28,11 +28,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError, did_you_mean
-from povsim.summary import check_tidy, is_rate_measure
+from povsim.summary import check_tidy, is_rate_measure, measure_label
 
 __all__ = [
     "LINESTYLES",
     "OKABE_ITO",
+    "WINDOW_LABEL",
+    "add_footer",
     "plot_panel",
     "plot_trajectory",
     "provenance_line",
@@ -105,9 +107,21 @@ def provenance_line(
     return f"povsim {version} · scenario {scenario} · {seed_text} · {day}"
 
 
-def _pretty(measure: str) -> str:
-    text = measure.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+#: Legend entry of the shaded programme window.
+WINDOW_LABEL = "programme years"
+
+
+def shade_window(ax: Axes, window: tuple[int, int] | None) -> None:
+    """Shade the years a programme runs (inclusive), behind the lines."""
+    if window is not None:
+        ax.axvspan(window[0], window[1], color="#e8e8e8", zorder=0, linewidth=0, label=WINDOW_LABEL)
+
+
+def share_axis(ax: Axes) -> None:
+    """Percent ticks on an axis of shares, from zero: shares compared by eye need the
+    zero baseline (a cut-off axis makes a small gap look large)."""
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
+    ax.set_ylim(bottom=0)
 
 
 def _select(table: pd.DataFrame, measure: str, by: str, name: str) -> pd.DataFrame:
@@ -165,7 +179,7 @@ def _draw(ax: Axes, sel: pd.DataFrame, measure: str, by: str, percent: bool | No
             )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
+        share_axis(ax)
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -186,13 +200,16 @@ def _legend(ax: Axes, drawn: _Drawn, by: str, fontsize: float = 8) -> None:
         ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), **style)
 
 
-def _footer(fig: Figure, provenance: str | None) -> None:
-    if not provenance:
-        return
+def add_footer(fig: Figure, provenance: str | None) -> Figure:
+    """Add the provenance line at the bottom left of ``fig`` (once), keeping it clear of the axes."""
+    if not provenance or getattr(fig, "_povsim_footer", False):
+        return fig
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.set(rect=(0, _FOOTER_HEIGHT, 1, 1 - _FOOTER_HEIGHT))
-    fig.text(0.01, 0.01, provenance, ha="left", va="bottom", fontsize=6.5, color="#555555")
+    fig.text(0.01, 0.005, provenance, ha="left", va="bottom", fontsize=6.5, color="0.35")
+    fig._povsim_footer = True  # type: ignore[attr-defined]
+    return fig
 
 
 def plot_trajectory(
@@ -204,6 +221,7 @@ def plot_trajectory(
     ylabel: str | None = None,
     percent: bool | None = None,
     provenance: str | None = None,
+    window: tuple[int, int] | None = None,
 ) -> Figure:
     """One measure over the years: mean across replicates with a replicate band.
 
@@ -217,15 +235,18 @@ def plot_trajectory(
         ``"all"`` draws one line; a breakdown such as ``"county"`` draws one line per
         group (in order of first appearance).
     title
-        Axes title; defaults to the measure name, e.g. "Stunting prevalence by county".
+        Axes title; defaults to the measure's readable name
+        (:func:`povsim.summary.measure_label`), e.g. "Stunting, under 5 by county".
     ylabel
-        Y-axis label; defaults to the measure name with its unit, e.g.
-        "Stunting prevalence (%)".
+        Y-axis label; defaults to the readable name with its unit, e.g.
+        "Stunting, under 5 (%)".
     percent
-        Format the y axis as a percentage of 1. By default, true for measures whose name
-        ends ``_rate``, ``_prevalence`` or ``_share``.
+        Format the y axis as a percentage of 1, from zero. By default, true for measures
+        whose name ends ``_rate``, ``_prevalence`` or ``_share``.
     provenance
         Small footer at the bottom left (see :func:`provenance_line`).
+    window
+        First and last year of a programme, shaded.
 
     Returns
     -------
@@ -242,8 +263,9 @@ def plot_trajectory(
     sel = _select(table, measure, by, "table")
     fig = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.subplots()
+    shade_window(ax, window)
     drawn = _draw(ax, sel, measure, by, percent)
-    name = _pretty(measure)
+    name = measure_label(measure)
     if title is None:
         title = name if by == "all" else f"{name} by {by.replace('_', ' ')}"
     if ylabel is None:
@@ -252,7 +274,7 @@ def plot_trajectory(
     ax.set_xlabel("Year")
     ax.set_ylabel(ylabel)
     _legend(ax, drawn, by)
-    _footer(fig, provenance)
+    add_footer(fig, provenance)
     return fig
 
 
@@ -262,6 +284,7 @@ def plot_panel(
     *,
     provenance: str | None = None,
     ncols: int = 3,
+    window: tuple[int, int] | None = None,
 ) -> Figure:
     """A grid of small trajectory panels for a run's headline measures.
 
@@ -276,7 +299,9 @@ def plot_panel(
         Small footer at the bottom left (see :func:`provenance_line`).
     ncols
         Panels per row (at most the number of panels); 6 panels make a 2 × 3 grid.
-        Each panel's title is its label; rates show percent tick labels.
+        Each panel's title is its label; rates show percent tick labels, from zero.
+    window
+        First and last year of a programme, shaded in every panel.
 
     Returns
     -------
@@ -306,6 +331,7 @@ def plot_panel(
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for k, (sel, measure, label) in enumerate(checked):
         ax = axes[k]
+        shade_window(ax, window)
         drawn = _draw(ax, sel, measure, "all", None)
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
@@ -315,5 +341,5 @@ def plot_panel(
             _legend(ax, drawn, "all", fontsize=7)
     for ax in axes[len(checked) :]:
         ax.set_axis_off()
-    _footer(fig, provenance)
+    add_footer(fig, provenance)
     return fig

@@ -258,12 +258,15 @@ def step(world: World, params, streams) -> None:
     world.events["senior_completers"] = float(len(at12))
 
 
-def overage(world: World) -> np.ndarray:
-    """Years behind the normal grade for age (0 when not enrolled)."""
+def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
+    """Years behind the normal grade for age (0 when not enrolled), of every person or of
+    ``rows`` (MODA reads it for the children only)."""
     P = world.P
-    age = world.age().astype(np.int64)
-    behind = age - 6 - (P.grade.astype(np.int64) - 1)
-    return np.where(P.enrolled, np.maximum(behind, 0), 0)
+    age, grade, enrolled = world.age(), P.grade, P.enrolled
+    if rows is not None:
+        age, grade, enrolled = age[rows], grade[rows], enrolled[rows]
+    behind = age.astype(np.int64) - 6 - (grade.astype(np.int64) - 1)
+    return np.where(enrolled, np.maximum(behind, 0), 0)
 
 
 @njit(cache=True)
