@@ -24,7 +24,7 @@ def sc(name, interventions=None, parameters=None, years=6):
 def result():
     base = sc("base")
     placebo = sc("placebo", {"infant_nutrition": {}},
-                 {"yyb_stunting_rr": 1.0, "yyb_anaemia_rr": 1.0})
+                 {"yyb_haz_effect": 0.0, "yyb_hb_effect": 0.0})
     package = sc("package", {"wash_upgrade": {}, "home_visits": {}, "health_services": {}})
     return compare(base, [placebo, package], replicates=3, seed=11)
 
@@ -46,6 +46,19 @@ def test_package_lowers_moda_poverty_with_interval_below_zero(result):
     assert row.replicates == 3
     # the interval is the t interval of the replicate differences
     assert row.ci_lo < row.diff_mean < row.ci_hi
+
+
+def test_treated_cohort_effects_at_ages_the_horizon_allows(result):
+    d = result.differences
+    t = d[(d.scenario == "package") & d.measure.str.startswith("treated_")]
+    whens = " ".join(t["when"])
+    for age in ("age 2", "age 5", "age 10", "age 17"):
+        assert f"treated: {age}" in whens
+    assert "ages 30-40" not in whens  # beyond a 6-year horizon
+    assert (t.replicates == 3).all()
+    # the placebo's treated children are the same persons with the same outcomes
+    p = d[(d.scenario == "placebo") & d.measure.str.startswith("treated_")]
+    assert len(p) >= 3 and (p.diff_mean == 0).all()
 
 
 def test_cost_effectiveness_ratio_is_cost_over_effect(result):
@@ -130,3 +143,15 @@ def test_decomposition_credits_the_health_effect_to_its_own_indicators(result):
     # the placebo changes nothing, whichever view
     pl = d[d.scenario == "placebo"]
     assert (pl.m0_child_years_averted == 0).all()
+
+
+def test_own_indicator_map_names_declared_values_and_moda_columns():
+    """VALUE_COLUMNS (an intervention's own MODA indicators) stays in step with the named
+    values the modules declare and the columns the MODA configuration reads."""
+    from povsim.compare import VALUE_COLUMNS
+    from povsim.moda import default_moda_config_path, load_moda_config
+    from povsim.registry import value_names
+
+    assert set(VALUE_COLUMNS) <= set(value_names())
+    columns = {ind.column for ind in load_moda_config(default_moda_config_path()).indicators}
+    assert {c for cols in VALUE_COLUMNS.values() for c in cols} <= columns

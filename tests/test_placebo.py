@@ -22,14 +22,6 @@ YEARS = 4
 SEED = 7
 PROGRAMME_TABLES = ("costs", "reach", "budget", "programme")
 
-#: Effects that ignore ``fidelity`` (so a fidelity-0 run is not a placebo).  They belong to
-#: the interventions' effect code (the "child" workstream), not to delivery; each entry is
-#: a strict xfail, so the test fails again -- and the entry must go -- once it is fixed.
-IGNORES_FIDELITY = {
-    "health_services": "check-up and insurance boosts do not use fidelity",
-    "wash_upgrade": "the upgrade rate (wash_effectiveness x extra) does not use fidelity",
-    "conditional_cash_transfer": "the transfer's household income does not use fidelity",
-}
 
 
 def _scenario(interventions: dict) -> object:
@@ -61,9 +53,7 @@ def _config(name: str, **settings) -> dict:
     return {name: {"start_year": 2014, "targeting": {"villages": "all"}, **settings}}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=IGNORES_FIDELITY[n]))
-    if n in IGNORES_FIDELITY else n for n in sorted(CLASSES)])
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_fidelity_zero_is_a_placebo(name):
     m = _run(_config(name, fidelity=0.0))
     iv = m.interventions[0]

@@ -30,7 +30,6 @@ from povsim.processes import (
     living_conditions,
     migration,
     mortality,
-    nutrition_health,
     schooling,
 )
 from povsim.processes.earnings import growth_level
@@ -403,185 +402,111 @@ def test_dibao_takeup_raises_coverage_and_lowers_poverty(model_factory, cached_r
     assert 0.02 < (share1 - share0).mean() < 0.08
 
 
-# ======================================================================== nutrition & health
+# ======================================================================== growth & anaemia
 
 
-def _stunting_onset_p(world, p, rows):
-    """The documented onset probability (module docstring of nutrition_health)."""
-    P, H = world.P, world.H
-    age = world.age()[rows]
-    h = P.hh[rows]
-    base = np.choose(np.clip(age, 0, 2), [p.stunting_onset_0, p.stunting_onset_1,
-                                          p.stunting_onset_2])
-    lo = (logit(base)
-          + np.log(p.stunting_or_poverty) * H.income_poor[h]
-          + np.log(p.stunting_or_caregiver_school) * (H.caregiver_school[h] < 9)
-          + np.log(p.stunting_or_water) * ~H.safe_water[h]
-          + np.log(p.stunting_or_sanitation) * ~H.sanitation[h]
-          + np.log(p.stunting_or_parenting) * P.stimulation[rows]
-          + np.log(p.stunting_or_both_away) * P.both_parents_away[rows])
-    return expit(lo)
+def _stepped_pair(model_factory, module, persons, **params_b):
+    """Two fresh models (defaults vs ``params_b``), one ``module.step`` each."""
+    a = model_factory(persons, 1, 1)
+    b = model_factory(persons, 1, 1, **params_b)
+    for m in (a, b):
+        module.step(m.world, m.params, m.streams)
+    return a, b
 
 
-def _onsets(model_factory, persons, **params):
-    m = model_factory(persons, 1, 1, **params)
-    w = m.world
-    young = np.flatnonzero((w.age() <= 2) & ~w.P.stunted)
-    prob = _stunting_onset_p(w, m.params, young)
-    before = w.P.stunted.copy()
-    nutrition_health.step(w, m.params, m.streams)
-    return w, young, prob, (w.P.stunted & ~before)
+def test_haz_poverty_shift_acts_on_poor_children_only_and_exactly(model_factory):
+    from povsim.processes import growth
+
+    # income poverty does not enter the spin-up: both models start alike
+    a, b = _stepped_pair(model_factory, growth, 30_000, haz_poverty=-0.5)
+    w = a.world
+    age = w.age()
+    kids = age < 18
+    poor = w.H.income_poor[w.P.hh] & kids
+    assert poor.sum() > 200
+    d = b.world.P.haz.astype(float) - w.P.haz.astype(float)
+    np.testing.assert_array_equal(d[kids & ~poor], 0.0)
+    p = a.params
+    k = np.where(age == 0, 1.0, np.where(age <= 2, p.haz_adjust_early, p.haz_adjust_late))
+    # the target moves by -0.5 + 0.2 (the default); HAZ by k of it (float32 columns)
+    np.testing.assert_allclose(d[poor], k[poor] * (-0.5 - p.haz_poverty), atol=2e-6)
+    np.testing.assert_array_equal(b.world.P.stunted[kids], b.world.P.haz[kids] < -2)
 
 
-def test_stunting_onset_matches_documented_probability(model_factory):
-    w, young, prob, onset = _onsets(model_factory, 60_000)
-    assert len(young) > 1500
-    assert within(onset[young].sum(), prob.sum(), bern_sd(prob)), (onset[young].sum(), prob.sum())
-    assert not onset[np.setdiff1d(np.arange(w.P.n), young)].any()  # only ages 0-2 start
+def test_hb_poverty_shift_is_exact_for_poor_children(model_factory):
+    from povsim.processes import anaemia
+
+    a, b = _stepped_pair(model_factory, anaemia, 30_000, hb_poverty=-6.0)
+    w = a.world
+    kids = w.age() < 18
+    poor = w.H.income_poor[w.P.hh] & kids
+    d = b.world.P.hb.astype(float) - w.P.hb.astype(float)
+    np.testing.assert_array_equal(d[kids & ~poor], 0.0)
+    np.testing.assert_allclose(d[poor], -6.0 - a.params.hb_poverty, atol=1e-4)
+    # more anaemia among the poor, never less (nested under common random numbers)
+    assert (b.world.P.anaemic[poor] >= w.P.anaemic[poor]).all()
 
 
-def test_stunting_onset_0_raises_onsets_by_expected_amount(model_factory):
-    w1, young, p1, on1 = _onsets(model_factory, 60_000, stunting_onset_0=0.055)
-    _w2, young2, p2, on2 = _onsets(model_factory, 60_000, stunting_onset_0=0.11)
-    np.testing.assert_array_equal(young, young2)
-    age = w1.age()[young]
-    # CRN: an onset at 0.055 is an onset at 0.11; ages 1-2 are untouched
-    assert not (on1[young] & ~on2[young]).any()
-    np.testing.assert_array_equal(on1[young][age > 0], on2[young][age > 0])
-    # the extra onsets at age 0 are Bernoulli(p2 - p1) per child
-    extra = (on2[young] & ~on1[young]).sum()
-    dp = (p2 - p1)[age == 0]
-    assert dp.min() > 0
-    assert within(extra, dp.sum(), bern_sd(dp)), (extra, dp.sum())
-
-
-def test_stunting_poverty_odds_ratio_acts_on_poor_children_only(model_factory):
-    w1, young, p1, on1 = _onsets(model_factory, 60_000, stunting_or_poverty=1.0)
-    _w2, _, p2, on2 = _onsets(model_factory, 60_000, stunting_or_poverty=2.5)
-    poor = w1.H.income_poor[w1.P.hh[young]]
-    assert poor.sum() > 100
-    np.testing.assert_array_equal(on1[young][~poor], on2[young][~poor])
-    assert not (on1[young] & ~on2[young]).any()
-    dp = (p2 - p1)[poor]
-    extra = (on2[young] & ~on1[young]).sum()
-    assert within(extra, dp.sum(), bern_sd(dp)), (extra, dp.sum())
-
-
-def test_stunting_prevalence_rises_with_onset_rate(cached_run, model_factory):
+def test_haz_secular_gain_lowers_stunting_over_time(cached_run):
+    flat = cached_run(PERSONS, YEARS, 1, haz_secular_gain=0.0)
     base = cached_run(PERSONS, YEARS, 1)
-    high = cached_run(PERSONS, YEARS, 1, stunting_onset_0=0.11)
-    s0 = base.series("stunting", "stunting_prevalence")
-    s1 = high.series("stunting", "stunting_prevalence")
+    s0 = flat.series("stunting", "stunting_prevalence")
+    s1 = base.series("stunting", "stunting_prevalence")
     assert s0.iloc[0] == s1.iloc[0]
-    assert (s1.iloc[1:] > s0.iloc[1:]).all()
-    # expected size: each birth cohort gets dp0 extra onsets at age 0, of which ~0.8
-    # persist on average over ages 0-4 (10%/yr recovery from age 1); dp0 from the
-    # documented probability in the initial population
-    w, young, p1, _ = _onsets(model_factory, 60_000)
-    _, _, p2, _ = _onsets(model_factory, 60_000, stunting_onset_0=0.11)
-    age0 = w.age()[young] == 0
-    dp0 = float((p2 - p1)[age0].mean())
-    late = (s1 - s0).iloc[5:].mean()  # years 5-10: every child under 5 born in the run
-    # SE of a prevalence over ~1,000 under-5s is 0.011; CRN shrinks the paired difference
-    assert 0.4 * dp0 < late < 1.2 * dp0, (late, dp0)
-
-
-def test_stunting_prevalence_rises_with_poverty_odds_ratio(cached_run):
-    s0 = cached_run(PERSONS, YEARS, 1, stunting_or_poverty=1.0).series("stunting",
-                                                                      "stunting_prevalence")
-    s1 = cached_run(PERSONS, YEARS, 1, stunting_or_poverty=4.0).series("stunting",
-                                                                      "stunting_prevalence")
-    # ~10% of infants are in poor households: OR 1 -> 4 adds ~0.1 x 3 x 0.06 ~ 0.02
-    assert (s1.iloc[1:] >= s0.iloc[1:]).all()
-    assert 0.005 < (s1 - s0).iloc[3:].mean() < 0.06
-
-
-def test_anaemia_rates_equal_documented_probabilities(model_factory):
-    for school_rate in (0.16, 0.3):
-        m = model_factory(40_000, 1, 1, anaemia_school=school_rate)
-        w, p = m.world, m.params
-        P = w.P
-        age = w.age()
-        poor = w.H.income_poor[P.hh]
-        prev = P.anaemic.copy()
-        school = (age >= 6) & (age <= 17)
-        groups = {
-            "plain": (school & ~poor & ~prev, school_rate),
-            "poor": (school & poor & ~prev,
-                     expit(logit(school_rate) + np.log(p.anaemia_or_poverty))),
-            "persistent": (school & ~poor & prev,
-                           expit(logit(school_rate) + np.log(p.anaemia_or_persistence))),
-            "infant": ((age <= 1) & ~poor & ~prev, p.anaemia_infant),
-        }
-        nutrition_health.step(w, p, m.streams)
-        for g, (sel, pr) in groups.items():
-            n = sel.sum()
-            assert n > 100, g
-            got = P.anaemic[sel].mean()
-            assert within(got, pr, np.sqrt(pr * (1 - pr) / n)), (g, got, pr, n)
-        assert not P.anaemic[age >= 18].any()
-
-
-def test_anaemia_prevalence_rises_with_base_rate_and_poverty_odds(cached_run):
-    base = cached_run(PERSONS, YEARS, 1).series("anaemia", "anaemia_prevalence_school")
-    high = cached_run(PERSONS, YEARS, 1, anaemia_school=0.3).series("anaemia",
-                                                                    "anaemia_prevalence_school")
-    assert (high.iloc[1:] > base.iloc[1:] + 0.1).all()
-    pov = cached_run(PERSONS, YEARS, 1, anaemia_or_poverty=2.2).series(
-        "anaemia", "anaemia_prevalence_school")
-    assert (pov.iloc[1:] >= base.iloc[1:]).all()
-    assert (pov - base).iloc[1:].mean() > 0
+    assert (s1.iloc[3:] < s0.iloc[3:]).all()
 
 
 # ======================================================================== development
 
 
-def test_skill_parenting_effect_is_exact_per_child(model_factory):
+def test_stimulation_shift_changes_skill_by_the_documented_amount(model_factory):
+    """One year of skill formation with an extra stimulation input of 0.4 SD: each child's
+    skill moves by (1 - rho(a)) w(a) 0.4 max(1 + phi(a) skill_before, 0) (common random
+    numbers: the same shocks with and without)."""
     out = {}
-    for b in (0.15, 0.5):
-        m = model_factory(PERSONS, 1, 1, skill_parenting=b, parenting_mean=0.5)
+    for shift in (0.0, 0.4):
+        m = model_factory(PERSONS, 1, 1)
         w = m.world
-        kids = np.flatnonzero(w.age() < 18)
-        stim = w.P.stimulation[kids].astype(float)
+        if shift:
+            w.values.register("skill.stimulation", lambda world, rows, v, s=shift: v + s)
+        before = w.P.skill.astype(float).copy()
         development.step(w, m.params, m.streams)
-        out[b] = (m, kids, stim, w.P.skill[kids].astype(float))
-    m, kids, stim, s_lo = out[0.15]
-    s_hi = out[0.5][3]
+        out[shift] = (m, before, w.P.skill.astype(float).copy())
+    m, before, s0 = out[0.0]
+    s1 = out[0.4][2]
     p = m.params
-    age = m.world.age()[kids]
-    assert stim.mean() > 0  # parenting above the reference
-    rho = np.where(age <= 5, p.skill_persistence_0_5,
-                   np.where(age <= 11, p.skill_persistence_6_11, p.skill_persistence_12_17))
-    # skill' = rho skill + (1 - rho) m + noise; newborns start at m. Same noise (CRN), so the
-    # difference is (1 - rho) * 0.35 * stim (age >= 1) or 0.35 * stim (age 0); float32 skill
-    weight = np.where(age == 0, 1.0, 1 - rho)
-    np.testing.assert_allclose(s_hi - s_lo, weight * (0.5 - 0.15) * stim, atol=2e-5)
+    age = m.world.age()
+    kids = age < 18
+    a = age[kids]
+    rho = np.select([a == 0, a <= 2, a <= 5, a <= 11],
+                    [p.skill_persistence_0, p.skill_persistence_1_2, p.skill_persistence_3_5,
+                     p.skill_persistence_6_11], p.skill_persistence_12_17)
+    w_ = np.select([a <= 2, a <= 5], [p.skill_stimulation_0_2, p.skill_stimulation_3_5],
+                   p.skill_stimulation_6_17)
+    phi = np.where(a <= 2, p.skill_complementarity_0_2, p.skill_complementarity_3_17)
+    prev = np.where(a == 0, 0.0, before[kids])
+    expected = (1 - rho) * w_ * 0.4 * np.maximum(1 + phi * prev, 0.0)
+    np.testing.assert_allclose(s1[kids] - s0[kids], expected, atol=3e-5)  # float32 skill
+    np.testing.assert_array_equal(s1[~kids], s0[~kids])  # adults' skill is frozen
 
 
-def test_skill_parenting_raises_early_skill_when_parenting_is_positive(cached_run):
-    lo = cached_run(PERSONS, YEARS, 1, skill_parenting=0.15, parenting_mean=0.5)
-    hi = cached_run(PERSONS, YEARS, 1, skill_parenting=0.5, parenting_mean=0.5)
+def test_stimulation_productivity_raises_early_skill_when_stimulation_is_positive(cached_run):
+    lo = cached_run(PERSONS, YEARS, 1, skill_stimulation_0_2=0.7, parenting_mean=0.8)
+    hi = cached_run(PERSONS, YEARS, 1, skill_stimulation_0_2=1.3, parenting_mean=0.8)
     s_lo = lo.series("development", "mean_skill_0_5")
     s_hi = hi.series("development", "mean_skill_0_5")
-    assert s_lo.iloc[0] == s_hi.iloc[0]
     assert (s_hi.iloc[1:] > s_lo.iloc[1:]).all()
-    # children born in the run start at the input m, so once all 0-5s are born in the run
-    # their mean skill differs by 0.35 x mean stimulation; mean stimulation of 0-5s is
-    # parenting_mean + school gradient - grandparent penalty, roughly 0.3-0.6
-    w = lo.model.world
+
+
+def test_delay_prevalence_by_age_is_measured_on_scores(cached_run):
+    run = cached_run(PERSONS, YEARS, 1)
+    d = run.tables["development_by_age"]
+    d = d[(d.measure == "delay_share") & (d.year == d.year.max())].set_index("group")["value"]
+    w = run.model.world
     age = w.age()
-    stim = w.P.stimulation[age <= 5].mean()
-    diff = (s_hi - s_lo).iloc[-1]
-    assert 0.7 * 0.35 * stim < diff < 1.3 * 0.35 * stim, (diff, stim)
-
-
-def test_skill_parenting_lowers_early_skill_when_parenting_is_negative(cached_run):
-    # the default parenting mean (-0.4 SD) is below the reference: a larger weight on
-    # parenting then lowers the skill of 0-5s (documents the sign convention)
-    lo = cached_run(PERSONS, YEARS, 1).series("development", "mean_skill_0_5")
-    hi = cached_run(PERSONS, YEARS, 1, skill_parenting=0.5).series("development",
-                                                                  "mean_skill_0_5")
-    assert (hi.iloc[1:] < lo.iloc[1:]).all()
+    for a in (0, 2, 4, 9):
+        sel = age == a
+        assert d[str(a)] == pytest.approx((w.P.skill_score[sel] < -1).mean())
 
 
 # ======================================================================== schooling

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -311,11 +312,14 @@ def test_figures_have_readable_labels_shaded_programme_years_and_zero_based_shar
 
 
 def test_describe_scenario_shows_the_values_it_runs(capsys) -> None:
-    """issue 12 item 13: checkup_under6 shows the fitted 0.691066 (and where it is set), not 0.55."""
+    """issue 12 item 13: checkup_under6 shows the fitted value (and where it is set), not the default 0.55."""
     assert main(["describe", "checkup_under6", "--scenario", str(ROOT / "scenarios" / "hubei_pilot.toml"),
                  "--format", "csv"]) == 0
     row = pd.read_csv(io.StringIO(capsys.readouterr().out)).iloc[0]
-    assert row["value"] == pytest.approx(0.691066) and row["default"] == pytest.approx(0.55)
+    fitted = tomllib.loads((ROOT / "calibration" / "fitted" / "hubei_baseline.toml").read_text())
+    assert row["value"] == pytest.approx(fitted["parameters"]["checkup_under6"])
+    assert row["default"] == pytest.approx(0.55)
+    assert row["value"] != pytest.approx(0.55)
     assert row["set in"] == "hubei_baseline.toml"
 
 

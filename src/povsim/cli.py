@@ -34,6 +34,8 @@ examples:
                                                         refit (a new fitted file; the shipped one is kept)
   povsim plan plans/hubei_pilot.toml --workers 2        allocate a budget across villages x
                                                         interventions (exact, verified); resumable
+  povsim trial trials/jamaica_stimulation.toml --workers 2
+                                                        a published trial re-run in the model
 
 Results land in results/<scenario>-<timestamp>/ unless --out is given; an existing
 results folder is replaced only with --force, and nothing povsim did not write is ever
@@ -139,6 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--skip-memory-check", action="store_true",
                    help="run even if the estimated peak memory exceeds what this machine has")
     _common(c)
+
+    tr = sub.add_parser(
+        "trial", help="virtual trial: a published trial re-run inside the simulated population",
+        description="Draw the source study's sample in the simulated population, randomise at "
+                    "its unit, deliver its intervention for its duration, measure its outcomes "
+                    "at its follow-up ages with its estimator, over replicates; print the "
+                    "model's estimates beside the published ones (trials/*.toml).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: povsim trial trials/jamaica_stimulation.toml --workers 2")
+    tr.add_argument("trial", metavar="TRIAL", help="trial file (TOML)")
+    tr.add_argument("--replicates", type=int, default=None, metavar="N",
+                    help="replicates (default: the trial file's)")
+    tr.add_argument("--seed", type=int, default=None, metavar="S",
+                    help="seed (default: the trial file's)")
+    tr.add_argument("--workers", type=int, default=1, metavar="W",
+                    help="parallel processes (default 1); results do not depend on it")
+    tr.add_argument("--no-figures", action="store_true", help="skip figures")
+    _common(tr)
 
     v = sub.add_parser("validate", help="check input files of any kind and report every error",
                        description="Check input files -- scenarios, experiment designs, sensitivity studies, "
@@ -291,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                 "describe": cmd_describe, "moda": cmd_moda, "batch": cmd_batch,
                 "sensitivity": cmd_sensitivity, "report": cmd_report, "calibrate": cmd_calibrate,
-                "dashboard": cmd_dashboard, "plan": cmd_plan}
+                "dashboard": cmd_dashboard, "plan": cmd_plan, "trial": cmd_trial}
     handler = logging.StreamHandler(sys.stderr)  # the library's notes (stale folders removed, ...)
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     logger = logging.getLogger("povsim")
@@ -446,6 +466,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print_table(dec, "MODA effect by indicator: discounted child-years of adjusted headcount M0 averted, "
                         "share from the dimensions of the interventions' own indicators (exact M0 breakdown)")
         print(f"results: {final_path(staging)}")
+    return 0
+
+
+# -- trial -----------------------------------------------------------------------
+def cmd_trial(args: argparse.Namespace) -> int:
+    """``povsim trial TRIAL.toml``: a published trial re-run in the model (logic in povsim.trial)."""
+    from povsim.output import final_path, prepare_results_dir, results_dir
+    from povsim.trial import load_trial, print_trial, run_trial, write_trial_results
+
+    spec = load_trial(args.trial)
+    name = f"trial-{spec.name}"
+    prepare_results_dir(args.out, name, force=args.force)
+    res = run_trial(spec, replicates=args.replicates, seed=args.seed, workers=args.workers)
+    with results_dir(args.out, name, kind="trial", force=args.force) as d:
+        write_trial_results(res, d, command_line=sys.argv, figures=not args.no_figures)
+    if not args.quiet:
+        print_trial(res, final_path(d))
     return 0
 
 

@@ -14,6 +14,9 @@ Outcomes compared (``measure``, ``when``):
   the birth cohorts that were children during the programme;
 * adult outcomes of those treated cohorts: absolute and relative adult poverty, and
   intergenerational transmission ``P(poor adult | poor child)`` (relative);
+* the children the programme reached, paired by person: stunting at 2, HAZ and skill at
+  5, skill at 10 and 17, completed schooling, own log earnings at 30-40
+  (:func:`treated_cohort_effects`, where the horizon allows);
 * costs: total and discounted (at the scenario's ``[budget] discount_rate``).
 
 Cost-effectiveness (:func:`cost_effectiveness`): discounted incremental cost over outcome
@@ -213,6 +216,60 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+#: Treated-cohort outcomes: (record column, label of the age, measure name)
+TREATED_COHORT_OUTCOMES = (
+    ("stunted_ever", "age 2", "stunted_share"),
+    ("haz_at5", "age 5", "mean_haz"),
+    ("skill_at5", "age 5", "mean_skill"),
+    ("skill_at10", "age 10", "mean_skill"),
+    ("skill_at17", "age 17", "mean_skill"),
+    ("school_years", "age 25+", "mean_school_years"),
+    ("log_earnings_30_40", "ages 30-40", "mean_log_earnings"),
+)
+
+
+def treated_cohort_effects(base: RunResult, alt: RunResult) -> pd.DataFrame:
+    """Effects on the children the alternative's programme reached, at ages 2, 5, 10, 17,
+    25+ (schooling) and 30-40 (own log earnings), where the horizon allows.
+
+    The treated cohort of each replicate is the set of persons some intervention reached
+    as a child in the alternative run; with common random numbers the same persons exist
+    in the base run, so the comparison is paired by person: per replicate, the mean over
+    the treated persons observed at that age in both runs of (alt - base), then the mean
+    and t interval over replicates (rows in the layout of :func:`paired_differences`).
+    """
+    s = alt.scenario
+    rows: list[tuple] = []
+    b_rec, a_rec = base.tables.get("child_records"), alt.tables.get("child_records")
+    if b_rec is None or a_rec is None:
+        return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
+    treated = a_rec[a_rec["treated"]]
+    if treated.empty:
+        return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
+    born = (int(treated["birth_year"].min()), int(treated["birth_year"].max()))
+    key = ["replicate", "id"]
+    j = treated.merge(b_rec, on=key, suffixes=("_alt", "_base"), how="inner")
+    for col, when, measure in TREATED_COHORT_OUTCOMES:
+        a, b = j[f"{col}_alt"].astype(float), j[f"{col}_base"].astype(float)
+        ok = a.notna() & b.notna()
+        if col == "school_years":  # completed schooling, observed at 25 or later
+            ok &= (j["year_end_alt"] - j["birth_year_alt"] >= 25) & j["school_done_alt"] \
+                & j["school_done_base"]
+        if not ok.any():
+            continue  # not reached within the horizon
+        d = j[ok]
+        ba = b[ok].groupby(d["replicate"]).mean()
+        aa = a[ok].groupby(d["replicate"]).mean()
+        _summ(f"treated_{measure}", f"born {born[0]}-{born[1]}, treated: {when}", ba, aa,
+              rows, s.name)
+    return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
+
+
+_DIFF_COLUMNS = ["scenario", "measure", "when", "base_mean", "alt_mean", "diff_mean", "ci_lo",
+                 "ci_hi", "replicates"]
+
+
+
 #: Named values (povsim.declare.Value) -> the child-frame columns of MODA they move directly:
 #: an intervention's "own" indicators are those whose column its effects move.
 VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -220,9 +277,9 @@ VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
     "water.upgrade_rate": ("safe_water",), "sanitation.upgrade_rate": ("sanitation",),
     "info.gain_rate": ("info_access",), "supervision.adequate": ("unsupervised",),
     "parenting.practice": ("stimulation",), "preschool.probability": ("preschool",),
-    "stunting.onset_rr": ("stunted",), "stunting.recovery_rr": ("stunted",),
-    "anaemia.rr": ("anaemic",), "school.entry_rr": ("enrolled", "overage"),
-    "school.dropout_rr": ("enrolled",), "school.continuation_rr": ("enrolled",),
+    "growth.haz_input": ("stunted",), "haemoglobin.shift": ("anaemic",),
+    "school.entry_rr": ("enrolled", "overage"), "school.dropout_rr": ("enrolled",),
+    "school.stay_incentive": ("enrolled",), "school.continuation_rr": ("enrolled",),
     "dibao.takeup": ("dibao_gap",), "household.transfer_pc": ("dibao_gap",),
 }
 
@@ -525,7 +582,8 @@ def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int
 
     b = run(base)
     alts = [run(a) for a in alternatives]
-    diffs = pd.concat([paired_differences(b, a) for a in alts], ignore_index=True)
+    diffs = pd.concat([pd.concat([paired_differences(b, a), treated_cohort_effects(b, a)],
+                                 ignore_index=True) for a in alts], ignore_index=True)
     ces = [cost_effectiveness(b, a) for a in alts]
     ce = pd.concat([c[0] for c in ces], ignore_index=True)
     pts = pd.concat([c[1] for c in ces], ignore_index=True)
@@ -543,7 +601,7 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     runs = [result.base, *result.alternatives]
     for r in runs:
         for name, df in r.tables.items():
-            if name == "lineage":
+            if name in ("lineage", "child_records"):  # per-person records: not written
                 continue
             atomic_write_csv(folder / "tables" / r.scenario.name / f"{name}.csv", df)
         atomic_write_text(folder / "scenarios" / f"{r.scenario.name}.resolved.toml",

@@ -20,10 +20,12 @@ from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
 from povsim.population import new_village_table, synthesize
 from povsim.processes import (
+    anaemia,
     caregivers,
     development,
     earnings,
     fertility,
+    growth,
     households,
     housing,
     living_conditions,
@@ -51,10 +53,12 @@ PROCESSES = (
     programme,          # interventions: plan, budget pass, commit reach
     living_conditions,  # water, sanitation, information, insurance
     caregivers,         # caregiver schooling, parenting practice, stimulation
+    growth,             # height-for-age z, stunting (last year's income and illness)
     earnings,           # earnings, transfers, household income, poverty
     housing,            # poor housing
-    nutrition_health,   # stunting, anaemia, health shocks, disability, check-ups
-    development,        # preschool, skill formation
+    nutrition_health,   # health shocks, disability, check-ups
+    anaemia,            # haemoglobin, anaemia onset and recovery
+    development,        # preschool, skill formation, measured scores, records
     schooling,          # entry, progression, dropout, transitions
 )
 
@@ -219,6 +223,9 @@ class PovertyModel(mesa.Model):
 
             out["lineage"] = lineage_outcomes(self.world, self.params.poverty_line,
                                               self.world.start_year - 17)
+            from povsim.cohort import child_records
+
+            out["child_records"] = child_records(self, self.world.start_year - 17)
         if self.moda is not None:
             from povsim.moda.model import tidy_moda
 

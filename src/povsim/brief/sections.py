@@ -172,6 +172,11 @@ def _when_label(ctx: Context, when: str) -> str:
     if ctx.lang != "zh":
         return when
     w = when.replace("end of programme", "项目结束").replace("horizon", "模拟期末").replace("+5 years", "+5年")
+    if w.startswith("born ") and ", treated: " in w:  # the children the programme reached, at an age
+        born, age = w.removeprefix("born ").split(", treated: ", 1)
+        age = age.removeprefix("ages ").removeprefix("age ")
+        age = age[:-1] + "岁及以上" if age.endswith("+") else age + "岁"
+        return f"{born}年出生的受干预儿童，{age}"
     if w.startswith("born "):
         return w.replace("born ", "") + "年出生"
     if w.startswith("generation "):

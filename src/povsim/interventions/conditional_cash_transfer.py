@@ -1,8 +1,10 @@
 """Conditional cash transfer for junior-high students (grades 7-9).
 
-Students stay enrolled to keep the transfer; the dropout probability is multiplied by the
-delivered risk ratio and the household receives the amount (per capita over present
-members) as income.  Default targeting: income-poor households.
+Students stay enrolled to keep the transfer: the amount is an incentive to stay in school
+(named value ``school.stay_incentive``; it lowers the dropout log-odds relative to the
+household's income per capita, :mod:`povsim.processes.schooling`), and the household
+receives it (per capita over present members) as income.  Both are scaled by the
+delivery fidelity.  Default targeting: income-poor households.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ from povsim.interventions.base import Intervention, InterventionConfig, Targetin
 from povsim.params import Param
 
 PARAMS = (
-    Param("cct_dropout_rr", 0.40, "risk ratio", (0.25, 0.7),
-          "Mo et al. 2013 (J Dev Stud 49(2):190): dropout 13.3% -> 5.3% among the poorest "
-          "junior-high students (-60%)", "Risk ratio of dropout for CCT recipients",
-          bounds=(0.0, 2.0)),
     Param("cct_amount", 1000.0, "RMB per student-year (2014 prices)", (500.0, 2000.0),
           "Assumption (Mo et al. 2013 paid a conditional transfer per semester; amount not read)",
           "Transfer paid per student per year", bounds=(0.0, 1e5)),
@@ -38,7 +36,7 @@ class ConditionalCashTransfer(Intervention):
     Config = CCTConfig
     unit = "person"
     ages = (11, 17)
-    EFFECTS = (("school.dropout_rr", "_dropout"), ("household.transfer_pc", "_transfer"))
+    EFFECTS = (("school.stay_incentive", "_incentive"), ("household.transfer_pc", "_transfer"))
     description = "Cash for junior-high students who stay in school"
 
     def eligible_default(self, world):
@@ -48,14 +46,15 @@ class ConditionalCashTransfer(Intervention):
     def per_unit_cost(self):
         return self.params.cct_amount * (1.0 + self.params.cct_admin_share)
 
-    def _dropout(self, world, rows, value):
-        return np.where(self.mask_rows(rows), value * self.rr(self.params.cct_dropout_rr), value)
+    def _incentive(self, world, rows, value):
+        return np.where(self.mask_rows(rows),
+                        value + self.fidelity * self.params.cct_amount, value)
 
     def _transfer(self, world, rows, value):
         if not self.effective(world.year) or len(self.reached) != world.P.n:
             return value
         P, H = world.P, world.H
-        amount = self.params.cct_amount * self.params.cct_income_share
+        amount = self.params.cct_amount * self.params.cct_income_share * self.fidelity
         per_hh = np.bincount(P.hh[self.reached], minlength=H.n) * amount
         present = np.maximum(H.present, 1).astype(np.float64)
         return value + (per_hh / present)[rows]

@@ -59,7 +59,7 @@ class HealthServices(Intervention):
         return plan
 
     def _checkup(self, world, rows, value):
-        eff = self.params.health_services_effectiveness
+        eff = self.params.health_services_effectiveness * self.fidelity
         boost = eff * np.maximum(self.cfg.checkup_target - value, 0.0)
         return np.where(self.mask_rows(rows), value + boost, value)
 
@@ -69,6 +69,6 @@ class HealthServices(Intervention):
         H, P = world.H, world.P
         hh_reached = np.zeros(H.n, dtype=bool)
         hh_reached[P.hh[self.reached]] = True
-        eff = self.params.health_services_effectiveness
+        eff = self.params.health_services_effectiveness * self.fidelity
         boost = eff * np.maximum(self.cfg.insurance_target - value, 0.0)
         return np.where(hh_reached[rows], value + boost, value)

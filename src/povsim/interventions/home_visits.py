@@ -1,10 +1,14 @@
 """Home visits to vulnerable young children by trained village volunteers.
 
 Children aged 0-3 (default targeting: most deprived first, which puts left-behind,
-stunted, poor and special-needs children at the front) receive regular visits that add
-to the stimulation input of skill formation, and in adulthood earn more than the skill
-channel alone implies (``home_visit_earnings_effect``, from the Jamaica trial's earnings
-gain).  Capacity = volunteers x visits each per year / visits per child.
+stunted, poor and special-needs children at the front) receive regular visits.  The
+visits act only as an input to skill formation (named value ``skill.stimulation``): in a
+year of visits the child's stimulation rises by ``home_visit_stimulation`` x the dose
+(visits per child / 50: weekly visits = 1); after the visits end the caregivers keep part
+of the practice (``home_visit_parenting``, fading by ``home_visit_parenting_decay`` a
+year).  Adult outcomes follow from skill, schooling and earnings; there is no direct
+earnings effect.  Every effect is scaled by the delivery fidelity.  Capacity =
+volunteers x visits each per year / visits per child.
 """
 
 from __future__ import annotations
@@ -18,18 +22,22 @@ from povsim.interventions.base import Intervention, InterventionConfig
 from povsim.params import Param
 
 PARAMS = (
-    Param("home_visit_stimulation", 1.0, "SD of stimulation input", (0.4, 1.6),
-          "Calibrated so two years of visits raise skill by ~0.3 SD (skill_parenting 0.35): "
-          "Jamaica stimulation trial IQ +0.38 SD at 17 (Walker et al. 2005, Lancet 366:1804), "
-          "earnings +25% (Gertler et al. 2014, Science 344:998); China REACH comparable gains "
-          "(Zhou, Heckman et al. 2022) [E]", "Extra stimulation received by visited children",
-          bounds=(0.0, 5.0)),
-    Param("home_visit_earnings_effect", 0.10, "log points", (0.0, 0.3),
-          "Jamaica stimulation trial: adult earnings +25% (ln 1.25 = 0.22) for treated stunted "
-          "toddlers (Gertler et al. 2014, Science 344:998), of which part runs through "
-          "cognitive skill (modelled separately); the remainder (non-cognitive skills) is an "
-          "assumption with a wide range [E]", "Extra log earnings in adulthood of children "
-          "who received home visits (beyond the skill channel)", bounds=(0.0, 2.0)),
+    Param("home_visit_stimulation", 0.85, "SD of stimulation per year of weekly visits",
+          (0.5, 1.5),
+          "Weekly home visits for 2 years: cognition +0.324 SD (0.152-0.496) at 7-16 months "
+          "in Odisha (cluster RCT, Pediatrics 2020, PMC7786825) with skill_stimulation_0_2 = 1 "
+          "[E]; checked against the shipped virtual trials (Jamaica, Luo R. et al. 2019, "
+          "Sylvia et al. 2021)", "Extra stimulation a visited child receives in a year of "
+          "weekly visits", bounds=(0.0, 5.0)),
+    Param("home_visit_parenting", 0.3, "SD of stimulation", (0.0, 0.5),
+          "Parenting skills +0.32 SD after 6 months of visits (Sylvia et al. 2021, Econ J "
+          "131:1365); Jamaica mothers were asked to continue the activities after the visits "
+          "(AEARCTR-0001284) [E]", "Stimulation the caregivers keep giving a visited child "
+          "after the visits end", bounds=(0.0, 3.0)),
+    Param("home_visit_parenting_decay", 0.2, "share per year", (0.05, 0.5),
+          "Assumption (fade-out of parenting gains; AEARCTR-0011549 expects cognitive effects "
+          "to fade in the medium run)", "Share of the kept stimulation lost each year after "
+          "the visits end", bounds=(0.0, 1.0)),
     Param("home_visit_cost_per_child_year", 3100.0, "RMB per child-year (2014 prices)",
           (1500.0, 5000.0), "China REACH ~US$500 per child (2015 USD) at ~6.2 RMB/USD "
           "(Zhou, Heckman et al. 2022)", "Cost of home visiting per child per year",
@@ -48,7 +56,7 @@ class HomeVisits(Intervention):
     Config = HomeVisitsConfig
     unit = "person"
     ages = (0, 3)
-    EFFECTS = (("skill.stimulation", "_stimulation"), ("earnings.log_shift", "_earnings"))
+    EFFECTS = (("skill.stimulation", "_stimulation"),)
     description = "Home visits by village volunteers to vulnerable children 0-3"
 
     def eligible_default(self, world):
@@ -78,15 +86,38 @@ class HomeVisits(Intervention):
     def per_unit_cost(self):
         return self.params.home_visit_cost_per_child_year
 
-    def _stimulation(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + self.fidelity * self.params.home_visit_stimulation, value)
+    def dose(self) -> float:
+        """Visits per child in a year relative to weekly visits (50 a year), at most 1."""
+        return min(self.cfg.visits_per_child / 50.0, 1.0)
 
-    def _earnings(self, world, rows, value):
-        ever = self.reached_unique()  # sorted ids of every child ever visited
-        if len(ever) == 0:
-            return value
-        ids = world.P.id[rows]
-        pos = np.clip(np.searchsorted(ever, ids), 0, len(ever) - 1)
-        hit = ever[pos] == ids
-        return np.where(hit, value + self.fidelity * self.params.home_visit_earnings_effect, value)
+    def _last_visits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of every child visited in a year with effects, and the last such year
+        (sorted by id)."""
+        ids, years = [], []
+        for (year, _, _), reached in zip(self.reach_log, self.reached_ids, strict=False):
+            if self.effective(year) and len(reached):
+                ids.append(reached)
+                years.append(np.full(len(reached), year, dtype=np.int64))
+        if not ids:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        ids_all, years_all = np.concatenate(ids), np.concatenate(years)
+        order = np.lexsort((years_all, ids_all))
+        ids_all, years_all = ids_all[order], years_all[order]
+        last = np.r_[ids_all[1:] != ids_all[:-1], True]
+        return ids_all[last], years_all[last]
+
+    def _stimulation(self, world, rows, value):
+        """This year's visits, and the stimulation kept after earlier visits."""
+        p, f = self.params, self.fidelity
+        out = np.where(self.mask_rows(rows),
+                       value + f * self.dose() * p.home_visit_stimulation, value)
+        ids, last = self._last_visits()
+        if len(ids) == 0 or p.home_visit_parenting == 0.0:
+            return out
+        pid = world.P.id[rows]
+        pos = np.clip(np.searchsorted(ids, pid), 0, len(ids) - 1)
+        years_after = world.year - last[pos]
+        hit = (ids[pos] == pid) & (years_after > 0)
+        kept = (f * self.dose() * p.home_visit_parenting
+                * (1.0 - p.home_visit_parenting_decay) ** np.maximum(years_after - 1, 0))
+        return np.where(hit, out + kept, out)

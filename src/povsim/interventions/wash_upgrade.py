@@ -3,8 +3,9 @@
 For households in targeted villages without safe water (or improved sanitation) the
 yearly upgrade probability is raised to the rate that brings the village to the target
 by ``start_year + years_to_target``: ``r = 1 - ((1 - target) / (1 - coverage))^(1/years
-left)``.  A share ``wash_effectiveness`` of planned connections is delivered.  Child
-health responds through the WASH terms of the stunting process.  Cost: per household
+left)``.  A share ``wash_effectiveness`` x fidelity of planned connections is delivered.
+Child growth responds through the WASH terms of the height-for-age target
+(:mod:`povsim.processes.growth`).  Cost: per household
 connected (planned at the start of the year, so the budget pass sees it).
 """
 
@@ -117,4 +118,4 @@ class WashUpgrade(Intervention):
         extra = self._extra.get(attr)
         if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
             return value
-        return value + self.params.wash_effectiveness * extra[rows]
+        return value + self.fidelity * self.params.wash_effectiveness * extra[rows]

@@ -133,6 +133,18 @@ class Cells:
         for j, measure in enumerate(measures):
             self.add(table, measure, num[j], den[j])
 
+    def add_groups(self, table: str, measure: str, by: str, labels: Sequence[str],
+                   num: np.ndarray, den: np.ndarray) -> None:
+        """Append one row per group of a dimension the cells do not carry (e.g. single
+        years of age, ``by = "age"``) from the whole population's sums by group."""
+        num = np.asarray(num, dtype=np.float64)
+        den = np.asarray(den, dtype=np.float64)
+        val = num / den  # 0/0 is NaN (errors ignored by collect)
+        k = len(labels)
+        self._rows.setdefault(table, []).extend(zip(
+            [self.year] * k, [by] * k, list(labels), [measure] * k, num.tolist(), den.tolist(),
+            val.tolist(), strict=True))
+
     def count(self, table: str, measure: str, value: float, by: str = "all",
               group: str = "all", weighted: bool = True) -> None:
         """Append one count row (no denominator); a sampled run's count is multiplied by

@@ -6,8 +6,10 @@ of all its adults when none is present).  Its parenting practice (SD units) is::
     parenting = mu + b_s (caregiver schooling - 9) / 3 + 0.8 z_h + mods("parenting.practice")
 
 with a fixed household trait ``z_h`` ~ N(0, 1) drawn when the household forms.  A child
-receives the parenting practice of its household as stimulation, lower by
-``parenting_grandparent`` when both parents are away (grandparent care).
+receives the parenting practice of its household as stimulation (the investment of its
+caregivers in skill formation, :mod:`povsim.processes.development`), lower by
+``parenting_grandparent`` when both parents are away (left behind with grandparents or
+other relatives) and by ``parenting_mother_away`` when only the mother is away.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ PARAMS = (
     Param("parenting_grandparent", 0.4, "SD", (0.2, 0.7),
           "Assumption (grandparent caregivers of left-behind children)", "Lower stimulation "
           "when both parents are away", bounds=(0.0, 3.0)),
+    Param("parenting_mother_away", 0.3, "SD", (0.1, 0.5),
+          "Maternal migration before 12 months: cognition -0.3 SD at age 2, through diet "
+          "and stimulation (Demography 2020, doi:10.1007/s13524-019-00849-4); migrant mother: "
+          "suspected delay OR 1.24 (Qu X. et al. 2020, J Glob Health 10:010806) [E]",
+          "Lower stimulation when the mother (only) is away", bounds=(0.0, 3.0)),
 )
 
 COLUMNS = (
@@ -67,10 +74,12 @@ initialise = step
 
 def update_stimulation(world: World, params) -> None:
     """Stimulation each person receives: the household's parenting practice, lower when
-    both parents are away (recomputed when the family status changes)."""
+    both parents or the mother are away (recomputed when the family status changes)."""
     P, H = world.P, world.H
     P["stimulation"] = _stimulation_received(P.hh, H.parenting.astype(np.float64),
-                                             P.both_parents_away, params.parenting_grandparent)
+                                             P.both_parents_away, params.parenting_grandparent,
+                                             P.mother_row, P.migrant,
+                                             params.parenting_mother_away)
 
 
 def on_new_households(world: World, params, streams, rows: np.ndarray) -> None:
@@ -109,10 +118,18 @@ def _caregiver_school(hh, age, migrant, school, n_h):
 
 
 @njit(cache=True)
-def _stimulation_received(hh, parenting, both_away, grandparent):
+def _stimulation_received(hh, parenting, both_away, grandparent, mother_row, migrant,
+                          mother_away):
     """Caregiver parenting practice of each person's household, lower by ``grandparent``
-    when both parents are away."""
+    when both parents are away and by ``mother_away`` when only the (living) mother is."""
     out = np.empty(hh.shape[0])
     for i in range(hh.shape[0]):
-        out[i] = parenting[hh[i]] - (grandparent if both_away[i] else 0.0)
+        x = parenting[hh[i]]
+        if both_away[i]:
+            x -= grandparent
+        else:
+            m = mother_row[i]
+            if m >= 0 and migrant[m]:
+                x -= mother_away
+        out[i] = x
     return out

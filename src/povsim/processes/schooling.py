@@ -1,10 +1,15 @@
 """Schooling: entry at 6, yearly promotion / repetition / dropout, transitions.
 
 Grades 1-6 primary, 7-9 junior high, 10-12 senior high, 13-16 tertiary.  Each year an
-enrolled pupil drops out with probability ``expit(a_level + b' x)`` times the modifier
-``school.dropout_rr``, where ``x`` = income poverty, skill, left-behind, sex, log
-remoteness, caregiver schooling, disability and being two or more years over age;
-otherwise repeats with a level-specific probability, else is promoted.  Promotion out of
+enrolled pupil drops out with probability ``expit(a_level + s [g >= 8] + b' x - c r)``
+times the modifier ``school.dropout_rr``: dropout rises from grade 7 to grades 8-9
+(``dropout_grade_step``); ``x`` = income poverty, cognitive and socio-emotional skill,
+left-behind, sex, log remoteness, caregiver schooling, disability and being two or more
+years over age; ``r`` is the incentive to stay (named value ``school.stay_incentive``:
+conditional transfers, the value of meals) relative to the household's income per
+capita.  Otherwise a primary or junior-high pupil repeats with a probability that falls
+with skill (``repetition``, ``repetition_or_skill``: repetition and late entry make
+pupils over-age), else is promoted.  Promotion out of
 grade 9 continues to senior high with probability ``expit(c_0 + c_t t + b' x)`` times
 ``school.continuation_rr``; out of grade 12 to tertiary with ``expit(c_12 + c_t t +
 b' x)`` (the same yearly trend; no modifier).  Leaving fixes years of
@@ -75,8 +80,34 @@ PARAMS = (
     Param("dropout_or_overage", 1.8, "odds ratio", (1.2, 3.0),
           "Assumption (over-age pupils drop out more)", "Odds ratio when two or more years "
           "behind the normal grade", bounds=(0.1, 20.0)),
-    Param("repetition", 0.02, "per year", (0.005, 0.05), "Assumption",
-          "Annual probability of repeating a grade (primary and junior)", bounds=(0.0, 0.5)),
+    Param("dropout_grade_step", 0.5, "logit per grade", (0.2, 0.8),
+          "Junior-high dropout rises by grade: 5.7% (grade 7->8), 9.0% (8->9) (Yi et al. 2012, "
+          "IJED 32:555): logit +0.49 [E]", "Rise of the dropout log-odds in grades 8 and 9 "
+          "over grade 7", bounds=(-2.0, 3.0)),
+    Param("dropout_or_skill_se", 0.8, "odds ratio per SD", (0.6, 1.0),
+          "Cognitive and non-cognitive skills at 9-21 'strongly influence' staying in school "
+          "(Glewwe, Huang & Park 2017, IZA DP 10566); poor mental health and dropout (Shi Y. et "
+          "al. 2015, China Quarterly 224:1048) [E]", "Odds ratio of dropout per SD of "
+          "socio-emotional skill", bounds=(0.01, 10.0)),
+    Param("dropout_incentive", 2.0, "log-odds per unit of incentive / income per capita",
+          (0.8, 3.0),
+          "Calibrated to Mo et al. 2013 (J Dev Stud 49(2):190): a conditional transfer "
+          "(assumed 1,000 RMB a year, amount not read) cut dropout of the poorest junior-high "
+          "students from 13.3% to 5.3% (household income per capita ~2,000 RMB assumed) "
+          "[E]; the Mo et al. virtual trial is therefore an in-sample check",
+          "Fall of the dropout log-odds per unit of the incentive to stay in school (conditional "
+          "transfers, meals) relative to the household's income per capita",
+          bounds=(0.0, 10.0)),
+    Param("repetition", 0.02, "per year", (0.005, 0.05),
+          "Assumption; grade-6 pupils >= 1 year over-age 10-30% in poor counties after the "
+          "entry-age push, 30-70% in the late 2000s (Wang L. & Lewin K. 2016, Two Decades of "
+          "Basic Education in Rural China, ch. 3-4) [E]",
+          "Annual probability of repeating a grade (primary and junior) at mean skill",
+          bounds=(0.0, 0.5)),
+    Param("repetition_or_skill", 0.5, "odds ratio per SD", (0.3, 0.8),
+          "Assumption: low achievers repeat (stunted at 1 y more likely over-age for grade at "
+          "8, Crookston et al. 2013, AJCN 98:1555)", "Odds ratio of repeating per SD of "
+          "cognitive skill", bounds=(0.01, 10.0)),
     Param("senior_continuation", 0.5, "probability", (0.3, 0.7),
           "Fewer than 20% of rural youth completed high school in the late 2000s (Golley & "
           "Kong 2013, citing REAP); senior-secondary GER 87.5% nationally in 2016 (MoE) [E]",
@@ -105,12 +136,17 @@ COLUMNS = (
     person("school_done", np.bool_, False, "has left school for good"),
     person("junior_pupil", np.bool_, False, "a junior-high pupil at the start of this year"),
     person("junior_dropout", np.bool_, False, "a junior-high pupil who dropped out this year"),
+    person("grade_start", np.int8, 0, "grade at the start of this school year (0: not a pupil)"),
+    person("repeated", np.bool_, False, "repeats the grade this year"),
 )
 
 VALUES = (
     Value("school.entry_rr", "ratio", "multiplier on the probability of not entering school at "
           "age 6"),
     Value("school.dropout_rr", "ratio", "multiplier on the annual dropout probability"),
+    Value("school.stay_incentive", "RMB per pupil-year", "incentive to stay in school "
+          "(conditional transfers, the value of school meals); lowers the dropout log-odds in "
+          "proportion to the household's income per capita", kind="shift"),
     Value("school.continuation_rr", "ratio", "multiplier on the probability of continuing after "
           "grade 9"),
 )
@@ -167,7 +203,29 @@ def _schooling_by_cohort(world: World) -> dict:
     return {"schooling_by_cohort": tidy(recs)}
 
 
+_PROGRESS = (
+    Measure("repetition_rate_primary", "primary pupils (grades 1-6) repeating their grade"),
+    Measure("repetition_rate_junior", "junior-high pupils (grades 7-9) repeating their grade"),
+    Measure("overage_grade6_share", "grade-6 pupils one or more years over the normal age"),
+    Measure("dropout_rate_primary", "primary pupils who dropped out this year"),
+    Measure("dropout_rate_grade7", "grade-7 pupils who dropped out this year"),
+    Measure("dropout_rate_grade8", "grade-8 pupils who dropped out this year"),
+    Measure("dropout_rate_grade9", "grade-9 pupils who dropped out this year"),
+)
+
+
+def _collect_progress(world: World, cells) -> None:
+    if world.t == 0:  # no school year has run
+        return
+    P = world.P
+    num, den = _progress_sums(cells.cell, cells.n_cells, world.age(), P.enrolled, P.grade,
+                              P.grade_start, P.repeated, P.school_years)
+    cells.add_all("school_progress", [m.name for m in _PROGRESS], num, den)
+
+
 TABLES = (
+    OutcomeTable("school_progress", "repetition, over-age in grade 6 and dropout by grade",
+                 _PROGRESS, _collect_progress),
     OutcomeTable("enrolment", "enrolment by age, preschool attendance, junior-high dropout",
                  _ENROLMENT, _collect_enrolment),
     OutcomeTable("schooling_by_cohort", "years of schooling at exit by birth cohort and generation",
@@ -202,26 +260,33 @@ def step(world: World, params, streams) -> None:
 
     # -- progression of pupils enrolled at the start of the year (not this year's entrants)
     g = P.grade[pupils].astype(np.int64)
-    # dropout log-odds and level of each pupil in one compiled pass (identical arithmetic)
+    # dropout log-odds and level of each pupil in one compiled pass
     lo, lvl = _dropout_logits(
-        pupils, age, P.grade, P.sex, P.skill, P.disabled, P.left_behind, P.hh, H.village,
-        H.income_poor, H.caregiver_school,
+        pupils, age, P.grade, P.sex, P.skill, P.skill_se, P.disabled, P.left_behind, P.hh,
+        H.village, H.income_poor, H.income_pc, H.caregiver_school,
         np.log(geo.remoteness_km / params.remoteness_median_km),
         logit(np.array([params.dropout_primary, params.dropout_junior, params.dropout_senior,
                         params.dropout_tertiary])),
         np.array([np.log(params.dropout_or_poverty), np.log(params.dropout_or_skill),
                   np.log(params.dropout_or_left_behind), np.log(params.dropout_or_male),
                   np.log(params.dropout_or_remoteness), np.log(params.dropout_or_parent_school),
-                  np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage)]))
+                  np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage),
+                  params.dropout_grade_step, np.log(params.dropout_or_skill_se),
+                  params.dropout_incentive]),
+        vals.shift("school.stay_incentive", world, pupils))
     p_drop = expit(lo)
     rr = vals.ratio("school.dropout_rr", world, pupils)
     if rr.size:
         p_drop = np.clip(rr * p_drop, 0, 1)
+    # repetition (primary and junior): lower for pupils with more skill
+    p_rep = expit(logit(params.repetition)
+                  + np.log(params.repetition_or_skill) * P.skill[pupils].astype(np.float64))
     # draws, dropouts (who leave with completed grades) and repetitions: one compiled pass
     promote = _school_progress(
         streams.key("school.progress", yr), P.id, pupils, age, lvl,
-        np.ascontiguousarray(p_drop, dtype=np.float64), params.repetition, P.grade,
-        P.enrolled, P.school_done, P.school_years, P.junior_pupil, P.junior_dropout)
+        np.ascontiguousarray(p_drop, dtype=np.float64), np.ascontiguousarray(p_rep), P.grade,
+        P.enrolled, P.school_done, P.school_years, P.junior_pupil, P.junior_dropout,
+        P.grade_start, P.repeated)
 
     # promotions: completing a level's last grade requires a transition decision
     pr = pupils[promote]
@@ -289,18 +354,23 @@ def _school_rows(age, enrolled, school_done):
 
 
 @njit(cache=True)
-def _dropout_logits(pupils, age, grade, sex, skill, disabled, left_behind, hh, h_village,
-                   income_poor, caregiver_school, remote, logit_level, c):
+def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
+                    h_village, income_poor, income_pc, caregiver_school, remote, logit_level, c,
+                    incentive):
     """School level (0 primary .. 3 tertiary) and dropout log-odds of each pupil.
 
-    ``caregiver_school - 9`` is taken in float32 (the column's type).  ``c`` = log odds
-    ratios [poverty, skill, left behind, male, remoteness, parent schooling, disabled,
-    over-age].
+    ``caregiver_school - 9`` is taken in float32 (the column's type).  ``c`` = [log odds
+    ratios of poverty, skill, left behind, male, remoteness, parent schooling, disabled,
+    over-age; logit step of grades 8-9 over grade 7; log odds ratio per SD of
+    socio-emotional skill; incentive coefficient].  ``incentive`` (RMB a year, per pupil,
+    from the interventions) or empty; it enters relative to the household's income per
+    capita (at least 500 RMB), capped at twice that income.
     """
     k = pupils.shape[0]
     lo = np.empty(k, dtype=np.float64)
     lvl = np.empty(k, dtype=np.int64)
     nine = np.float32(9.0)
+    has_inc = incentive.shape[0] > 0
     for j in range(k):
         i = pupils[j]
         g = np.int64(grade[i])
@@ -308,6 +378,8 @@ def _dropout_logits(pupils, age, grade, sex, skill, disabled, left_behind, hh, h
         h = hh[i]
         over = (np.int64(age[i]) - 6 - (g - 1)) >= 2
         x = logit_level[lv]
+        if lv == 1 and g >= 8:  # grades 8 and 9 above grade 7 (Yi et al. 2012)
+            x = x + c[8]
         x = x + c[0] * (1.0 if income_poor[h] else 0.0)
         x = x + c[1] * float(skill[i])
         x = x + c[2] * (1.0 if left_behind[i] else 0.0)
@@ -316,32 +388,42 @@ def _dropout_logits(pupils, age, grade, sex, skill, disabled, left_behind, hh, h
         x = x + c[5] * float(caregiver_school[h] - nine) / 3.0
         x = x + c[6] * (1.0 if disabled[i] else 0.0)
         x = x + c[7] * (1.0 if over else 0.0)
+        x = x + c[9] * float(skill_se[i])
+        if has_inc:
+            ratio = incentive[j] / max(float(income_pc[h]), 500.0)
+            x = x - c[10] * min(ratio, 2.0)
         lo[j] = x
         lvl[j] = lv
     return lo, lvl
 
 
 @njit(cache=True)
-def _school_progress(key, ids, pupils, age, lvl, p_drop, repetition, grade, enrolled,
-                     school_done, school_years, junior, junior_drop):
+def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled, school_done,
+                     school_years, junior, junior_drop, grade_start, repeated):
     """Dropout, repetition or promotion of each pupil (one uniform each from the
-    ``school.progress`` stream, as in ``schooling``); dropouts leave school in place.
+    ``school.progress`` stream); dropouts leave school in place.
 
     Returns the mask of promoted pupils (over ``pupils``); ``junior`` and ``junior_drop``
-    (person columns) are set to this year's junior-high pupils and their dropouts.
+    (person columns) are set to this year's junior-high pupils and their dropouts,
+    ``grade_start`` to the grade at the start of the year (0 for non-pupils) and
+    ``repeated`` to this year's repeaters.
     """
     k = pupils.shape[0]
     promoted = np.empty(k, dtype=np.bool_)
     junior[:] = False
     junior_drop[:] = False
+    grade_start[:] = 0
+    repeated[:] = False
     for j in range(k):
         i = pupils[j]
         u = uniform_at(key, ids[i])
         pd = p_drop[j]
-        p_rep = repetition if lvl[j] <= 1 else 0.0
+        pr = p_rep[j] if lvl[j] <= 1 else 0.0
         drop = (u < pd) | (age[i] >= 25)
-        repeat = (not drop) & (u < pd + p_rep)
+        repeat = (not drop) & (u < pd + pr)
         promoted[j] = (not drop) & (not repeat)
+        grade_start[i] = grade[i]
+        repeated[i] = repeat
         if lvl[j] == 1:
             junior[i] = True
             junior_drop[i] = drop
@@ -383,4 +465,25 @@ def _enrolment_sums(cell, n_cells, age, enrolled, preschool, grade, junior, juni
         if enrolled[i]:
             den[6, c] += 1.0
             num[6, c] += (a - 6 - (grade[i] - 1)) >= 2
+    return num, den
+
+
+@njit(cache=True)
+def _progress_sums(cell, n_cells, age, enrolled, grade, grade_start, repeated, school_years):
+    num = np.zeros((7, n_cells))
+    den = np.zeros((7, n_cells))
+    for i in range(age.shape[0]):
+        c = cell[i]
+        g0 = grade_start[i]
+        if 1 <= g0 <= 9:
+            k = 0 if g0 <= 6 else 1
+            den[k, c] += 1.0
+            num[k, c] += repeated[i]
+            dropped = (not enrolled[i]) and school_years[i] == g0 - 1
+            k = 3 if g0 <= 6 else 4 + (g0 - 7)
+            den[k, c] += 1.0
+            num[k, c] += dropped
+        if enrolled[i] and grade[i] == 6:
+            den[2, c] += 1.0
+            num[2, c] += age[i] >= 12
     return num, den
