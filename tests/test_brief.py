@@ -3,7 +3,11 @@ folders, sections in the planner's order, both languages, HTML and A4 PDF render
 
 Fixture folders: tests/data/brief/{compare,run}, written by tests/data/brief/make_data.sh
 (a real `povsim compare` of the shipped baseline, Hubei pilot and full package scenarios and a
-real `povsim run` of the Hubei pilot, in a 4-village world, 2 replicates).
+real `povsim run` of the Hubei pilot, in a 4-village world, 2 replicates), and the plan
+tests/data/plan/plan, written by tests/data/plan/make_data.sh (a real `povsim plan` of
+tests/data/plan/tiny.toml: 8 pilot villages x 3 interventions, 2 verification replicates), and the
+virtual trial tests/data/trial/trial, written by tests/data/trial/make_data.sh (a real `povsim
+trial` of tests/data/trial/small.toml, 2 replicates).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from povsim.report import build_figures, find_cjk_font, load_results
 
 DATA = Path(__file__).parent / "data" / "brief"
 COMPARE, RUN = DATA / "compare", DATA / "run"
+PLAN = Path(__file__).parent / "data" / "plan" / "plan"
+TRIAL = Path(__file__).parent / "data" / "trial" / "trial"
 CJK = find_cjk_font()
 needs_cjk = pytest.mark.skipif(CJK is None, reason="no CJK font (Debian: apt-get install fonts-noto-cjk)")
 
@@ -50,6 +56,16 @@ def cmp():
 @pytest.fixture(scope="module")
 def run():
     return load_results(RUN)
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_results(PLAN)
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return load_results(TRIAL)
 
 
 def _paired(base: pd.Series, alt: pd.Series) -> tuple[float, float, float]:
@@ -231,9 +247,9 @@ def test_dimension_decomposition_adds_up_to_the_change_in_m0(cmp):
     assert f"{100 * share:.0f} %" in text and "health" in text
 
 
-def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run):
+def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run, plan, trial):
     captioned = set()
-    for res in (cmp, run):
+    for res in (cmp, run, plan, trial):
         figs, _ = build_figures(res)
         for lang in ("en", "zh"):
             chosen, _rest = brief_figures(Context(res, lang), figs)
@@ -242,7 +258,9 @@ def test_every_figure_caption_rule_gives_a_sentence_from_the_data(cmp, run):
                     assert fb.caption and re.search(r"\d", fb.caption), fb.stem  # a number from the tables
                     captioned.add(next(r.pattern for r in RULES if re.fullmatch(r.pattern, fb.stem)))
     # rules for calibration and sensitivity figures are exercised by the sensitivity/calibration briefs
-    assert len(captioned) >= 7
+    assert len(captioned) >= 12
+    assert {"frontier", "allocation", "verification", "marginal_returns", "stability", "forest",
+            "trajectories"} <= captioned
 
 
 # -- briefs ------------------------------------------------------------------------------
@@ -304,20 +322,22 @@ def test_chinese_brief_has_no_english_words(cmp, run, which):
 
 
 @needs_cjk
-@pytest.mark.parametrize("which", ["compare", "run"])
-def test_chinese_figures_have_no_english_labels(cmp, run, which):
+@pytest.mark.parametrize("which", ["compare", "run", "plan", "trial"])
+def test_chinese_figures_have_no_english_labels(cmp, run, plan, trial, which):
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
-    res = cmp if which == "compare" else run
+    res = {"compare": cmp, "run": run, "plan": plan, "trial": trial}[which]
+    # a trial's arms are named in its trial file (identifiers, shown as written)
+    named = set(pd.read_csv(TRIAL / "trajectories.csv")["arm"].astype(str)) if which == "trial" else set()
     with rc_context(_font_rc("zh")):
         figs, _ = build_figures(res, lang="zh")
         for f in figs:
             FigureCanvasAgg(f.figure).draw()  # tick labels are made from their formatters at draw time
             texts = [t.get_text() for t in f.figure.findobj(Text) if t.get_visible() and t.get_text()
                      and not t.get_text().startswith("povsim ")]  # the provenance footer stays as written
-            left = set().union(*(_latin_words(t) for t in texts))
+            left = set().union(*(_latin_words(t) for t in texts)) - named
             assert not left, f"{f.stem}: {sorted(left)}"
 
 
@@ -448,11 +468,13 @@ def test_pdf_font_type_matches_the_font_outlines():
 
 
 # -- kinds -------------------------------------------------------------------------------
-def test_registry_discovers_one_module_per_kind(cmp, run):
+def test_registry_discovers_one_module_per_kind(cmp, run, plan, trial):
     names = [k.name for k in kinds()]
-    assert {"run", "compare", "batch", "sensitivity", "calibrate"} <= set(names)
+    assert {"run", "compare", "batch", "sensitivity", "calibrate", "plan", "trial"} <= set(names)
+    assert kind_of(trial).name == "trial"
     assert names.index("batch") < names.index("run")  # a batch folder also has tables/*.csv
-    assert kind_of(cmp).name == "compare" and kind_of(run).name == "run"
+    assert names.index("plan") < names.index("run")  # so does a plan
+    assert kind_of(cmp).name == "compare" and kind_of(run).name == "run" and kind_of(plan).name == "plan"
 
 
 def test_batch_sensitivity_and_calibration_briefs(tmp_path):
@@ -593,3 +615,206 @@ def test_tables_of_a_newer_compare_are_shown_not_misread(tmp_path):
     md = render_markdown(build_brief(load_results(folder), []))
     assert "**cost_effectiveness.csv**" in md and "`per stunting case averted`" in md
     assert "**decomposition.csv**" in md and "| scenario | indicator | share_of_effect |" in md
+
+
+# -- plan folders (povsim plan) ------------------------------------------------------------
+PLAN_ORDER = ["what", "allocation", "frontier", "gains", "versus", "sure", "figures", "method"]
+
+
+def _section(b: Brief, key: str):
+    return next(s for s in b.sections if s.key == key)
+
+
+def _texts(sec) -> str:
+    return " ".join(blk.text for blk in sec.blocks if isinstance(blk, Para | Missing)) + " ".join(
+        i for blk in sec.blocks if isinstance(blk, Bullets) for i in blk.items)
+
+
+def test_plan_fixture_is_small_sealed_and_read_from_either_folder(plan):
+    from povsim.output import verify_results
+
+    size = sum(p.stat().st_size for p in PLAN.rglob("*") if p.is_file())
+    assert size < 300_000, size
+    assert verify_results(PLAN)["kind"] == "plan"
+    assert plan.kind == "plan" and plan.name == "plan tiny" and not plan.scenarios
+    outer = load_results(PLAN.parent)  # the folder `povsim plan --out` was given: its plan is read
+    assert outer.folder == PLAN and outer.kind == "plan"
+
+
+def test_main_plan_label_follows_the_planner(plan):
+    from povsim.plan.schema import load_plan, main_label_of, plan_label
+
+    p = load_plan(PLAN.parent / "tiny.toml")
+    assert main_label_of(plan.manifest["scenario"]["plan"]) == plan_label(p.objective.sense, p.main_budget) \
+        == "plan_275M"
+
+
+def test_plan_brief_sections_and_numbers_from_the_tables(plan):
+    figs, notes = build_figures(plan)
+    assert [f.stem for f in figs] == ["frontier", "allocation", "verification", "marginal_returns", "stability"]
+    assert not notes
+    b = build_brief(plan, figs)
+    assert b.kind == "plan" and [s.key for s in b.sections] == PLAN_ORDER and b.title == "Brief: plan tiny"
+    assert "2 replicates" in b.subtitle  # the verification's, not the design's seeds
+    for s in b.sections:
+        assert s.blocks, s.key
+    tables = PLAN / "tables"
+    alloc = pd.read_csv(tables / "allocation.csv")
+    main = alloc[alloc["allocation"] == "plan_275M"]
+    what = _texts(_section(b, "what"))
+    assert "137.50 million RMB and 275.00 million RMB" in what and "the one at 275.00 million RMB" in what
+    plans = pd.read_csv(tables / "plans.csv")
+    scale = plans["budget_rmb_simulated"].iloc[0] / plans["budget_rmb_plan"].iloc[0]
+    assert f"{scale:.4f} simulated RMB" in what and "child service centres, home visits and infant nutrition" in what
+
+    # the allocation: costs by intervention add up to the allocation table's, in the plan's RMB
+    sec = _section(b, "allocation")
+    by_iv = next(t for t in sec.blocks if isinstance(t, Table) and t.caption == "By intervention")
+    cost = main.groupby("intervention")["cost_rmb_plan"].sum()
+    for row in by_iv.rows:
+        name = {"child service centres": "child_service_centre", "home visits": "home_visits",
+                "infant nutrition (Ying Yang Bao)": "infant_nutrition"}[row[0]]
+        assert row[4] == fmt_rmb(cost[name])
+    assert fmt_rmb(main["cost_rmb_plan"].sum()) in _texts(sec)
+    by_place = next(t for t in sec.blocks if isinstance(t, Table) and t.caption == "By place")
+    assert len(by_place.rows) == main["county"].nunique()
+    villages = next(t for t in sec.blocks if isinstance(t, Table) and t.caption.startswith("By village"))
+    assert len(villages.rows) == len(pd.read_csv(tables / "villages.csv"))
+
+    # the frontier: from the smallest to the largest budget of frontier.csv
+    f = pd.read_csv(tables / "frontier.csv")
+    e = f[f["objective"] == "expected"].sort_values("budget_rmb_plan")
+    text = _texts(_section(b, "frontier"))
+    assert f"rises from {e['expected'].iloc[0]:,.1f} to {e['expected'].iloc[-1]:,.1f}" in text
+    assert fmt_rmb(e["budget_rmb_plan"].iloc[0]) in text
+
+    # the gains: the model's mean and 95 % interval of verification.csv; by measure, a t interval
+    ver = pd.read_csv(tables / "verification.csv").set_index("allocation")
+    text = _texts(_section(b, "gains"))
+    r = ver.loc["plan_275M"]
+    assert f"by {r['model']:,.1f}" in text and f"{r['model_lo']:,.1f} to {r['model_hi']:,.1f})" in text
+    # an interval that excludes zero is a gain; one that straddles it is said to include no gain
+    assert ("includes no gain" in text.split("; the surrogate")[0]) == bool(r["model_lo"] <= 0)
+    vm = pd.read_csv(tables / "verification_measures.csv")
+    d = vm[(vm["allocation"] == "plan_275M") & (vm["measure"] == "stunting_years")].iloc[0]
+    half = stats.t.ppf(0.975, 1) * d["model_sd"] / np.sqrt(2)
+    gains = next(t for t in _section(b, "gains").blocks if isinstance(t, Table) and t.caption.startswith("Gains"))
+    row = next(row for row in gains.rows if row[0] == "child-years of stunting averted")
+    assert row[1] == f"{d['model']:,.1f} [{d['model'] - half:,.1f}, {d['model'] + half:,.1f}]"
+
+    # against the real programme: the paired difference, and the verdict its interval allows
+    pairs = pd.read_csv(tables / "verification_pairs.csv")
+    q = pairs[(pairs["allocation"] == "plan_275M") & (pairs["versus"] == "current")
+              & (pairs["measure"] == "objective")].iloc[0]
+    text = _texts(_section(b, "versus"))
+    assert f"is {q['difference']:+,.1f} on the plan's objective (95 % interval {q['lo']:+,.1f} to {q['hi']:+,.1f})" \
+        in text
+    assert ("does not beat the real allocation" in text) == (q["lo"] <= 0 <= q["hi"])
+    assert "parent training" in text  # used by the real programme, not decided by this plan
+
+    # the caveats: surrogate error, optimality gap, stability, few replicates
+    text = _texts(_section(b, "sure"))
+    assert f"from {ver['error'].min():+,.1f} to {ver['error'].max():+,.1f}" in text
+    assert "solved to optimality" in text and "2 replicates" in text
+    assert [f.stem for f in b.figures()] == ["frontier", "allocation", "marginal_returns", "verification", "stability"]
+
+
+def test_plan_brief_verdict_follows_the_interval(plan, tmp_path):
+    """A plan whose paired interval against the current allocation excludes zero is said to beat it."""
+    import shutil
+
+    folder = tmp_path / "plan"
+    shutil.copytree(PLAN, folder)
+    pairs = pd.read_csv(folder / "tables" / "verification_pairs.csv")
+    sel = (pairs["allocation"] == "plan_275M") & (pairs["versus"] == "current") & (pairs["measure"] == "objective")
+    pairs.loc[sel, ["difference", "lo", "hi", "p_better"]] = [12.5, 3.25, 21.75, 1.0]
+    pairs.to_csv(folder / "tables" / "verification_pairs.csv", index=False)
+    seal_results(folder, kind="plan")
+    res = load_results(folder)
+    b = build_brief(res, [])
+    text = _texts(_section(b, "versus"))
+    assert "+12.5 on the plan's objective (95 % interval +3.2 to +21.8)" in text
+    assert "the plan beats the real allocation with an interval that excludes zero" in text
+    assert not b.figures()  # no figure pack given: none shown
+
+
+def test_chinese_plan_brief_has_no_english_words(plan):
+    figs, _ = build_figures(plan, lang="zh")
+    b = build_brief(plan, figs, lang="zh")
+    left = set().union(*(_latin_words(t) for t in b.texts())) - {"tiny"}  # the plan's name, as written
+    assert not left, f"untranslated: {sorted(left)}"
+    joined = " ".join(b.texts())
+    assert "推荐的分配方案" in joined and "与实际项目的比较" in joined and "阳新" in joined and "95%区间" in joined
+
+
+def test_cli_report_on_a_plan_folder_writes_html_and_pdf(tmp_path, capsys):
+    from povsim.cli import main
+
+    out = tmp_path / "report"
+    assert main(["report", str(PLAN.parent), "--out", str(out), "--format", "png,pdf", "-q"]) == 0
+    html = (out / "brief.html").read_text("utf-8")
+    _assert_self_contained(html)
+    assert "The recommended allocation" in html and html.count("<img") == 5
+    assert (out / "figures" / "frontier.png").is_file() and (out / "brief.pdf").read_bytes()[:5] == b"%PDF-"
+    keys = pd.read_csv(out / "key_numbers.csv")
+    assert set(keys["scenario"]) >= {"plan_275M", "current"}
+
+
+# -- virtual trials (povsim trial) ------------------------------------------------------------
+TRIAL_ORDER = ["what", "results", "assumptions", "sure", "figures", "method"]
+
+
+def test_trial_fixture_is_small_sealed_and_has_every_verdict(trial):
+    from povsim.output import verify_results
+
+    assert sum(p.stat().st_size for p in TRIAL.rglob("*") if p.is_file()) < 100_000
+    assert verify_results(TRIAL)["kind"] == "trial" and trial.kind == "trial"
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    assert [str(v) for v in s["within_source_ci"].fillna("none")] == ["True", "False", "none"]  # pass, fail, no CI
+
+
+def test_trial_brief_sets_the_model_beside_the_published_trial(trial):
+    figs, notes = build_figures(trial)
+    assert [f.stem for f in figs] == ["forest", "trajectories"] and not notes
+    b = build_brief(trial, figs)
+    assert b.kind == "trial" and [s.key for s in b.sections] == TRIAL_ORDER
+    assert b.title == "Brief: virtual trial small_home_visits" and "2 replicates" in b.subtitle
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    res = _section(b, "results")
+    items = next(blk for blk in res.blocks if isinstance(blk, Bullets)).items
+    for r, item in zip(s.itertuples(), items, strict=True):
+        assert item.startswith(r.label) and f"{r.model_mean:.3g} (95 % replicate interval {r.model_lo:.3g} to " \
+            f"{r.model_hi:.3g})" in item
+        if pd.isna(r.source_lo):
+            assert "gives no interval" in item
+        else:  # the verdict, recomputed here from the numbers
+            inside = r.source_lo <= r.model_mean <= r.source_hi
+            assert (" lies within " in item) == inside and (" lies outside " in item) == (not inside)
+            assert f"({r.source_lo:.3g} to {r.source_hi:.3g}) around {r.source_estimate:.3g}" in item
+    table = next(blk for blk in res.blocks if isinstance(blk, Table))
+    assert [row[5] for row in table.rows] == ["pass", "FAIL", "n/a"]
+    assert "Of 3 outcomes, 2 have a published 95 % interval; the model's mean lies within it for 1." in _texts(res)
+    assert "Test fixture" in " ".join(_section(b, "assumptions").blocks[0].items)
+    assert "1 degree(s) of freedom" in _texts(_section(b, "sure"))
+
+
+def test_chinese_trial_brief_has_no_english_words(trial):
+    figs, _ = build_figures(trial, lang="zh")
+    b = build_brief(trial, figs, lang="zh")
+    left = set().union(*(_latin_words(t) for t in b.texts()))
+    assert not left, f"untranslated: {sorted(left)}"
+    joined = " ".join(b.texts())
+    assert "模型与已发表试验的对比" in joined and "未通过" in joined and "以英文撰写" in joined
+    forest = next(f for f in figs if f.stem == "forest").figure
+    titles = [ax.get_title(loc="left") for ax in forest.axes]
+    assert titles[0].startswith("skill_sd")  # the outcome's identifier, not its English label
+
+
+def test_cli_report_on_a_trial_folder(tmp_path):
+    from povsim.cli import main
+
+    out = tmp_path / "report"
+    assert main(["report", str(TRIAL), "--out", str(out), "--format", "png", "-q"]) == 0
+    html = (out / "brief.html").read_text("utf-8")
+    _assert_self_contained(html)
+    assert "The model beside the published trial" in html and html.count("<img") == 2

@@ -27,6 +27,8 @@ from povsim.report import ReportError, build_figures, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "tests" / "data" / "dashboard" / "compare"
+PLAN = ROOT / "tests" / "data" / "plan" / "plan"  # tests/data/plan/make_data.sh
+TRIAL = ROOT / "tests" / "data" / "trial" / "trial"  # tests/data/trial/make_data.sh
 SMALL = ROOT / "scenarios" / "small.toml"
 APP = ROOT / "src" / "povsim" / "dashboard" / "app.py"
 SIDE_BY_SIDE = "\u2003side by side"  # the app's folder-menu entry (povsim.dashboard.app.SIDE_BY_SIDE)
@@ -82,10 +84,13 @@ def folders(tmp_path_factory) -> dict[str, Path]:
                    command_line=["povsim", "calibrate"], extra={"calibration": "tiny"})
     seal_results(cal, kind="calibration")
     shutil.copytree(SHIPPED, root / "results" / "compare")
+    shutil.copytree(PLAN, root / "results" / "plan-tiny" / "plan")  # as `povsim plan --out results/plan-tiny` lays out
+    shutil.copytree(TRIAL, root / "results" / "trial")
     (root / "results" / "notes").mkdir()
     (root / "results" / "notes" / "readme.txt").write_text("not a results folder")
     return {"run": run, "compare": root / "results" / "compare", "batch": batch, "sensitivity": sens,
-            "calibration": cal, "root": root / "results"}
+            "calibration": cal, "plan": root / "results" / "plan-tiny", "trial": root / "results" / "trial",
+            "root": root / "results"}
 
 
 # -- folder kinds ------------------------------------------------------------------------------
@@ -99,10 +104,15 @@ def test_each_kind_is_recognised_and_the_picker_lists_them(folders):
     for name in ("run", "compare", "batch", "sensitivity", "calibration"):
         kind, res = open_folder(folders[name])
         assert kind.name == name and res.folder == folders[name]
-    assert [k.name for k in KINDS] == ["compare", "sensitivity", "calibration", "batch", "run"]
+    kind, res = open_folder(folders["plan"])  # the folder given to `povsim plan --out`: its plan is read
+    assert kind.name == "plan" and res.folder == folders["plan"] / "plan" and res.kind == "plan"
+    assert kind_of(folders["plan"] / "plan").name == "plan"  # the plan itself has tables/*.csv, yet is no run
+    kind, res = open_folder(folders["trial"])
+    assert kind.name == "trial" and res.kind == "trial" and res.name == "trial small_home_visits"
+    assert [k.name for k in KINDS] == ["plan", "trial", "compare", "sensitivity", "calibration", "batch", "run"]
     assert kind_of(folders["root"] / "notes") is None
     listed = {p.name for p in find_folders(folders["root"])}
-    assert listed == {"run", "compare", "batch", "sens", "cal"}
+    assert listed == {"run", "compare", "batch", "sens", "cal", "plan-tiny", "trial"}
     with pytest.raises(DashboardError, match="not a povsim results folder"):
         open_folder(folders["root"] / "notes")
     with pytest.raises(DashboardError, match="does not exist"):
@@ -117,7 +127,7 @@ def test_opening_reads_no_table_until_a_view_needs_it(folders):
     assert all(not t._read for t in res.scenarios.values()) and not res.extra._read
 
 
-@pytest.mark.parametrize("name", ["run", "compare", "batch", "sensitivity", "calibration"])
+@pytest.mark.parametrize("name", ["run", "compare", "batch", "sensitivity", "calibration", "plan", "trial"])
 def test_every_view_draws_with_its_defaults(folders, name):
     kind, res = open_folder(folders[name])
     views = [v for v in kind.views(res) if v.available(res)]
@@ -187,6 +197,51 @@ def test_a_figure_of_the_dashboard_is_the_figure_of_the_brief(folders):
         v = _view(res, kind, key)
         d = render(v, res, defaults(v, res))
         assert figure_export(d.figure, "png", dpi=60) == figure_export(brief[stem], "png", dpi=60), key
+
+
+def test_a_plan_figure_of_the_dashboard_is_the_figure_of_the_brief_and_filters_by_county(folders):
+    figs, _ = build_figures(load_results(folders["plan"]))
+    brief = {f.stem: f.figure for f in figs}
+    kind, res = open_folder(folders["plan"])
+    assert [v.key for v in kind.views(res) if v.available(res)] == ["frontier", "allocation", "verification",
+                                                                    "marginal_returns", "stability"]
+    for key in ("frontier", "allocation", "verification", "marginal_returns", "stability"):
+        v = _view(res, kind, key)
+        d = render(v, res, defaults(v, res))
+        assert figure_export(d.figure, "png", dpi=60) == figure_export(brief[key], "png", dpi=60), key
+    frontier = render(_view(res, kind, "frontier"), res, {})
+    assert list(frontier.table["budget (million RMB)"]) == [137.5, 275.0]  # the plan at each budget level
+    v = _view(res, kind, "allocation")
+    sel = defaults(v, res)
+    assert len(sel["counties"]) == 8
+    d = render(v, res, {"counties": ("Yangxin", "Dawu")})
+    assert set(d.data["county"]) == {"Yangxin", "Dawu"} and len(d.data) == 2
+    assert figure_export(d.figure, "png", dpi=60) != figure_export(brief["allocation"], "png", dpi=60)
+    alloc = pd.read_csv(PLAN / "tables" / "allocation.csv")
+    main = alloc[(alloc["allocation"] == "plan_275M") & alloc["county"].isin(["Yangxin", "Dawu"])]
+    assert d.table["cost (million RMB)"].sum() == pytest.approx(main["cost_rmb_plan"].sum() / 1e6, abs=0.05)
+    raw = csv_bytes(d.data, res.provenance(), {"counties": ("Yangxin", "Dawu")}).decode("utf-8")
+    assert raw.strip().splitlines()[-2] == f"# {res.provenance()}" and "plan tiny" in res.provenance()
+
+
+def test_a_trial_figure_of_the_dashboard_is_the_figure_of_the_brief_with_its_verdicts(folders):
+    figs, _ = build_figures(load_results(folders["trial"]))
+    brief = {f.stem: f.figure for f in figs}
+    kind, res = open_folder(folders["trial"])
+    views = {v.key: v for v in kind.views(res) if v.available(res)}
+    assert list(views) == ["forest", "trial_trajectories", "estimates"]
+    for key, stem in (("forest", "forest"), ("trial_trajectories", "trajectories")):
+        d = render(views[key], res, defaults(views[key], res))
+        assert figure_export(d.figure, "png", dpi=60) == figure_export(brief[stem], "png", dpi=60), key
+    forest = render(views["forest"], res, {})
+    s = pd.read_csv(TRIAL / "trial_summary.csv")
+    inside = [None if pd.isna(lo) else bool(lo <= m <= hi)
+              for m, lo, hi in zip(s["model_mean"], s["source_lo"], s["source_hi"], strict=True)]
+    assert list(forest.table["check"]) == ["n/a" if v is None else "pass" if v else "FAIL" for v in inside]
+    d = render(views["trial_trajectories"], res, {"arms": ("control",)})
+    assert set(d.data["arm"]) == {"control"}
+    e = render(views["estimates"], res, {"outcome": "haz_diff"})
+    assert e.figure is None and set(e.data["outcome"]) == {"haz_diff"} and len(e.data) == 2  # one per replicate
 
 
 def test_side_by_side_puts_folders_as_scenarios(folders):
@@ -396,6 +451,39 @@ def test_app_side_by_side_and_other_kinds(monkeypatch, folders):
                       "run, compare/tiny, compare/tiny_pilot"}
 
 
+def test_app_shows_a_plan_folder(monkeypatch, folders):
+    at = _app(monkeypatch, "--folder", str(folders["plan"]), "--folder", str(folders["compare"]))
+    _ok(at)
+    assert at.title[0].value == "plan tiny"
+    view = _radio(at, "View")
+    assert view.value == "frontier" and view.options == [
+        "Efficiency frontier", "Allocation by village", "Verification in the full model", "Marginal returns",
+        "Stability of the allocation"]
+    assert len(at.dataframe) == 1 and len(at.main.image) == 1
+    assert "Folders side by side" not in _radio(at, "Folder").options  # a plan has no scenarios to set side by side
+    view.set_value("allocation").run()
+    _ok(at)
+    before = at.main.image[0].value[0]
+    counties = next(m for m in at.sidebar.multiselect if m.label == "Counties")
+    counties.set_value(["Yangxin", "Dawu"]).run()
+    _ok(at)
+    assert at.main.image[0].value[0] != before and "2 villages" in at.main.image[0].captions[0]
+    assert [b.label for b in at.get("download_button")] == ["Figure (PNG, 300 dpi)", "Figure (SVG)", "Data (CSV)"]
+
+
+def test_app_shows_a_trial_folder(monkeypatch, folders):
+    at = _app(monkeypatch, "--folder", str(folders["trial"]))
+    _ok(at)
+    assert at.title[0].value == "trial small_home_visits"
+    assert _radio(at, "View").options == ["Model beside the published trial", "Trial arms over time",
+                                          "Replicate estimates"]
+    assert len(at.dataframe) == 1 and len(at.main.image) == 1
+    _radio(at, "View").set_value("estimates").run()
+    _ok(at)
+    assert not at.main.image and len(at.dataframe) == 1
+    assert [b.label for b in at.get("download_button")] == ["Data (CSV)"]  # a table: its data only
+
+
 def test_app_in_chinese_or_a_warning_without_a_cjk_font(monkeypatch, folders):
     import povsim.report as report
     from povsim.report import find_cjk_font
@@ -405,6 +493,9 @@ def test_app_in_chinese_or_a_warning_without_a_cjk_font(monkeypatch, folders):
         _ok(at)
         assert _radio(at, "视图").value == "headline" and _radio(at, "视图").options[0] == "主要指标"
         assert at.subheader[0].value == "主要指标"
+        at = _app(monkeypatch, "--folder", str(folders["plan"]), "--lang", "zh")
+        _ok(at)
+        assert _radio(at, "视图").options[:2] == ["效率前沿", "按村的分配"] and at.subheader[0].value == "效率前沿"
     monkeypatch.setattr(report, "find_cjk_font", lambda *a, **k: None)
     at = _app(monkeypatch, "--folder", str(folders["run"]), "--lang", "zh")
     assert not at.exception

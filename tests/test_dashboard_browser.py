@@ -1,9 +1,11 @@
 """`povsim dashboard` in a real browser: Debian's Chromium driven by Playwright.
 
 Starts the dashboard with the real command (``povsim dashboard tests/data/dashboard/compare
---no-browser``), blocks every request that does not go to 127.0.0.1, and checks that the page
-renders with none attempted; switches a filter, opens every view (a screenshot of each goes
-to the test's tmp folder), opens the compare view and exports its figure.
+tests/data/plan --no-browser``), blocks every request that does not go to 127.0.0.1, and
+checks that the page renders with none attempted; switches a filter, opens every view (a
+screenshot of each goes to the test's tmp folder), opens the compare view and exports its
+figure, then opens the plan (its frontier, its allocation filtered by county, an export) and the
+virtual trial (the model beside the published trial, with its verdicts).
 
 Needs ``/usr/bin/chromium`` (Debian package ``chromium``; ``.ci/run`` installs it), the
 ``playwright`` package (test extra; its own browser download is never used) and the
@@ -31,6 +33,8 @@ import pytest
 REQUIRED = os.environ.get("POVSIM_BROWSER_TESTS") == "required"
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "tests" / "data" / "dashboard" / "compare"
+PLAN = ROOT / "tests" / "data" / "plan"  # the folder `povsim plan --out` was given (tests/data/plan/make_data.sh)
+TRIAL = ROOT / "tests" / "data" / "trial" / "trial"  # tests/data/trial/make_data.sh
 CHROMIUM = next((c for c in ("/usr/bin/chromium", shutil.which("chromium") or "") if c and os.path.exists(c)), None)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -59,7 +63,8 @@ def app_url(tmp_path_factory):
     empty = tmp_path_factory.mktemp("no_results")  # the folder picker lists nothing else
     log = tmp_path_factory.mktemp("server") / "dashboard.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "povsim.cli", "dashboard", str(SHIPPED), "--no-browser",
+        proc = subprocess.Popen([sys.executable, "-m", "povsim.cli", "dashboard", str(SHIPPED), str(PLAN),
+                                 str(TRIAL), "--no-browser",
                                  "--port", str(port), "--results-root", str(empty)],
                                 stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg"},
                                 start_new_session=True)
@@ -214,6 +219,38 @@ def test_dashboard_offline_filter_views_compare_and_export(page, tmp_path):
     csv = Path(dl.value.path()).read_text("utf-8")
     assert csv.startswith("scenario,measure,when") and "# povsim " in csv
     _no_error(pg)
+
+    # the plan: its frontier with the plan at each budget, its allocation filtered by county, an export
+    folder = pg.locator('[data-testid="stSidebar"] [data-testid="stRadio"]').filter(has_text="Folder").first
+    folder.get_by_text("data/plan", exact=True).click()
+    _settle(pg, "Efficiency frontier")
+    _no_error(pg)
+    assert pg.locator("h1").first.inner_text().strip() == "plan tiny"
+    assert pg.locator('[data-testid="stDataFrame"]').count() == 1 and "frontier" in _caption(pg)
+    pg.screenshot(path=str(tmp_path / "plan_frontier.png"), full_page=True)
+    _view(pg, "Allocation by village")
+    assert "8 villages" in _caption(pg)
+    pg.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Counties") \
+        .get_by_role("button", name="Clear all").first.click()  # no county: the view says so, no error
+    _settle(pg)
+    _no_error(pg)
+    assert pg.locator('[data-testid="stImage"]').count() == 0
+    pg.screenshot(path=str(tmp_path / "plan_allocation_no_county.png"), full_page=True)
+    _view(pg, "Efficiency frontier")
+    with pg.expect_download(timeout=60_000) as dl:
+        pg.get_by_role("button", name="Figure (PNG, 300 dpi)").click()
+    assert dl.value.suggested_filename == "plan_frontier.png"
+    png = Path(dl.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and not _blank(png)
+    _no_error(pg)
+
+    # the virtual trial: the model beside the published trial, pass and fail
+    folder.get_by_text("trial/trial", exact=True).click()
+    _settle(pg, "Model beside the published trial")
+    _no_error(pg)
+    assert pg.locator("h1").first.inner_text().strip() == "trial small_home_visits"
+    assert pg.locator('[data-testid="stDataFrame"]').count() == 1 and pg.locator('[data-testid="stImage"]').count() == 1
+    pg.screenshot(path=str(tmp_path / "trial_forest.png"), full_page=True)
 
     # offline: only the app itself was asked for anything
     seen = pg.seen

@@ -124,6 +124,38 @@ ZH: dict[str, str] = {
     "Not drawn": "未绘制",
     "Cost-effectiveness": "成本效果",
     "Calibration targets": "校准目标",
+    # plan figures (povsim.plots.plan)
+    "Efficiency frontier": "效率前沿",
+    "5-95 % across scenarios": "各情景间5–95%范围",
+    "optimal allocation: expected": "最优分配：期望值",
+    "CVaR-optimal allocation: CVaR": "条件风险价值最优分配：条件风险价值",
+    "greedy split (heuristic): expected": "贪心分配（启发式）：期望值",
+    "current allocation": "现行分配",
+    "Budget over the programme (million RMB, plan file's money)": "项目期预算（百万元，规划文件口径）",
+    "Outcome (plan's weighted objective)": "结果（规划的加权目标）",
+    "main plan": "主方案",
+    "coverage (1 = on)": "覆盖率（1 = 实施）",
+    "village (by type, then objective)": "村（按类型、再按目标值排序）",
+    "full model (mean, 95 % interval)": "完整模型（均值，95%区间）",
+    "surrogate prediction": "代理模型预测",
+    "Outcome over the baseline (plan's weighted objective)": "相对基准的结果（规划的加权目标）",
+    "Verification in the full model (common random numbers)": "完整模型中的验证（共同随机数）",
+    "best next level": "最佳下一档",
+    "median next level": "下一档中位数",
+    "median last level bought": "已购最后一档中位数",
+    "Outcome per million RMB (plan file's money)": "每百万元的结果（规划文件口径）",
+    "Marginal returns at the main plan": "主方案的边际收益",
+    "units (": "单位（",
+    " served by the plan, coloured; others grey), sorted": "个由方案覆盖，彩色；其余为灰色），已排序",
+    "share of scenarios with the same levels": "水平相同的情景比例",
+    "Stability of each unit's allocation across parameter draws and seeds": "各单位分配在参数抽样和随机种子间的稳定性",
+    # virtual-trial figures (povsim.plots.trial)
+    "source (95% CI)": "已发表估计（95%置信区间）",
+    "model (95% replicate interval)": "模型（95%重复区间）",
+    "measured score (z)": "测量得分（Z值）",
+    "latent cognitive skill (SD)": "潜在认知能力（标准差）",
+    "height-for-age z": "年龄别身高Z评分",
+    "years since the start of the trial": "试验开始后年数",
     # programme costs figure (plots.compare.plot_costs)
     "Programme costs by year and intervention (mean over replicates)": "按年份和干预措施分列的项目成本（重复均值）",
     "Cost (million RMB, 2014 prices)": "成本（百万元，2014年价格）",
@@ -236,7 +268,7 @@ class Results:
     """
 
     folder: Path
-    kind: str  # "run", "compare", "sensitivity" or "calibration" (the dashboard adds "batch")
+    kind: str  # "run", "compare", "sensitivity", "calibration" or "plan" (the dashboard adds "batch")
     manifest: dict
     scenarios: dict[str, Mapping[str, pd.DataFrame]] = field(default_factory=dict)
     extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
@@ -249,6 +281,10 @@ class Results:
             return f"calibration {ex['calibration']}"
         if self.kind == "compare" and ex.get("base"):
             return f"{ex['base']} vs {', '.join(ex.get('alternatives', []))}"
+        if self.kind == "plan" and isinstance(sc.get("plan"), dict) and sc["plan"].get("name"):
+            return f"plan {sc['plan']['name']}"
+        if self.kind == "trial" and isinstance(sc.get("trial"), dict) and sc["trial"].get("name"):
+            return f"trial {sc['trial']['name']}"
         for table in ("scenario", "sensitivity", "experiment"):  # a run, a study, a batch design
             if isinstance(sc.get(table), dict) and sc[table].get("name"):
                 return str(sc[table]["name"])
@@ -320,8 +356,21 @@ def _read_extra(res: Results, *names: str, lazy: bool = False) -> None:
     res.extra = tables if lazy else {n: tables[n] for n in tables}
 
 
+def plan_results_folder(folder: str | Path) -> Path:
+    """The plan itself (``<out>/plan``, sealed) when ``folder`` is the folder ``povsim plan
+    --out`` was given (its runs, keyspace and the plan); ``folder`` otherwise."""
+    folder = Path(folder)
+    inner = folder / "plan"
+    if not (folder / "manifest.json").is_file() and (inner / "manifest.json").is_file():
+        from povsim.output import read_manifest
+
+        if (read_manifest(inner) or {}).get("kind") == "plan":
+            return inner
+    return folder
+
+
 def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
-    """Read a run, compare, sensitivity or calibration results folder.
+    """Read a run, compare, sensitivity, calibration or plan results folder.
 
     Parameters
     ----------
@@ -341,14 +390,22 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
     """
     from povsim.output import final_path, verify_results
 
-    folder = Path(folder)
+    folder = plan_results_folder(folder)
     if not folder.is_dir():
         raise ReportError(f"results folder {folder} does not exist; give the folder that `povsim run`, "
-                          "`povsim compare` or `povsim sensitivity` wrote")
+                          "`povsim compare`, `povsim sensitivity`, `povsim calibrate` or `povsim plan` wrote")
     if not any(folder.iterdir()) and final_path(folder) == folder:
         raise ReportError(f"results folder {folder} is empty; nothing to report")
     manifest = verify_results(folder)
     tables = folder / "tables"
+    if manifest.get("kind") == "plan":  # its tables/ are the plan's, not a run's
+        res = Results(folder, "plan", manifest)
+        res.extra = _read_tables(tables, lazy)
+        return res
+    if (folder / "trial_summary.csv").is_file():
+        res = Results(folder, "trial", manifest)
+        _read_extra(res, "trial_summary", "trial_estimates", "trajectories", "samples", lazy=lazy)
+        return res
     if (folder / "differences.csv").is_file():
         res = Results(folder, "compare", manifest)
         ex = manifest.get("extra") or {}
@@ -373,8 +430,8 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
         _read_extra(res, "target_checks", lazy=lazy)
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
-                      "indices.csv or fit_targets.csv); give a folder written by `povsim run`, `compare`, "
-                      "`sensitivity` or `calibrate`")
+                      "indices.csv, fit_targets.csv or trial_summary.csv); give a folder written by `povsim run`, "
+                      "`compare`, `sensitivity`, `calibrate`, `plan` or `trial`")
 
 
 # -- figures -----------------------------------------------------------------------------
@@ -408,6 +465,19 @@ def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
     add_footer(fig, provenance)
     translate_figure(fig, lang)
     return fig
+
+
+#: captions of a plan's figures in the figure pack (the brief writes its own from the tables)
+PLAN_CAPTIONS = {
+    "frontier": "Efficiency frontier: the best expected outcome at each budget (band: 5-95 % across parameter "
+                "draws and seeds), the CVaR-optimal allocation, the greedy split and the current allocation.",
+    "allocation": "Level of every intervention in every village under the main plan, beside the current "
+                  "allocation.",
+    "verification": "The chosen allocations re-run in the full model (mean and 95 % interval over replicates, "
+                    "paired with the baseline) beside the surrogate's prediction.",
+    "marginal_returns": "Outcome per extra million RMB of one more level of each intervention at the main plan.",
+    "stability": "Share of parameter draws and seeds whose own optimal allocation gives a unit the plan's levels.",
+}
 
 
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
@@ -527,6 +597,24 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
         if "trace" in res.extra:
             add("calibration_trace", "Calibration objective at each evaluated parameter point and best so far.",
                 lambda: plot_trace(res.extra["trace"]))
+    if res.kind == "plan":
+        from povsim.plots.plan import plan_figure_makers
+
+        for stem, make in plan_figure_makers(res.extra).items():
+            add(stem, PLAN_CAPTIONS[stem], make)
+    if res.kind == "trial" and "trial_summary" in res.extra:
+        from povsim.plots.trial import plot_trial_forest, plot_trial_trajectories
+
+        meta = (res.manifest.get("scenario") or {}).get("trial") or {}
+        summary, title = res.extra["trial_summary"], str(meta.get("title") or meta.get("name") or "")
+        if lang != "en":  # labels and title are typed in English in the trial file: its identifiers instead
+            summary, title = summary.assign(label=summary["outcome"]), str(meta.get("name") or "")
+        add("forest", "The model's estimate (mean, 95 % replicate interval) beside the published estimate (95 % CI) "
+            "for each outcome of the trial.", lambda: plot_trial_forest(summary, title=title))
+        if "trajectories" in res.extra:
+            add("trajectories", "Measured score, latent skill and height-for-age of each arm's children by years "
+                "since the start (mean over replicates, min-max band).",
+                lambda: plot_trial_trajectories(res.extra["trajectories"]))
     if "indices" in res.extra:
         from povsim.plots.sensitivity import plot_indices, plot_morris
 
@@ -583,6 +671,11 @@ def key_numbers(res: Results) -> pd.DataFrame:
         for r in ce[key].itertuples():
             rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted (RMB)",
                          "when": "discounted", "value": format_interval("rmb", r.rmb_per_unit, r.ci_lo, r.ci_hi)})
+    ver = res.extra.get("verification") if res.kind == "plan" else None
+    if ver is not None:  # a plan: each verified allocation in the full model, over the baseline
+        for r in ver.itertuples():
+            rows.append({"scenario": r.allocation, "measure": "Objective over the baseline (full model)",
+                         "when": "verification", "value": f"{r.model:,.1f} [{r.model_lo:,.1f}, {r.model_hi:,.1f}]"})
     return pd.DataFrame(rows, columns=["scenario", "measure", "when", "value"])
 
 

@@ -194,6 +194,79 @@ def _cap_indices(ctx: Context, m: re.Match) -> str | None:
     return ctx.t("cap.indices", output=out, param=str(top["parameter"]), index=key, value=f"{top[key]:.2f}")
 
 
+def _plan_table(ctx: Context, name: str) -> pd.DataFrame | None:
+    t = ctx.res.extra.get(name) if ctx.res.kind == "plan" else None
+    return t if t is not None and not t.empty else None
+
+
+def _cap_frontier(ctx: Context, m: re.Match) -> str | None:
+    f = _plan_table(ctx, "frontier")
+    if f is None:
+        return None
+    e = f[f["objective"] == "expected"].sort_values("budget_rmb_plan")
+    if e.empty:
+        return None
+    return ctx.t("cap.frontier", lo=fmt_rmb(e["budget_rmb_plan"].iloc[0], ctx.lang),
+                 hi=fmt_rmb(e["budget_rmb_plan"].iloc[-1], ctx.lang), e_lo=f"{e['expected'].iloc[0]:,.1f}",
+                 e_hi=f"{e['expected'].iloc[-1]:,.1f}")
+
+
+def _cap_allocation(ctx: Context, m: re.Match) -> str | None:
+    v = _plan_table(ctx, "villages")
+    if v is None:
+        return None
+    cols = [c for c in v.columns if c.startswith("level_")]
+    return ctx.t("cap.allocation", villages=len(v), served=int((v[cols] > 0).any(axis=1).sum()))
+
+
+def _cap_verification(ctx: Context, m: re.Match) -> str | None:
+    v = _plan_table(ctx, "verification")
+    if v is None:
+        return None
+    return ctx.t("cap.verification", reps=int(v["replicates"].max()), n=len(v), lo=f"{v['error'].min():+,.1f}",
+                 hi=f"{v['error'].max():+,.1f}")
+
+
+def _cap_marginal(ctx: Context, m: re.Match) -> str | None:
+    d = _plan_table(ctx, "marginal_by_intervention")
+    if d is None or d["median_last_level_per_million_plan"].notna().sum() == 0:
+        return None
+    r = d.loc[d["median_last_level_per_million_plan"].idxmax()]
+    return ctx.t("cap.marginal", top=term("intervention", str(r["intervention"]), ctx.lang),
+                 value=f"{r['median_last_level_per_million_plan']:,.3g}")
+
+
+def _cap_stability(ctx: Context, m: re.Match) -> str | None:
+    s = _plan_table(ctx, "stability")
+    if s is None:
+        return None
+    return ctx.t("cap.stability", median=fmt_pct(float(s["stability"].median()), ctx.lang, 0),
+                 low=fmt_pct(float(s["stability"].min()), ctx.lang, 0))
+
+
+def _trial_table(ctx: Context, name: str) -> pd.DataFrame | None:
+    t = ctx.res.extra.get(name) if ctx.res.kind == "trial" else None
+    return t if t is not None and not t.empty else None
+
+
+def _cap_forest(ctx: Context, m: re.Match) -> str | None:
+    from povsim.brief.kinds.trial import verdicts
+
+    s = _trial_table(ctx, "trial_summary")
+    if s is None:
+        return None
+    ok = verdicts(s)
+    return ctx.t("cap.forest", n=len(s), passed=int(ok.map(lambda v: v is True).sum()), checked=int(ok.notna().sum()))
+
+
+def _cap_trial_trajectories(ctx: Context, m: re.Match) -> str | None:
+    t = _trial_table(ctx, "trajectories")
+    if t is None or "arm" not in t.columns:
+        return None
+    arms = [f"`{a}`" for a in dict.fromkeys(t["arm"].astype(str))]
+    return ctx.t("cap.trial_trajectories", arms=join(arms, ctx.lang), reps=ctx.replicates)
+
+
 _SCEN = r"(?P<scenario>_.+)?"
 RULES: tuple[_Rule, ...] = (
     _Rule("differences_end", "q.effects", _cap_differences),
@@ -208,6 +281,15 @@ RULES: tuple[_Rule, ...] = (
     _Rule("moda_M0", "q.context", _cap_moda_m0),
     _Rule(rf"moda_dimensions{_SCEN}", "q.context", _cap_dimensions),
     _Rule(rf"transition{_SCEN}", "q.context", _cap_transition),
+    # a plan (povsim.plots.plan)
+    _Rule("frontier", "q.effects", _cap_frontier),
+    _Rule("allocation", "q.who", _cap_allocation),
+    _Rule("marginal_returns", "q.costs", _cap_marginal),
+    _Rule("verification", "q.sure", _cap_verification),
+    _Rule("stability", "q.sure", _cap_stability),
+    # a virtual trial (povsim.plots.trial)
+    _Rule("forest", "q.effects", _cap_forest),
+    _Rule("trajectories", "q.context", _cap_trial_trajectories),
 )
 
 

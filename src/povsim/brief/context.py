@@ -140,6 +140,9 @@ class Context:
 
     @property
     def replicates(self) -> int:
+        if self.res.kind == "plan":  # a plan's seeds are its design's and its verification's: count the latter
+            return int((((self.manifest.get("scenario") or {}).get("plan") or {}).get("verify") or {})
+                       .get("replicates", 0))
         return len(self.manifest.get("seeds") or []) or int((self.manifest.get("extra") or {}).get("replicates", 0))
 
     def discount_rate(self, scenario: str) -> float:

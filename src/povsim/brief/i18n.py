@@ -75,6 +75,19 @@ METHODS_ZH = {"least-squares": "最小二乘法", "nelder-mead": "Nelder–Mead�
 ARMS_ZH = {"pilot": "试点村", "comparison": "对照村", "all": "全部",
            # the "area" subgroup: other villages of the project townships, villages outside them
            "project": "项目乡镇其他村", "non_project": "非项目乡镇村"}
+#: a plan's outcome measures (:data:`povsim.plan.measures.MEASURES`) and their units
+PLAN_MEASURES = {
+    "objective": ("the plan's weighted objective", "规划的加权目标"),
+    "stunting_years": ("child-years of stunting averted", "避免的发育迟缓儿童年"),
+    "delay_years": ("child-years of developmental delay averted", "避免的发育迟滞儿童年"),
+    "moda_m0_child_years": ("outcome-MODA M0 child-years averted", "避免的结果MODA M0儿童年"),
+    "moda_poor_child_years": ("child-years of outcome-MODA poverty averted", "避免的结果MODA贫困儿童年"),
+    "school_years": ("years of schooling gained by the treated cohorts", "受干预队列增加的受教育年数"),
+    "junior_high_completers": ("more junior-high completers in the treated cohorts", "受干预队列增加的初中毕业人数"),
+    "adult_poor": ("adults of the treated cohorts kept out of relative poverty", "受干预队列中避免成年相对贫困的人数"),
+}
+#: a plan's decision units
+PLAN_UNITS = {"village": ("village", "村"), "township": ("township", "乡镇"), "county": ("county", "县")}
 LEFT_BEHIND_ZH = {"left behind": "留守儿童", "not left behind": "非留守儿童"}
 SEX_ZH = {"female": "女童", "male": "男童"}
 
@@ -84,6 +97,8 @@ TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v 
                             # interventions as figure legends label them (underscores as spaces)
                             **{k.replace("_", " "): v[1] for k, v in INTERVENTIONS.items() if k != "all"},
                             "pilot": "试点村", "comparison": "对照村", "social protection": "社会保护",
+                            "current": "现行分配",  # the current allocation in a plan's figures
+                            "control": "对照组",  # a virtual trial's control arm
                             "M0 (index, 0-1)": "M0（指数，0–1）",
                             # measure names as figures label them (underscores as spaces)
                             **{o.measure.replace("_", " "): o.short_zh for o in (*HEADLINE, *COHORT)}}
@@ -113,6 +128,10 @@ def term(kind: str, name: str, lang: str) -> str:
         return SEX_ZH.get(name, name) if lang == "zh" else {"female": "girls", "male": "boys"}.get(name, name)
     if kind == "method":
         return METHODS_ZH.get(name, name) if lang == "zh" else name
+    if kind == "plan_measure":
+        return PLAN_MEASURES.get(name, (name.replace("_", " "), name))[1 if lang == "zh" else 0]
+    if kind == "plan_unit":
+        return PLAN_UNITS.get(name, (name, name))[1 if lang == "zh" else 0]
     table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS}[kind]
     if name in table:
         return table[name][1 if lang == "zh" else 0]
@@ -129,6 +148,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.batch": ("Brief: batch experiment {name}", "简报：批量实验 {name}"),
     "title.sensitivity": ("Brief: sensitivity study {name}", "简报：敏感性分析 {name}"),
     "title.calibrate": ("Brief: calibration {name}", "简报：校准 {name}"),
+    "title.plan": ("Brief: plan {name}", "简报：规划 {name}"),
+    "title.trial": ("Brief: virtual trial {name}", "简报：虚拟试验 {name}"),
     "subtitle": ("povsim {version} · {created} · {replicates} replicates",
                  "povsim {version} · {created} · {replicates}次重复"),
     "contents": ("Contents", "目录"),
@@ -139,6 +160,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sec.what.batch": ("What was run", "运行了什么"),
     "sec.what.sensitivity": ("What was studied", "研究了什么"),
     "sec.what.calibrate": ("What was fitted", "拟合了什么"),
+    "sec.what.plan": ("What was planned", "规划了什么"),
+    "sec.what.trial": ("What was tested", "检验了什么"),
+    "sec.trial_results": ("The model beside the published trial", "模型与已发表试验的对比"),
+    "sec.assumptions": ("Assumptions and notes", "假设与说明"),
+    "sec.allocation": ("The recommended allocation", "推荐的分配方案"),
+    "sec.frontier": ("What each budget buys", "不同预算的效果"),
+    "sec.gains": ("Expected gains, verified in the full model", "预期收益（完整模型验证）"),
+    "sec.versus": ("Against the real programme", "与实际项目的比较"),
     "sec.effects": ("Headline effects", "主要效果"),
     "sec.outcomes": ("Headline outcomes", "主要结果"),
     "sec.who": ("Who benefits", "谁受益"),
@@ -468,6 +497,229 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{n}个校准目标中有{passed}个与模拟值的差距在容差范围内。"),
     "cap.indices": ("Sensitivity indices of {output}: {param} has the largest index ({index} = {value}).",
                     "{output}的敏感性指数：{param}的指数最大（{index} = {value}）。"),
+    # plan (povsim plan)
+    "what.plan": ("The plan `{name}` sets, for each of {villages} {decide} (decided by {unit}), the level of {n} "
+                  "interventions: {interventions}. Outcomes are counted over {horizon} years; costs are discounted "
+                  "at {rate}.",
+                  "规划`{name}`为{villages}个{decide}（按{unit}决策）分别确定{n}项干预的实施水平：{interventions}。"
+                  "结果统计{horizon}年，成本按{rate}贴现。"),
+    "what.plan_budget": ("Budget levels: {levels} over the programme; the main plan is the one at {main}.",
+                         "预算水平（项目期合计）：{levels}；主方案为{main}的方案。"),
+    "what.plan_scale": ("The simulated area is smaller than the real one: the current allocation costs {simulated} in "
+                        "the model for {reference} in reality, so 1 RMB of the plan is {factor} simulated RMB and "
+                        "the plan and the real allocation are compared at equal cost.",
+                        "模拟地区小于实际地区：现行分配在模型中的成本为{simulated}，实际为{reference}，因此规划中的1元"
+                        "相当于模拟中的{factor}元，规划与实际分配在同等成本下比较。"),
+    "what.plan_objective": ("Objective: {sense} — {weights}; {risk}. Gains are improvements over no programme, "
+                            "summed over the decided villages.",
+                            "目标：{sense}——{weights}；{risk}。收益为相对无项目情景的改善，在所决策的村中加总。"),
+    "plan.sense.maximise_outcome": ("the largest weighted outcome within the budget", "在预算内使加权结果最大"),
+    "plan.sense.minimise_cost": ("the lowest cost that reaches the target", "以最低成本达到目标"),
+    "plan.risk.expected": ("the expected value over parameter draws and seeds is optimised",
+                           "优化参数抽样和随机种子上的期望值"),
+    "plan.risk.cvar": ("the CVaR at {level} (the mean of the worst {tail} of parameter draws and seeds) is optimised",
+                       "优化{level}水平的条件风险价值（最差{tail}参数抽样和随机种子的均值）"),
+    "plan.weight": ("{measure} × {weight}", "{measure} × {weight}"),
+    "what.plan_method": ("Method: {runs} model runs with village levels randomised inside each run ({draws} parameter "
+                         "draws × {seeds} seeds, common random numbers), response surfaces for {types} village types, "
+                         "an exact mixed-integer program (`HiGHS`), and {reps} fresh replicates in the full model to "
+                         "verify the chosen allocations.",
+                         "方法：共{runs}次模型运行，每次运行中各村的干预水平随机设定（{draws}个参数抽样 × {seeds}个随机"
+                         "种子，共同随机数）；为{types}类村拟合响应面；以精确混合整数规划（`HiGHS`）求解；并在完整模型中用"
+                         "{reps}个新的重复验证所选方案。"),
+    "plan.alloc": ("At {budget}, the main plan serves {served} of {villages} villages with {sites} intervention sites "
+                   "and costs {cost} ({share} of the budget); its largest item is {top} ({top_share}).",
+                   "在{budget}预算下，主方案覆盖{villages}个村中的{served}个，共{sites}个干预点，成本为{cost}"
+                   "（占预算{share}）；最大支出项为{top}（{top_share}）。"),
+    "plan.alloc_current": ("The current allocation serves {served} villages with {sites} sites of the interventions "
+                           "this plan decides.", "现行分配中，本规划所决策的干预覆盖{served}个村，共{sites}个干预点。"),
+    "plan.alternative": ("A simpler plan within {within} of the optimum needs {sites} sites instead of {sites_opt} and "
+                         "{interventions} interventions; its expected outcome is {expected} against {expected_opt}.",
+                         "在最优值{within}以内的更简方案只需{sites}个干预点（最优方案为{sites_opt}个），使用{interventions}"
+                         "项干预；其期望结果为{expected}（最优方案为{expected_opt}）。"),
+    "plan.rollout": ("Where capacity limits the pace, serve first {names} (the most outcome per RMB).",
+                     "如能力限制实施进度，应优先覆盖{names}（每元投入结果最高）。"),
+    "sub.by_place": ("By place", "按地区"),
+    "sub.by_village": ("By village: level under the plan (current allocation in brackets)",
+                       "按村：规划方案的实施水平（括号内为现行分配）"),
+    "col.villages": ("Villages", "村数"),
+    "col.served_plan": ("Villages served (plan)", "覆盖村数（规划）"),
+    "col.served_current": ("Villages served (current)", "覆盖村数（现行）"),
+    "col.level_plan": ("Mean level where served", "覆盖村平均水平"),
+    "col.cost_plan": ("Cost (plan)", "成本（规划）"),
+    "col.county": ("County", "县"),
+    "col.village": ("Village", "村"),
+    "col.plan": ("Plan", "方案"),
+    "col.budget": ("Budget", "预算"),
+    "col.cost": ("Cost", "成本"),
+    "col.expected": ("Expected outcome", "期望结果"),
+    "col.cvar": ("CVaR", "条件风险价值"),
+    "col.sites": ("Sites", "干预点"),
+    "col.gap": ("Optimality gap", "最优性间隙"),
+    "col.greedy": ("Greedy split, same budget", "同预算贪心分配"),
+    "col.allocation": ("Allocation", "分配方案"),
+    "col.surrogate": ("Surrogate", "代理模型"),
+    "col.model": ("Full model [95 % interval]", "完整模型［95%区间］"),
+    "col.error": ("Error", "误差"),
+    "col.p_better": ("Better in", "占优比例"),
+    "col.main_minus_current": ("Main plan − current [95 % interval]", "主方案 − 现行分配［95%区间］"),
+    "plan.frontier": ("As the budget goes from {lo} to {hi}, the best expected outcome rises from {e_lo} to {e_hi} "
+                      "(plan's weighted objective); at the top, 5–95 % of parameter draws and seeds lie between "
+                      "{b_lo} and {b_hi}.",
+                      "预算从{lo}增加到{hi}时，最优期望结果从{e_lo}上升到{e_hi}（规划的加权目标）；在最高预算处，"
+                      "5–95%的参数抽样和随机种子位于{b_lo}至{b_hi}之间。"),
+    "plan.frontier_greedy": ("At {budget}, the greedy split (the heuristic of other planners) reaches {greedy} "
+                             "against the exact optimum's {expected}.",
+                             "在{budget}预算下，贪心分配（其他规划工具所用的启发式方法）达到{greedy}，精确最优解为"
+                             "{expected}。"),
+    "plan.shadow": ("At {budget}, one more million RMB buys {value} outcome units (the plan re-solved with 5 % more "
+                    "budget).", "在{budget}预算下，每增加一百万元可多获得{value}个结果单位（预算增加5%后重新求解）。"),
+    "plan.shadow_zero": ("At {budget}, more money buys nothing more: the plan spends {cost}, and what binds is "
+                         "{binding}.", "在{budget}预算下，增加资金不再带来收益：方案只支出{cost}，起约束作用的是"
+                         "{binding}。"),
+    "plan.binding": ("Binding constraints: {names}.", "起约束作用的条件：{names}。"),
+    "plan.gains_intro": ("Each chosen allocation was re-run in the full model on {reps} fresh seeds, each with its own "
+                         "parameter draw, paired with the baseline of the same seed (common random numbers). Gains are "
+                         "improvements over no programme summed over the decided villages: mean with a 95 % interval "
+                         "over replicates.",
+                         "每个所选方案都在完整模型中用{reps}个新的随机种子（各有其参数抽样）重新运行，并与同一种子的基准"
+                         "情景配对（共同随机数）。收益为相对无项目情景的改善在所决策村中的加总：给出各重复的均值及95%区间。"),
+    "plan.gain": ("In the full model, {alloc} improves {measure} by {value} (95 % interval {lo} to {hi}) over the "
+                  "baseline; the surrogate predicted {surrogate}.",
+                  "在完整模型中，{alloc}使{measure}比基准改善{value}（95%区间：{lo}至{hi}）；代理模型的预测为{surrogate}。"),
+    "plan.gain_unclear": ("In the full model, {alloc} changes {measure} by {value} over the baseline, but the 95 % "
+                          "interval ({lo} to {hi}) includes no gain; the surrogate predicted {surrogate}.",
+                          "在完整模型中，{alloc}使{measure}比基准变化{value}，但95%区间（{lo}至{hi}）包含零；"
+                          "代理模型的预测为{surrogate}。"),
+    "plan.by_measure": ("Gains by measure over the baseline (mean [95 % interval] over replicates).",
+                        "按指标的相对基准收益（各重复的均值［95%区间］）。"),
+    "plan.alloc.current": ("the current allocation", "现行分配"),
+    "plan.alloc.plan": ("the plan at {budget}", "{budget}预算的方案"),
+    "plan.alloc.min_cost": ("the least-cost plan", "最低成本方案"),
+    "plan.alloc.alternative": ("the simplest plan within {within} of the optimum", "最优值{within}以内的最简方案"),
+    "plan.versus_intro": ("The current allocation is the real programme as the scenario {scenario} describes it: "
+                          "{served} of {villages} villages receive the interventions this plan decides, at a cost of "
+                          "{cost} (the plan's RMB).",
+                          "现行分配即情景{scenario}所描述的实际项目：{villages}个村中有{served}个接受本规划所决策的干预，"
+                          "成本为{cost}（规划口径）。"),
+    "plan.versus_extra": ("The current allocation also uses {extra}, which this plan does not decide: its surrogate "
+                          "prediction leaves them out, its model result and cost include them.",
+                          "现行分配还使用了本规划不决策的{extra}：其代理模型预测不包括这些干预，但其模型结果和成本包括。"),
+    "plan.beats": ("In the full model, {main} minus the current allocation is {diff} on the plan's objective (95 % "
+                   "interval {lo} to {hi}), better in {p} of replicates: the plan beats the real allocation with an "
+                   "interval that excludes zero.",
+                   "在完整模型中，{main}减现行分配在规划目标上为{diff}（95%区间：{lo}至{hi}），在{p}的重复中更优："
+                   "规划方案优于实际分配，且区间排除零。"),
+    "plan.not_beats": ("In the full model, {main} minus the current allocation is {diff} on the plan's objective (95 % "
+                       "interval {lo} to {hi}), better in {p} of replicates: the plan does not beat the real "
+                       "allocation with an interval that excludes zero.",
+                       "在完整模型中，{main}减现行分配在规划目标上为{diff}（95%区间：{lo}至{hi}），在{p}的重复中更优："
+                       "规划方案未能以排除零的区间优于实际分配。"),
+    "plan.worse": ("In the full model, {main} minus the current allocation is {diff} on the plan's objective (95 % "
+                   "interval {lo} to {hi}): the real allocation does better, with an interval that excludes zero.",
+                   "在完整模型中，{main}减现行分配在规划目标上为{diff}（95%区间：{lo}至{hi}）：实际分配更优，且区间"
+                   "排除零。"),
+    "plan.no_versus": ("The folder has no paired verification of the main plan against the current allocation.",
+                       "本文件夹没有主方案与现行分配的配对验证。"),
+    "plan.surrogate_p": ("Across the design's parameter draws and seeds, the surrogate puts the main plan ahead of "
+                         "{versus} in {p} of {n} scenarios.",
+                         "在设计的参数抽样和随机种子中，代理模型显示主方案在{n}个情景中的{p}优于{versus}。"),
+    "plan.versus.greedy split": ("the greedy split", "贪心分配"),
+    "plan.versus.current allocation": ("the current allocation", "现行分配"),
+    "plan.versus.alternative": ("the simplest plan within {within}", "{within}以内的最简方案"),
+    "plan.sure_error": ("The surrogate's error on the verified allocations (model minus prediction) ranges from {lo} "
+                        "to {hi} ({rlo} to {rhi} of the prediction): read the frontier's small differences with that "
+                        "in mind.",
+                        "代理模型在已验证方案上的误差（模型减预测）为{lo}至{hi}（占预测的{rlo}至{rhi}）：解读效率前沿上的"
+                        "小差异时需考虑这一点。"),
+    "plan.sure_gap": ("Every allocation was solved to optimality on the surrogate (largest gap {gap}).",
+                      "所有方案均在代理模型上求得最优解（最大间隙{gap}）。"),
+    "plan.sure_gap_open": ("{n} of {total} solves stopped before optimality (largest gap {gap}): the plan may be "
+                           "short of the optimum by up to that share.",
+                           "{total}次求解中有{n}次在达到最优前停止（最大间隙{gap}）：方案与最优解的差距可能达此比例。"),
+    "plan.sure_stability": ("{n} of {total} villages keep the plan's levels in fewer than half of the parameter draws "
+                            "and seeds: their allocation depends on what is uncertain.",
+                            "{total}个村中有{n}个在不到一半的参数抽样和随机种子下保持规划水平：其分配取决于不确定因素。"),
+    "plan.sure_few": ("The verification rests on {reps} replicates and the design on {scen} parameter draws × seeds: "
+                      "intervals are wide; raise `[verify] replicates` and `[design] draws` before acting on small "
+                      "differences.",
+                      "验证仅基于{reps}个重复，设计仅基于{scen}个参数抽样×随机种子：区间很宽；据较小差异决策前，请增加"
+                      "`[verify] replicates`和`[design] draws`。"),
+    "plan.sure_draws": ("Parameter draws come from {file} and the plausible ranges of {params}.",
+                        "参数抽样来自{file}以及{params}的合理取值范围。"),
+    "plan.sure_model": ("Outcomes are the model's: the plan is as good as the intervention effects and costs the "
+                        "model carries (`povsim describe` lists each with its source).",
+                        "结果来自模型：规划的可靠性取决于模型所采用的干预效果和成本"
+                        "（`povsim describe`列出了各项及其来源）。"),
+    "missing.plan": ("the plan's tables (plans.csv, villages.csv, allocation.csv)",
+                     "规划表格（plans.csv、villages.csv、allocation.csv）"),
+    "missing.verification": ("the verification in the full model (verification.csv)",
+                             "完整模型验证（verification.csv）"),
+    "cap.frontier": ("Best expected outcome at each budget from {lo} to {hi} ({e_lo} to {e_hi}), with the 5–95 % band "
+                     "across parameter draws and seeds, the CVaR-optimal plan, the greedy split and the current "
+                     "allocation.",
+                     "{lo}至{hi}各预算水平下的最优期望结果（{e_lo}至{e_hi}），及参数抽样和随机种子间的5–95%范围、条件风险价值"
+                     "最优方案、贪心分配和现行分配。"),
+    "cap.allocation": ("Level of each intervention in each of {villages} villages under the main plan ({served} "
+                       "served) beside the current allocation.",
+                       "主方案下{villages}个村中每项干预的实施水平（覆盖{served}个村），与现行分配并列。"),
+    "cap.verification": ("The full model's result (mean, 95 % interval over {reps} replicates) beside the surrogate's "
+                         "prediction for {n} allocations; errors from {lo} to {hi}.",
+                         "{n}个方案的完整模型结果（{reps}个重复的均值及95%区间）与代理模型预测并列；误差为{lo}至{hi}。"),
+    "cap.marginal": ("Outcome per extra million RMB at the main plan; the last level bought returns most for {top} "
+                     "({value} per million RMB).",
+                     "主方案的每百万元边际结果；已购最后一档收益最高的是{top}（每百万元{value}）。"),
+    "cap.stability": ("Share of parameter draws and seeds whose own optimum gives a village the plan's levels: "
+                      "median {median}, lowest {low}.",
+                      "各村在参数抽样和随机种子下自身最优解与规划水平一致的比例：中位数{median}，最低{low}。"),
+    # virtual trial (povsim trial)
+    "what.trial": ("The virtual trial `{name}` re-runs a published study inside the simulated population{title}: host "
+                   "world {scenario}, {persons} persons per replicate, {reps} replicates (seed {seed}); on average "
+                   "{n_c} control and {n_t} treated children per replicate and outcome.",
+                   "虚拟试验`{name}`在模拟人口中重现一项已发表的研究{title}：宿主情景为{scenario}，每次重复{persons}人，"
+                   "共{reps}次重复（随机种子{seed}）；每次重复、每个结果平均有对照组{n_c}名、干预组{n_t}名儿童。"),
+    "what.trial_source": ("Source: {source}.", "来源：{source}。"),
+    "trial.summary": ("Of {total} outcomes, {n} have a published 95 % interval; the model's mean lies within it for "
+                      "{passed}.", "{total}个结果中有{n}个有已发表的95%区间；其中模型均值落在区间内的有{passed}个。"),
+    "trial.pass": ("{outcome}: the model's mean estimate {model} (95 % replicate interval {lo} to {hi}) lies within "
+                   "the published 95 % interval ({slo} to {shi}) around {source}.",
+                   "{outcome}：模型的平均估计值为{model}（95%重复区间：{lo}至{hi}），落在已发表估计值{source}的95%区间"
+                   "（{slo}至{shi}）内。"),
+    "trial.fail": ("{outcome}: the model's mean estimate {model} (95 % replicate interval {lo} to {hi}) lies outside "
+                   "the published 95 % interval ({slo} to {shi}) around {source}.",
+                   "{outcome}：模型的平均估计值为{model}（95%重复区间：{lo}至{hi}），落在已发表估计值{source}的95%区间"
+                   "（{slo}至{shi}）之外。"),
+    "trial.no_source": ("{outcome}: the model estimates {model} (95 % replicate interval {lo} to {hi}); the source "
+                        "gives no interval to check it against.",
+                        "{outcome}：模型估计值为{model}（95%重复区间：{lo}至{hi}）；来源未给出可供核对的区间。"),
+    "trial.criterion": ("Check: pass when the model's mean over replicates lies within the published 95 % confidence "
+                        "interval. The replicate interval is the spread of the study's estimator at the study's own "
+                        "sample size (compare it with the width of the published interval); the mean's interval is "
+                        "how precisely the replicates pin down the model's mean.",
+                        "核对标准：模型各重复的均值落在已发表的95%置信区间内即为通过。重复区间是研究估计量在研究自身样本量"
+                        "下的离散程度（可与已发表区间的宽度比较）；均值区间表示各重复对模型均值的确定程度。"),
+    "trial.no_assumptions": ("The trial file states no assumptions.", "试验文件未列出假设。"),
+    "trial.assumptions_elsewhere": ("The trial file's {n} assumptions and notes are written in English: see {file}.",
+                                    "试验文件中的{n}条假设和说明以英文撰写，见{file}。"),
+    "trial.sure_model": ("The trial runs through the model's own intervention effects and host population: an outcome "
+                         "outside the published interval says that the effect sizes, the host population or the "
+                         "study's setting differ (see the assumptions), not that the study was wrong.",
+                         "虚拟试验通过模型自身的干预效果和宿主人口运行：结果落在已发表区间之外，说明效果大小、宿主人口或"
+                         "研究环境存在差异（见假设），而非该研究有误。"),
+    "col.estimator": ("Estimator", "估计量"),
+    "col.model_replicates": ("Model mean [95 % replicate interval]", "模型均值［95%重复区间］"),
+    "col.model_mean_ci": ("95 % interval of the mean", "均值的95%区间"),
+    "col.published": ("Published [95 % CI]", "已发表［95%置信区间］"),
+    "col.n_arms": ("Children: control / treated", "儿童：对照/干预"),
+    "missing.trial": ("the trial's tables (trial_summary.csv)", "试验表格（trial_summary.csv）"),
+    "cap.forest": ("The model (circle, 95 % replicate interval) beside the published estimate (square, 95 % CI) for "
+                   "{n} outcomes; the model's mean lies within the published interval for {passed} of {checked}.",
+                   "{n}个结果的模型估计（圆点，95%重复区间）与已发表估计（方块，95%置信区间）并列；{checked}个中有"
+                   "{passed}个的模型均值落在已发表区间内。"),
+    "cap.trial_trajectories": ("Measured score, latent cognitive skill and height-for-age of the children of {arms} "
+                               "by years since the start ({reps} replicates: mean and range).",
+                               "{arms}儿童的测量得分、潜在认知能力和年龄别身高Z评分随试验开始后年数的变化（{reps}次重复："
+                               "均值和范围）。"),
     # method
     "method.text": ("povsim simulates every person of the area year by year (demography, income, nutrition and "
                     "health, development, schooling, migration, interventions); MODA (UNICEF's Multiple "

@@ -36,6 +36,8 @@ UI_ZH: dict[str, str] = {
     "Batch": "批量实验",
     "Sensitivity study": "敏感性分析",
     "Calibration": "校准",
+    "Plan": "规划",
+    "Virtual trial": "虚拟试验",
     # views
     "Headline panel": "主要指标",
     "Trajectories by subgroup": "分组轨迹",
@@ -60,6 +62,14 @@ UI_ZH: dict[str, str] = {
     "Second-order indices": "二阶指数",
     "Standardised residuals": "标准化残差",
     "Objective and fitted parameters": "目标函数与拟合参数",
+    "Efficiency frontier": "效率前沿",
+    "Allocation by village": "按村的分配",
+    "Verification in the full model": "完整模型验证",
+    "Marginal returns": "边际收益",
+    "Stability of the allocation": "分配的稳定性",
+    "Model beside the published trial": "模型与已发表试验的对比",
+    "Trial arms over time": "试验各组随时间的变化",
+    "Replicate estimates": "各次重复的估计值",
     # controls
     "Scenario": "情景",
     "Scenarios": "情景",
@@ -79,6 +89,8 @@ UI_ZH: dict[str, str] = {
     "Output": "输出",
     "Targets": "目标",
     "Table": "表",
+    "Counties": "县",
+    "Arms": "试验组",
     # option values
     "all": "全部",
     "county": "县",

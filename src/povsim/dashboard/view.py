@@ -34,10 +34,14 @@ __all__ = [
     "View",
     "ages_control",
     "apply_filters",
+    "chosen_rows",
     "defaults",
+    "has_extra",
+    "no_controls",
     "render",
     "subgroup_controls",
     "subgroup_rows",
+    "values_control",
     "walk",
     "year_control",
     "years_control",
@@ -207,6 +211,40 @@ def ages_control(df: pd.DataFrame, *, multi: bool = True) -> Iterator[Control]:
         yield Control("ages", "Age groups", ages, ages, "multiselect")
     else:
         yield Control("age", "Age group", ages, ages[0])
+
+
+def no_controls(res: Results, sel: Selection) -> Iterator[Control]:
+    """The controls of a view that has none."""
+    yield from ()
+
+
+def has_extra(name: str) -> Callable[[Results], bool]:
+    """``available`` of a view drawn from the folder's table ``name`` (present and not empty)."""
+    return lambda res: name in res.extra and not res.extra[name].empty
+
+
+def values_control(df: pd.DataFrame, column: str, name: str, label: str) -> Iterator[Control]:
+    """A subset of the values of ``column`` (default: all); none when it holds one value."""
+    if column not in df.columns:
+        return
+    values = tuple(str(v) for v in dict.fromkeys(df[column].astype(str)))
+    if len(values) > 1:
+        yield Control(name, label, values, values, "multiselect")
+
+
+def chosen_rows(df: pd.DataFrame, column: str, sel: Selection, name: str) -> pd.DataFrame:
+    """Rows of ``df`` whose ``column`` is among the values chosen in ``sel[name]`` (all rows when
+    nothing was offered).
+
+    Raises
+    ------
+    ValueError
+        Nothing chosen: no row to draw (the view says so instead of a figure).
+    """
+    out = df[df[column].astype(str).isin(sel[name])] if name in sel else df
+    if out.empty:
+        raise ValueError(f"no {column} chosen")
+    return out
 
 
 def subgroup_controls(df: pd.DataFrame, sel: Selection, *, measure: str | None = None, with_all: bool = True,

@@ -49,7 +49,7 @@ from povsim.plan.analysis import (
 from povsim.plan.measures import MEASURES
 from povsim.plan.optimise import PlanError, cvar, evaluate, greedy
 from povsim.plan.problem import PlanModel, equity_weights
-from povsim.plan.schema import Plan, load_plan
+from povsim.plan.schema import Plan, load_plan, plan_label
 from povsim.plan.surrogate import DesignData, fit_costs, fit_surrogate, improvement, village_outcomes, village_types
 from povsim.plan.verify import measured_objective, pairs_table, verification_table
 from povsim.plan.worker import PlanRunSpec, execute
@@ -275,7 +275,7 @@ def _money(x: float) -> str:
 
 def _label(plan: Plan, level: float) -> str:
     """Name of the plan at a budget level (``plan_275M``; ``plan_min_cost``)."""
-    return "plan_min_cost" if plan.objective.sense == "minimise_cost" else f"plan_{level / 1e6:g}M"
+    return plan_label(plan.objective.sense, level)
 
 
 def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,

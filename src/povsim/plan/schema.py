@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,11 +32,32 @@ from povsim.config import translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
 
-__all__ = ["Plan", "load_plan"]
+__all__ = ["Plan", "load_plan", "main_budget_of", "main_label_of", "plan_label"]
 
 Num = Annotated[float, Field(strict=False)]
 Share = Annotated[float, Field(strict=False, ge=0.0, le=1.0)]
 Money = Annotated[float, Field(strict=False, gt=0.0)]
+
+
+def main_budget_of(levels_rmb: Sequence[float], main_rmb: float | None) -> float:
+    """The budget level of the main plan: ``main_rmb``, else the middle of ``levels_rmb``
+    (also read back from a plan folder's manifest by ``povsim report`` and the dashboard)."""
+    levels = sorted(levels_rmb)
+    return float(main_rmb if main_rmb is not None else levels[len(levels) // 2])
+
+
+def plan_label(sense: str, level: float) -> str:
+    """Name of the plan at a budget level in the plan's tables (``plan_275M``; ``plan_min_cost``)."""
+    return "plan_min_cost" if sense == "minimise_cost" else f"plan_{level / 1e6:g}M"
+
+
+def main_label_of(resolved: Mapping[str, Any]) -> str:
+    """Name of the main plan in the tables of a plan folder, from the plan as resolved in its
+    manifest (``scenario.plan``)."""
+    b = resolved.get("budget") or {}
+    sense = str((resolved.get("objective") or {}).get("sense", "maximise_outcome"))
+    levels = b.get("levels_rmb") or []
+    return plan_label(sense, main_budget_of(levels, b.get("main_rmb")) if levels else 0.0)
 
 
 class _Table(BaseModel):
@@ -215,8 +237,7 @@ class Plan:
     @property
     def main_budget(self) -> float:
         """The budget level of the main plan (``main_rmb``, else the middle level)."""
-        levels = sorted(self.budget.levels_rmb)
-        return float(self.budget.main_rmb if self.budget.main_rmb is not None else levels[len(levels) // 2])
+        return main_budget_of(self.budget.levels_rmb, self.budget.main_rmb)
 
     @property
     def source_files(self) -> list[str]:

@@ -8,7 +8,7 @@ Colours are the Okabe-Ito palette.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from povsim.plots.report import add_footer
 from povsim.plots.trajectories import OKABE_ITO
 
 __all__ = [
+    "plan_figure_makers",
     "plan_figures",
     "plot_allocation",
     "plot_frontier",
@@ -147,17 +148,30 @@ def plot_stability(stability: pd.DataFrame, *, provenance: str | None = None) ->
     return add_footer(fig, provenance)
 
 
+def plan_figure_makers(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None
+                       ) -> dict[str, Callable[[], Figure]]:
+    """Every figure of a plan that its tables allow: stem -> a function that draws it.
+
+    One list for every reader of a plan folder (``povsim plan``, ``povsim report``, the
+    dashboard), so a figure of the brief is the figure the plan command saved."""
+    def has(name: str) -> bool:
+        return name in tables and len(tables[name]) > 0
+
+    out: dict[str, Callable[[], Figure]] = {}
+    if has("frontier"):
+        out["frontier"] = lambda: plot_frontier(tables["frontier"], tables.get("plans"), provenance=provenance)
+    if has("villages"):
+        out["allocation"] = lambda: plot_allocation(tables["villages"], provenance=provenance)
+    if has("verification"):
+        out["verification"] = lambda: plot_verification(tables["verification"], provenance=provenance)
+    if has("marginal_by_intervention"):
+        out["marginal_returns"] = lambda: plot_marginal_returns(tables["marginal_by_intervention"],
+                                                                provenance=provenance)
+    if has("stability"):
+        out["stability"] = lambda: plot_stability(tables["stability"], provenance=provenance)
+    return out
+
+
 def plan_figures(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None) -> dict[str, Figure]:
     """Every figure of a plan that its tables allow: stem -> Figure."""
-    out = {}
-    if "frontier" in tables and len(tables["frontier"]):
-        out["frontier"] = plot_frontier(tables["frontier"], tables.get("plans"), provenance=provenance)
-    if "villages" in tables and len(tables["villages"]):
-        out["allocation"] = plot_allocation(tables["villages"], provenance=provenance)
-    if "verification" in tables and len(tables["verification"]):
-        out["verification"] = plot_verification(tables["verification"], provenance=provenance)
-    if "marginal_by_intervention" in tables and len(tables["marginal_by_intervention"]):
-        out["marginal_returns"] = plot_marginal_returns(tables["marginal_by_intervention"], provenance=provenance)
-    if "stability" in tables and len(tables["stability"]):
-        out["stability"] = plot_stability(tables["stability"], provenance=provenance)
-    return out
+    return {stem: make() for stem, make in plan_figure_makers(tables, provenance=provenance).items()}

@@ -1,5 +1,5 @@
 """Brief kinds: one module per kind of results folder (``run``, ``compare``, ``batch``,
-``sensitivity``, ``calibrate``; ``trial`` and ``plan`` to come).
+``sensitivity``, ``calibrate``, ``plan``; ``trial`` to come).
 
 Each module defines ``KIND``, a :class:`BriefKind`: how to recognise its folder, its title,
 and its sections in the order a planner asks the questions.  Modules are discovered from

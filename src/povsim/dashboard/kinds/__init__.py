@@ -2,8 +2,8 @@
 
 Each kind is one module of this package with a ``KIND`` (:class:`Kind`); :data:`KINDS` lists
 them in the order they are tried (a sensitivity folder holds a batch folder, a compare
-folder holds run tables, so the more specific kinds come first).  A new kind of folder
-(``trial``, ``plan``) is one new module and one line here.
+folder holds run tables, a plan's folder holds a plan with tables and a keyspace, so the
+more specific kinds come first).  A new kind of folder is one new module and one line here.
 
 Opening a folder reads its manifest and lists its tables; a table is read when a view first
 needs it (:class:`povsim.report.LazyTables`), so a batch of thousands of runs opens as fast
@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from povsim.dashboard.folder import DashboardError, Kind
-from povsim.dashboard.kinds import batch, calibration, compare, run, sensitivity
+from povsim.dashboard.kinds import batch, calibration, compare, plan, run, sensitivity, trial
 from povsim.report import Results
 
 __all__ = ["KINDS", "combine", "find_folders", "kind_named", "kind_of", "open_folder"]
 
 #: Every kind, in the order they are tried.
-KINDS: list[Kind] = [compare.KIND, sensitivity.KIND, calibration.KIND, batch.KIND, run.KIND]
+KINDS: list[Kind] = [plan.KIND, trial.KIND, compare.KIND, sensitivity.KIND, calibration.KIND, batch.KIND,
+                     run.KIND]
 
 
 def kind_of(folder: str | Path) -> Kind | None:
@@ -48,17 +49,19 @@ def open_folder(folder: str | Path) -> tuple[Kind, Results]:
     ------
     DashboardError
         The folder is missing, or is not a folder written by ``povsim run``, ``compare``,
-        ``batch``, ``sensitivity`` or ``calibrate``.
+        ``batch``, ``sensitivity``, ``calibrate``, ``plan`` or ``trial``.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise DashboardError(f"results folder {folder} does not exist; give a folder written by `povsim run`, "
-                             "`compare`, `batch`, `sensitivity` or `calibrate` (or pick one under results/)")
+                             "`compare`, `batch`, `sensitivity`, `calibrate`, `plan` or `trial` (or pick one under "
+                             "results/)")
     kind = kind_of(folder)
     if kind is None:
         raise DashboardError(f"{folder} is not a povsim results folder (expected tables/*.csv, differences.csv, "
-                             "indices.csv, fit_targets.csv or a batch's keyspace.csv); give a folder written by "
-                             "`povsim run`, `compare`, `batch`, `sensitivity` or `calibrate`")
+                             "indices.csv, fit_targets.csv, trial_summary.csv, a batch's keyspace.csv or a plan); give "
+                             "a folder written by `povsim run`, `compare`, `batch`, `sensitivity`, `calibrate`, `plan` "
+                             "or `trial`")
     return kind, kind.load(folder)
 
 
