@@ -18,7 +18,8 @@ def tiny(tmp_path: Path) -> Path:
     f = tmp_path / "tiny.toml"
     f.write_text(
         f'[scenario]\nname = "tiny"\nextends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
-        "[population]\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\ntownships = 8\n"
+        "[population]\ngeography = \"synthetic\"\npersons = 1500\npilot_villages = 2\ncomparison_villages = 2\n"
+        "townships = 8\n"
         "[time]\nyears = 6\n"
     )
     return f
@@ -131,9 +132,12 @@ def test_scale_setting_scales_population(tmp_path: Path) -> None:
     f.write_text(f'[scenario]\nname = "scaled"\nextends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
                  "[population]\nscale = 0.01\n")
     s = load_scenario(f)
-    assert s.total_persons == 2400  # 160 villages x 1500 x 0.01
+    # scale samples 1% of the pilot area's villages (3.69 M persons at full scale)
+    assert s.population.sampling_fraction == 0.01
+    assert s.total_persons == round(0.01 * s.population.frame_persons)
+    assert 36_000 < s.total_persons < 38_000
     again = scenario_from_dict(s.resolved_dict())
-    assert again.total_persons == 2400
+    assert again.total_persons == s.total_persons and again.population.scale == 0.01
 
 
 def test_compare_command(tiny: Path, tmp_path: Path, capsys) -> None:

@@ -96,3 +96,63 @@ def test_mobility_measures_in_plausible_ranges():
     nonpoor = t.loc["p_adult_poor_relative_given_child_nonpoor"]
     if poor["n"] >= 30:
         assert poor["value"] > nonpoor["value"] - 2 * np.hypot(poor["se"], nonpoor["se"])
+
+
+def test_ratio_interval_contains_the_ratio_and_flags_unbounded_ratios():
+    from povsim.compare import ratio_interval
+
+    rng = np.random.default_rng(4)
+    cost = 1000 + rng.normal(0, 50, 6)
+    effect = 10 + rng.normal(0, 1, 6)
+    r, lo, hi, note = ratio_interval(cost, effect)
+    assert r == pytest.approx(cost.mean() / effect.mean())
+    assert lo < r < hi and "delta method" in note
+    # an effect whose interval includes zero: the ratio has no finite interval
+    _r2, lo2, hi2, note2 = ratio_interval(cost, np.array([1.0, -1.0, 2.0, -1.5, 0.5, 0.2]))
+    assert np.isnan(lo2) and np.isnan(hi2) and "not bounded" in note2
+    assert np.isnan(ratio_interval(cost, -np.abs(effect))[0])
+
+
+def test_cost_effectiveness_defaults_to_outcome_measures_and_labels_the_service_view(result):
+    ce = result.cost_effectiveness
+    pkg = ce[ce.scenario == "package"].reset_index(drop=True)
+    assert pkg.loc[0, "measure"] == "moda_outcome_child_years" and pkg.loc[0, "view"] == "outcome"
+    svc = pkg[pkg.view != "outcome"]
+    assert list(svc.measure) == ["moda_all_child_years"] and "service" in svc.ratio.iloc[0]
+    # check-ups flip a service indicator: counted, they make the package look cheaper
+    by = pkg.set_index("measure")
+    assert by.loc["moda_all_child_years", "outcome_averted"] > by.loc["moda_outcome_child_years", "outcome_averted"]
+    for r in pkg.itertuples():  # every interval contains its ratio
+        if r.ci_lo == r.ci_lo:
+            assert r.ci_lo <= r.rmb_per_unit <= r.ci_hi
+
+
+def test_decomposition_credits_the_health_effect_to_its_own_indicators(result):
+    d = result.decomposition
+    tot = d[(d.scenario == "package") & (d.moda == "all indicators") & (d.dimension == "all")].iloc[0]
+    assert "no_checkup" in tot.own_indicators and "health" in tot.own_dimensions
+    assert tot.from_own_dimensions + tot.from_other_dimensions == pytest.approx(tot.m0_child_years_averted)
+    dims = d[(d.scenario == "package") & (d.moda == "all indicators") & (d.dimension != "all")]
+    # M0 breaks down exactly by dimension; the check-ups' own dimension carries part of it
+    assert dims.m0_child_years_averted.sum() == pytest.approx(tot.m0_child_years_averted)
+    by = dims.set_index("dimension")
+    assert by.loc["health", "m0_child_years_averted"] > 0 and by.loc["health", "own_dimensions"] == "own"
+    assert by.loc["housing", "own_dimensions"] == "other"
+    out = d[(d.scenario == "package") & (d.moda == "outcome indicators") & (d.dimension == "all")].iloc[0]
+    assert "no_checkup" not in out.own_indicators and "health" not in out.own_dimensions
+    assert "health" not in set(d[(d.scenario == "package") & (d.moda == "outcome indicators")].dimension)
+    # the placebo changes nothing, whichever view
+    pl = d[d.scenario == "placebo"]
+    assert (pl.m0_child_years_averted == 0).all()
+
+
+def test_own_indicator_map_names_declared_values_and_moda_columns():
+    """VALUE_COLUMNS (an intervention's own MODA indicators) stays in step with the named
+    values the modules declare and the columns the MODA configuration reads."""
+    from povsim.compare import VALUE_COLUMNS
+    from povsim.moda import default_moda_config_path, load_moda_config
+    from povsim.registry import value_names
+
+    assert set(VALUE_COLUMNS) <= set(value_names())
+    columns = {ind.column for ind in load_moda_config(default_moda_config_path()).indicators}
+    assert {c for cols in VALUE_COLUMNS.values() for c in cols} <= columns

@@ -33,6 +33,7 @@ name = "tiny"
 extends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"
 
 [population]
+geography = "synthetic"
 persons = 1500
 pilot_villages = 2
 comparison_villages = 2

@@ -208,10 +208,14 @@ def test_costs_by_intervention_village_funder_and_discounting():
     p = m.params
     n = 4  # pilot villages
     yearly = p.centre_operating_cost + 20 * p.centre_activity_cost  # 20 activities (default)
-    assert c.cost_rmb.sum() == pytest.approx(n * (p.centre_setup_cost + 2 * yearly))
+    mg = 1 + p.programme_management_share  # management booked as a share of direct costs
+    assert c.cost_rmb.sum() == pytest.approx(mg * n * (p.centre_setup_cost + 2 * yearly))
+    direct = c[c.item != "management"].cost_rmb.sum()
+    assert c[c.item == "management"].cost_rmb.sum() == pytest.approx(direct * p.programme_management_share)
+    assert set(c.item) == {"set-up", "running", "management"}
     prog = m.tables()["programme"]
     disc = prog[(prog.measure == "cost_discounted_rmb") & (prog.intervention == "all")].value.iloc[0]
-    expected = n * (p.centre_setup_cost + yearly) / 1.03 + n * yearly / 1.03**2
+    expected = mg * (n * (p.centre_setup_cost + yearly) / 1.03 + n * yearly / 1.03**2)
     assert disc == pytest.approx(expected)
 
 

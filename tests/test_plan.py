@@ -13,7 +13,7 @@ import pytest
 from povsim.errors import ScenarioErrors
 from povsim.moda import default_moda_config_path, load_moda_config
 from povsim.model import PovertyModel
-from povsim.plan.measures import MODA_INDICATOR_KIND, MeasureError, outcome_moda_config
+from povsim.plan.measures import outcome_moda_config
 from povsim.plan.schema import load_plan
 from povsim.plan.surrogate import Basis, DesignData, fit_costs, fit_surrogate, shrink
 from povsim.runner import run_replicate
@@ -92,8 +92,8 @@ def test_cli_plan_help_teaches(capsys):
 
 def _pilot_small(persons: int = 3000, years: int = 4):
     pil = load_scenario(ROOT / "scenarios" / "hubei_pilot.toml")
-    return pil.with_overrides(population={"persons": persons, "pilot_villages": 4, "comparison_villages": 2,
-                                          "townships": 8}, time={"years": years})
+    return pil.with_overrides(population={"geography": "synthetic", "persons": persons, "pilot_villages": 4,
+                                          "comparison_villages": 2, "townships": 8}, time={"years": years})
 
 
 def _with_village_coverage(sc, cover) -> object:
@@ -162,21 +162,24 @@ def test_outcome_moda_drops_service_indicators_and_the_empty_health_dimension():
     cfg = load_moda_config(default_moda_config_path())
     out = outcome_moda_config(cfg)
     kept = {i.name for i in out.indicators}
-    services = {n for n, (kind, _) in MODA_INDICATOR_KIND.items() if kind == "service"}
+    services = {i.name for i in cfg.indicators if i.kind == "service"}
     assert kept == {i.name for i in cfg.indicators} - services
-    assert {"no_checkup", "uninsured", "no_preschool", "dibao_gap"} == services
+    assert {"no_checkup", "uninsured", "dibao_gap"} == services
     assert "health" not in out.dimensions and len(out.dimensions) == 7
     assert out.moda.k == cfg.moda.k
 
 
-def test_unclassified_moda_indicator_is_refused():
+def test_the_planner_reads_the_kind_of_each_indicator_from_the_configuration():
     cfg = load_moda_config(default_moda_config_path())
     data = cfg.model_dump(mode="python")
-    data["indicators"].append({**data["indicators"][0], "name": "new_indicator"})
+    for ind in data["indicators"]:
+        if ind["name"] == "unsafe_water":
+            ind["kind"] = "service"
     from povsim.moda import parse_moda_config
 
-    with pytest.raises(MeasureError, match="new_indicator"):
-        outcome_moda_config(parse_moda_config(data))
+    out = outcome_moda_config(parse_moda_config(data))
+    assert "unsafe_water" not in {i.name for i in out.indicators}
+    assert "no_preschool" in {i.name for i in out.indicators}
 
 
 def test_child_deprivation_cache_tells_configurations_apart():

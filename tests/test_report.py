@@ -179,7 +179,7 @@ def test_report_compare_folder_default_out_and_no_overwrite(folders, capsys):
     assert not list(out.glob("figures/*.pdf"))
     html = (out / "brief.html").read_text("utf-8")
     _assert_self_contained(html)
-    assert "Headline effects" in html and "child-year of multidimensional deprivation averted" in html
+    assert "Headline effects" in html and "child-year of MODA poverty averted (outcome indicators)" in html
     assert "Under tiny_alt, " in html and "95 % interval" in html
     assert not (out / "brief.pdf").exists()  # only with --format pdf
     names = {p.stem for p in (out / "figures").glob("*.png")}

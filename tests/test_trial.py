@@ -22,7 +22,7 @@ name = "small_home_visits"
 source = "test file"
 scenario = "{scenario}"
 persons = 12000
-population = {{ pilot_villages = 8, comparison_villages = 8, townships = 8 }}
+population = {{ geography = "synthetic", pilot_villages = 8, comparison_villages = 8, townships = 8 }}
 replicates = 2
 seed = 3
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from povsim.cli import main
 
@@ -25,8 +26,9 @@ BASELINE = (ROOT / "scenarios" / "baseline.toml").as_posix()
 
 def _scenario(folder: Path, name: str = "tiny", extra: str = "") -> Path:
     f = folder / f"{name}.toml"
-    f.write_text(f'[scenario]\nname = "{name}"\nextends = "{BASELINE}"\n[population]\npersons = 1500\n'
-                 f"pilot_villages = 2\ncomparison_villages = 2\ntownships = 8\n[time]\nyears = 5\n{extra}")
+    f.write_text(f'[scenario]\nname = "{name}"\nextends = "{BASELINE}"\n[population]\ngeography = "synthetic"\n'
+                 f"persons = 1500\npilot_villages = 2\ncomparison_villages = 2\ntownships = 8\n[time]\nyears = 5\n"
+                 f"{extra}")
     return f
 
 
@@ -251,13 +253,20 @@ def test_ratio_of_means_interval_contains_the_ratio() -> None:
         cost = rng.normal(4e6, 1e6, n)
         r, lo, hi = ratio_of_means(cost, effect)
         if effect.mean() > 0:
-            assert lo <= r <= hi and r == pytest.approx(cost.mean() / effect.mean())
+            assert r == pytest.approx(cost.mean() / effect.mean())
+            half = stats.t.ppf(0.975, n - 1) * effect.std(ddof=1) / np.sqrt(n)
+            if effect.mean() - half > 0:
+                assert lo <= r <= hi
+            else:  # the effect's own interval includes zero: the ratio is not bounded (no interval)
+                assert np.isnan(lo) and np.isnan(hi)
         else:
             assert np.isnan(r)
-    # a case like the issue's: per-replicate ratios all below the ratio of means
-    cost, effect = np.array([2.3e6, 2.9e6, 1.0e6]), np.array([1.0, 1.0, 0.1])
+    # a case like the issue's: per-replicate ratios of the full-effect replicates all below
+    # the ratio of means
+    cost = np.array([2.3e6, 2.9e6, 1.0e6, 2.5e6, 2.7e6, 1.1e6])
+    effect = np.array([1.0, 1.0, 0.1, 1.0, 1.0, 0.1])
     r, lo, hi = ratio_of_means(cost, effect)
-    assert r > (cost / effect)[:2].max() and lo <= r <= hi
+    assert r > (cost / effect)[effect == 1.0].max() and lo <= r <= hi
 
 
 def test_briefs_give_differences_of_shares_in_percentage_points() -> None:

@@ -408,7 +408,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for block in summary_blocks(result, checks):
             print(block)
         rate = result.person_years / max(result.seconds, 1e-9)
-        print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years in "
+        frac = scenario.population.sampling_fraction
+        scale = "" if frac >= 1.0 else f" (a {frac:.1%} sample of villages: counts are x {1 / frac:.4g})"
+        print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years{scale} in "
               f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
         print(f"results: {folder}")
     return 0
@@ -418,7 +420,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from povsim.compare import compare, write_compare_results
     from povsim.output import final_path, prepare_results_dir, results_dir
-    from povsim.report import ce_table, comparison_table
+    from povsim.report import ce_table, comparison_table, decomposition_table
     from povsim.scenario import load_scenario
     from povsim.summary import print_table
 
@@ -458,7 +460,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print_table(comparison_table(res.differences), f"Paired differences vs {res.base.scenario.name} (mean "
                     f"[95% interval], {len(res.base.seeds)} replicates, common random numbers)")
         print_table(ce_table(res.cost_effectiveness), "Cost-effectiveness (discounted incremental cost per "
-                    "unit averted)")
+                    "unit of outcome; outcome measures by default)")
+        dec = decomposition_table(res.decomposition)
+        if dec is not None:
+            print_table(dec, "MODA effect by indicator: discounted child-years of adjusted headcount M0 averted, "
+                        "share from the dimensions of the interventions' own indicators (exact M0 breakdown)")
         print(f"results: {final_path(staging)}")
     return 0
 

@@ -19,12 +19,19 @@ Outcomes compared (``measure``, ``when``):
   (:func:`treated_cohort_effects`, where the horizon allows);
 * costs: total and discounted (at the scenario's ``[budget] discount_rate``).
 
-Cost-effectiveness (discounted incremental cost over):
+Cost-effectiveness (:func:`cost_effectiveness`): discounted incremental cost over outcome
+measures by default -- child-years of MODA poverty averted on the *outcome* indicators
+(``(H_base - H_alt) x children`` summed over years and age groups, discounted), stunting-
+years and child-years of developmental delay averted, additional years of schooling and
+adult relative-poverty cases averted in the treated cohorts -- and, labelled, child-years
+of MODA poverty averted on all indicators including the service indicators (check-up,
+insurance, Dibao: flipped by the service itself).  Ratios of replicate means with delta-
+method intervals.  :func:`moda_decomposition` splits each MODA effect into the part from
+the dimensions of the interventions' own indicators and the rest.
 
-* child-years of multidimensional deprivation averted (sum over years and age groups of
-  ``(H_base - H_alt) x children``, discounted at the same rate);
-* children lifted out of MODA poverty at +5 years (``(H_base - H_alt) x children``);
-* adult poverty cases averted among the treated cohorts (relative poverty).
+In a sampled run (``[population] scale`` < 1) MODA and lineage counts are the sample's, so
+they are multiplied by the sampling weight ``1 / scale`` (:func:`weight`); costs and the
+tidy tables' counts are full-area estimates already.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ class CompareResult:
     differences: pd.DataFrame
     cost_effectiveness: pd.DataFrame
     ce_points: pd.DataFrame
+    decomposition: pd.DataFrame | None = None
 
 
 def programme_end(s: Scenario) -> int:
@@ -63,35 +71,9 @@ def union_window(scenarios) -> tuple[int, int] | None:
 
 
 def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
-    """Ratio of mean cost to mean effect over replicates, with a 95% delta-method interval.
-
-    ``R = mean(C) / mean(E)``; ``Var(R) ~ (s_C^2 - 2 R s_CE + R^2 s_E^2) / (n mean(E)^2)``
-    (first-order Taylor expansion of the ratio of two sample means), and the interval is
-    ``R +- t(0.975, n - 1) sqrt(Var(R))``: it always contains ``R``, unlike the range of
-    the per-replicate ratios.  NaN when the mean effect is not positive (no benefit: the
-    ratio means nothing) and no interval with fewer than two replicates.
-
-    References
-    ----------
-    Willan, A. R. & O'Brien, B. J. (1996). Confidence intervals for cost-effectiveness
-    ratios: an application of Fieller's theorem. Health Economics 5(4):297-305 (delta method
-    as the first-order approximation). doi:10.1002/(SICI)1099-1050(199607)5:4<297::AID-HEC216>3.0.CO;2-T
-    """
-    c, e = np.asarray(cost, dtype=float), np.asarray(effect, dtype=float)
-    n = len(c)
-    if n == 0 or not e.mean() > 0:
-        return np.nan, np.nan, np.nan
-    r = float(c.mean() / e.mean())
-    if n < 2:
-        return r, np.nan, np.nan
-    cov = np.cov(c, e, ddof=1)
-    var = max(cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1], 0.0) / (n * e.mean() ** 2)
-    half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(var))
-    return r, r - half, r + half
-
-
-#: How the cost-effectiveness interval is computed (stated beside every interval).
-CE_INTERVAL = "ratio of means over replicates, 95% delta-method interval (t, R-1 df)"
+    """Ratio of mean cost to mean effect over replicates with its 95% delta-method
+    interval: the first three values of :func:`ratio_interval`."""
+    return ratio_interval(cost, effect)[:3]
 
 
 def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
@@ -128,6 +110,7 @@ def _cohort_outcomes(tables: dict, cohorts: tuple[int, int]) -> dict[str, pd.Ser
     out["transmission_relative"] = cp.groupby("replicate")["adult_poor_relative"].mean()
     done = d[d["school_done"] & ((d["year_end"] - d["birth_year"]) >= 25)]
     out["mean_school_years"] = done.groupby("replicate")["school_years"].mean()
+    out["school_years_total"] = done.groupby("replicate")["school_years"].sum()
     out["adult_poor_relative_cases"] = g["adult_poor_relative"].sum()
     return out
 
@@ -190,6 +173,11 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
             for m in (f"moda_headcount_rate_{ag}", f"moda_M0_{ag}"):
                 _summ(m, f"{label} ({year})", replicate_values(bt["moda"], m, year),
                       replicate_values(at["moda"], m, year), rows, s.name)
+            if "moda_outcome" in at and "moda_outcome" in bt:  # MODA on outcome indicators
+                m = f"moda_headcount_rate_{ag}"
+                _summ(f"moda_outcome_headcount_rate_{ag}", f"{label} ({year})",
+                      replicate_values(bt["moda_outcome"], m, year), replicate_values(at["moda_outcome"], m, year),
+                      rows, s.name)
         for tab, m in (("income_poverty", "income_poverty_rate"),
                        ("income_poverty", "child_income_poverty_rate"),
                        ("stunting", "stunting_prevalence")):
@@ -281,51 +269,293 @@ _DIFF_COLUMNS = ["scenario", "measure", "when", "base_mean", "alt_mean", "diff_m
                  "ci_hi", "replicates"]
 
 
+
+#: Named values (povsim.declare.Value) -> the child-frame columns of MODA they move directly:
+#: an intervention's "own" indicators are those whose column its effects move.
+VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "checkup.probability": ("checkup",), "insurance.probability": ("insured",),
+    "water.upgrade_rate": ("safe_water",), "sanitation.upgrade_rate": ("sanitation",),
+    "info.gain_rate": ("info_access",), "supervision.adequate": ("unsupervised",),
+    "parenting.practice": ("stimulation",), "preschool.probability": ("preschool",),
+    "growth.haz_input": ("stunted",), "haemoglobin.shift": ("anaemic",),
+    "school.entry_rr": ("enrolled", "overage"), "school.dropout_rr": ("enrolled",),
+    "school.stay_incentive": ("enrolled",), "school.continuation_rr": ("enrolled",),
+    "dibao.takeup": ("dibao_gap",), "household.transfer_pc": ("dibao_gap",),
+}
+
+
+def weight(result: RunResult) -> float:
+    """Sampling weight of a run's sample counts (``1 / scale``; MODA and lineage tables count
+    the simulated children)."""
+    return 1.0 / result.scenario.population.sampling_fraction
+
+
+def moda_config_of(s: Scenario, view: str = "all"):
+    """The MODA configuration of a scenario (``view="outcome"``: its outcome indicators)."""
+    from povsim.moda import default_moda_config_path, load_moda_config
+    from povsim.moda.views import outcome_view
+
+    cfg = load_moda_config(s.outputs.moda_config or default_moda_config_path())
+    if view == "outcome":
+        return outcome_view(cfg) or cfg
+    return cfg
+
+
+def own_indicators(s: Scenario, config) -> list[str]:
+    """Indicators of ``config`` whose column the enabled interventions of ``s`` move directly
+    (:data:`VALUE_COLUMNS` of the named values in their ``EFFECTS``)."""
+    from povsim.interventions import CLASSES
+
+    cols = {c for name, v in s.interventions.items() if v.get("enabled", True)
+            for value in CLASSES[name].modifies for c in VALUE_COLUMNS.get(value, ())}
+    return [ind.name for ind in config.indicators if ind.column in cols]
+
+
+def _patterns(patterns: pd.DataFrame | None) -> pd.DataFrame:
+    """The ``pattern_share`` rows of a ``moda_patterns`` table for all children (by = all)."""
+    if patterns is None or patterns.empty:
+        return pd.DataFrame(columns=["replicate", "year", "age_group", "dimension", "value", "n"])
+    return patterns[(patterns["by"] == "all") & (patterns["measure"] == "pattern_share")]
+
+
+def _pattern_h(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
+    """MODA headcount H by (replicate, year, age group) from the deprivation-pattern table
+    (share of children by the set of dimensions they are deprived in), and the number of
+    children ``n``."""
+    p = _patterns(patterns)
+    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "H", "n"])]
+    for ag in p["age_group"].unique():
+        w = {d: config.dimensions[d].weight for d in config.dimensions_for(ag)}
+        q = p[p["age_group"] == ag]
+        score = q["dimension"].astype(str).map(lambda lab, w=w: sum(w.get(d, 0.0) for d in lab.split("+")))
+        poor = score >= config.k_for(ag) - 1e-9
+        h = (q["value"] * poor).groupby([q["replicate"], q["year"]]).sum()
+        n = q.groupby(["replicate", "year"])["n"].first()
+        out.append(pd.DataFrame({"H": h, "n": n}).reset_index().assign(age_group=ag))
+    return pd.concat(out, ignore_index=True)
+
+
+def _pattern_m0_terms(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
+    """Each dimension's term of the adjusted headcount, ``M0 = sum_d (w_d / W) x CH_d``, by
+    (replicate, year, age group): ``CH_d`` is the censored headcount (share of children who
+    are MODA-poor and deprived in ``d``), read off the pattern table (Alkire & Foster 2011,
+    J Public Econ 95:476, sec. 4: M0 breaks down exactly by dimension)."""
+    p = _patterns(patterns)
+    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "dimension", "term", "n"])]
+    for ag in p["age_group"].unique():
+        dims = config.dimensions_for(ag)
+        w = {d: config.dimensions[d].weight for d in dims}
+        total = sum(w.values())
+        q = p[p["age_group"] == ag]
+        sets = q["dimension"].astype(str).str.split("+")
+        score = sets.map(lambda ds, w=w: sum(w.get(d, 0.0) for d in ds))
+        poor = (score >= config.k_for(ag) - 1e-9).to_numpy()
+        n = q.groupby(["replicate", "year"])["n"].first()
+        for d in dims:
+            has = sets.map(lambda ds, d=d: d in ds).to_numpy()
+            term = (q["value"] * (poor & has) * w[d] / total).groupby([q["replicate"], q["year"]]).sum()
+            out.append(pd.DataFrame({"term": term, "n": n}).reset_index().assign(age_group=ag, dimension=d))
+    return pd.concat(out, ignore_index=True)
+
+
+def _moda_child_years(base: RunResult, alt: RunResult, table: str, config, start: int,
+                      rate: float) -> pd.Series:
+    """Discounted child-years of MODA poverty averted per replicate (sum over simulated
+    years and age groups of ``(H_base - H_alt) x children``, full-area estimate)."""
+    b = _pattern_h(base.tables.get(table), config)
+    a = _pattern_h(alt.tables.get(table), config)
+    j = a.merge(b, on=["replicate", "year", "age_group"], suffixes=("_a", "_b"))
+    j = j[j["year"] > start]
+    averted = (j["H_b"] - j["H_a"]) * j["n_a"] * weight(alt) / (1.0 + rate) ** (j["year"] - start)
+    return averted.groupby(j["replicate"]).sum().astype(float)
+
+
+def _tidy_years_averted(base: RunResult, alt: RunResult, table: str, measures: tuple[str, ...],
+                        start: int, rate: float) -> pd.Series:
+    """Discounted child-years averted per replicate from the numerators of tidy yearly
+    measures (counts of children, already full-area estimates): ``sum (num_base - num_alt)``."""
+    def num(res):
+        t = res.tables.get(table)
+        if t is None:
+            return None
+        d = t[(t["by"] == "all") & t["measure"].isin(measures) & (t["year"] > start)]
+        return d.groupby(["replicate", "year"])["numerator"].sum()
+
+    b, a = num(base), num(alt)
+    if a is None or b is None:
+        return pd.Series(dtype=float)
+    d = (b - a).dropna()
+    yrs = d.index.get_level_values("year").to_numpy()
+    return (d / (1.0 + rate) ** (yrs - start)).groupby(level="replicate").sum()
+
+
+def ratio_interval(cost: np.ndarray, effect: np.ndarray, level: float = 0.95
+                   ) -> tuple[float, float, float, str]:
+    """Ratio of mean incremental cost to mean effect with a delta-method interval.
+
+    ``R = mean(cost) / mean(effect)``; ``se(R)^2 = (var(c) + R^2 var(e) - 2 R cov(c, e))
+    / (n mean(e)^2)`` over the ``n`` paired replicates (Willan & O'Brien 1996, Health Econ
+    5:297; Glick et al. 2014, *Economic Evaluation in Clinical Trials*, ch. 7), with a
+    Student t quantile on ``n - 1`` degrees of freedom.  The interval always contains
+    ``R``.  When the effect's own interval includes zero the ratio is not bounded: the
+    interval is ``(nan, nan)`` and the note says so.
+    """
+    c, e = np.asarray(cost, float), np.asarray(effect, float)
+    n = len(e)
+    me, mc = float(e.mean()) if n else np.nan, float(c.mean()) if n else np.nan
+    if n == 0 or me <= 0:
+        return np.nan, np.nan, np.nan, "no mean benefit"
+    r = mc / me
+    if n < 2:
+        return r, np.nan, np.nan, "one replicate: no interval"
+    t = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    se_e = float(np.std(e, ddof=1)) / np.sqrt(n)
+    if me - t * se_e <= 0:
+        return r, np.nan, np.nan, "effect interval includes zero: ratio not bounded"
+    cov = np.cov(c, e, ddof=1)
+    var = (cov[0, 0] + r * r * cov[1, 1] - 2 * r * cov[0, 1]) / (n * me * me)
+    half = t * np.sqrt(max(var, 0.0))
+    return r, r - half, r + half, f"delta method, t({n - 1})"
+
+
+def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:
+    x = np.asarray(x, float)
+    m = float(x.mean()) if len(x) else np.nan
+    if len(x) < 2:
+        return m, np.nan, np.nan
+    half = float(stats.t.ppf(0.975, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+#: Cost-effectiveness measures: key, label (the ratio's unit), whether it is an outcome
+#: measure (the default view) or counts service indicators (labelled, not the default).
+CE_MEASURES = (
+    ("moda_outcome_child_years", "per child-year of MODA poverty averted (outcome indicators)", True),
+    ("stunting_years", "per stunting-year averted (children 0-5)", True),
+    ("delay_years", "per child-year of developmental delay averted (skill < -1 SD, 0-17)", True),
+    ("school_years", "per additional year of schooling (treated cohorts)", True),
+    ("adult_poverty", "per adult relative-poverty case averted (treated cohorts)", True),
+    ("moda_all_child_years", "per child-year of MODA poverty averted (all indicators, incl. "
+     "service indicators: check-up, insurance, Dibao)", False),
+)
+
+
 def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Incremental cost per outcome averted (ratio of means over replicates with a 95%
-    delta-method interval, :func:`ratio_of_means`), and the per-replicate (cost,
-    child-years averted) points."""
+    """Incremental discounted cost per unit of outcome, for outcome measures by default.
+
+    Outcomes (discounted at the scenario's rate to the start year, full-area estimates):
+    child-years of MODA poverty averted on the *outcome* indicators; stunting-years and
+    child-years of developmental delay averted; additional years of schooling and adult
+    relative-poverty cases averted in the treated cohorts (born from 17 years before the
+    start to the end of the programme); and, labelled as such, child-years of MODA
+    poverty averted on all indicators including the service indicators.  Each ratio is a
+    ratio of replicate means with a delta-method interval (:func:`ratio_interval`).
+
+    Returns the table and the per-replicate (cost, effect) points of the default measure.
+    """
     s = alt.scenario
     start, end = s.time.start_year, programme_end(s)
     rate = s.budget.discount_rate
     reps = sorted(alt.tables["population"]["replicate"].unique())
+    zero = pd.Series(0.0, index=reps)
     _b_tot, b_disc = _costs(base.tables, rate, start)
     _a_tot, a_disc = _costs(alt.tables, rate, start)
-    inc = (a_disc if a_disc is not None else pd.Series(0.0, index=reps)).reindex(reps).fillna(0) - (
-        b_disc if b_disc is not None else pd.Series(0.0, index=reps)).reindex(reps).fillna(0)
-    # child-years of multidimensional deprivation averted (discounted)
-    cy = pd.Series(0.0, index=reps)
-    lifted = pd.Series(0.0, index=reps)
-    for ag in ("0-5", "6-17"):
-        b = _moda_children(base.tables, ag).set_index(["replicate", "year"])
-        a = _moda_children(alt.tables, ag).set_index(["replicate", "year"])
-        j = a.add_suffix("_a").join(b.add_suffix("_b"), how="inner")
-        j = j[j.index.get_level_values("year") > start]
-        yrs = j.index.get_level_values("year").to_numpy()
-        averted = (j["value_b"] - j["value_a"]) * j["n_a"] / (1.0 + rate) ** (yrs - start)
-        cy = cy.add(averted.groupby(level="replicate").sum(), fill_value=0.0)
-        t5 = j[j.index.get_level_values("year") == start + 5]
-        lifted = lifted.add(((t5["value_b"] - t5["value_a"]) * t5["n_a"]).groupby(
-            level="replicate").sum(), fill_value=0.0)
+    inc = (a_disc if a_disc is not None else zero).reindex(reps).fillna(0) - (
+        b_disc if b_disc is not None else zero).reindex(reps).fillna(0)
+    cfg_all, cfg_out = moda_config_of(s), moda_config_of(s, "outcome")
+    out_table = "moda_outcome_patterns" if "moda_outcome_patterns" in alt.tables else "moda_patterns"
     bc = _cohort_outcomes(base.tables, (start - 17, end))
     ac = _cohort_outcomes(alt.tables, (start - 17, end))
-    adult = (bc.get("adult_poor_relative_cases", pd.Series(0.0, index=reps)).reindex(reps)
-             .fillna(0) - ac.get("adult_poor_relative_cases", pd.Series(0.0, index=reps))
-             .reindex(reps).fillna(0))
+    w = weight(alt)
+
+    def cohort_diff(key: str, sign: float) -> pd.Series:
+        b = bc.get(key, zero).reindex(reps).fillna(0)
+        a = ac.get(key, zero).reindex(reps).fillna(0)
+        return sign * (a - b) * w
+
+    effects = {
+        "moda_outcome_child_years": _moda_child_years(base, alt, out_table, cfg_out, start, rate),
+        "stunting_years": _tidy_years_averted(base, alt, "stunting", ("stunting_prevalence",), start, rate),
+        "delay_years": _tidy_years_averted(base, alt, "development",
+                                           ("low_skill_share_0_5", "low_skill_share_6_17"), start, rate),
+        "school_years": cohort_diff("school_years_total", 1.0),
+        "adult_poverty": cohort_diff("adult_poor_relative_cases", -1.0),
+        "moda_all_child_years": _moda_child_years(base, alt, "moda_patterns", cfg_all, start, rate),
+    }
     rows = []
-    points = pd.DataFrame({"scenario": s.name, "replicate": reps, "cost": inc.to_numpy(),
-                           "effect": cy.reindex(reps).fillna(0.0).to_numpy()})
-    for name, eff in (("per child-year of multidimensional deprivation averted", cy),
-                      ("per child lifted out of MODA poverty (+5 years)", lifted),
-                      ("per adult relative-poverty case averted (treated cohorts)", adult)):
-        eff = eff.reindex(reps).fillna(0.0)
-        icer, lo, hi = ratio_of_means(inc.to_numpy(), eff.to_numpy())
-        rows.append((s.name, name, float(inc.mean()), float(eff.mean()), icer, lo, hi, CE_INTERVAL, len(reps),
-                     int((eff <= 0).sum())))
+    c = inc.reindex(reps).to_numpy()
+    for key, label, outcome in CE_MEASURES:
+        e = effects[key].reindex(reps).fillna(0.0).to_numpy()
+        r, lo, hi, note = ratio_interval(c, e)
+        mc, clo, chi = _mean_ci(c)
+        me, elo, ehi = _mean_ci(e)
+        rows.append((s.name, key, label, "outcome" if outcome else "incl. service indicators",
+                     mc, clo, chi, me, elo, ehi, r, lo, hi, note, len(reps), int((e <= 0).sum())))
     table = pd.DataFrame(rows, columns=[
-        "scenario", "ratio", "incremental_cost_discounted_rmb", "outcome_averted", "rmb_per_unit",
-        "ci_lo", "ci_hi", "interval", "replicates", "replicates_no_benefit"])
+        "scenario", "measure", "ratio", "view", "incremental_cost_discounted_rmb", "cost_lo", "cost_hi",
+        "outcome_averted", "outcome_lo", "outcome_hi", "rmb_per_unit", "ci_lo", "ci_hi",
+        "interval", "replicates", "replicates_no_benefit"])
+    points = pd.DataFrame({"scenario": s.name, "replicate": reps, "cost": c,
+                           "effect": effects["moda_outcome_child_years"].reindex(reps).fillna(0.0).to_numpy()})
     return table, points
+
+
+def moda_decomposition(base: RunResult, alt: RunResult) -> pd.DataFrame:
+    """Each MODA effect split into the part from the alternative's own indicators and the rest.
+
+    The effect is measured as discounted child-years of adjusted headcount M0 averted
+    (``sum (M0_base - M0_alt) x children`` over simulated years and age groups, full-area
+    estimate), which breaks down exactly by dimension: ``M0 = sum_d (w_d / W) CH_d``, with
+    ``CH_d`` the censored headcount of dimension ``d`` (Alkire & Foster 2011, J Public Econ
+    95:476).  The part "from own indicators" is the sum over the dimensions that hold the
+    interventions' own indicators (:func:`own_indicators`: those whose column their effects
+    move directly); the rest comes through the other dimensions.  A child lifted below the
+    cut-off by a change in an own indicator takes its other deprivations out of the censored
+    count too, and those show under the other dimensions: the outcome view (service
+    indicators dropped) is the measure of how much of an effect is the service flipping its
+    own indicator.  Both MODA views
+    are decomposed: all indicators, and outcome indicators only.  Means over replicates
+    with t intervals.  The headcount H is not additive by dimension; the H-based child-years
+    of the same runs are in :func:`cost_effectiveness`.
+
+    Returns one row per scenario, view and dimension (``dimension = "all"``: the total and
+    the part from own dimensions; ``share``: of the total).
+    """
+    s = alt.scenario
+    start, rate = s.time.start_year, s.budget.discount_rate
+    reps = sorted(alt.tables["population"]["replicate"].unique())
+    rows = []
+    for view, table in (("all indicators", "moda_patterns"),
+                        ("outcome indicators", "moda_outcome_patterns")):
+        if table not in alt.tables or table not in base.tables:
+            continue
+        cfg = moda_config_of(s, "outcome" if view.startswith("outcome") else "all")
+        own = own_indicators(s, cfg)
+        own_dims = {ind.dimension for ind in cfg.indicators if ind.name in own}
+        b = _pattern_m0_terms(base.tables[table], cfg)
+        a = _pattern_m0_terms(alt.tables[table], cfg)
+        j = a.merge(b, on=["replicate", "year", "age_group", "dimension"], suffixes=("_a", "_b"))
+        j = j[j["year"] > start]
+        j["averted"] = ((j["term_b"] - j["term_a"]) * j["n_a"] * weight(alt)
+                        / (1.0 + rate) ** (j["year"] - start))
+        by_dim = j.groupby(["dimension", "replicate"])["averted"].sum().unstack("dimension")
+        by_dim = by_dim.reindex(reps).fillna(0.0).astype(float)
+        total = by_dim.sum(axis=1)
+        from_own = by_dim[[d for d in by_dim.columns if d in own_dims]].sum(axis=1)
+        m, lo, hi = _mean_ci(total.to_numpy())
+        o, olo, ohi = _mean_ci(from_own.to_numpy())
+        r, rlo, rhi = _mean_ci((total - from_own).to_numpy())
+        rows.append((s.name, view, "all", ", ".join(own) or "-", ", ".join(sorted(own_dims)) or "-",
+                     m, lo, hi, o, olo, ohi, r, rlo, rhi, o / m if m else np.nan, len(reps)))
+        for d in by_dim.columns:
+            dm, dlo, dhi = _mean_ci(by_dim[d].to_numpy())
+            rows.append((s.name, view, d, "", "own" if d in own_dims else "other", dm, dlo, dhi,
+                         np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, dm / m if m else np.nan,
+                         len(reps)))
+    return pd.DataFrame(rows, columns=[
+        "scenario", "moda", "dimension", "own_indicators", "own_dimensions", "m0_child_years_averted",
+        "ci_lo", "ci_hi", "from_own_dimensions", "own_lo", "own_hi", "from_other_dimensions",
+        "rest_lo", "rest_hi", "share", "replicates"])
 
 
 def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int = 2,
@@ -357,8 +587,9 @@ def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int
     ces = [cost_effectiveness(b, a) for a in alts]
     ce = pd.concat([c[0] for c in ces], ignore_index=True)
     pts = pd.concat([c[1] for c in ces], ignore_index=True)
+    dec = pd.concat([moda_decomposition(b, a) for a in alts], ignore_index=True)
     return CompareResult(base=b, alternatives=alts, differences=diffs, cost_effectiveness=ce,
-                         ce_points=pts)
+                         ce_points=pts, decomposition=dec)
 
 
 def write_compare_results(result: CompareResult, folder, *, command_line: list[str],
@@ -378,6 +609,8 @@ def write_compare_results(result: CompareResult, folder, *, command_line: list[s
     atomic_write_csv(folder / "differences.csv", result.differences)
     atomic_write_csv(folder / "cost_effectiveness.csv", result.cost_effectiveness)
     atomic_write_csv(folder / "ce_points.csv", result.ce_points)
+    if result.decomposition is not None:
+        atomic_write_csv(folder / "moda_decomposition.csv", result.decomposition)
     write_manifest(folder, kind="compare", scenario_dict={r.scenario.name: r.scenario.resolved_dict()
                                           for r in runs},
                    seeds=result.base.seeds, input_files=input_files, command_line=command_line,

@@ -15,7 +15,7 @@ import mesa
 
 from povsim import registry
 from povsim._malloc import tune_malloc
-from povsim.geography import make_geography
+from povsim.geography import build_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
 from povsim.processes import (
@@ -103,17 +103,21 @@ class PovertyModel(mesa.Model):
         self.streams = Streams(self.seed)
         pop, tm = self.config.population, self.config.time
         start = self.streams if world_seed is None else Streams(int(world_seed))
-        geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages,
-                             pop.townships, self.params, start)
+        #: the simulated villages: the whole area, or a sample of whole villages (``scale``)
+        geo = build_geography(pop, self.params, start)
         if pop.start == "spinup" and pop.spinup_from >= tm.start_year:
             from povsim.errors import RunError
 
             raise RunError(f"[population] spinup_from = {pop.spinup_from} must be before "
                            f"[time] start_year = {tm.start_year}")
+        # a full-scale synthetic area keeps its configured size exactly; otherwise the
+        # villages' own population targets
+        persons = pop.frame_persons if (pop.geography == "synthetic"
+                                        and geo.sampling_fraction == 1.0) else geo.persons
         #: the start year's world: spun up from history (cached) or synthetic, drawn from
         #: the world seed (the planner holds it fixed while the run seed varies)
         self.initial = initial_state(self.config, geo, self.params,
-                                     self.seed if world_seed is None else int(world_seed))
+                                     self.seed if world_seed is None else int(world_seed), persons)
         self.world = self.initial.world
         self.end_year = tm.start_year + tm.years
         #: one Village agent per village: the services in it, capacity and rationing
@@ -134,7 +138,12 @@ class PovertyModel(mesa.Model):
 
             self.moda = MODACollector.from_path(out.moda_config, groups=(), every=out.moda_every)
             groups = dict.fromkeys([*self.moda.config.moda.groups, *out.by, "generation"])
-            self.moda.groups = tuple(g for g in groups if g != "age_group")
+            # MODA has no "area" subgroup (pilot / project / non_project): the yearly tables do
+            self.moda.groups = tuple(g for g in groups if g not in ("age_group", "area"))
+        from povsim.moda import views as moda_views
+
+        #: MODA on outcome indicators only, beside the full MODA (povsim.moda.views)
+        self.moda_views = moda_views.collectors(self.moda, out.moda_every)
         self._initialise()
 
     # -- interventions -----------------------------------------------------------
@@ -184,6 +193,8 @@ class PovertyModel(mesa.Model):
             self.collector.collect(self.world)
         if self.moda is not None:
             self.moda.collect(self.world)
+        for view in self.moda_views:
+            view.collect(self.world)
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
@@ -236,6 +247,9 @@ class PovertyModel(mesa.Model):
             detail = self.moda.tables()
             out.update(detail)
             out["moda"] = tidy_moda(detail)
+            from povsim.moda import views as moda_views
+
+            out.update(moda_views.tables(self.moda_views))
         if self.interventions:
             from povsim.programme import programme_tables
 

@@ -183,6 +183,8 @@ ZH: dict[str, str] = {
     "Adult absolute poverty (treated cohorts)": "成年绝对贫困（受干预队列）",
     "P(poor adult | poor child), relative line": "P（成年贫困 | 童年贫困），相对贫困线",
     "Adult relative-poverty cases (treated cohorts)": "成年相对贫困人数（受干预队列）",
+    "MODA poverty H on outcome indicators": "基于结果指标的MODA贫困发生率H",
+    "Years of schooling, total (treated cohorts)": "受教育年限合计（受干预队列）",
     "Cost (RMB, 2014 prices)": "成本（元，2014年价格）",
     "Discounted cost (RMB, 2014 prices)": "贴现成本（元，2014年价格）",
 }
@@ -412,7 +414,7 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
         order = {n: i for i, n in enumerate(names)}
         for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
             res.scenarios[p.name] = _read_tables(p, lazy)
-        _read_extra(res, "differences", "cost_effectiveness", "ce_points", lazy=lazy)
+        _read_extra(res, "differences", "cost_effectiveness", "ce_points", "moda_decomposition", lazy=lazy)
         return res
     if (folder / "indices.csv").is_file():
         res = Results(folder, "sensitivity", manifest)
@@ -662,7 +664,11 @@ def key_numbers(res: Results) -> pd.DataFrame:
                          "value": format_interval(r.measure, r.diff_mean, r.ci_lo, r.ci_hi, difference=True)})
     ce = res.extra.get("cost_effectiveness")
     if ce is not None:
-        for r in ce[ce["ratio"].str.contains("child-year", regex=False)].itertuples():
+        # the default measure: child-years of MODA poverty on outcome indicators (older folders:
+        # the child-year ratio)
+        key = (ce["measure"] == "moda_outcome_child_years" if "measure" in ce.columns
+               else ce["ratio"].str.contains("child-year", regex=False))
+        for r in ce[key].itertuples():
             rows.append({"scenario": r.scenario, "measure": "Cost per child-year of deprivation averted (RMB)",
                          "when": "discounted", "value": format_interval("rmb", r.rmb_per_unit, r.ci_lo, r.ci_hi)})
     ver = res.extra.get("verification") if res.kind == "plan" else None
@@ -715,8 +721,11 @@ def ce_table(ce: pd.DataFrame | None) -> pd.DataFrame | None:
 
     if ce is None:
         return None
+    # outcome measures are the default; a ratio counting service indicators says so
+    ratio = (ce["ratio"] if "view" not in ce.columns else
+             [r if v == "outcome" else f"{r} [not the default]" for r, v in zip(ce["ratio"], ce["view"], strict=True)])
     return pd.DataFrame({
-        "scenario": ce["scenario"], "ratio": ce["ratio"],
+        "scenario": ce["scenario"], "ratio": ratio,
         "incremental cost (RMB, discounted)": [format_value("rmb", v) for v in ce["incremental_cost_discounted_rmb"]],
         "RMB per unit [95% interval]": [format_interval("rmb", r, lo, hi) for r, lo, hi in
                                         zip(ce["rmb_per_unit"], ce["ci_lo"], ce["ci_hi"], strict=True)],
@@ -724,6 +733,29 @@ def ce_table(ce: pd.DataFrame | None) -> pd.DataFrame | None:
         "replicates with no benefit": [f"{a}/{b}" for a, b in zip(ce["replicates_no_benefit"], ce["replicates"],
                                                                   strict=True)],
     })
+
+
+def decomposition_table(dec: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Each MODA effect (``moda_decomposition.csv``: discounted child-years of M0 averted)
+    with the share from the dimensions of the interventions' own indicators, the rest, and
+    the largest dimensions, formatted (the terminal, the dashboard)."""
+    if dec is None or dec.empty:
+        return None
+
+    def num(x: float) -> str:
+        return "n/a" if x != x else f"{x:,.0f}"
+
+    rows = []
+    for r in dec[dec["dimension"] == "all"].itertuples():
+        dims = dec[(dec["scenario"] == r.scenario) & (dec["moda"] == r.moda) & (dec["dimension"] != "all")]
+        top = ", ".join(f"{d.dimension} {d.share:.0%}" for d in dims.sort_values(
+            "m0_child_years_averted", ascending=False).itertuples() if abs(d.share) >= 0.005)
+        rows.append({"scenario": r.scenario, "MODA": r.moda,
+                     "M0 child-years averted [95% interval]": f"{num(r.m0_child_years_averted)} "
+                                                             f"[{num(r.ci_lo)}, {num(r.ci_hi)}]",
+                     "from own indicators' dimensions": "n/a" if r.share != r.share else f"{r.share:.0%}",
+                     "own dimensions": r.own_dimensions, "by dimension": top})
+    return pd.DataFrame(rows)
 
 
 # -- rendering ---------------------------------------------------------------------------

@@ -11,14 +11,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from povsim.errors import PovsimError
 from povsim.summary import measure_label
 
-__all__ = ["HEADLINE", "PANEL", "calibration_checks", "generation_summary", "programme_figures", "summary_blocks",
-           "summary_years", "write_run_results"]
+__all__ = ["HEADLINE", "PANEL", "calibration_checks", "fidelity", "generation_summary", "programme_figures",
+           "summary_blocks", "summary_years", "write_run_results"]
 
 log = logging.getLogger("povsim")
 
@@ -101,22 +100,22 @@ def calibration_checks(result) -> tuple[pd.DataFrame, str] | None:
 
 
 def programme_figures(result) -> pd.DataFrame | None:
-    """Programme totals (mean over replicates) beside the Hubei reference where it applies."""
-    prog = result.tables.get("programme")
-    if prog is None or prog.empty:
-        return None
-    from povsim.programme import HUBEI_REFERENCE
+    """Programme totals (mean over replicates; see :func:`povsim.programme.overview`)."""
+    from povsim.programme import overview
 
-    sel = (prog["intervention"] == "all") | (prog["measure"] == "budget_cut_rmb")
-    p = prog[sel].copy()
-    p["measure"] = np.where(p["intervention"] == "all", p["measure"],
-                            p["measure"] + " (" + p["intervention"] + ")")
-    tot = p.groupby("measure", sort=False)["value"].agg(["mean", "min", "max"]).reset_index()
-    hubei = result.scenario.name.startswith("hubei_pilot")
-    tot["reference"] = [HUBEI_REFERENCE.get(m) if hubei else None for m in tot["measure"]]
-    tot["reference_source"] = ["'Hubei Model' brochure (UNICEF China/IPRCC, 2017)"
-                               if hubei and m in HUBEI_REFERENCE else "" for m in tot["measure"]]
-    return tot
+    return overview(result.tables.get("programme"))
+
+
+def fidelity(result) -> tuple[pd.DataFrame, str] | None:
+    """The programme fidelity table and its text, where it applies (:mod:`povsim.programme`)."""
+    from povsim import programme
+
+    if not programme.applies(result.scenario):
+        return None
+    table = programme.fidelity_table(result.tables.get("programme"))
+    if table is None:
+        return None
+    return table, programme.render_fidelity(table, result.scenario.population.sampling_fraction)
 
 
 def summary_years(scenario) -> list[int]:
@@ -147,8 +146,11 @@ def summary_blocks(result, checks: tuple[pd.DataFrame, str] | None = None) -> li
                       + gen.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     prog = programme_figures(result)
     if prog is not None:
-        blocks.append("Programme (simulated area; mean [min-max] over replicates; reference where known)\n"
+        blocks.append("Programme (full-area estimates; mean [min-max] over replicates)\n"
                       + prog.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    fid = fidelity(result)
+    if fid is not None:
+        blocks.append(fid[1])
     sc = result.scenario
     if checks is not None:
         blocks.append(f"{checks[1]}\n{render_checks(checks[0])}")
@@ -185,6 +187,9 @@ def write_run_results(result, *, out: str | Path | None, force: bool, input_file
             atomic_write_csv(d / "generation_summary.csv", gen)
         if prog is not None:
             atomic_write_csv(d / "programme_summary.csv", prog)
+        fid = fidelity(result)
+        if fid is not None:
+            atomic_write_csv(d / "fidelity.csv", fid[0])
         if checks is not None:
             atomic_write_csv(d / "target_checks.csv", checks[0], index=False)
         atomic_write_text(d / "summary.txt", "\n\n".join([render_summary(summ, title).rstrip(),

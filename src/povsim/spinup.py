@@ -82,11 +82,13 @@ class InitialState:
     note: str = ""
 
 
-def initial_state(scenario, geo: Geography, params, seed: int) -> InitialState:
+def initial_state(scenario, geo: Geography, params, seed: int,
+                  persons: int | None = None) -> InitialState:
     """The start year's world of ``scenario`` (spun up, from the cache when present, or
-    synthetic), with a note saying which."""
+    synthetic), with a note saying which; ``persons`` initial persons (default: the
+    scenario's total)."""
     pop, tm = scenario.population, scenario.time
-    target = scenario.total_persons
+    target = int(persons) if persons is not None else scenario.total_persons
     start = getattr(pop, "start", "synthetic")
     if start == "synthetic":
         streams = Streams(seed)
@@ -227,7 +229,9 @@ def cache_key(geo: Geography, params, seed: int, first: int, start_year: int,
                          int(start_year), int(target), list(geo.counties),
                          sorted((k, repr(float(v))) for k, v in params.items())]).encode())
     for arr in (geo.county, geo.township, geo.pilot, geo.remoteness_km, geo.water_coverage,
-                geo.sanitation_coverage, geo.size_weight):
+                geo.sanitation_coverage, geo.size_weight,
+                *((geo.population,) if geo.population is not None else ()),
+                np.asarray([geo.sampling_fraction], dtype=np.float64)):
         h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()[:32]
 

@@ -74,6 +74,7 @@ def is_rate_measure(measure: str) -> bool:
 #: suffix is read as "ages a-b" (``moda_M0_0_5`` -> "MODA adjusted headcount M0, ages 0-5").
 MEASURE_LABELS: dict[str, str] = {
     "moda_headcount_rate": "MODA multidimensional poverty H",
+    "moda_outcome_headcount_rate": "MODA poverty H on outcome indicators",
     "moda_intensity_share": "MODA intensity A",
     "moda_M0": "MODA adjusted headcount M0",
     "moda_deprived_and_poor_share": "MODA-deprived and income-poor",
@@ -97,6 +98,7 @@ MEASURE_LABELS: dict[str, str] = {
     "adult_poor_absolute_share": "Adult absolute poverty (treated cohorts)",
     "transmission_relative": "P(poor adult | poor child), relative line",
     "adult_poor_relative_cases": "Adult relative-poverty cases (treated cohorts)",
+    "school_years_total": "Years of schooling, total (treated cohorts)",
     "cost_rmb": "Cost (RMB, 2014 prices)",
     "cost_discounted_rmb": "Discounted cost (RMB, 2014 prices)",
 }

@@ -5,6 +5,7 @@ Used for resolved scenarios (``scenario.resolved.toml``) and fitted parameter se
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,8 @@ def toml_value(v: object) -> str:
         return repr(v)
     if isinstance(v, str):
         return toml_string(v)
+    if isinstance(v, datetime.date):  # TOML local date (programme start and end dates)
+        return v.isoformat()
     if isinstance(v, Mapping):
         items = [f"{_key(k)} = {toml_value(x)}" for k, x in v.items() if x is not None]
         return "{" + ", ".join(items) + "}" if items else "{}"

@@ -36,9 +36,9 @@ class Centre:
     days_open_per_week: float
     places: int | None  # children it can take in a year (None: no limit)
     activities_per_year: int
-    open_days: int = 0  # days open so far
-    activities: int = 0  # themed activities held so far
-    attendances: int = 0  # child-years of attendance so far
+    open_days: float = 0.0  # days open so far
+    activities: float = 0.0  # themed activities held so far
+    attendances: float = 0.0  # child-years of attendance so far (children x share of the year)
 
 
 @dataclass
@@ -81,6 +81,7 @@ class Village(mesa.Agent):
         self.staff: dict[str, int] = {}
         self.schemes: dict[str, Scheme] = {}
         self.served: dict[str, int] = {}
+        self.exposure: dict[str, float] = {}  # share of this year each intervention ran
 
     # -- the village part of an intervention's year ---------------------------
     def admit(self, intervention, candidates: int) -> int:
@@ -89,8 +90,10 @@ class Village(mesa.Agent):
         return candidates if cap is None else min(candidates, max(int(cap), 0))
 
     def deliver(self, intervention, units: int) -> None:
-        """Record the units ``intervention`` reached in the village this year."""
+        """Record the units ``intervention`` reached in the village this year (and the share
+        of the year it ran)."""
         self.served[intervention.name] = self.served.get(intervention.name, 0) + int(units)
+        self.exposure[intervention.name] = float(intervention.exposure(self.model.world.year))
 
     def build_centre(self, year: int, days_open_per_week: float, places: int | None,
                      activities_per_year: int) -> None:
@@ -107,15 +110,18 @@ class Village(mesa.Agent):
 
     # -- end of the year ---------------------------------------------------------
     def step(self) -> None:
-        """The year's centre days and activities (a centre that served nobody this year
-        was closed), then a fresh count of units served."""
+        """The year's centre days and activities, for the share of the year the centre
+        programme ran (a centre that served nobody this year was closed), then a fresh
+        count of units served."""
         c = self.centre
         attended = self.served.get("child_service_centre", 0)
         if c is not None and attended > 0:
-            c.open_days += round(c.days_open_per_week * 52)
-            c.activities += c.activities_per_year
-            c.attendances += attended
+            share = self.exposure.get("child_service_centre", 1.0)
+            c.open_days += c.days_open_per_week * 52 * share
+            c.activities += c.activities_per_year * share
+            c.attendances += attended * share
         self.served = {}
+        self.exposure = {}
 
 
 @dataclass

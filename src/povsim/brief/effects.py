@@ -22,9 +22,17 @@ __all__ = ["OFFSETS", "SERVICE_INDICATORS", "Effect", "arm_effect", "dimension_d
 
 #: years after the start at which effects are reported
 OFFSETS = (5, 10, 30)
-#: MODA indicators that record the receipt of a service (a check-up, enrolment, attendance, a
-#: transfer): the service flips them by itself (notes/validation.md, "Interventions")
-SERVICE_INDICATORS = frozenset({"no_checkup", "uninsured", "no_preschool", "not_enrolled", "dibao_gap"})
+def _service_indicators() -> frozenset[str]:
+    from povsim.moda import default_moda_config_path, load_moda_config
+    from povsim.moda.views import service_indicators
+
+    return frozenset(service_indicators(load_moda_config(default_moda_config_path())))
+
+
+#: MODA indicators that record the receipt of a service (a check-up, insurance, a transfer):
+#: the service flips them by itself; those tagged ``kind = "service"`` in the MODA
+#: configuration (``src/povsim/data/moda_hubei.toml``, :mod:`povsim.moda.views`)
+SERVICE_INDICATORS = _service_indicators()
 
 
 @dataclass(frozen=True)

@@ -52,20 +52,29 @@ SCENARIOS = {
     "home_visits_only": ("home visits only", "仅入户家访"),
     "cash_transfer": ("cash transfer", "现金转移支付"),
     "wash_only": ("water and sanitation only", "仅饮水和卫生设施"),
+    "school_meals_only": ("school meals only", "仅学校供餐"),
+    "dibao_only": ("Dibao only", "仅低保"),
     "province_scale_up": ("province scale-up", "全省推广"),
     "small": ("small demo world", "小型演示"),
 }
 SCENARIO_DESCRIPTIONS_ZH = {
-    "baseline": "试点地区（8个县、66个乡镇、80个试点村和80个对照村），无干预项目",
-    "hubei_pilot": "2014–2017年在80个试点村实施的湖北儿童综合减贫试点，之后停止",
-    "hubei_pilot_continued": "湖北试点项目一直持续到模拟期末",
-    "full_package": "在试点村实施全部十项干预",
-    "province_scale_up": "在全省规模人口的所有村实施全套干预，受年度预算上限约束",
+    "baseline": "按1:1模拟的湖北试点地区（8个县、104个乡镇其中66个项目乡镇、约2,450个村其中80个试点村；约370万人），"
+                "初始状态2013年，模拟2014–2074年，无干预项目；参数经校准",
+    "hubei_pilot": "按实际实施情况模拟的湖北儿童综合减贫试点，2014年2月18日至2017年7月31日，"
+                   "覆盖8个县、66个乡镇和80个试点村",
+    "hubei_pilot_continued": "湖北试点各项内容自2014年起实施（儿童服务中心和入户家访自2015年年中起），"
+                             "一直持续到模拟期末",
+    "full_package": "全部十项干预（村级内容在80个试点村，其他内容在66个项目乡镇），自2014年起",
+    "province_scale_up": "在8个试点县的所有村实施全套干预，受年度预算上限约束",
+    "school_meals_only": "66个项目乡镇1–9年级学生的学校供餐，自2014年起",
+    "dibao_only": "在66个项目乡镇扩大低保覆盖，自2014年起",
 }
 #: calibration methods (``povsim calibrate --method``)
 METHODS_ZH = {"least-squares": "最小二乘法", "nelder-mead": "Nelder–Mead单纯形法", "powell": "Powell法",
               "differential-evolution": "差分进化法"}
-ARMS_ZH = {"pilot": "试点村", "comparison": "对照村", "all": "全部"}
+ARMS_ZH = {"pilot": "试点村", "comparison": "对照村", "all": "全部",
+           # the "area" subgroup: other villages of the project townships, villages outside them
+           "project": "项目乡镇其他村", "non_project": "非项目乡镇村"}
 #: a plan's outcome measures (:data:`povsim.plan.measures.MEASURES`) and their units
 PLAN_MEASURES = {
     "objective": ("the plan's weighted objective", "规划的加权目标"),
@@ -304,21 +313,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{funder_share}。"),
     "sentence.ce": ("{name} costs {value} per {unit} (95 % interval {lo} to {hi}).",
                     "{name}每{unit}的成本为{value}（95%区间：{lo}至{hi}）。"),
-    "sentence.ce_none": ("{name} averts no {unit} on average: no cost per unit can be given.",
-                         "{name}平均未避免任何{unit}：无法给出单位成本。"),
+    "sentence.ce_none": ("{name} brings no benefit on average per {unit}: no cost per unit can be given.",
+                         "{name}在“每{unit}”这一指标上平均没有收益：无法给出单位成本。"),
+    "sentence.ce_unbounded": ("{name} costs {value} per {unit} on average over the replicates; the outcome's own 95 % "
+                              "interval includes zero, so the ratio has no interval.",
+                              "{name}在各重复中平均每{unit}的成本为{value}；该结果自身的95%区间包含零，因此该比值没有区间。"),
+    "ce.unit.moda_outcome_child_years": ("child-year of MODA poverty averted (outcome indicators)",
+                                         "避免的儿童MODA贫困年（结果指标）"),
+    "ce.unit.stunting_years": ("stunting-year averted (children aged 0–5)", "避免的发育迟缓年（0–5岁儿童）"),
+    "ce.unit.delay_years": ("child-year of developmental delay averted", "避免的儿童发展滞后年"),
+    "ce.unit.school_years": ("additional year of schooling in the treated cohorts", "受干预队列增加的受教育年"),
+    "ce.unit.adult_poverty": ("adult relative-poverty case averted in the treated cohorts",
+                              "受干预队列中避免的成年相对贫困"),
+    "ce.unit.moda_all_child_years": ("child-year of MODA poverty averted (all indicators, service indicators "
+                                     "included: not the default)",
+                                     "避免的儿童MODA贫困年（全部指标，含服务指标：非默认）"),
     "ce.unit.child_year": ("child-year of multidimensional deprivation averted", "避免的儿童多维剥夺年"),
     "ce.unit.lifted": ("child lifted out of MODA poverty at +5 years", "+5年时脱离MODA贫困的儿童"),
     "ce.unit.adult": ("adult relative-poverty case averted in the treated cohorts", "受干预队列中避免的成年相对贫困"),
     "ce.interval_note": ("Each ratio is the ratio of the mean discounted incremental cost to the mean outcome "
                          "averted over the replicates, with a 95 % delta-method interval (t distribution, "
-                         "replicates - 1 degrees of freedom); an interval that is wide or crosses zero means too "
-                         "few replicates to pin the ratio down.",
+                         "replicates - 1 degrees of freedom); when the outcome's own interval includes zero the ratio "
+                         "is not bounded and no interval is given: more replicates are needed to pin it down.",
                          "每个比值为各重复的平均贴现增量成本与平均避免结果之比，95%区间采用德尔塔法"
-                         "（t分布，自由度为重复数减1）；区间很宽或跨越零表示重复数不足以确定该比值。"),
-    "ce.outcome_note": ("These ratios count children's states (deprivation, poverty), not the receipt of a service; "
-                        "costs are discounted, benefits in child-years are discounted at the same rate.",
-                        "这些比率以儿童的状态（剥夺、贫困）为结果，而非接受服务本身；成本已贴现，儿童年收益按相同贴现率"
-                        "贴现。"),
+                         "（t分布，自由度为重复数减1）；若结果本身的区间包含零，该比值没有上下界，不给出区间：需要更多重复"
+                         "才能确定该比值。"),
+    "ce.outcome_note": ("The default ratios count children's states (deprivation on the MODA outcome indicators, "
+                        "stunting, developmental delay, schooling, adult poverty), not the receipt of a service; the "
+                        "ratio on all MODA indicators also counts the service indicators (check-up, insurance, Dibao), "
+                        "which a service flips by itself, and is shown for comparison only. Costs are discounted, "
+                        "benefits in years are discounted at the same rate.",
+                        "默认比率以儿童的状态（MODA结果指标上的剥夺、发育迟缓、发展滞后、受教育年限、成年贫困）为结果，"
+                        "而非接受服务本身；基于全部MODA指标的比率还计入服务指标（体检、医疗保险、低保），服务本身即可改变"
+                        "这些指标，仅供比较。成本已贴现，以年计的收益按相同贴现率贴现。"),
     "col.intervention": ("Intervention", "干预"),
     "col.funder": ("Funder", "出资方"),
     "col.total": ("Total", "总额"),
@@ -374,6 +401,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "indicators by itself, so that part is delivery, not a change in the child's state.",
                            "在{alt}情景下，到{year}年0–5岁儿童M0的变化（{amount}）中，有{share}来自包含服务接受指标的维度"
                            "（{dims}）：服务本身会改变这些指标，因此这部分反映的是服务提供，而非儿童状态的变化。"),
+    "sure.own_share": ("Of the {amount} discounted child-years of adjusted headcount M0 averted by {alt} ({view}), "
+                       "{share} come from the dimensions of its own indicators ({dims}) and the rest through other "
+                       "dimensions.",
+                       "{alt}避免的{amount}个贴现儿童调整后贫困发生率（M0）年（{view}）中，有{share}来自其自身指标所在的"
+                       "维度（{dims}），其余来自其他维度。"),
+    "moda.view.all": ("all indicators", "全部指标"),
+    "moda.view.outcome": ("outcome indicators only", "仅结果指标"),
     "sure.decomposition_table": ("Change in M0 of children aged 0–5 by dimension (contribution × M0), {alt} minus "
                                  "{base}, {year}.", "{year}年0–5岁儿童M0按维度的变化（贡献×M0），{alt}减{base}。"),
     "sure.no_decomposition": ("Indicator decomposition: the folder has no MODA dimension tables.",

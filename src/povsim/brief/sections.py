@@ -172,6 +172,11 @@ def _when_label(ctx: Context, when: str) -> str:
     if ctx.lang != "zh":
         return when
     w = when.replace("end of programme", "项目结束").replace("horizon", "模拟期末").replace("+5 years", "+5年")
+    if w.startswith("born ") and ", treated: " in w:  # the children the programme reached, at an age
+        born, age = w.removeprefix("born ").split(", treated: ", 1)
+        age = age.removeprefix("ages ").removeprefix("age ")
+        age = age[:-1] + "岁及以上" if age.endswith("+") else age + "岁"
+        return f"{born}年出生的受干预儿童，{age}"
     if w.startswith("born "):
         return w.replace("born ", "") + "年出生"
     if w.startswith("generation "):
@@ -408,10 +413,11 @@ def _cost_effectiveness(ctx: Context) -> list:
     items, rows = [], []
     for r in ce.itertuples():
         name, ratio = str(r.scenario), str(r.ratio)
-        items.append(S.ce_sentence(ctx, name, ratio, r.rmb_per_unit, r.ci_lo, r.ci_hi))
+        measure = str(getattr(r, "measure", "")) or None
+        items.append(S.ce_sentence(ctx, name, ratio, r.rmb_per_unit, r.ci_lo, r.ci_hi, measure))
         rng = (f"{fmt_rmb(r.ci_lo, ctx.lang)} – {fmt_rmb(r.ci_hi, ctx.lang)}"
                if isnum(r.ci_lo) else ctx.t("n/a"))
-        rows.append([ctx.scenario_name(name), S.ce_unit(ctx, ratio), fmt_rmb(r.rmb_per_unit, ctx.lang), rng,
+        rows.append([ctx.scenario_name(name), S.ce_unit(ctx, ratio, measure), fmt_rmb(r.rmb_per_unit, ctx.lang), rng,
                      f"{r.replicates_no_benefit}/{r.replicates}"])
     return [Heading(ctx.t("sub.ce")), Table([ctx.t("col.scenario"), ctx.t("col.ratio"), ctx.t("col.value"),
                                              ctx.t("col.range"), ctx.t("col.no_benefit")], rows),
@@ -486,6 +492,13 @@ def _decomposition(ctx: Context) -> list:
                              ctx.t("col.kind"), ctx.t("col.change")], rows,
                             caption=ctx.t("sure.decomposition_table", alt=ctx.scenario_name(alt),
                                           base=ctx.scenario_name(ctx.base), year=year), code_columns=(1,)))
+    own = ctx.csv("moda_decomposition.csv")  # written by `povsim compare`: the exact M0 breakdown
+    if own is not None and {"scenario", "moda", "dimension", "share", "own_dimensions"} <= set(own.columns):
+        for r in own[own["dimension"] == "all"].itertuples():
+            dims = [d for d in str(r.own_dimensions).split(", ") if d and d != "-"]
+            blocks.append(Para(S.own_share_sentence(ctx, str(r.scenario), str(r.moda), r.m0_child_years_averted,
+                                                    r.share, dims)))
+            any_table = True
     extra = [p for p in ("decomposition.csv", "indicator_decomposition.csv") if ctx.csv(p) is not None]
     for p in extra:  # a decomposition table written by `povsim compare` itself: shown as it is
         d = ctx.csv(p)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from povsim.brief.context import Context
 from povsim.brief.effects import Effect
 from povsim.brief.i18n import join, number_word, term
-from povsim.brief.numbers import fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
+from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
 from povsim.brief.outcomes import Outcome
 
 __all__ = ["arm_effect_sentence", "ce_sentence", "cost_sentence", "cost_top_sentence", "decomposition_sentence",
@@ -132,8 +132,17 @@ def cost_top_sentence(ctx: Context, name: str, by_intervention: dict[str, float]
                  funder_share=fmt_pct(by_funder[funder] / sum(by_funder.values()), ctx.lang, digits=0))
 
 
-def ce_unit(ctx: Context, ratio: str) -> str:
-    """The unit of a cost-effectiveness ratio of ``cost_effectiveness.csv``, in words."""
+#: Cost-effectiveness measures of ``cost_effectiveness.csv`` (column ``measure``) with a
+#: unit in words (:data:`povsim.compare.CE_MEASURES`).
+CE_UNITS = ("moda_outcome_child_years", "stunting_years", "delay_years", "school_years", "adult_poverty",
+            "moda_all_child_years")
+
+
+def ce_unit(ctx: Context, ratio: str, measure: str | None = None) -> str:
+    """The unit of a cost-effectiveness ratio of ``cost_effectiveness.csv``, in words (by its
+    ``measure`` key; folders of older versions: by the ratio's text)."""
+    if measure in CE_UNITS:
+        return ctx.t(f"ce.unit.{measure}")
     if "child-year" in ratio:
         return ctx.t("ce.unit.child_year")
     if "lifted" in ratio:
@@ -143,12 +152,25 @@ def ce_unit(ctx: Context, ratio: str) -> str:
     return ratio.removeprefix("per ")
 
 
-def ce_sentence(ctx: Context, name: str, ratio: str, value: float, lo: float, hi: float) -> str:
-    unit = ce_unit(ctx, ratio)
+def ce_sentence(ctx: Context, name: str, ratio: str, value: float, lo: float, hi: float,
+                measure: str | None = None) -> str:
+    unit = ce_unit(ctx, ratio, measure)
     if not isnum(value):
         return ctx.t("sentence.ce_none", name=ctx.scenario_name(name), unit=unit)
+    if not isnum(lo):
+        return ctx.t("sentence.ce_unbounded", name=ctx.scenario_name(name), value=fmt_rmb(value, ctx.lang),
+                     unit=unit)
     return ctx.t("sentence.ce", name=ctx.scenario_name(name), value=fmt_rmb(value, ctx.lang), unit=unit,
                  lo=fmt_rmb(lo, ctx.lang), hi=fmt_rmb(hi, ctx.lang))
+
+
+def own_share_sentence(ctx: Context, alt: str, view: str, total: float, share: float, dims: Sequence[str]) -> str:
+    """How much of a MODA effect (``moda_decomposition.csv``) comes from the dimensions of the
+    interventions' own indicators."""
+    return ctx.t("sure.own_share", alt=ctx.scenario_name(alt), view=ctx.t(f"moda.view.{view.split()[0]}"),
+                 amount=fmt_count(total, ctx.lang),
+                 share=fmt_pct(share, ctx.lang, digits=0) if isnum(share) else ctx.t("n/a"),
+                 dims=join([term("dimension", d, ctx.lang) for d in dims], ctx.lang) if dims else ctx.t("n/a"))
 
 
 def decomposition_sentence(ctx: Context, alt: str, year: int, total: float, service_share: float,

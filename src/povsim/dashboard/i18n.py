@@ -95,6 +95,7 @@ UI_ZH: dict[str, str] = {
     "all": "全部",
     "county": "县",
     "arm": "组别",
+    "area": "区域",
     "sex": "性别",
     "left_behind": "留守",
     "generation": "代",

@@ -51,7 +51,7 @@ __all__ = [
 Selection = dict[str, Any]
 
 #: Subgroup breakdowns a results table may hold (``by`` column), in the order offered.
-SUBGROUPS: tuple[str, ...] = ("county", "arm", "sex", "left_behind", "generation", "age_group")
+SUBGROUPS: tuple[str, ...] = ("county", "arm", "area", "sex", "left_behind", "generation", "age_group")
 
 #: matplotlib's rc settings are process-wide and the app serves each browser session from
 #: its own thread: drawing and saving hold this lock so one session's font settings never

@@ -75,11 +75,14 @@ MODA_DETAIL_TABLES: tuple[str, ...] = (
     "moda_summary", "moda_dimensions", "moda_distribution", "moda_indicators", "moda_income",
     "moda_overlaps", "moda_patterns",
 )
+#: MODA on outcome indicators only (:mod:`povsim.moda.views`): tidy headline measures and
+#: the kept detail tables.
+MODA_OUTCOME_TABLES: tuple[str, ...] = ("moda_outcome", "moda_outcome_summary", "moda_outcome_patterns")
 #: Tables a run produces that a design may name in ``outputs``.
 #: (``history_<table>``: the spin-up's historical years; ``mobility_*``: end of run)
 KNOWN_OUTPUTS: tuple[str, ...] = tuple(dict.fromkeys((
     *OUTPUT_TABLES, "generations_final", "moda", "programme", "costs", "budget", "reach",
-    *MOBILITY_TABLES, *MODA_DETAIL_TABLES, *(f"history_{t}" for t in HISTORY_TABLES))))
+    *MOBILITY_TABLES, *MODA_DETAIL_TABLES, *MODA_OUTCOME_TABLES, *(f"history_{t}" for t in HISTORY_TABLES))))
 
 
 def is_tidy(table: str) -> bool:

@@ -2,8 +2,9 @@
 
 Each year, after demography and migration, every active intervention plans (eligible ->
 covered -> rationed to capacity); plans are funded in priority order under the
-scenario's yearly budget cap (a plan whose fixed costs fit but not all its units is
-funded for as many units as fit); each intervention commits its funded reach.  At the
+scenario's yearly budget cap, times the sampling fraction in a sampled run (a plan whose
+fixed costs fit but not all its units is funded for as many units as fit); each
+intervention commits its funded reach.  At the
 end of the year interventions record the costs that depend on what happened.
 """
 
@@ -26,23 +27,26 @@ class Programme:
     def allocate(self, world) -> None:
         """Plan every active intervention, fund plans in priority order under the budget
         cap, and commit the funded reach (see :mod:`povsim.interventions.base`)."""
-        remaining = np.inf if self.cap_rmb is None else float(self.cap_rmb)
+        # a sampled run funds the sampled villages' share of the yearly cap
+        remaining = (np.inf if self.cap_rmb is None
+                     else float(self.cap_rmb) * float(world.geo.sampling_fraction))
         for iv in self.interventions:
             iv.reached = np.zeros(0, dtype=bool)
             if not iv.active(world.year):
                 continue
             plan = iv.plan(world)
-            fixed = float(sum(plan.fixed_by_village.values()))
+            fixed = plan.fixed_cost()
+            unit = plan.unit_cost()
             n = len(plan.rows)
             requested = plan.cost()
             if requested <= remaining:
                 n_funded, funded_fixed = n, True
             elif fixed <= remaining:
-                n_funded = int((remaining - fixed) // plan.per_unit) if plan.per_unit > 0 else n
+                n_funded = int((remaining - fixed) // unit) if unit > 0 else n
                 n_funded, funded_fixed = min(n_funded, n), True
             else:
                 n_funded, funded_fixed = 0, False
-            spent = (fixed if funded_fixed else 0.0) + plan.per_unit * n_funded
+            spent = (fixed if funded_fixed else 0.0) + unit * n_funded
             remaining -= spent
             self.budget_log.append((world.year, iv.name, iv.cfg.priority, requested, spent,
                                     requested - spent, n, n_funded))

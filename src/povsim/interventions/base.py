@@ -26,6 +26,7 @@ never change anyone else's draws (common random numbers).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -45,7 +46,32 @@ DELIVERY_PARAMS = (
           "effect sizes at scale", "Default share of an intervention's nominal effect that "
           "reaches the children it covers (per-intervention 'fidelity' overrides it)",
           bounds=(0.0, 1.0)),
+    Param("programme_management_share", 0.10, "share of direct costs", (0.05, 0.25),
+          "Assumption: planning, supervision, monitoring and evaluation by the pilot's five-tier "
+          "management mechanism (provincial office, county leading group and office, township "
+          "coordination group, village committee; 'Hubei Model' brochure, 2017); NGO programme "
+          "overheads are commonly 5-25% of direct costs", "Management costs booked with each "
+          "intervention, as a share of its direct costs (zero when it costs nothing)",
+          bounds=(0.0, 1.0)),
+    Param("training_session_cost", 12000.0, "RMB per session (2014 prices)", (5000.0, 30000.0),
+          "Assumption: a one- to two-day county or township training of about 40 practitioners "
+          "(village doctors, teachers, cadres, volunteers: trainers, venue, materials, travel and "
+          "per diem); the pilot held 709 such sessions on health, nutrition and child protection "
+          "('Hubei Model' brochure, 2017)", "Cost of one practitioner training session",
+          bounds=(0.0, 1e7)),
 )
+
+#: Calendar of a programme year: the share of ``year`` in ``[start, end]`` (days).
+def year_share(year: int, start: dt.date | None, end: dt.date | None) -> float:
+    """Share of calendar year ``year`` (by days) inside ``[start, end]`` (open ends: the
+    whole year).  E.g. a programme launched on 18 Feb 2014 runs 0.87 of 2014; one ending on
+    31 Jul 2017 runs 0.58 of 2017."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    lo = max(first, start) if start is not None else first
+    hi = min(last, end) if end is not None else last
+    if hi < lo:
+        return 0.0
+    return ((hi - lo).days + 1) / ((last - first).days + 1)
 
 Ratio = Annotated[float, Field(strict=False, ge=0.0, le=1.0)]
 
@@ -56,9 +82,14 @@ class Targeting(BaseModel):
     Attributes
     ----------
     villages
-        ``"pilot"``, ``"comparison"`` or ``"all"`` villages.
+        ``"pilot"`` villages, ``"comparison"`` (every non-pilot village), ``"project"``
+        (every village of the project townships: township-level activities), ``"non_project"``
+        (villages outside the project townships) or ``"all"`` (county-level activities).
     counties
         Only these counties (names as in ``[population] counties``).
+    townships
+        Only these townships (names ``County/township`` as in the area file, e.g.
+        ``"Xuan'en/珠山镇"``).
     poorest_share
         Only the poorest share of households by income per capita (within the villages).
     income_poor
@@ -75,8 +106,9 @@ class Targeting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    villages: Literal["pilot", "comparison", "all"] = "pilot"
+    villages: Literal["pilot", "comparison", "project", "non_project", "all"] = "pilot"
     counties: tuple[StrictStr, ...] | None = Field(default=None, strict=False)
+    townships: tuple[StrictStr, ...] | None = Field(default=None, strict=False)
     poorest_share: Annotated[float | None, Field(strict=False, gt=0.0, le=1.0)] = None
     income_poor: bool = False
     moda_deprived: bool = False
@@ -97,6 +129,14 @@ class InterventionConfig(BaseModel):
         Active in the simulated years ``start_year .. end_year`` (inclusive; ``end_year``
         absent = to the horizon).  The scenario's start year is the initial state, so an
         intervention starting then acts from the first simulated year.
+    start_date, end_date
+        Calendar dates of the programme (TOML dates, e.g. ``2014-02-18``); they set
+        ``start_year`` / ``end_year`` and the share of each year the programme runs
+        (partial-year exposure: that year's costs, and the effect of that year's service,
+        are scaled by it).
+    trainings_per_year
+        Practitioner training sessions held per (full) year at county or township level to
+        deliver the service; costed at ``training_session_cost`` each.
     targeting
         Who is eligible (:class:`Targeting`).
     coverage
@@ -138,7 +178,27 @@ class InterventionConfig(BaseModel):
     funders: dict[StrictStr, Ratio] | None = None
     fidelity: Annotated[float | None, Field(strict=False, ge=0.0, le=1.0)] = None
     rollout_lag: Annotated[int, Field(ge=0, le=20)] = 0
+    start_date: Annotated[dt.date | None, Field(strict=False)] = None
+    end_date: Annotated[dt.date | None, Field(strict=False)] = None
+    trainings_per_year: Annotated[float, Field(strict=False, ge=0.0)] = 0.0
     village_coverage: dict[StrictStr, Ratio] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _years_from_dates(cls, data: Any) -> Any:
+        # the dates set the years (a year given as well must agree: checked below)
+        if isinstance(data, dict):
+            data = dict(data)
+            for d, y in (("start_date", "start_year"), ("end_date", "end_year")):
+                v = data.get(d)
+                if isinstance(v, str):  # a resolved scenario stores dates as ISO strings
+                    try:
+                        v = dt.date.fromisoformat(v)
+                    except ValueError:
+                        continue  # reported by the field's validation
+                if isinstance(v, dt.date) and not isinstance(v, dt.datetime) and y not in data:
+                    data[y] = v.year
+        return data
 
     @model_serializer(mode="wrap")
     def _drop_absent_village_coverage(self, handler):
@@ -151,6 +211,18 @@ class InterventionConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        for d, y in (("start_date", "start_year"), ("end_date", "end_year")):
+            date, year = getattr(self, d), getattr(self, y)
+            if date is not None and year != date.year:
+                raise PydanticCustomError(
+                    "date_year", "{y} equal to the year of {d}",
+                    {"key": y, "value": year, "y": y, "d": d,
+                     "suggestion": f"drop {y} (the date sets it) or set it to {date.year}"})
+        if self.start_date is not None and self.end_date is not None and self.end_date < self.start_date:
+            raise PydanticCustomError(
+                "end_before_start", "end_date on or after start_date",
+                {"key": "end_date", "value": str(self.end_date),
+                 "suggestion": f"set end_date after {self.start_date}"})
         if self.end_year is not None and self.end_year < self.start_year:
             raise PydanticCustomError(
                 "end_before_start", "end_year >= start_year",
@@ -166,10 +238,13 @@ class InterventionConfig(BaseModel):
 
 @dataclass
 class Plan:
-    """What an intervention wants to do this year.
+    """What an intervention wants to do this year, and what it would cost.
 
     ``rows`` are the units it would reach, in rationing order (persons or households, as
-    ``unit`` says); cost = ``fixed`` (by village) + ``per_unit`` x units reached.
+    ``unit`` says).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
+    + ``setup_by_village`` + ``trainings`` x ``training_cost``) x (1 + ``management``):
+    running costs for the share of the year the programme runs, one-off set-up in full,
+    practitioner trainings, and management as a share of all of it.
     """
 
     rows: np.ndarray
@@ -177,10 +252,25 @@ class Plan:
     per_unit: float
     fixed_by_village: dict[int, float] = field(default_factory=dict)
     unit_villages: np.ndarray | None = None  # village of each row, for costs by village
+    setup_by_village: dict[int, float] = field(default_factory=dict)
+    exposure: float = 1.0
+    management: float = 0.0
+    trainings: float = 0.0  # practitioner training sessions this year (simulated villages)
+    training_cost: float = 0.0
+
+    def fixed_cost(self) -> float:
+        """Costs that do not depend on the number of units reached."""
+        direct = (self.exposure * sum(self.fixed_by_village.values())
+                  + sum(self.setup_by_village.values()) + self.trainings * self.training_cost)
+        return float(direct * (1.0 + self.management))
+
+    def unit_cost(self) -> float:
+        """Cost of one more unit reached this year."""
+        return float(self.per_unit * self.exposure * (1.0 + self.management))
 
     def cost(self, n: int | None = None) -> float:
         n = len(self.rows) if n is None else n
-        return float(sum(self.fixed_by_village.values()) + self.per_unit * n)
+        return self.fixed_cost() + self.unit_cost() * n
 
 
 class Intervention:
@@ -216,6 +306,7 @@ class Intervention:
         self.reached_ids: list[np.ndarray] = []  # ids reached, by year
         self.costs: list[tuple] = []  # (year, village, item, units, cost)
         self.children_ids: list[np.ndarray] = []  # children reached, by year
+        self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
         self.funded_year = False
         self._village_cov: np.ndarray | None = None
@@ -274,10 +365,41 @@ class Intervention:
             return self.coverage_at(world.year)
         return cov[self.village_of(world, rows)] * self._ramp(world.year)
 
+    def exposure(self, year: int) -> float:
+        """Share of ``year`` the programme runs: 1 in a whole year, less in the years of
+        ``start_date`` / ``end_date``, 0 when inactive."""
+        if not self.active(year):
+            return 0.0
+        return year_share(year, self.cfg.start_date, self.cfg.end_date)
+
     @property
-    def fidelity(self) -> float:
+    def nominal_fidelity(self) -> float:
+        """Share of the nominal effect delivered (``fidelity``, default ``delivery_fidelity``)."""
         f = self.cfg.fidelity
         return self.params.delivery_fidelity if f is None else f
+
+    @property
+    def fidelity(self) -> float:
+        """Share of the nominal effect delivered this year: ``nominal_fidelity`` times the
+        share of the year the programme runs while it is active (partial-year exposure); in
+        later years (lasting effects of past service) ``nominal_fidelity``."""
+        year = self.world.year
+        if self.active(year):
+            return self.nominal_fidelity * self.exposure(year)
+        return self.nominal_fidelity
+
+    @property
+    def sampling_fraction(self) -> float:
+        """Share of the area's villages the run simulates (``[population] scale``):
+        programme-wide caps and capacities are multiplied by it."""
+        return float(self.world.geo.sampling_fraction)
+
+    def scaled(self, amount: float | int | None) -> int | None:
+        """A programme-wide count (capacity, staff) for the sampled villages: ``amount x
+        sampling_fraction``, rounded (``None`` stays ``None``)."""
+        if amount is None:
+            return None
+        return round(amount * self.sampling_fraction)
 
     def rr(self, nominal: float) -> float:
         """Risk ratio delivered: ``1 - fidelity (1 - RR)`` (exactly 1 when RR = 1)."""
@@ -292,9 +414,16 @@ class Intervention:
             ok &= geo.pilot
         elif t.villages == "comparison":
             ok &= ~geo.pilot
+        elif t.villages == "project":
+            ok &= geo.project
+        elif t.villages == "non_project":
+            ok &= ~geo.project
         if t.counties is not None:
             codes = [geo.counties.index(c) for c in t.counties if c in geo.counties]
             ok &= np.isin(geo.county, codes)
+        if t.townships is not None:
+            codes = [i for i, n in enumerate(geo.township_names) if n in set(t.townships)]
+            ok &= np.isin(geo.township, codes)
         cov = self.village_coverage()
         if cov is not None:
             ok &= cov > 0
@@ -376,8 +505,9 @@ class Intervention:
         return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s[rows]))]
 
     def capacity(self, world: World) -> int | None:
-        """Most units reached this year over the whole programme (``None``: no limit)."""
-        return self.cfg.capacity
+        """Most units reached this year over the whole programme (``None``: no limit), for
+        the simulated villages (``capacity x sampling_fraction``)."""
+        return self.scaled(self.cfg.capacity)
 
     def village_capacity(self, village) -> int | None:
         """Most units a village (:class:`povsim.villages.Village`) can serve this year, from
@@ -390,6 +520,12 @@ class Intervention:
         raise NotImplementedError
 
     def fixed_costs(self, world: World, rows: np.ndarray) -> dict[int, float]:
+        """Running costs by village for a whole year that do not depend on the number of
+        units (scaled by the year's exposure)."""
+        return {}
+
+    def setup_costs(self, world: World, rows: np.ndarray) -> dict[int, float]:
+        """One-off costs by village this year (not scaled by exposure)."""
         return {}
 
     def plan(self, world: World) -> Plan:
@@ -403,7 +539,17 @@ class Intervention:
         if cap is not None:
             rows, villages = rows[:cap], villages[:cap]
         return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
-                    fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages)
+                    fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages,
+                    setup_by_village=self.setup_costs(world, rows),
+                    exposure=self.exposure(world.year),
+                    management=self.params.programme_management_share,
+                    trainings=self.trainings(world.year),
+                    training_cost=self.params.training_session_cost)
+
+    def trainings(self, year: int) -> float:
+        """Practitioner training sessions this year for the simulated villages (the
+        configured yearly number x exposure x sampling fraction)."""
+        return self.cfg.trainings_per_year * self.exposure(year) * self.sampling_fraction
 
     def village_of(self, world: World, rows: np.ndarray) -> np.ndarray:
         if self.unit == "household":
@@ -427,6 +573,7 @@ class Intervention:
         P = world.P
         if self.unit == "household":
             kids = (world.age() < 18) & self.reached[P.hh]
+            self.caregiver_ids.append(P.id[(world.age() >= 18) & self.reached[P.hh]])
         elif self.unit == "person":
             kids = self.reached & (world.age() < 18)
         else:
@@ -435,15 +582,32 @@ class Intervention:
         self.reach_log.append((yr, len(rows), int(kids.sum())))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
+        self._book(yr, plan, n_funded, funded_fixed)
+
+    def _book(self, year: int, plan: Plan, n_funded: int, funded_fixed: bool) -> None:
+        """Record the year's funded costs by village and item: ``per_unit`` (units reached
+        x unit cost x exposure), ``running`` (fixed running costs x exposure), ``set-up``,
+        ``training`` (village -1: county and township level) and ``management`` (a share
+        of each of them).  A plan that reaches nobody and has no fixed costs books
+        nothing."""
+        mg = plan.management
+        rows: list[tuple] = []
         if n_funded and plan.per_unit:
-            v = plan.unit_villages[:n_funded]
-            units = np.bincount(v, minlength=world.geo.n)
+            units = np.bincount(plan.unit_villages[:n_funded], minlength=self.world.geo.n)
             for vi in np.flatnonzero(units):
-                self.costs.append((yr, int(vi), "per_unit", int(units[vi]),
-                                   float(units[vi]) * plan.per_unit))
+                rows.append((year, int(vi), "per_unit", int(units[vi]),
+                             float(units[vi]) * plan.per_unit * plan.exposure))
         if funded_fixed:
-            for vi, amount in plan.fixed_by_village.items():
-                self.costs.append((yr, int(vi), "fixed", 1, float(amount)))
+            rows += [(year, int(vi), "running", 1, float(a) * plan.exposure)
+                     for vi, a in plan.fixed_by_village.items() if a]
+            rows += [(year, int(vi), "set-up", 1, float(a))
+                     for vi, a in plan.setup_by_village.items() if a]
+            if plan.trainings > 0:
+                rows.append((year, -1, "training", plan.trainings,
+                             plan.trainings * plan.training_cost))
+        if mg > 0:
+            rows += [(y, v, "management", 0, c * mg) for y, v, _i, _u, c in rows if c > 0]
+        self.costs.extend(rows)
 
     def effects(self) -> list[tuple[str, Any]]:
         """``(value name, modifier)`` pairs registered once when the model starts (from
@@ -460,6 +624,8 @@ class Intervention:
         return np.unique(np.concatenate(self.reached_ids))
 
     def cost_frame(self, funders: dict[str, float]) -> pd.DataFrame:
+        """The costs booked, one row per year x village x item x funder (RMB, 2014 prices;
+        amounts of the simulated villages: :mod:`povsim.programme` weights them)."""
         cols = ["year", "intervention", "village", "item", "units", "funder", "cost_rmb"]
         if not self.costs:
             return pd.DataFrame(columns=cols)

@@ -93,15 +93,17 @@ class ChildServiceCentre(Intervention):
         return 0.0
 
     def fixed_costs(self, world, rows):
-        """Operation and activities of every centre the plan serves children in, and the
-        set-up of those not built yet (a centre that would serve nobody costs nothing)."""
+        """Operation and activities for a year of every centre the plan serves children in
+        (a centre that would serve nobody costs nothing)."""
+        yearly = (self.params.centre_operating_cost
+                  + self.cfg.activities_per_year * self.params.centre_activity_cost)
+        return dict.fromkeys(np.unique(self.village_of(world, rows)).tolist(), yearly)
+
+    def setup_costs(self, world, rows):
+        """Set-up of the centres the plan serves children in that are not built yet."""
         agents = self.model.villages.agents
-        out = {}
-        for v in np.unique(self.village_of(world, rows)).tolist():
-            out[v] = (self.params.centre_operating_cost
-                      + self.cfg.activities_per_year * self.params.centre_activity_cost
-                      + (0.0 if agents[v].centre is not None else self.params.centre_setup_cost))
-        return out
+        return {v: self.params.centre_setup_cost for v in np.unique(self.village_of(world, rows)).tolist()
+                if agents[v].centre is None}
 
     def commit(self, world, plan, n_funded, funded_fixed):
         super().commit(world, plan, n_funded, funded_fixed)

@@ -71,10 +71,12 @@ class HomeVisits(Intervention):
 
     def _post_volunteers(self) -> None:
         """Post the volunteers in the targeted villages (evenly, the first villages taking
-        one more when they do not divide; default 2 a village); other villages get none."""
+        one more when they do not divide; default 2 a village); other villages get none.
+        A sampled run posts the sampled villages' share (``volunteers x scale``)."""
         agents = self.model.villages.agents
         targets = self.target_villages()
-        total = self.cfg.volunteers if self.cfg.volunteers is not None else 2 * len(targets)
+        total = (self.scaled(self.cfg.volunteers) if self.cfg.volunteers is not None
+                 else 2 * len(targets))
         each, extra = divmod(total, max(len(targets), 1))
         for a in agents:
             a.staff.setdefault("home_visits", 0)

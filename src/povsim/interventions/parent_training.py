@@ -1,5 +1,6 @@
-"""Parent training: group sessions (centre-based) or home visits teaching caregivers of
-children 0-3 to talk, read and play with them.
+"""Parent training: group sessions (at village centres, or at the township seat:
+``delivery = "township"``) or home visits teaching caregivers of children 0-3 to talk, read
+and play with them.  Township sessions are group sessions and have the centre-based effect.
 
 Trained households' parenting practice rises by the delivery's effect (SD) and the gain
 decays by a share each year after training stops; it feeds skill formation (and feeding
@@ -35,7 +36,7 @@ PARAMS = (
 
 
 class ParentTrainingConfig(InterventionConfig):
-    delivery: Literal["centre", "home"] = "centre"
+    delivery: Literal["centre", "township", "home"] = "centre"
     sessions_per_year: Annotated[int, Field(ge=1, le=100)] = 12
     trained_staff: Annotated[int | None, Field(ge=0)] = None
     households_per_staff: Annotated[int, Field(ge=1)] = 40
@@ -69,9 +70,10 @@ class ParentTraining(Intervention):
         return hh
 
     def capacity(self, world):
+        """Households the trained staff can serve this year (for the simulated villages)."""
         c = self.cfg
         staff = c.capacity if c.trained_staff is None else c.trained_staff * c.households_per_staff
-        return staff
+        return self.scaled(staff)
 
     def per_unit_cost(self):
         return self.params.parent_training_cost_per_session * self.cfg.sessions_per_year

@@ -165,6 +165,8 @@ class IndicatorSpec(StrictModel):
     min_age: int | None = Field(default=None, ge=0)
     max_age: int | None = Field(default=None, ge=0)
     description: str = ""
+    #: "outcome" (a child's state) or "service" (receipt of a service); see povsim.moda.views
+    kind: Literal["outcome", "service"] = "outcome"
 
 
 class MODAConfig(StrictModel):

@@ -1,7 +1,11 @@
 """Yearly outcome collection into tidy tables.
 
 Every measure is a ratio ``numerator / denominator`` over a set of persons (or a mean,
-with the denominator counting persons, or a count).  Each year the collector puts every
+with the denominator counting persons, or a count).  In a sampled run (``[population]
+scale`` < 1, see :mod:`povsim.geography`) numerators, denominators and counts are
+Horvitz-Thompson estimates for the full area: the sample's sums times the sampling weight
+``1 / scale`` (one weight for every village: the sample is self-weighting), so rates and
+means are unchanged and counts estimate the full-scale counts.  Each year the collector puts every
 person into a cell of the cross-classification of the requested subgroups (county, arm,
 sex, age group, left-behind: :class:`Cells`); each outcome table
 (:class:`povsim.declare.OutcomeTable`, declared by the process module that owns the state
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from povsim.geography import AREA_KINDS
 from povsim.registry import discover
 from povsim.state import World
 
@@ -42,25 +47,30 @@ class Cells:
         Number of cells.
     year
         The year collected.
+    weight
+        Sampling weight of every simulated person (``1 / scale``; 1 at full scale).
     """
 
     def __init__(self, world: World, by: Sequence[str], tables: Sequence[str] | None,
                  rows: dict[str, list[tuple]]) -> None:
         self.world = world
         self.year = world.year
+        self.weight = float(world.geo.weight)
         self._wanted = None if tables is None else frozenset(tables)
         self._rows = rows
         self._kids: np.ndarray | None = None
         geo, P, H = world.geo, world.P, world.H
         labels: list[tuple[str, list[str]]] = []
-        household_level = set(by) <= {"county", "arm"}
+        village_level = {"county": (geo.county, list(geo.counties)),
+                         "arm": (geo.pilot, ["comparison", "pilot"]),
+                         "area": (geo.area_kind, list(AREA_KINDS))}
+        household_level = set(by) <= set(village_level)
         if household_level:
             # every subgroup is a village attribute: the cell of each village, then of
             # each household and person by one compiled gather
             v_cell = np.zeros(geo.n, dtype=np.int64)
             for b in by:
-                codes, lab = ((geo.county, list(geo.counties)) if b == "county"
-                              else (geo.pilot, ["comparison", "pilot"]))
+                codes, lab = village_level[b]
                 v_cell = v_cell * len(lab) + codes.astype(np.int64)
                 labels.append((b, lab))
             _, self.cell = _household_cells(H.village, v_cell, P.hh)
@@ -68,10 +78,10 @@ class Cells:
             cell = np.zeros(P.n, dtype=np.int64)
             hv = None
             for b in by:
-                if b in ("county", "arm"):
+                if b in village_level:
                     hv = H.village[P.hh] if hv is None else hv
-                    codes, lab = ((geo.county[hv], list(geo.counties)) if b == "county"
-                                  else (geo.pilot[hv], ["comparison", "pilot"]))
+                    codes, lab = village_level[b]
+                    codes = codes[hv]
                 elif b == "sex":
                     codes, lab = P.sex, ["female", "male"]
                 elif b == "left_behind":
@@ -106,10 +116,13 @@ class Cells:
         """Append a measure's rows from its numerator and denominator by cell (``value`` =
         numerator / denominator, or the numerator itself for a count)."""
         out = self._rows.setdefault(table, [])
+        w = self.weight
         for name, labels, lab in self._aggs:
             k = len(labels)
             n = np.bincount(lab, weights=num, minlength=k)
             d = np.bincount(lab, weights=den, minlength=k)
+            if w != 1.0:  # full-scale estimates of a sampled run (rates unchanged)
+                n, d = n * w, d * w
             val = n if count else n / d  # 0/0 is NaN (errors ignored by collect)
             out.extend(zip([self.year] * k, [name] * k, labels, [measure] * k, n.tolist(),
                            d.tolist(), val.tolist(), strict=True))
@@ -133,10 +146,11 @@ class Cells:
             val.tolist(), strict=True))
 
     def count(self, table: str, measure: str, value: float, by: str = "all",
-              group: str = "all") -> None:
-        """Append one count row (no denominator)."""
-        self._rows.setdefault(table, []).append(
-            (self.year, by, group, measure, float(value), np.nan, float(value)))
+              group: str = "all", weighted: bool = True) -> None:
+        """Append one count row (no denominator); a sampled run's count is multiplied by
+        the sampling weight unless ``weighted`` is false (a value that is not a count)."""
+        v = float(value) * (self.weight if weighted else 1.0)
+        self._rows.setdefault(table, []).append((self.year, by, group, measure, v, np.nan, v))
 
 
 @dataclass

@@ -27,6 +27,8 @@ def _collect_population(world: World, cells: Cells) -> None:
     cells.count("population", "households", float((H.size > 0).sum()))
     for ev in _EVENTS:
         cells.count("population", ev, world.events.get(ev, 0.0))
+    # every table of a sampled run states its scale here: counts are the sample's x 1 / scale
+    cells.count("population", "sampling_fraction", world.geo.sampling_fraction, weighted=False)
 
 
 def _collect_generations(world: World, cells: Cells) -> None:
@@ -67,7 +69,10 @@ TABLES = (
            for a, (_, _, lab) in zip(_AGE_NAMES, AGE_GROUPS, strict=True)),
          Measure("mean_household_size", "mean size of a person's household", "mean", "persons"),
          Measure("households", "occupied households", "count", "households"),
-         *(Measure(ev, ev.replace("_", " ") + " this year", "count", "events") for ev in _EVENTS)),
+         *(Measure(ev, ev.replace("_", " ") + " this year", "count", "events") for ev in _EVENTS),
+         Measure("sampling_fraction", "share of the area's villages simulated ([population] "
+                 "scale); counts are full-area estimates (sample x 1 / scale)", "count",
+                 "share of villages")),
         _collect_population),
     OutcomeTable(
         "generations", "persons by generation and childhood income poverty by generation",

@@ -95,14 +95,14 @@ class Area:
 
 def plan_area(plan: Plan) -> Area:
     """The geography of the planning area (cheap: no population is built)."""
-    from povsim.geography import make_geography
+    from povsim.geography import build_geography
     from povsim.params import Parameters
     from povsim.rng import Streams
 
     sc = plan.scenario
-    pop = sc.population
-    geo = make_geography(tuple(pop.counties), pop.pilot_villages, pop.comparison_villages, pop.townships,
-                         Parameters(sc.parameters), Streams(plan.world_seed))
+    # the villages the model builds from the same world seed (the whole area, or the sample
+    # of whole villages of ``scale``)
+    geo = build_geography(sc.population, Parameters(sc.parameters), Streams(plan.world_seed))
     pilot = np.asarray(geo.pilot, dtype=bool)
     sel = {"pilot": pilot, "comparison": ~pilot, "all": np.ones(geo.n, bool)}[plan.decide]
     decided = np.flatnonzero(sel)

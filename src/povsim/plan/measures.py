@@ -12,7 +12,7 @@ Measures (``MEASURES``; each a "bad" to avert or a "good" to gain):
 * ``delay_years``: child-years of low skill / developmental delay, skill < -1 SD at ages
   0-5 (as ``low_skill_share_0_5`` of the ``development`` table);
 * ``moda_m0_child_years``: the adjusted headcount M0 of MODA computed on *outcome*
-  indicators only (see :data:`MODA_INDICATOR_KIND`), summed over children and years: a
+  indicators only (see :func:`outcome_moda_config`), summed over children and years: a
   child deprived in 3 of the 7 outcome dimensions for one year adds 3/7;
 * ``moda_poor_child_years``: child-years MODA-poor on outcome indicators (H numerator);
 * ``school_years``: completed years of schooling of the treated cohorts (persons born
@@ -31,7 +31,8 @@ A *service* indicator records the receipt of a service; an intervention that del
 service flips it by construction (health services flip ``no_checkup``; 93 % of the pilot's
 effect on MODA H at 6-17 came from it, issue 16).  The planner's MODA keeps *outcome*
 indicators only — a child's own state or the state of the child's home — and drops the
-service indicators (and a dimension left without indicators: health).  The cut-off k and
+service indicators (those tagged ``kind = "service"`` in the MODA configuration: check-up,
+insurance, Dibao) and a dimension left without indicators (health).  The cut-off k and
 the dimension weights stay as configured (k = 3 of the 7 remaining dimensions).
 
 References
@@ -49,14 +50,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from povsim.errors import PovsimError
-from povsim.moda import MODAConfig, parse_moda_config
+from povsim.moda import MODAConfig
 from povsim.state import World
 
 __all__ = [
     "COHORT_MEASURES",
     "MEASURES",
-    "MODA_INDICATOR_KIND",
     "YEARLY_MEASURES",
     "Measure",
     "VillageRecorder",
@@ -94,51 +93,13 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
 YEARLY_MEASURES = tuple(n for n, m in MEASURES.items() if m.source == "yearly")
 COHORT_MEASURES = tuple(n for n, m in MEASURES.items() if m.source == "cohort")
 
-#: Every indicator of ``data/moda_hubei.toml``: ("outcome" | "service", why).
-MODA_INDICATOR_KIND: dict[str, tuple[str, str]] = {
-    "stunting": ("outcome", "the child's growth"),
-    "anaemia_0_5": ("outcome", "the child's haemoglobin"),
-    "stunting_6_17": ("outcome", "the child's growth"),
-    "anaemia_6_17": ("outcome", "the child's haemoglobin"),
-    "no_checkup": ("service", "receipt of a check-up (health services deliver it)"),
-    "uninsured": ("service", "enrolment in medical insurance (health services pay it)"),
-    "low_stimulation": ("outcome", "the care the child receives at home (like safe water at home)"),
-    "no_preschool": ("service", "receipt of preschool"),
-    "not_enrolled": ("outcome", "the child is out of school"),
-    "overage": ("outcome", "the child is 2+ grades behind"),
-    "no_information": ("outcome", "the home has no TV, phone or internet"),
-    "unsafe_water": ("outcome", "no safe water at home"),
-    "unimproved_toilet": ("outcome", "no improved toilet at home"),
-    "poor_housing": ("outcome", "the child's housing"),
-    "dibao_gap": ("service", "receipt of Dibao by a poor household"),
-    "unsupervised": ("outcome", "a left-behind child without adequate adult care"),
-}
-
-
-class MeasureError(PovsimError):
-    """A MODA configuration the planner cannot split into outcome and service indicators."""
-
-
 def outcome_moda_config(config: MODAConfig) -> MODAConfig:
-    """``config`` without its service indicators (and without dimensions left empty).
+    """``config`` without its service indicators (and without dimensions left empty): the
+    indicators tagged ``kind = "service"`` in the MODA configuration
+    (:func:`povsim.moda.views.outcome_view`, the one classification of the project)."""
+    from povsim.moda.views import outcome_view
 
-    Raises
-    ------
-    MeasureError
-        An indicator is not classified in :data:`MODA_INDICATOR_KIND` (add it there with
-        the reason: a child's state is an outcome, the receipt of a service is not).
-    """
-    unknown = [i.name for i in config.indicators if i.name not in MODA_INDICATOR_KIND]
-    if unknown:
-        raise MeasureError(f"MODA indicator(s) {', '.join(unknown)} of {config.source} are not classified as "
-                           "outcome or service; add them to povsim.plan.measures.MODA_INDICATOR_KIND")
-    data = config.model_dump(mode="python")
-    data["indicators"] = [i for i in data["indicators"] if MODA_INDICATOR_KIND[i["name"]][0] == "outcome"]
-    used = {i["dimension"] for i in data["indicators"]}
-    data["dimensions"] = {d: v for d, v in data["dimensions"].items() if d in used}
-    data["moda"] = {**data["moda"], "name": f"{config.moda.name}_outcomes",
-                    "description": "outcome indicators only (service indicators dropped by the planner)"}
-    return parse_moda_config(data, source=f"{config.source} (outcome indicators)")
+    return outcome_view(config) or config
 
 
 class _Origins:
@@ -317,12 +278,14 @@ class VillageRecorder:
                 pd.DataFrame(columns=["village", "intervention", "year", "eligible", "reached"]))
         if cost_rows:
             c = pd.DataFrame(cost_rows, columns=["year", "intervention", "village", "item", "cost_rmb"])
+            # per unit reached vs everything else (running, set-up, management); county- and
+            # township-level trainings are booked at village -1 and kept there
+            c["item"] = np.where(c["item"] == "per_unit", "cost_per_unit", "cost_fixed")
             c = c.pivot_table(index=["village", "intervention", "year"], columns="item", values="cost_rmb",
                               aggfunc="sum", fill_value=0.0).reset_index()
-            for item in ("fixed", "per_unit"):
+            for item in ("cost_fixed", "cost_per_unit"):
                 if item not in c.columns:
                     c[item] = 0.0
-            c = c.rename(columns={"fixed": "cost_fixed", "per_unit": "cost_per_unit"})
             c = c[["village", "intervention", "year", "cost_fixed", "cost_per_unit"]]
             prog = prog.merge(c, on=["village", "intervention", "year"], how="outer")
         for col in ("eligible", "reached", "cost_fixed", "cost_per_unit"):

@@ -340,9 +340,11 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         settings = dict(base_tables.get(name, {}))
         settings.pop("village_coverage", None)
         settings.update(iv.settings)
-        if name not in base_tables and meta.programme_years is None and not {"start_year", "end_year"} <= set(
-                iv.settings):
-            fail(f"{key}.settings", dict(iv.settings), f"start_year and end_year ({name} is not in the scenario)",
+        given = set(iv.settings)
+        if name not in base_tables and meta.programme_years is None and not (
+                given & {"start_year", "start_date"} and given & {"end_year", "end_date"}):
+            fail(f"{key}.settings", dict(iv.settings),
+                 f"start_year and end_year, or start_date and end_date ({name} is not in the scenario)",
                  "add settings = { start_year = 2014, end_year = 2017 } or plan.programme_years = [2014, 2017]")
         if name not in base_tables and meta.programme_years is not None:
             settings.setdefault("start_year", meta.programme_years[0])

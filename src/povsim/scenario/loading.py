@@ -33,11 +33,17 @@ __all__ = ["PLACES", "load_scenario", "parameter_origins", "scenario_from_dict",
 PATH_KEYS = (("outputs", "moda_config"), ("calibration", "targets"))
 
 #: Targeting keys that name places, with the places of a scenario's geography they may
-#: name.  A geography that names townships or villages adds ``"townships"`` /
-#: ``"villages"`` here and every targeting value is checked against it the same way.
+#: name (townships as ``County/township`` in an area file, ``County-Tnn`` in a synthetic one).
 PLACES: dict[str, Callable[[PopulationConfig], Sequence[str]]] = {
     "counties": lambda population: population.counties,
+    "townships": lambda population: _township_names(population),
 }
+
+
+def _township_names(population: PopulationConfig) -> tuple[str, ...]:
+    from povsim.geography import township_names
+
+    return township_names(population)
 
 
 def load_scenario(path: str | os.PathLike[str], *, registry: Mapping[str, Param] | None = None) -> Scenario:

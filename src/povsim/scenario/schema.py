@@ -35,7 +35,7 @@ OUTPUT_TABLES: tuple[str, ...] = (
 )
 
 #: A subgroup by which yearly tables may be broken down (``[outputs] by``).
-ByGroup = Literal["county", "arm", "sex", "age_group", "left_behind"]
+ByGroup = Literal["county", "arm", "area", "sex", "age_group", "left_behind"]
 #: All subgroups, in order.
 BY_GROUPS: tuple[str, ...] = get_args(ByGroup)
 
@@ -52,6 +52,9 @@ HUBEI_PILOT_COUNTIES: tuple[str, ...] = (
 )
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+#: ``[population]`` keys of a synthetic layout; an area file sets its own villages and townships.
+SYNTHETIC_ONLY: tuple[str, ...] = ("pilot_villages", "comparison_villages", "village_size", "townships")
 
 # --------------------------------------------------------------------------- models
 
@@ -115,20 +118,29 @@ class PopulationConfig(_Table):
 
     Attributes
     ----------
+    geography
+        ``"synthetic"`` (the default: the villages below) or an area file -- a packaged
+        name such as ``"hubei_pilot_area"`` (the 8 pilot counties at 1:1, see
+        :mod:`povsim.geography`) or a path to a TOML file.
     persons
-        Total initial persons; ``None`` derives it as ``villages * village_size``.  When
-        given it takes precedence and ``village_size`` is not used.
+        Synthetic geography: total initial persons of the full area (``None`` derives it
+        as ``villages * village_size``).  Area file: simulate a sample of about this many
+        persons (sampling fraction ``persons / area population``, times ``scale``).
     pilot_villages, comparison_villages
-        Villages in the programme arm and non-pilot villages in the same counties.
+        Synthetic geography: villages in the programme arm and non-pilot villages.
     village_size
-        Mean persons per village, used only when ``persons`` is not given.
+        Synthetic geography: mean persons per village, used only when ``persons`` is not
+        given.
     counties
-        County names (distinct, non-empty).
+        County names (distinct, non-empty).  With an area file: the counties of the area
+        to simulate (default: all of them).
     townships
-        Number of townships, spread over the counties (at least one per county).
+        Synthetic geography: number of townships (at least one per county).
     scale
-        Multiplier on the number of persons (``0.02`` for a quick test of the pilot area,
-        ``20`` for a province-sized run); villages keep their number and grow or shrink.
+        Sampling fraction in (0, 1]: the run simulates a sample of whole villages, each
+        with probability ``scale``, and reports counts and totals weighted by ``1 / scale``
+        (per-capita outcomes, costs per child and cost-effectiveness estimate the
+        full-scale ones); programme-wide caps and capacities scale with it.
     start
         ``"spinup"``: the start year's population is spun up from history by the model's
         own processes (:mod:`povsim.spinup`, cached); ``"synthetic"``: drawn directly from
@@ -137,8 +149,9 @@ class PopulationConfig(_Table):
         First year of the spin-up.
     """
 
+    geography: Annotated[str, Field(min_length=1)] = "synthetic"
     persons: int | None = Field(default=None, ge=200)
-    scale: float = Field(default=1.0, gt=0.0, le=1000.0)
+    scale: float = Field(default=1.0, gt=0.0, le=1.0)
     pilot_villages: int = Field(default=80, ge=0)
     comparison_villages: int = Field(default=80, ge=0)
     village_size: int = Field(default=1500, ge=10)
@@ -174,6 +187,30 @@ class PopulationConfig(_Table):
                     "suggestion": f"set townships >= {len(self.counties)} or list fewer counties",
                 },
             )
+        if self.geography != "synthetic":
+            from povsim.geography import area_names, load_area
+
+            given = [k for k in SYNTHETIC_ONLY if k in self.model_fields_set]
+            if given:
+                raise PydanticCustomError(
+                    "synthetic_only", "keys of a synthetic geography only ({keys})",
+                    {"key": given[0], "value": getattr(self, given[0]), "keys": ", ".join(SYNTHETIC_ONLY),
+                     "suggestion": f'add geography = "synthetic" to [population] for a synthetic layout, or drop '
+                                   f"{given[0]} (the area file {self.geography!r} sets the villages and townships)"})
+
+            try:
+                area = load_area(self.geography)
+            except ValueError as exc:
+                raise PydanticCustomError(
+                    "unknown_area", "a packaged area name ({names}) or an area TOML file",
+                    {"key": "geography", "value": self.geography, "names": ", ".join(area_names()),
+                     "suggestion": f"{exc}"}) from None
+            unknown = [c for c in self.counties if c not in area.county_names]
+            if unknown and self.counties != HUBEI_PILOT_COUNTIES:
+                raise PydanticCustomError(
+                    "unknown_county", "counties of the area ({names})",
+                    {"key": "counties", "value": unknown[0], "names": ", ".join(area.county_names),
+                     "suggestion": did_you_mean(unknown[0], area.county_names)})
         if self.total_persons < 200:
             raise PydanticCustomError(
                 "too_few_persons",
@@ -192,15 +229,33 @@ class PopulationConfig(_Table):
         return self.pilot_villages + self.comparison_villages
 
     @property
+    def frame_persons(self) -> int:
+        """Initial persons of the full area (before sampling)."""
+        if self.geography == "synthetic":
+            return self.persons if self.persons is not None else self.villages * self.village_size
+        from povsim.geography import load_area
+
+        area = load_area(self.geography)
+        chosen = set(self.counties) & set(area.county_names) or set(area.county_names)
+        return sum(c.population for c in area.counties if c.name in chosen)
+
+    @property
+    def sampling_fraction(self) -> float:
+        """Inclusion probability of every village: ``scale``, times ``persons / area
+        population`` when an area file is sampled down to ``persons``."""
+        if self.geography != "synthetic" and self.persons is not None:
+            return min(1.0, self.scale * self.persons / self.frame_persons)
+        return self.scale
+
+    @property
     def total_persons(self) -> int:
-        """Total initial persons: (``persons`` or ``villages * village_size``) x ``scale``."""
-        base = self.persons if self.persons is not None else self.villages * self.village_size
-        return round(base * self.scale)
+        """Expected initial persons simulated: the area's persons x the sampling fraction."""
+        return round(self.frame_persons * self.sampling_fraction)
 
     @property
     def mean_village_size(self) -> float:
-        """Mean initial persons per village."""
-        return self.total_persons / self.villages
+        """Mean initial persons per village (synthetic geography)."""
+        return self.frame_persons / self.villages
 
 
 class TimeConfig(_Table):
@@ -385,14 +440,15 @@ class Scenario(BaseModel):
     def resolved_dict(self) -> dict[str, Any]:
         """The fully resolved scenario as plain TOML-able data (no ``extends``).
 
-        Every default is explicit, ``persons`` is the total (``scale`` folded in, so
-        ``scale = 1.0``), paths are absolute and
+        Every default is explicit, ``persons`` is explicit for a synthetic geography
+        (``scale``, the sampling fraction, is kept as given), paths are absolute and
         ``None`` values are left out.  ``source_files`` and ``warnings`` are not part of it.
         """
         data = self._content_dict()
-        pop = {k: v for k, v in data["population"].items() if k not in ("persons", "scale")}
-        # the total already includes the scale, so the resolved file reloads to the same size
-        data["population"] = {"persons": self.total_persons, "scale": 1.0, **pop}
+        pop = data["population"]
+        if pop.get("geography", "synthetic") == "synthetic" and pop.get("persons") is None:
+            # the full area's persons, explicit (scale stays: it is the sampling fraction)
+            data["population"] = {"persons": self.population.frame_persons, **pop}
         return data
 
     def to_toml(self) -> str:
@@ -452,7 +508,7 @@ class Scenario(BaseModel):
         data = self.model_dump(mode="json", exclude={"source_files", "warnings"})
         return {
             "scenario": {"name": data["name"], "description": data["description"]},
-            "population": _drop_none(data["population"]),
+            "population": _population_content(_drop_none(data["population"])),
             "time": data["time"],
             "parameters": data["parameters"],
             "interventions": data["interventions"],
@@ -471,3 +527,11 @@ class Scenario(BaseModel):
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
+
+
+def _population_content(pop: dict[str, Any]) -> dict[str, Any]:
+    """``[population]`` as written in a resolved scenario: without the keys of a synthetic
+    layout when an area file sets the villages (they would not apply, and are refused)."""
+    if pop.get("geography", "synthetic") == "synthetic":
+        return pop
+    return {k: v for k, v in pop.items() if k not in SYNTHETIC_ONLY}
