@@ -20,8 +20,8 @@ def cache(tmp_path, monkeypatch):
 
 def test_document_lists_targets_transients_mobility_and_the_fit(tmp_path, cache):
     s = load_scenario(ROOT / "scenarios" / "baseline.toml").with_overrides(
-        population={"persons": 3000, "pilot_villages": 4, "comparison_villages": 4,
-                    "townships": 8, "spinup_from": 2000}, time={"years": 8})
+        population={"geography": "synthetic", "persons": 3000, "pilot_villages": 4,
+                    "comparison_villages": 4, "townships": 8, "spinup_from": 2000}, time={"years": 8})
     res = run_scenario(s, replicates=1, seed=3)
     text = build(res.tables, s, {"scenario": "test"}, tmp_path / "figures")
     for heading in ("## Fitting targets", "## Held-out targets", "## Checks that fail on a transient",
@@ -41,7 +41,8 @@ def test_command_writes_the_document_from_a_results_folder(tmp_path, cache):
 
     scen = tmp_path / "small.toml"
     scen.write_text(f'[scenario]\nname = "small"\nextends = "{ROOT / "scenarios" / "baseline.toml"}"\n'
-                    '[population]\npersons = 2000\npilot_villages = 2\ncomparison_villages = 2\n'
+                    '[population]\ngeography = "synthetic"\npersons = 2000\n'
+                    'pilot_villages = 2\ncomparison_villages = 2\n'
                     'townships = 8\nspinup_from = 2006\ncounties = ["Yangxin", "Wufeng"]\n'
                     '[time]\nyears = 3\n')
     out = tmp_path / "run"

@@ -82,29 +82,33 @@ def _collect(world: World, cells: Cells) -> None:
         # survivors at the end of the year by group (infants born this year are age 0
         # and belong to no group of the deaths), plus this year's deaths: at risk
         e0[sex] = (deaths, alive[s] + deaths)
+    def rate(measure: str, value: float) -> None:
+        # rates and means of the period, not counts: a sampled run reports them unweighted
+        cells.count("demography", measure, value, weighted=False)
+
     births = ev.get("births", 0.0)
     q0 = ev.get("infant_deaths", 0.0) / births if births > 0 else float("nan")
     total_deaths = ev.get("deaths", 0.0) + ev.get("infant_deaths", 0.0)
     if births > 0 and n > 0:
-        cells.count("demography", "life_expectancy",
+        rate("life_expectancy",
                     abridged_e0(e0["f"][0] + e0["m"][0], e0["f"][1] + e0["m"][1], q0))
-        cells.count("demography", "life_expectancy_female", abridged_e0(*e0["f"], q0))
-        cells.count("demography", "life_expectancy_male", abridged_e0(*e0["m"], q0))
+        rate("life_expectancy_female", abridged_e0(*e0["f"], q0))
+        rate("life_expectancy_male", abridged_e0(*e0["m"], q0))
     if "life_table_e0" in ev:
-        cells.count("demography", "life_table_e0", ev["life_table_e0"])
+        rate("life_table_e0", ev["life_table_e0"])
     if "births" in ev:
         tfr = sum(5.0 * ev.get(f"births_mother_{15 + 5 * k}", 0.0) / women[k]
                   for k in range(7) if women[k])
-        cells.count("demography", "tfr", tfr)
+        rate("tfr", tfr)
     first = ev.get("first_births", 0.0)
     if first > 0:
-        cells.count("demography", "mean_age_first_birth", ev["first_birth_age_sum"] / first)
+        rate("mean_age_first_birth", ev["first_birth_age_sum"] / first)
     if old:
-        cells.count("demography", "completed_fertility_45_49", par_sum / old)
-        cells.count("demography", "childless_45_49", childless / old)
+        rate("completed_fertility_45_49", par_sum / old)
+        rate("childless_45_49", childless / old)
     if n > 0 and "births" in ev:
-        cells.count("demography", "crude_birth_rate", 1000.0 * births / n)
-        cells.count("demography", "crude_death_rate", 1000.0 * total_deaths / n)
+        rate("crude_birth_rate", 1000.0 * births / n)
+        rate("crude_death_rate", 1000.0 * total_deaths / n)
 
 
 @njit(cache=True)

@@ -170,7 +170,7 @@ def _collect_lines(world: World, cells) -> None:
     for name in _LINES:
         value = world.events.get(f"line.{name}")
         if value is not None:
-            cells.count("poverty_lines", name, value)
+            cells.count("poverty_lines", name, value, weighted=False)  # RMB, not a count
 
 
 TABLES = (
