@@ -170,3 +170,29 @@ def test_hubei_pilot_at_scale_1_and_0_1_agree_within_sampling_error():
                 "income_poverty_rate", "moda_headcount_rate_0_5"):
         sd = sampled[key].std(ddof=1)
         assert abs(sampled[key].mean() - full[key]) <= 4 * sd * np.sqrt(1 / 4 + SCALE) + 1e-9, key
+
+
+def test_rates_and_means_of_a_sampled_run_are_not_weighted():
+    """Life expectancy, fertility and the poverty lines are not counts: a 5% sample
+    reports them as a full-scale run does (they were multiplied by 1 / scale)."""
+    def tables(scale: float) -> dict[str, pd.DataFrame]:
+        m = PovertyModel(_area(scale, years=3, persons=40_000, villages=100), seed=4)
+        m.run()
+        return m.tables()
+
+    full, sampled = tables(1.0), tables(0.05)
+
+    def value(t, table, measure):
+        d = t[table]
+        d = d[(d.by == "all") & (d.measure == measure)]
+        return float(d.value.iloc[-1])
+
+    for measure, lo, hi in (("life_expectancy", 40, 95), ("tfr", 0.5, 4.0)):
+        v_full, v_sample = value(full, "demography", measure), value(sampled, "demography", measure)
+        assert lo < v_full < hi and lo < v_sample < hi, (measure, v_full, v_sample)
+    line = "poverty_lines"
+    if line in full and len(full[line]):
+        m = full[line].measure.iloc[0]
+        assert value(sampled, line, m) == pytest.approx(value(full, line, m))
+    # counts are weighted: the sample's persons estimate the area's
+    assert value(sampled, "population", "persons") == pytest.approx(value(full, "population", "persons"), rel=0.25)
