@@ -38,14 +38,19 @@ MB = 2**20
 
 #: Cost model of one replicate of P initial persons over Y years, least-squares fit to 21
 #: runs (baseline, hubei_pilot, full_package; 4,000 to 2,000,000 persons; 10 to 60 years;
-#: within 25% of each, `benchmarks/estimate_check.py`):
+#: `benchmarks/estimate_check.py`), then rescaled after the child-development, spin-up and
+#: transmission processes landed (time x 2.24, memory above m0 x 2.3: the median ratios of
+#: measured to estimated on the three `--quick` points, each then within 10%):
 #: seconds = t0 + t_person P + t_year Y + P Y (t_py + t_py_programme [any intervention]
-#: + t_py_intervention I), where I is the number of interventions weighted by the share
-#: of the years each is active; peak bytes = m0 + m_person P + m_year Y + m_py_intervention P Y I
-#: (m0: the interpreter with numpy, pandas, numba and the compiled kernels loaded).
+#: + t_py_intervention I) + the spin-up (:func:`spinup_seconds`), where I is the number of
+#: interventions weighted by the share of the years each is active; peak bytes = m0 +
+#: m_person P + m_year Y + m_py_intervention P Y I (m0: the interpreter with numpy, pandas,
+#: numba and the compiled kernels loaded).
+_TIME, _MEMORY = 2.24, 2.3
 RUN_COST: dict[str, float] = {
-    "t0": 0.105, "t_person": 1.73e-6, "t_year": 7.05e-3, "t_py": 1.31e-7, "t_py_programme": 6.18e-8,
-    "t_py_intervention": 2.53e-8, "m0": 299e6, "m_person": 483.0, "m_year": 1.23e6, "m_py_intervention": 0.82,
+    "t0": 0.105, "t_person": 1.73e-6 * _TIME, "t_year": 7.05e-3 * _TIME, "t_py": 1.31e-7 * _TIME,
+    "t_py_programme": 6.18e-8 * _TIME, "t_py_intervention": 2.53e-8 * _TIME, "m0": 299e6,
+    "m_person": 483.0 * _MEMORY, "m_year": 1.23e6 * _MEMORY, "m_py_intervention": 0.82 * _MEMORY,
 }
 #: Seconds to start worker processes and load povsim in them (``workers > 1``).
 WORKER_START = 3.0
