@@ -82,13 +82,11 @@ class InitialState:
     note: str = ""
 
 
-def initial_state(scenario, geo: Geography, params, seed: int,
-                  persons: int | None = None) -> InitialState:
-    """The start year's world of ``scenario`` (spun up, from the cache when present, or
-    synthetic), with a note saying which; ``persons`` initial persons (default: the
-    scenario's total)."""
+def initial_state(scenario, geo: Geography, params, seed: int, persons: int) -> InitialState:
+    """The start year's world of ``scenario`` with ``persons`` initial persons (spun up,
+    from the cache when present, or synthetic), with a note saying which."""
     pop, tm = scenario.population, scenario.time
-    target = int(persons) if persons is not None else scenario.total_persons
+    target = int(persons)
     start = getattr(pop, "start", "synthetic")
     if start == "synthetic":
         streams = Streams(seed)
