@@ -117,13 +117,31 @@ def test_migration_scale_and_schooling_transitions_follow_their_anchors():
     assert migration.migration_scale(2014, p) == 1.0
     assert schooling.base_transition(1995, p, 6) == pytest.approx(p.junior_entry_1995)
     assert schooling.base_transition(2000, p, 9) == pytest.approx(p.senior_continuation_2000)
-    assert schooling.base_transition(2014, p, 9) == pytest.approx(p.senior_continuation)
-    # after 2014 the upper levels follow the yearly logit trend
+    # senior high: the anchors, the end of the expansion, then the yearly logit trend
     from scipy.special import expit, logit
 
+    end = schooling.SENIOR_EXPANSION_END
+    assert schooling.base_transition(2006, p, 9) == pytest.approx(p.senior_continuation_2006)
+    assert schooling.base_transition(end, p, 9) == pytest.approx(p.senior_continuation)
+    assert schooling.base_transition(end + 3, p, 9) == pytest.approx(
+        expit(logit(p.senior_continuation) + 3 * p.senior_continuation_trend))
+    # after 2014 tertiary follows the yearly logit trend
     assert schooling.base_transition(2024, p, 12) == pytest.approx(
         expit(logit(p.tertiary_continuation) + 10 * p.senior_continuation_trend))
     # schooling expanded: each level's path rises from 1985 to 2014
     for level in (6, 9, 12):
         seq = [schooling.base_transition(y, p, level) for y in (1985, 1995, 2005, 2014)]
         assert seq == sorted(seq), (level, seq)
+
+
+def test_haemoglobin_trend_is_linear_through_the_start_year_and_bounded():
+    """The secular gain continues the history's trend into the run (no kink at 2014)."""
+    from povsim.processes import anaemia
+
+    p = Parameters()
+    g = [anaemia.secular_gain(y, p) for y in range(2010, 2019)]
+    np.testing.assert_allclose(np.diff(g), p.hb_secular_trend)
+    assert anaemia.secular_gain(anaemia.START_YEAR, p) == 0.0
+    assert anaemia.secular_gain(1900, p) == -p.hb_secular_gain
+    assert anaemia.secular_gain(2200, p) == p.hb_secular_gain
+

@@ -79,3 +79,23 @@ def test_the_shipped_baseline_has_no_transient():
     checks = check(_with_history(res.tables), s.time.start_year)
     assert len(checks) >= 13
     assert checks["passes"].all(), checks[~checks["passes"]].to_string()
+
+
+def test_stunting_may_fall_at_the_poor_county_relative_rate_but_not_faster():
+    """Huo et al. (2024): stunting fell 10.44% (CI up to 13.22%) a year; the largest change
+    allowed is that upper limit times the start year's level (0.15 -> 0.0198 a year)."""
+    def run(rate):
+        v = 0.15 * (1 - rate) ** np.arange(20)
+        return check(_tables({"stunting, under 5": v}), 2014).set_index("check")
+
+    assert run(0.11).loc["jump", "passes"]
+    assert not run(0.16).loc["jump", "passes"]
+    h = {x.label: x for x in HEADLINES}["stunting, under 5"]
+    assert h.stated_relative == pytest.approx(0.1322)
+
+
+def test_anaemia_is_checked_against_the_poor_county_series():
+    h = {x.label: x for x in HEADLINES}["anaemia, ages 0-1"]
+    # Wang L. et al. (2023): the largest yearly fall is 2019 -> 2020, 21.2% -> 18.1%
+    assert h.max_change == pytest.approx(0.031)
+    assert h.direction == -1

@@ -141,28 +141,33 @@ def test_registration_takes_the_poor_and_near_poor_at_the_declared_rates(model_f
     assert H.relocated.sum() > 0
 
 
-def test_measures_roll_out_from_2016_and_end_after_the_transition():
+def test_measures_roll_out_2014_2019_with_the_declared_shape_and_end_after_the_transition():
     from povsim.params import Parameters
 
     p = Parameters()
-    assert poverty_policy.active(2015, p) == 0.0
-    assert 0 < poverty_policy.active(2016, p) < poverty_policy.active(2018, p) < 1.0
-    assert poverty_policy.active(2020, p) == 1.0
+    assert poverty_policy.active(2013, p) == 0.0
+    assert 0 < poverty_policy.active(2014, p) < poverty_policy.active(2016, p) < 1.0
+    assert poverty_policy.active(2016, p) == pytest.approx((3 / 6) ** p.tpa_rollout_shape)
+    assert poverty_policy.active(2019, p) == poverty_policy.active(2020, p) == 1.0
     assert poverty_policy.active(int(p.tpa_transition_end_year) + 1, p) == 0.0
+    # a back-loaded shape keeps the early intensity below a linear roll-out's
+    linear = Parameters({"tpa_rollout_shape": 1.0})
+    assert poverty_policy.active(2016, p) < poverty_policy.active(2016, linear) == pytest.approx(0.5)
     lines = poverty_policy.poverty_lines(2014, p)
     assert lines["absolute_line_current_prices"] == 2800.0
     assert lines["relative_line_40_2014_prices"] == pytest.approx(0.4 * p.national_rural_median_2014)
 
 
-def test_targeted_measures_lower_poverty_2016_2019(cached_run):
+def test_targeted_measures_lower_poverty_2014_2019(cached_run):
     base = cached_run(PERSONS, 6, 1)
     off = cached_run(PERSONS, 6, 1, tpa_earnings_support=0.05, tpa_transfer=200.0,
                      tpa_dibao_takeup=0.4, tpa_registration_poor=0.35)
     a = base.series("income_poverty", "income_poverty_rate")
     b = off.series("income_poverty", "income_poverty_rate")
-    # identical until the measures begin (2016), then lower with the stronger measures
-    assert a[2015] == b[2015]
-    assert (a.loc[2017:] < b.loc[2017:]).all()
+    # identical in the initial state, then lower with the stronger measures
+    first = a.index.min()
+    assert first <= 2014 and a[first] == b[first]
+    assert (a.loc[2016:] < b.loc[2016:]).all()
 
 
 # ----------------------------------------------------------------- schooling transitions

@@ -10,9 +10,12 @@ After 2020 the same yearly identification continues as the monitoring of househo
 risk of returning to or falling into poverty (防返贫监测), whose members keep the raised
 Dibao take-up.
 
-*Measures* for registered households, from 2016 (the State Council decision of November
-2015) to the end of the transition period (2025; policies kept after exit, "摘帽不摘政
-策"), rolled out over 2016-2019:
+*Measures* for registered households, from 2014 (the "precise" targeting of 2013-2014; the
+State Council decision of November 2015 and the Three-Year Action Plan 2018-2020 intensified
+them) to the end of the transition period (2025; policies kept after exit, "摘帽不摘政策"),
+rolled out over 2014-2019 with an intensity that rises as ``((year - 2013) / 6) **
+tpa_rollout_shape`` (a shape above 1 puts most of the effort in the last years, as the
+remaining poor became fewer and harder to lift):
 
 * industry and employment support: a shift of log earnings of the working members;
 * transfers per person (industry dividends, ecological compensation, subsidies);
@@ -71,11 +74,11 @@ PARAMS = (
     Param("tpa_dibao_takeup", 0.8, "probability", (0.6, 1.0),
           "Subsistence guarantee for those who cannot escape poverty by their own efforts, "
           "one of the 'five measures' (SCIO 2021) [assumption on the rate]",
-          "Dibao take-up of eligible registered households from 2016", bounds=(0.0, 1.0)),
+          "Dibao take-up of eligible registered households at full roll-out", bounds=(0.0, 1.0)),
     Param("tpa_reimbursement", 0.85, "share of cost", (0.7, 0.95),
           "Health poverty alleviation: inpatient reimbursement of registered poor raised to "
           "about 90% [M]", "Share of medical costs reimbursed for registered households "
-          "from 2016", bounds=(0.0, 1.0)),
+          "at full roll-out", bounds=(0.0, 1.0)),
     Param("tpa_relocation_share", 0.1, "share of registered households", (0.05, 0.2),
           "9.6 million relocated 2016-2020 (NDRC via CGTN 3 Dec 2020) of ~90 million "
           "registered [S/M]", "Share of registered households relocated (all from villages "
@@ -88,6 +91,13 @@ PARAMS = (
           "2016; board and living costs remain (REAP: tuition, room, board ~4,000 RMB a "
           "year) [S/E]", "Share of the senior-high cost waived for registered households "
           "from 2016", bounds=(0.0, 1.0)),
+    Param("tpa_rollout_shape", 3.0, "exponent", (1.0, 6.0),
+          "Central special poverty-alleviation funds rose by 20 billion RMB a year, 66.1 "
+          "(2016) to 146.1 billion (2020), while the registered poor still to be lifted fell "
+          "from 55.8 million (end 2015) to 5.5 million (end 2019) (Ministry of Finance; NBS) "
+          "[M]: per remaining poor person a steeply back-loaded effort; 1 = linear roll-out "
+          "[E]", "Shape of the roll-out of the measures over 2014-2019 (intensity share = "
+          "roll-out fraction ** shape; fitted to the poverty path 2014-2019)", bounds=(0.2, 10.0)),
     Param("tpa_transition_end_year", 2025, "year", (2022, 2030),
           "Five-year transition period 2021-2025 keeping the main assistance policies (CPC "
           "Central Committee and State Council, Dec 2020) [M]", "Last year of the targeted "
@@ -96,9 +106,14 @@ PARAMS = (
 
 #: First year of registration (and of its yearly revisions, then monitoring after 2020)
 REGISTRATION_YEAR = 2014
-#: First year of the measures and year of full roll-out (the State Council decision of
-#: Nov 2015; the Three-Year Action Plan 2018-2020 intensified them [M])
-MEASURE_YEARS = (2016, 2019)
+#: First year of the measures and year of full roll-out (targeting from 2014; the State
+#: Council decision of Nov 2015 and the Three-Year Action Plan 2018-2020 intensified them;
+#: full by 2019, the year before the poverty-exit deadline [M])
+MEASURE_YEARS = (2014, 2019)
+#: First year of relocation (the 13th Five-Year Plan's relocation programme, 2016-2020 [M])
+RELOCATION_YEAR = 2016
+#: First year of the senior-high fee waiver for registered households (autumn 2016 [S])
+FEE_WAIVER_YEAR = 2016
 
 #: Official national rural poverty line in current prices (RMB per person per year): the
 #: 2,300 RMB line at 2010 prices moved with rural prices.  2010-2016: NBS, Yunnan Survey
@@ -213,10 +228,16 @@ def poverty_lines(year: int, params) -> dict[str, float]:
 
 
 def active(year: int, params) -> float:
-    """Roll-out share of the targeted measures in ``year`` (0 outside 2016 - transition end)."""
+    """Intensity of the targeted measures in ``year`` (0 outside 2014 - transition end)."""
     if year > params.tpa_transition_end_year:
         return 0.0
-    return ramp(year, *MEASURE_YEARS)
+    return rollout(year, params)
+
+
+def rollout(year: int, params) -> float:
+    """Roll-out intensity of the measures in ``year``: the linear roll-out fraction over
+    2014-2019 to the power ``tpa_rollout_shape`` (1 from 2019 on)."""
+    return ramp(year, *MEASURE_YEARS) ** params.tpa_rollout_shape
 
 
 def initialise(world: World, params, streams) -> None:
@@ -238,7 +259,7 @@ def step(world: World, params, streams) -> None:
         return
     _register(world, params, streams)
     a = active(yr, params)
-    gain = params.tpa_relocation_gain if yr >= MEASURE_YEARS[0] else 0.0
+    gain = params.tpa_relocation_gain if yr >= RELOCATION_YEAR else 0.0
     _measures(H.registered_poor, H.relocated, a * params.tpa_earnings_support,
               a * params.tpa_transfer, gain, H.policy_shift, H.policy_transfer_pc)
 
@@ -288,11 +309,11 @@ def _register(world: World, params, streams) -> None:
 
 def dibao_takeup_base(world: World, params) -> np.ndarray:
     """Dibao take-up probability of each eligible household: the baseline rate, raised for
-    registered households as the measures roll out (2016-2019) and kept after them (they
+    registered households as the measures roll out (2014-2019) and kept after them (they
     remain the guaranteed population)."""
     H = world.H
     base = np.full(H.n, params.dibao_takeup)
-    share = ramp(world.year, *MEASURE_YEARS)
+    share = rollout(world.year, params)
     if share > 0:
         raised = params.dibao_takeup + share * max(params.tpa_dibao_takeup - params.dibao_takeup, 0.0)
         base = np.where(H.registered_poor, raised, base)

@@ -22,8 +22,8 @@ peers) and ``poor`` is relative poverty (household income below 40% of the natio
 median of the year), so that the period path means the same thing in every decade.
 ``c(year)`` is the historical expansion of schooling: a period path through declared
 anchors (entry to junior high in 1985, 1995 and 2005, after the 1986 Compulsory Education
-Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2008, before
-the expansion of vocational schooling; to tertiary in 1995), the 2014 value, and after
+Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2006, before
+the expansion of vocational schooling to 2011; to tertiary in 1995), the 2014 value, and after
 2014 a yearly logit trend for the two upper levels.
 The last term is the credit constraint of post-compulsory schooling: the yearly cost of
 senior high or college (tuition, fees, board; moving with mean income over the years; the
@@ -61,6 +61,14 @@ from povsim.periods import REFERENCE_YEAR, path
 from povsim.rng import uniform_at
 from povsim.state import World
 
+#: Year the rapid expansion of senior secondary schooling reached its level (national
+#: junior -> senior promotion ~76% in 2006, 88% in 2011 [M]; free tuition for rural students
+#: in secondary vocational schools from 2009 [M]); after it the yearly trend
+#: ``senior_continuation_trend``
+SENIOR_EXPANSION_END = 2011
+#: Years of the anchors ``senior_continuation_1990``, ``_2000`` and ``_2006``
+SENIOR_ANCHOR_YEARS = (1990, 2000, 2006)
+
 PARAMS = (
     Param("school_entry", 0.98, "probability", (0.93, 0.995),
           "Near-universal primary entry; 9-year retention 93.4% in 2016 (MoE 2017)",
@@ -77,8 +85,11 @@ PARAMS = (
           "Grade 7->8 5.7%, 8->9 9.0%, cumulative 14.2% in poor rural areas (Yi et al. 2012, "
           "IJED 32:555); 7.8% a year in one poor county (Mo et al. 2013) [E]",
           "Annual junior-high dropout probability, no risk factors", bounds=(0.0, 1.0)),
-    Param("dropout_senior", 0.04, "per year", (0.01, 0.08),
-          "Assumption", "Annual senior-high dropout probability", bounds=(0.0, 1.0)),
+    Param("dropout_senior", 0.08, "per year", (0.02, 0.12),
+          "Rural students leave secondary vocational schools at high rates, up to a third "
+          "before graduating (Yi H. et al. 2015, International Journal of Educational "
+          "Development 42:115-123) [M]; academic senior high lower [E]", "Annual "
+          "senior-high dropout probability (academic and vocational)", bounds=(0.0, 1.0)),
     Param("dropout_tertiary", 0.03, "per year", (0.01, 0.06),
           "Assumption", "Annual tertiary dropout probability", bounds=(0.0, 1.0)),
     Param("dropout_or_poverty", 1.8, "odds ratio", (1.2, 2.5),
@@ -137,8 +148,9 @@ PARAMS = (
           "Online 2019) [S]; senior-secondary GER 87.5% in 2016 (MoE); fewer than 20% of "
           "rural youth completed high school in the late 2000s (Golley & Kong 2013, citing "
           "REAP): poor families face the cost term [E]",
-          "Probability of entering senior high (academic or vocational) after grade 9 in the "
-          "start year, at mean skill and no risk factors", bounds=(0.0, 1.0)),
+          "Probability of entering senior high (academic or vocational) after grade 9 in "
+          "2011, when the rapid expansion ended, at mean skill and no risk factors",
+          bounds=(0.0, 1.0)),
     Param("senior_continuation_trend", 0.04, "logit per year", (0.0, 0.08),
           "Assumption (expansion of senior secondary schooling)", "Yearly rise of the logit "
           "of senior-high continuation", bounds=(-1.0, 1.0)),
@@ -175,15 +187,17 @@ PARAMS = (
           "Junior -> senior promotion 40.6% nationally in 1990 (MoE) [R]; rural and poor "
           "counties far lower [E]", "Probability of entering senior high after grade 9 in "
           "1990, at mean skill and no risk factors (period path)", bounds=(0.0, 1.0)),
-    Param("senior_continuation_2000", 0.5, "probability", (0.35, 0.7),
+    Param("senior_continuation_2000", 0.5, "probability", (0.25, 0.7),
           "Junior -> senior promotion 51.2% in 2000 (MoE) [R]; fewer than 20% of rural youth "
-          "completed high school in the late 2000s (Golley & Kong 2013) [E]",
+          "completed high school in the late 2000s (Golley & Kong 2013): poor counties far "
+          "below the national rate [E]",
           "Probability of entering senior high after grade 9 in 2000", bounds=(0.0, 1.0)),
-    Param("senior_continuation_2008", 0.5, "probability", (0.35, 0.75),
-          "Junior -> senior promotion 63.8% in 2004 (MoE) [R]; national grants to 90% of "
-          "secondary-vocational students from 2007 (Xinhua 22 May 2007) [S] and free tuition "
-          "for rural vocational students from 2009 [M] before the rapid expansion to 2014 [E]",
-          "Probability of entering senior high after grade 9 in 2008", bounds=(0.0, 1.0)),
+    Param("senior_continuation_2006", 0.45, "probability", (0.25, 0.75),
+          "Junior -> senior promotion 63.8% in 2004 (MoE) [R], about 76% in 2006 [M]; national "
+          "grants to 90% of secondary-vocational students from 2007 (Xinhua 22 May 2007) [S] "
+          "and free tuition for rural vocational students from 2009 [M] before the rapid "
+          "expansion to 2011; poor counties far below the national rate [E]",
+          "Probability of entering senior high after grade 9 in 2006", bounds=(0.0, 1.0)),
     Param("tertiary_continuation_1995", 0.2, "probability", (0.08, 0.4),
           "Senior -> higher promotion 49.9% nationally in 1995 (MoE) [R]; rural youth from "
           "poor counties 7 times less likely to reach college in 2003 (Li et al. 2015, China "
@@ -408,23 +422,27 @@ def step(world: World, params, streams) -> None:
 
 def base_transition(year: int, params, level: int) -> float:
     """Probability of going on after grade ``level`` (6, 9, 12) in ``year`` at mean skill,
-    not poor, caregivers with 9 years and no cost constraint: the period path before 2014,
-    the 2014 value, and the yearly logit trend after 2014 for the upper levels."""
+    not poor, caregivers with 9 years and no cost constraint: the period path to the year
+    its expansion ended (2014 for junior entry and tertiary, 2012 for senior high), then
+    the yearly logit trend for the upper levels."""
     if level == 6:
         return path(year, [(1985, params.junior_entry_1985), (1995, params.junior_entry_1995),
                            (2005, params.junior_entry_2005),
                            (REFERENCE_YEAR, params.junior_entry)], "logit")
     if level == 9:
-        anchors = [(1990, params.senior_continuation_1990),
-                   (2000, params.senior_continuation_2000),
-                   (2008, params.senior_continuation_2008),
-                   (REFERENCE_YEAR, params.senior_continuation)]
+        end = SENIOR_EXPANSION_END
+        y1990, y2000, y2006 = SENIOR_ANCHOR_YEARS
+        anchors = [(y1990, params.senior_continuation_1990),
+                   (y2000, params.senior_continuation_2000),
+                   (y2006, params.senior_continuation_2006),
+                   (end, params.senior_continuation)]
     else:
+        end = REFERENCE_YEAR
         anchors = [(1995, params.tertiary_continuation_1995),
                    (REFERENCE_YEAR, params.tertiary_continuation)]
     p = path(year, anchors, "logit")
-    if year > REFERENCE_YEAR:
-        p = float(expit(logit(p) + params.senior_continuation_trend * (year - REFERENCE_YEAR)))
+    if year > end:
+        p = float(expit(logit(p) + params.senior_continuation_trend * (year - end)))
     return p
 
 
@@ -434,7 +452,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     (see the module doc: period path, skill and caregivers' schooling relative to the
     ``peers`` means, relative poverty, credit constraint of post-compulsory schooling)."""
     from povsim.processes.earnings import cumulative_growth
-    from povsim.processes.poverty_policy import active
+    from povsim.processes.poverty_policy import FEE_WAIVER_YEAR, active
 
     P, H = world.P, world.H
     cost = 0.0
@@ -442,7 +460,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     if level > 6:
         cost = (params.senior_high_cost if level == 9 else params.tertiary_cost) * float(
             np.exp(cumulative_growth(world.year, params)))
-        if level == 9 and active(world.year, params) > 0:
+        if level == 9 and world.year >= FEE_WAIVER_YEAR and active(world.year, params) > 0:
             waiver = 1.0 - params.tpa_fee_waiver
     coef = np.array([logit(base_transition(world.year, params, level)),
                      np.log(params.continuation_or_skill), np.log(params.continuation_or_poverty),
