@@ -620,9 +620,10 @@ class Intervention:
         rows: list[tuple] = []
         if n_funded and plan.per_unit:
             units = np.bincount(plan.unit_villages[:n_funded], minlength=self.world.geo.n)
-            for vi in np.flatnonzero(units):
-                rows.append((year, int(vi), "per_unit", int(units[vi]),
-                             float(units[vi]) * plan.per_unit * plan.exposure))
+            vi = np.flatnonzero(units)
+            rows += [(year, v, "per_unit", u, c) for v, u, c in zip(
+                vi.tolist(), units[vi].tolist(),
+                (units[vi] * plan.per_unit * plan.exposure).tolist(), strict=True)]
         if funded_fixed:
             rows += [(year, int(vi), "running", 1, float(a) * plan.exposure)
                      for vi, a in plan.fixed_by_village.items() if a]
