@@ -287,7 +287,7 @@ def synthesize(
          order, size, cum, keep, used, new_h, hh_of, elderly, fam)
     blocks.clear()
 
-    P = new_person_table(int(n_p * 1.6) + 64)
+    P = new_person_table(int(n_p * 1.25) + 64)
     H = new_household_table(int(len(hh_src) * 1.6) + 64)
     H.append(len(hh_src), id=hh_src.astype(np.int64), village=village[hh_src].astype(np.int32))
     pid = np.arange(n_p, dtype=np.int64)
@@ -348,6 +348,8 @@ def synthesize(
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
     # (lineage depth in the initial population is at most 2: three rounds suffice)
     P["generation"] = lineage_generation(P.mother_row, P.father_row, 3)
+    del (age, pid, roles, hh_row, hh_src, village, born, is_wife, is_husband, older_woman,
+         wife_row, husb_row)
 
     # -- schooling
     ids = P.id
@@ -359,7 +361,9 @@ def synthesize(
     z_mix = np.where((partner >= 0) & (sex == 0), rho * zp + np.sqrt(1 - rho**2) * zs, zs)
     sch = mean_adult_schooling(birth_year, sex, params) + params.adult_schooling_sd * z_mix
     sch = np.clip(np.round(sch), 0, 16).astype(np.int8)
+    del zs, zp, z_mix
     age_now = y0 - birth_year
+    del birth_year
     adult = age_now >= 18
     P["school_years"] = np.where(adult, sch, 0)
     P["school_done"] = adult
@@ -382,11 +386,12 @@ def synthesize(
                                  P.school_years)
     P["school_done"] = adult | left
     P["preschool"] = (age_now >= 3) & (age_now < 6) & (u_s < 0.6)
+    del u_s, behind, grade, stay_p, left, school_age
 
     # -- skill (SD units): adults correlated with schooling; children below reference
     z_k = streams.normal("init.skill", y0, ids)
     P["skill"] = np.where(adult, 0.5 * (sch - 9) / 3 + 0.85 * z_k, -0.3 + 0.95 * z_k)
-    del zs, zp, z_mix, sch, u_s, behind, grade, stay_p, left, school_age, z_k
+    del sch, z_k
 
     # -- migrants: fathers and mothers of children under 18
     has_young_child = np.zeros(n_p, dtype=bool)
