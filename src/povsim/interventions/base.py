@@ -593,19 +593,19 @@ class Intervention:
         yr = world.year
         if self.unit != "village":
             self.reached_ids.append(self._ids(world, rows))
-        # children reached (persons 0-17; for household programmes, their children)
+        # children reached (persons 0-17; for household programmes, their children), in
+        # row order
         P, age = world.P, world.age()
         if self.unit == "household":
             members, child = self.reached[P.hh], age < 18
-            kids = child & members
+            kids = np.flatnonzero(child & members)
             self.caregiver_ids.append(P.id[~child & members])
         elif self.unit == "person":
-            kids = np.zeros(P.n, dtype=bool)
-            kids[rows[age[rows] < 18]] = True
+            kids = np.sort(rows[age[rows] < 18])
         else:
-            kids = np.zeros(P.n, dtype=bool)
+            kids = np.empty(0, dtype=np.int64)
         self.children_ids.append(P.id[kids])
-        self.reach_log.append((yr, len(rows), int(kids.sum())))
+        self.reach_log.append((yr, len(rows), len(kids)))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
         self._book(yr, plan, n_funded, funded_fixed)

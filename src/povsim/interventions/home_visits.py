@@ -20,6 +20,7 @@ from pydantic import Field
 
 from povsim.interventions.base import Intervention, InterventionConfig
 from povsim.params import Param
+from povsim.table import index_of
 
 PARAMS = (
     Param("home_visit_stimulation", 0.85, "SD of stimulation per year of weekly visits",
@@ -116,9 +117,9 @@ class HomeVisits(Intervention):
         ids, last = self._last_visits()
         if len(ids) == 0 or p.home_visit_parenting == 0.0:
             return out
-        pid = world.P.id[rows]
-        pos = np.clip(np.searchsorted(ids, pid), 0, len(ids) - 1)
-        hit = np.flatnonzero((ids[pos] == pid) & (world.year > last[pos]))
+        pos = index_of(ids, world.P.id[rows])
+        hit = np.flatnonzero(pos >= 0)
+        hit = hit[world.year > last[pos[hit]]]
         years_after = world.year - last[pos[hit]]
         out[hit] += (f * self.dose() * p.home_visit_parenting
                      * (1.0 - p.home_visit_parenting_decay) ** np.maximum(years_after - 1, 0))
