@@ -669,6 +669,16 @@ class Intervention:
         return out[cols]
 
     # -- helpers for modifiers ----------------------------------------------------------
+    def on_reached(self, rows: np.ndarray, value: np.ndarray,
+                   change: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        """A copy of ``value`` with ``change(value[on], on)`` at the positions ``on`` of
+        ``rows`` reached this year (computed for those only: a programme reaches few of
+        the rows a process asks about)."""
+        on = np.flatnonzero(self.mask_rows(rows))
+        out = value.copy()
+        out[on] = change(value[on], on)
+        return out
+
     def mask_rows(self, rows: np.ndarray) -> np.ndarray:
         """Reached flag for ``rows`` (empty when the intervention is not effective)."""
         n = len(self.reached)

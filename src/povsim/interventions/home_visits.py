@@ -112,8 +112,7 @@ class HomeVisits(Intervention):
     def _stimulation(self, world, rows, value):
         """This year's visits, and the stimulation kept after earlier visits."""
         p, f = self.params, self.fidelity
-        out = np.where(self.mask_rows(rows),
-                       value + f * self.dose() * p.home_visit_stimulation, value)
+        out = self.on_reached(rows, value, lambda v, _: v + f * self.dose() * p.home_visit_stimulation)
         ids, last = self._last_visits()
         if len(ids) == 0 or p.home_visit_parenting == 0.0:
             return out
