@@ -33,6 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -597,15 +598,14 @@ class Intervention:
         # row order
         P, age = world.P, world.age()
         if self.unit == "household":
-            members, child = self.reached[P.hh], age < 18
-            kids = np.flatnonzero(child & members)
-            self.caregiver_ids.append(P.id[~child & members])
+            kid_ids, adult_ids = _members(self.reached, P.hh, age, P.id)
+            self.caregiver_ids.append(adult_ids)
         elif self.unit == "person":
-            kids = np.sort(rows[age[rows] < 18])
+            kid_ids = P.id[np.sort(rows[age[rows] < 18])]
         else:
-            kids = np.empty(0, dtype=np.int64)
-        self.children_ids.append(P.id[kids])
-        self.reach_log.append((yr, len(rows), len(kids)))
+            kid_ids = np.empty(0, dtype=np.int64)
+        self.children_ids.append(kid_ids)
+        self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
         self._book(yr, plan, n_funded, funded_fixed)
@@ -690,3 +690,23 @@ class Intervention:
         out = np.zeros(len(rows), dtype=bool)
         out[ok] = self.reached[rows[ok]]
         return out
+
+
+@njit(cache=True)
+def _members(reached_hh, hh, age, ids):
+    """Ids of the children (< 18) and of the adults of the reached households, in row
+    order, in one pass over the persons."""
+    n = hh.shape[0]
+    kids = np.empty(n, dtype=np.int64)
+    adults = np.empty(n, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        if reached_hh[hh[i]]:
+            if age[i] < 18:
+                kids[k] = ids[i]
+                k += 1
+            else:
+                adults[m] = ids[i]
+                m += 1
+    return kids[:k].copy(), adults[:m].copy()
