@@ -33,7 +33,6 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -598,8 +597,10 @@ class Intervention:
         # row order
         P, age = world.P, world.age()
         if self.unit == "household":
-            kid_ids, adult_ids = _members(self.reached, P.hh, age, P.id)
-            self.caregiver_ids.append(adult_ids)
+            members = np.flatnonzero(self.reached[P.hh])
+            child = age[members] < 18
+            kid_ids = P.id[members[child]]
+            self.caregiver_ids.append(P.id[members[~child]])
         elif self.unit == "person":
             kid_ids = P.id[np.sort(rows[age[rows] < 18])]
         else:
@@ -690,23 +691,3 @@ class Intervention:
         out = np.zeros(len(rows), dtype=bool)
         out[ok] = self.reached[rows[ok]]
         return out
-
-
-@njit(cache=True)
-def _members(reached_hh, hh, age, ids):
-    """Ids of the children (< 18) and of the adults of the reached households, in row
-    order, in one pass over the persons."""
-    n = hh.shape[0]
-    kids = np.empty(n, dtype=np.int64)
-    adults = np.empty(n, dtype=np.int64)
-    k = 0
-    m = 0
-    for i in range(n):
-        if reached_hh[hh[i]]:
-            if age[i] < 18:
-                kids[k] = ids[i]
-                k += 1
-            else:
-                adults[m] = ids[i]
-                m += 1
-    return kids[:k].copy(), adults[:m].copy()
