@@ -585,9 +585,7 @@ class Intervention:
     def commit(self, world: World, plan: Plan, n_funded: int, funded_fixed: bool) -> None:
         """Record the funded part of the plan as this year's reach, and its costs."""
         rows = plan.rows[:n_funded]
-        size = world.H.n if self.unit == "household" else (
-            world.geo.n if self.unit == "village" else world.P.n)
-        self.reached = np.zeros(size, dtype=bool)
+        self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
         yr = world.year
@@ -680,12 +678,18 @@ class Intervention:
         out[on] = change(value[on], on)
         return out
 
+    def _units(self, world: World) -> int:
+        """Rows of the table of the intervention's units (persons, households, villages)."""
+        return world.H.n if self.unit == "household" else (
+            world.geo.n if self.unit == "village" else world.P.n)
+
     def mask_rows(self, rows: np.ndarray) -> np.ndarray:
         """Reached flag for ``rows`` (empty when the intervention is not effective)."""
         n = len(self.reached)
         if not self.effective(self.world.year) or n == 0:
             return np.zeros(len(rows), dtype=bool)
-        if len(rows) == 0 or rows.max() < n:
+        # every row of the table as it was when the reach was committed is in range
+        if n == self._units(self.world) or len(rows) == 0 or rows.max() < n:
             return self.reached[rows]
         ok = rows < n
         out = np.zeros(len(rows), dtype=bool)
