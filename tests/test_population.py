@@ -22,7 +22,7 @@ from povsim.population import (
     mean_adult_schooling,
     new_person_table,
 )
-from povsim.table import Table, remap
+from povsim.table import Table, index_of, remap
 
 PERSONS = 20_000
 
@@ -302,6 +302,17 @@ def test_table_compact_and_remap():
         t.compact(np.ones(3, dtype=bool))
     assert remap(np.array([-1, -1]), mapping).tolist() == [-1, -1]
     assert remap(np.array([], dtype=np.int64), mapping).tolist() == []
+
+
+def test_index_of_finds_each_value_or_minus_one():
+    rng = np.random.default_rng(5)
+    # initial-population ids (small) and newborn ids (hashes in [2**62, 2**63))
+    keys = np.concatenate([np.arange(0, 3000, 3), rng.integers(2**62, 2**63 - 1, 700)])
+    query = np.concatenate([np.arange(4000), keys[1000:], rng.integers(2**62, 2**63 - 1, 500)])
+    pos = index_of(keys, query)
+    where = {int(k): i for i, k in enumerate(keys)}
+    assert pos.tolist() == [where.get(int(q), -1) for q in query]
+    assert (index_of(keys[:0], query) == -1).all()
 
 
 def test_table_take_copies():

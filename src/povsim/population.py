@@ -280,8 +280,14 @@ def synthesize(
     hh_row = new_h[hh_of].astype(np.int32)
     hh_src = np.flatnonzero(used)
     n_p = len(age)
+    # the household draws are done with: free them before the tables are built (they
+    # would otherwise stay alive to the end and set the run's peak memory)
+    del (wife_age, husband_present, husband_age, mean_k, childless, lam, total, first_age,
+         birth_age, kids, child_ages, any_young, stem, n_gp, gp_age, e_age, e_two,
+         order, size, cum, keep, used, new_h, hh_of, elderly, fam)
+    blocks.clear()
 
-    P = new_person_table(int(n_p * 1.6) + 64)
+    P = new_person_table(int(n_p * 1.25) + 64)
     H = new_household_table(int(len(hh_src) * 1.6) + 64)
     H.append(len(hh_src), id=hh_src.astype(np.int64), village=village[hh_src].astype(np.int32))
     pid = np.arange(n_p, dtype=np.int64)
@@ -323,6 +329,7 @@ def synthesize(
     partner[e1[e_pair]] = e2[e_pair]
     partner[e2[e_pair]] = e1[e_pair]
     P["partner_row"] = partner
+    del first_row, gpf, gpm, e1, e2, g_pair, e_pair, both
     # parity counts every child born, including adult children who have left home; older
     # women who are not the wife of a family household (grandmothers, elderly women) have
     # their cohort's fertility (a grandmother at least one: her son lives with her)
@@ -341,6 +348,8 @@ def synthesize(
     # older-generation parent (grandparents 0 -> stem-family husband 1 -> his children 2)
     # (lineage depth in the initial population is at most 2: three rounds suffice)
     P["generation"] = lineage_generation(P.mother_row, P.father_row, 3)
+    del (age, pid, roles, hh_row, hh_src, village, born, is_wife, is_husband, older_woman,
+         wife_row, husb_row)
 
     # -- schooling
     ids = P.id
@@ -352,7 +361,9 @@ def synthesize(
     z_mix = np.where((partner >= 0) & (sex == 0), rho * zp + np.sqrt(1 - rho**2) * zs, zs)
     sch = mean_adult_schooling(birth_year, sex, params) + params.adult_schooling_sd * z_mix
     sch = np.clip(np.round(sch), 0, 16).astype(np.int8)
+    del zs, zp, z_mix
     age_now = y0 - birth_year
+    del birth_year
     adult = age_now >= 18
     P["school_years"] = np.where(adult, sch, 0)
     P["school_done"] = adult
@@ -375,10 +386,12 @@ def synthesize(
                                  P.school_years)
     P["school_done"] = adult | left
     P["preschool"] = (age_now >= 3) & (age_now < 6) & (u_s < 0.6)
+    del u_s, behind, grade, stay_p, left, school_age
 
     # -- skill (SD units): adults correlated with schooling; children below reference
     z_k = streams.normal("init.skill", y0, ids)
     P["skill"] = np.where(adult, 0.5 * (sch - 9) / 3 + 0.85 * z_k, -0.3 + 0.95 * z_k)
+    del sch, z_k
 
     # -- migrants: fathers and mothers of children under 18
     has_young_child = np.zeros(n_p, dtype=bool)
@@ -400,6 +413,7 @@ def synthesize(
     # single young adults migrate often
     single_young = working & ~has_p & (age_now <= 35) & ~P.enrolled & ~has_young_child
     P["migrant"] = father_mig | mother_mig | (single_young & (u_m < 0.5))
+    del u_m, working, father_mig, partner_mig, mother_p, mother_mig, single_young
 
     # -- health: stunting among under-5s, stunting history among older persons
     u_h = streams.uniform("init.health", y0, ids)

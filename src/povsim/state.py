@@ -58,11 +58,12 @@ class Values:
     def __call__(self, name: str, world: World, rows: np.ndarray, base: np.ndarray) -> np.ndarray:
         """``base`` (the process's value for ``rows``) through every modifier of ``name``;
         ``base`` itself, untouched, when there is none."""
-        mods = self._mods.get(name)
-        if not mods:
+        if not self._mods.get(name):
             return base
-        out = np.array(base, dtype=np.float64, copy=True)
-        for m in mods:
+        return self._apply(name, world, rows, np.array(base, dtype=np.float64, copy=True))
+
+    def _apply(self, name: str, world: World, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+        for m in self._mods[name]:
             out = m(world, rows, out)
         return out
 
@@ -85,7 +86,7 @@ class Values:
             return _NONE
         if rows is None:
             rows = np.arange(self._table_size(name, world))
-        return np.ascontiguousarray(self(name, world, rows, np.full(len(rows), neutral)),
+        return np.ascontiguousarray(self._apply(name, world, rows, np.full(len(rows), neutral)),
                                     dtype=np.float64)
 
     def override(self, name: str, world: World, rows: np.ndarray | None,

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 from numba import njit
 
+from povsim.rng import _mix
+
 
 class Table:
     """Columns of equal length, grown geometrically.
@@ -196,6 +198,39 @@ def permute_inplace(col, dest, buf):
         buf[dest[i]] = col[i]
     for i in range(n):
         col[i] = buf[i]
+
+
+@njit(cache=True)
+def index_of(keys, query):
+    """Position of each ``query`` value in ``keys`` (unique int64), or -1 when absent.
+
+    An open-addressing hash table over ``keys`` (SplitMix64 of the value), so each lookup
+    costs about one cache access instead of a binary search's twenty: the modifiers look
+    every person's id up among the few reached by a programme in earlier years.
+    """
+    n = keys.shape[0]
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slot = np.full(size, -1, dtype=np.int64)
+    for j in range(n):
+        h = _mix(np.uint64(keys[j])) & mask
+        while slot[h] >= 0:
+            h = (h + np.uint64(1)) & mask
+        slot[h] = j
+    out = np.empty(query.shape[0], dtype=np.int64)
+    for i in range(query.shape[0]):
+        q = query[i]
+        h = _mix(np.uint64(q)) & mask
+        r = -1
+        while slot[h] >= 0:
+            if keys[slot[h]] == q:
+                r = slot[h]
+                break
+            h = (h + np.uint64(1)) & mask
+        out[i] = r
+    return out
 
 
 @njit(cache=True)

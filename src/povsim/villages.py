@@ -89,11 +89,11 @@ class Village(mesa.Agent):
         cap = intervention.village_capacity(self)
         return candidates if cap is None else min(candidates, max(int(cap), 0))
 
-    def deliver(self, intervention, units: int) -> None:
-        """Record the units ``intervention`` reached in the village this year (and the share
-        of the year it ran)."""
+    def deliver(self, intervention, units: int, share: float) -> None:
+        """Record the units ``intervention`` reached in the village this year and the
+        ``share`` of the year it ran."""
         self.served[intervention.name] = self.served.get(intervention.name, 0) + int(units)
-        self.exposure[intervention.name] = float(intervention.exposure(self.model.world.year))
+        self.exposure[intervention.name] = share
 
     def build_centre(self, year: int, days_open_per_week: float, places: int | None,
                      activities_per_year: int) -> None:
@@ -130,19 +130,24 @@ class VillageLedger:
 
     agents: list[Village] = field(default_factory=list)
 
-    def admit(self, intervention, rows: np.ndarray, villages: np.ndarray) -> np.ndarray:
-        """Mask over ``rows`` (in rationing order) of those their village can serve: each
-        village admits the first of its candidates up to what it can serve."""
-        n_v = len(self.agents)
-        counts = np.bincount(villages, minlength=n_v)
+    def places(self, intervention, villages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates and units each village can serve (``villages``: the village of each
+        candidate), by village."""
+        counts = np.bincount(villages, minlength=len(self.agents))
         admitted = counts.copy()
         for v in np.flatnonzero(counts):
             admitted[v] = self.agents[v].admit(intervention, int(counts[v]))
+        return counts, admitted
+
+    def admit(self, intervention, rows: np.ndarray, villages: np.ndarray) -> np.ndarray:
+        """Mask over ``rows`` (in rationing order) of those their village can serve: each
+        village admits the first of its candidates up to what it can serve."""
+        counts, admitted = self.places(intervention, villages)
         if (admitted == counts).all():
             return np.ones(len(rows), dtype=bool)
         # rank of each row among its village's candidates, in rationing order
         order = np.argsort(villages, kind="stable")
-        first = np.zeros(n_v + 1, dtype=np.int64)
+        first = np.zeros(len(counts) + 1, dtype=np.int64)
         first[1:] = np.cumsum(counts)
         rank = np.empty(len(rows), dtype=np.int64)
         rank[order] = np.arange(len(rows)) - first[villages[order]]
@@ -151,8 +156,9 @@ class VillageLedger:
     def deliver(self, intervention, villages: np.ndarray) -> None:
         """Record each village's units reached (``villages``: the village of each unit)."""
         counts = np.bincount(villages, minlength=len(self.agents))
-        for v in np.flatnonzero(counts):
-            self.agents[v].deliver(intervention, int(counts[v]))
+        share = float(intervention.exposure(intervention.world.year))
+        for v in np.flatnonzero(counts).tolist():
+            self.agents[v].deliver(intervention, int(counts[v]), share)
 
     def centres(self) -> list[Centre]:
         """The centres built so far."""

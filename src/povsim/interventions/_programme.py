@@ -46,6 +46,8 @@ class Programme:
                 n_funded, funded_fixed = min(n_funded, n), True
             else:
                 n_funded, funded_fixed = 0, False
+            if n_funded < n:
+                plan.in_ration_order()  # the budget leaves some out: the order decides who
             spent = (fixed if funded_fixed else 0.0) + unit * n_funded
             remaining -= spent
             self.budget_log.append((world.year, iv.name, iv.cfg.priority, requested, spent,

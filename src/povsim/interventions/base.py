@@ -27,6 +27,7 @@ never change anyone else's draws (common random numbers).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -241,7 +242,9 @@ class Plan:
     """What an intervention wants to do this year, and what it would cost.
 
     ``rows`` are the units it would reach, in rationing order (persons or households, as
-    ``unit`` says).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
+    ``unit`` says); ``ration``, when set, puts them into it (they are in row order because
+    nobody was left out, and the order is needed only if the budget leaves someone out:
+    :meth:`in_ration_order`).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
     + ``setup_by_village`` + ``trainings`` x ``training_cost``) x (1 + ``management``):
     running costs for the share of the year the programme runs, one-off set-up in full,
     practitioner trainings, and management as a share of all of it.
@@ -257,6 +260,13 @@ class Plan:
     management: float = 0.0
     trainings: float = 0.0  # practitioner training sessions this year (simulated villages)
     training_cost: float = 0.0
+    ration: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def in_ration_order(self) -> None:
+        """Sort ``rows`` and ``unit_villages`` into rationing order (if not yet)."""
+        if self.ration is not None:
+            self.rows, self.unit_villages = self.ration()
+            self.ration = None
 
     def fixed_cost(self) -> float:
         """Costs that do not depend on the number of units reached."""
@@ -499,10 +509,11 @@ class Intervention:
             return rows[np.lexsort((key, income))]
         from povsim.moda.model import child_deprivation
 
-        drows, score, _ = child_deprivation(world, self.model.moda_config())
-        s = np.zeros(P.n)
-        s[drows] = score
-        return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s[rows]))]
+        # the score of the candidates only (children; adults score 0)
+        s = np.zeros(len(rows))
+        child = np.flatnonzero(world.age()[rows] < 18)
+        s[child] = child_deprivation(world, self.model.moda_config(), rows[child])[1]
+        return rows[np.lexsort((key, H.income_pc[P.hh[rows]], -s))]
 
     def capacity(self, world: World) -> int | None:
         """Most units reached this year over the whole programme (``None``: no limit), for
@@ -530,21 +541,34 @@ class Intervention:
 
     def plan(self, world: World) -> Plan:
         """Eligible -> covered -> in rationing order -> admitted by their villages ->
-        within the programme's capacity; priced."""
-        rows = self.ration_order(world, self.covered(world, self.eligible(world)))
+        within the programme's capacity; priced.
+
+        Who is reached, and every cost, depends on the rationing order only when someone
+        is left out, so the rows are sorted only then (by a village or the capacity here,
+        by the budget in :meth:`Plan.in_ration_order`); otherwise they stay in row order.
+        """
+        rows = self.covered(world, self.eligible(world))
         villages = self.village_of(world, rows)
-        keep = self.model.villages.admit(self, rows, villages)
-        rows, villages = rows[keep], villages[keep]
         cap = self.capacity(world)
-        if cap is not None:
-            rows, villages = rows[:cap], villages[:cap]
+
+        def ration() -> tuple[np.ndarray, np.ndarray]:
+            ordered = self.ration_order(world, rows)
+            return ordered, self.village_of(world, ordered)
+
+        counts, places = self.model.villages.places(self, villages)
+        order = ration
+        if (places < counts).any() or (cap is not None and cap < places.sum()):
+            rows, villages = ration()
+            keep = self.model.villages.admit(self, rows, villages)
+            rows, villages = rows[keep][:cap], villages[keep][:cap]
+            order = None
         return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
                     fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages,
                     setup_by_village=self.setup_costs(world, rows),
                     exposure=self.exposure(world.year),
                     management=self.params.programme_management_share,
                     trainings=self.trainings(world.year),
-                    training_cost=self.params.training_session_cost)
+                    training_cost=self.params.training_session_cost, ration=order)
 
     def trainings(self, year: int) -> float:
         """Practitioner training sessions this year for the simulated villages (the
@@ -561,25 +585,26 @@ class Intervention:
     def commit(self, world: World, plan: Plan, n_funded: int, funded_fixed: bool) -> None:
         """Record the funded part of the plan as this year's reach, and its costs."""
         rows = plan.rows[:n_funded]
-        size = world.H.n if self.unit == "household" else (
-            world.geo.n if self.unit == "village" else world.P.n)
-        self.reached = np.zeros(size, dtype=bool)
+        self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
         yr = world.year
         if self.unit != "village":
             self.reached_ids.append(self._ids(world, rows))
-        # children reached (persons 0-17; for household programmes, their children)
-        P = world.P
+        # children reached (persons 0-17; for household programmes, their children), in
+        # row order
+        P, age = world.P, world.age()
         if self.unit == "household":
-            kids = (world.age() < 18) & self.reached[P.hh]
-            self.caregiver_ids.append(P.id[(world.age() >= 18) & self.reached[P.hh]])
+            members = np.flatnonzero(self.reached[P.hh])
+            child = age[members] < 18
+            kid_ids = P.id[members[child]]
+            self.caregiver_ids.append(P.id[members[~child]])
         elif self.unit == "person":
-            kids = self.reached & (world.age() < 18)
+            kid_ids = P.id[np.sort(rows[age[rows] < 18])]
         else:
-            kids = np.zeros(P.n, dtype=bool)
-        self.children_ids.append(P.id[kids])
-        self.reach_log.append((yr, len(rows), int(kids.sum())))
+            kid_ids = np.empty(0, dtype=np.int64)
+        self.children_ids.append(kid_ids)
+        self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
         self._book(yr, plan, n_funded, funded_fixed)
@@ -594,9 +619,10 @@ class Intervention:
         rows: list[tuple] = []
         if n_funded and plan.per_unit:
             units = np.bincount(plan.unit_villages[:n_funded], minlength=self.world.geo.n)
-            for vi in np.flatnonzero(units):
-                rows.append((year, int(vi), "per_unit", int(units[vi]),
-                             float(units[vi]) * plan.per_unit * plan.exposure))
+            vi = np.flatnonzero(units)
+            rows += [(year, v, "per_unit", u, c) for v, u, c in zip(
+                vi.tolist(), units[vi].tolist(),
+                (units[vi] * plan.per_unit * plan.exposure).tolist(), strict=True)]
         if funded_fixed:
             rows += [(year, int(vi), "running", 1, float(a) * plan.exposure)
                      for vi, a in plan.fixed_by_village.items() if a]
@@ -642,11 +668,30 @@ class Intervention:
         return out[cols]
 
     # -- helpers for modifiers ----------------------------------------------------------
+    def on_reached(self, rows: np.ndarray, value: np.ndarray,
+                   change: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        """A copy of ``value`` with ``change(value[on], on)`` at the positions ``on`` of
+        ``rows`` reached this year (computed for those only: a programme reaches few of
+        the rows a process asks about)."""
+        on = np.flatnonzero(self.mask_rows(rows))
+        out = value.copy()
+        out[on] = change(value[on], on)
+        return out
+
+    def _units(self, world: World) -> int:
+        """Rows of the table of the intervention's units (persons, households, villages)."""
+        return world.H.n if self.unit == "household" else (
+            world.geo.n if self.unit == "village" else world.P.n)
+
     def mask_rows(self, rows: np.ndarray) -> np.ndarray:
         """Reached flag for ``rows`` (empty when the intervention is not effective)."""
-        if not self.effective(self.world.year) or len(self.reached) == 0:
+        n = len(self.reached)
+        if not self.effective(self.world.year) or n == 0:
             return np.zeros(len(rows), dtype=bool)
-        ok = rows < len(self.reached)
+        # every row of the table as it was when the reach was committed is in range
+        if n == self._units(self.world) or len(rows) == 0 or rows.max() < n:
+            return self.reached[rows]
+        ok = rows < n
         out = np.zeros(len(rows), dtype=bool)
         out[ok] = self.reached[rows[ok]]
         return out

@@ -120,17 +120,13 @@ class ChildServiceCentre(Intervention):
         return len(self.model.villages.centres())
 
     def _stimulation(self, world, rows, value):
-        on = self.mask_rows(rows)
-        if not on.any():
-            return value
         p = self.params
-        young = world.age()[rows] <= 5
-        add = self.fidelity * np.where(young, p.centre_stimulation_0_5, p.centre_stimulation_6_17)
-        return np.where(on, value + add, value)
+        return self.on_reached(rows, value, lambda v, on: v + self.fidelity * np.where(
+            world.age()[rows[on]] <= 5, p.centre_stimulation_0_5, p.centre_stimulation_6_17))
 
     def _supervision(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + (1.0 - value) * self.fidelity * self.params.centre_supervision, value)
+        return self.on_reached(rows, value, lambda v, _: v + (1.0 - v) * self.fidelity
+                               * self.params.centre_supervision)
 
     def _information(self, world, rows, value):
         if not self.effective(world.year) or len(self.reached) != world.P.n:

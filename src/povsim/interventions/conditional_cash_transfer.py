@@ -47,8 +47,7 @@ class ConditionalCashTransfer(Intervention):
         return self.params.cct_amount * (1.0 + self.params.cct_admin_share)
 
     def _incentive(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + self.fidelity * self.params.cct_amount, value)
+        return self.on_reached(rows, value, lambda v, _: v + self.fidelity * self.params.cct_amount)
 
     def _transfer(self, world, rows, value):
         if not self.effective(world.year) or len(self.reached) != world.P.n:

@@ -39,8 +39,8 @@ class Dibao(Intervention):
 
     def _takeup(self, world, rows, value):
         target = 1.0 - self.params.dibao_programme_exclusion_error
-        boost = self.fidelity * np.maximum(target - value, 0.0)
-        return np.where(self.mask_rows(rows), value + boost, value)
+        return self.on_reached(rows, value,
+                               lambda v, _: v + self.fidelity * np.maximum(target - v, 0.0))
 
     def finish(self, world):
         """Extra transfers paid because of the programme (receipt above baseline take-up)."""

@@ -60,8 +60,8 @@ class HealthServices(Intervention):
 
     def _checkup(self, world, rows, value):
         eff = self.params.health_services_effectiveness * self.fidelity
-        boost = eff * np.maximum(self.cfg.checkup_target - value, 0.0)
-        return np.where(self.mask_rows(rows), value + boost, value)
+        return self.on_reached(rows, value,
+                               lambda v, _: v + eff * np.maximum(self.cfg.checkup_target - v, 0.0))
 
     def _insurance(self, world, rows, value):
         if not self.effective(world.year) or len(self.reached) != world.P.n:

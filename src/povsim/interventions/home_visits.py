@@ -20,6 +20,7 @@ from pydantic import Field
 
 from povsim.interventions.base import Intervention, InterventionConfig
 from povsim.params import Param
+from povsim.table import index_of
 
 PARAMS = (
     Param("home_visit_stimulation", 0.85, "SD of stimulation per year of weekly visits",
@@ -58,6 +59,8 @@ class HomeVisits(Intervention):
     ages = (0, 3)
     EFFECTS = (("skill.stimulation", "_stimulation"),)
     description = "Home visits by village volunteers to vulnerable children 0-3"
+    #: (entries of reach_log folded in, ids visited, last year visited): see _last_visits
+    _visits = (0, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
     def eligible_default(self, world):
         return np.flatnonzero(world.age() <= 3)
@@ -92,32 +95,31 @@ class HomeVisits(Intervention):
 
     def _last_visits(self) -> tuple[np.ndarray, np.ndarray]:
         """Ids of every child visited in a year with effects, and the last such year
-        (sorted by id)."""
-        ids, years = [], []
-        for (year, _, _), reached in zip(self.reach_log, self.reached_ids, strict=False):
+        (sorted by id).  Kept from year to year: each year's visits are folded in once."""
+        n, ids, last = self._visits
+        for (year, _, _), reached in zip(self.reach_log[n:], self.reached_ids[n:], strict=False):
             if self.effective(year) and len(reached):
-                ids.append(reached)
-                years.append(np.full(len(reached), year, dtype=np.int64))
-        if not ids:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        ids_all, years_all = np.concatenate(ids), np.concatenate(years)
-        order = np.lexsort((years_all, ids_all))
-        ids_all, years_all = ids_all[order], years_all[order]
-        last = np.r_[ids_all[1:] != ids_all[:-1], True]
-        return ids_all[last], years_all[last]
+                # later years come last: a stable sort by id puts each child's last year last
+                ids = np.concatenate([ids, reached])
+                last = np.concatenate([last, np.full(len(reached), year, dtype=np.int64)])
+                order = np.argsort(ids, kind="stable")
+                ids, last = ids[order], last[order]
+                keep = np.r_[ids[1:] != ids[:-1], True]
+                ids, last = ids[keep], last[keep]
+        self._visits = (len(self.reach_log), ids, last)
+        return ids, last
 
     def _stimulation(self, world, rows, value):
         """This year's visits, and the stimulation kept after earlier visits."""
         p, f = self.params, self.fidelity
-        out = np.where(self.mask_rows(rows),
-                       value + f * self.dose() * p.home_visit_stimulation, value)
+        out = self.on_reached(rows, value, lambda v, _: v + f * self.dose() * p.home_visit_stimulation)
         ids, last = self._last_visits()
         if len(ids) == 0 or p.home_visit_parenting == 0.0:
             return out
-        pid = world.P.id[rows]
-        pos = np.clip(np.searchsorted(ids, pid), 0, len(ids) - 1)
-        years_after = world.year - last[pos]
-        hit = (ids[pos] == pid) & (years_after > 0)
-        kept = (f * self.dose() * p.home_visit_parenting
-                * (1.0 - p.home_visit_parenting_decay) ** np.maximum(years_after - 1, 0))
-        return np.where(hit, out + kept, out)
+        pos = index_of(ids, world.P.id[rows])
+        hit = np.flatnonzero(pos >= 0)
+        hit = hit[world.year > last[pos[hit]]]
+        years_after = world.year - last[pos[hit]]
+        out[hit] += (f * self.dose() * p.home_visit_parenting
+                     * (1.0 - p.home_visit_parenting_decay) ** np.maximum(years_after - 1, 0))
+        return out

@@ -48,9 +48,7 @@ class InfantNutrition(Intervention):
         return self.params.yyb_cost_per_child_year
 
     def _growth(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + self.fidelity * self.params.yyb_haz_effect, value)
+        return self.on_reached(rows, value, lambda v, _: v + self.fidelity * self.params.yyb_haz_effect)
 
     def _haemoglobin(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + self.fidelity * self.params.yyb_hb_effect, value)
+        return self.on_reached(rows, value, lambda v, _: v + self.fidelity * self.params.yyb_hb_effect)

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from povsim.interventions.base import Intervention, InterventionConfig
 from povsim.params import Param
+from povsim.table import index_of
 
 PARAMS = (
     Param("parent_training_effect_home", 0.3, "SD of parenting practice", (0.1, 0.5),
@@ -101,7 +102,6 @@ class ParentTraining(Intervention):
     def _parenting(self, world, rows, value):
         if len(self._stock_ids) == 0:
             return value
-        hid = world.H.id[rows]
-        pos = np.clip(np.searchsorted(self._stock_ids, hid), 0, len(self._stock_ids) - 1)
-        hit = self._stock_ids[pos] == hid
+        pos = index_of(self._stock_ids, world.H.id[rows])
+        hit = pos >= 0
         return np.where(hit, value + self._stock[pos], value)

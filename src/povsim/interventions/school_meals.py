@@ -55,10 +55,10 @@ class SchoolMeals(Intervention):
         return per_day * self.params.school_days_per_year
 
     def _haemoglobin(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value + self.fidelity * self.params.school_meals_hb_effect, value)
+        return self.on_reached(rows, value,
+                               lambda v, _: v + self.fidelity * self.params.school_meals_hb_effect)
 
     def _incentive(self, world, rows, value):
         value_of_meals = (self.per_unit_cost() * self.params.school_meals_incentive_share
                           * self.fidelity)
-        return np.where(self.mask_rows(rows), value + value_of_meals, value)
+        return self.on_reached(rows, value, lambda v, _: v + value_of_meals)

@@ -41,9 +41,9 @@ class SpecialNeedsSupport(Intervention):
         return self.params.special_needs_cost_per_child
 
     def _entry(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value * self.rr(self.params.special_needs_nonentry_rr), value)
+        return self.on_reached(rows, value,
+                               lambda v, _: v * self.rr(self.params.special_needs_nonentry_rr))
 
     def _dropout(self, world, rows, value):
-        return np.where(self.mask_rows(rows),
-                        value * self.rr(self.params.special_needs_dropout_rr), value)
+        return self.on_reached(rows, value,
+                               lambda v, _: v * self.rr(self.params.special_needs_dropout_rr))

@@ -62,15 +62,16 @@ def dibao_gap(H) -> np.ndarray:
     return H.income_poor & ~H.dibao
 
 
-def child_frame(world: World) -> dict[str, np.ndarray]:
-    """Per-child columns (ages 0-17) for MODA indicators and subgroups.
+def child_frame(world: World, kids: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-child columns (ages 0-17; or the person rows ``kids``, all children) for MODA
+    indicators and subgroups.
 
     Subgroup columns ``county``, ``arm`` and ``generation`` are integer codes; use
     :func:`group_labels` to name them.
     """
     P, H, geo = world.P, world.H, world.geo
     age = world.age()
-    kids = np.flatnonzero(age < 18)
+    kids = np.flatnonzero(age < 18) if kids is None else kids
     hh = P.hh[kids]
     v = H.village[hh]
     income_poor = H.income_poor[hh]
@@ -206,22 +207,27 @@ def tidy_moda(detail: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-child MODA score: ``(rows, weighted dimension count, poor at k)`` for ages 0-17.
+def child_deprivation(world: World, config: MODAConfig,
+                      rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-child MODA score: ``(rows, weighted dimension count, poor at k)`` for ages 0-17
+    (or for the children ``rows``).
 
     The rules of the tables (:mod:`povsim.moda.score`; union within a dimension, dimension
     weights, cut-off k per age group, :func:`povsim.moda.measures.is_poor`); used for
     targeting ("MODA-deprived"), for rationing ("most deprived first") and by the planner
     (outcome indicators only).  A child with a missing value counts as not deprived in that
-    indicator.  Cached per year and configuration.
+    indicator.  Cached per year and configuration (for all children).
     """
     key = (world.year, world.P.n, id(config))
     cached = world.scratch.get("_child_deprivation")
-    if cached is not None and cached[0] == key:
+    if rows is None and cached is not None and cached[0] == key:
         return cached[1]
-    frame = child_frame(world)
+    if rows is None:
+        out = child_deprivation(world, config, np.flatnonzero(world.age() < 18))
+        world.scratch["_child_deprivation"] = (key, out)
+        return out
+    frame = child_frame(world, rows)
     age = frame["age"].astype(np.float64)
-    rows = np.flatnonzero(world.age() < 18)
     q = np.full(len(rows), -1, dtype=np.int64)
     for i, ag in enumerate(config.age_groups):
         q[ag.contains(age)] = i
@@ -239,9 +245,7 @@ def child_deprivation(world: World, config: MODAConfig) -> tuple[np.ndarray, np.
         bits = ((codes[here, None] >> np.arange(len(w))) & 1).astype(np.float64)
         score[here] = bits @ w
         poor[here] = is_poor(score[here], config.k_for(ag.name), float(w.sum()))
-    out = (rows, score, poor)
-    world.scratch["_child_deprivation"] = (key, out)
-    return out
+    return rows, score, poor
 
 
 # ---------------------------------------------------------------------------------------
