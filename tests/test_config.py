@@ -79,3 +79,16 @@ def test_extends_works_for_a_design_and_a_moda_configuration(tmp_path: Path) -> 
     (tmp_path / "bad.toml").write_text('[moda]\nextends = "nope.toml"\n')
     with pytest.raises(ScenarioErrors, match=r"moda\.extends"):
         load_moda_config(tmp_path / "bad.toml")
+
+
+def test_shipped_trials_and_plans_validate_and_a_broken_trial_names_its_keys(tmp_path: Path) -> None:
+    shipped = sorted((ROOT / "trials").glob("*.toml")) + sorted((ROOT / "plans").glob("*.toml"))
+    results = validate_files(shipped)
+    assert {kind for _, kind, _ in results} == {"virtual trial", "budget plan"}
+    assert all(not errors for _, _, errors in results), [r for r in results if r[2]]
+    bad = tmp_path / "t.toml"
+    bad.write_text('[trial]\nname = "x"\nsoruce = "a paper"\n')
+    ((_, found, errors),) = validate_files([bad])
+    assert found == "virtual trial"
+    keys = {e.key for e in errors}
+    assert {"trial.source", "trial.soruce"} <= keys

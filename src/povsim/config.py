@@ -515,6 +515,7 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
     "MODA configuration": ("moda", "povsim.moda:load_moda_config"),
     "calibration targets": ("calibration", "povsim.calibration.targets:load_targets"),
     "budget plan": ("plan", "povsim.plan.schema:load_plan"),
+    "virtual trial": ("trial", "povsim.trial:load_trial"),
 }
 
 
