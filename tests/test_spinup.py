@@ -123,13 +123,25 @@ def test_history_moves_the_way_history_did(cache):
     assert cfr[1985] > cfr[2010] + 1.0
 
 
-def test_synthetic_start_is_still_available_and_labelled(cache):
+def test_synthetic_start_is_still_available_and_labelled(cache, tmp_path):
+    import json
+
+    from povsim.runs import write_run_results
+
     s = scenario(population={"start": "synthetic"}, years=1)
     res = run_scenario(s, replicates=1, seed=1)
     assert any("synthetic" in n for n in res.notes)
     assert not any(k.startswith("history_") for k in res.tables)
     spun = run_scenario(scenario(years=1), replicates=1, seed=1)
-    assert not spun.notes and "history_population" in spun.tables
+    assert [n for n in spun.notes if "initial population" in n] == [
+        f"initial population: spun up from {spun.scenario.population.spinup_from} to "
+        f"{spun.scenario.time.start_year} by the model's own processes (povsim.spinup)"]
+    assert "history_population" in spun.tables
+    # the label travels with the results folder
+    folder = write_run_results(res, out=tmp_path / "r", force=False, input_files=[],
+                               command_line=["test"], figures=False)
+    notes = json.loads((folder / "manifest.json").read_text())["extra"]["notes"]
+    assert any("synthetic draw" in n for n in notes)
 
 
 def test_spinup_year_must_precede_the_start(cache):

@@ -412,6 +412,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         scale = "" if frac >= 1.0 else f" (a {frac:.1%} sample of villages: counts are x {1 / frac:.4g})"
         print(f"{len(result.seeds)} replicate(s), {result.person_years:,} person-years{scale} in "
               f"{result.seconds:.1f} s ({rate / 1e6:.2f} M person-years/s)")
+        for note in result.notes:
+            print(f"note: {note}")
         print(f"results: {folder}")
     return 0
 

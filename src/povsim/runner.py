@@ -146,5 +146,8 @@ def run_scenario(
         notes.append(f"initial population: synthetic draw of {scenario.time.start_year}, not "
                      "spun up from history ([population] start = \"synthetic\"); its first "
                      "years relax towards the model's own dynamics")
+    else:
+        notes.append(f"initial population: spun up from {scenario.population.spinup_from} to "
+                     f"{scenario.time.start_year} by the model's own processes (povsim.spinup)")
     return RunResult(scenario=scenario, seed=seed, seeds=seeds, tables=merged,
                      seconds=time.perf_counter() - t0, person_years=person_years, notes=notes)

@@ -174,7 +174,8 @@ def write_run_results(result, *, out: str | Path | None, force: bool, input_file
     sc = result.scenario
     with results_dir(out, sc.name, kind="run", force=force) as d:
         extra = {"replicates": len(result.seeds), "seed": result.seed, "workers": workers,
-                 "seconds": round(result.seconds, 3), "person_years": result.person_years}
+                 "seconds": round(result.seconds, 3), "person_years": result.person_years,
+                 "notes": list(result.notes)}
         write_manifest(d, kind="run", scenario_dict=sc.resolved_dict(), seeds=result.seeds,
                        input_files=[*input_files, *sc.source_files], command_line=command_line, extra=extra)
         atomic_write_text(d / "scenario.resolved.toml", sc.to_toml())
