@@ -77,9 +77,21 @@ class Values:
         """
         return self._per_row(name, world, rows, 1.0)
 
-    def shift(self, name: str, world: World, rows: np.ndarray | None = None) -> np.ndarray:
-        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none)."""
-        return self._per_row(name, world, rows, 0.0)
+    def shift(self, name: str, world: World, rows: np.ndarray | None = None,
+              size: int | None = None) -> np.ndarray:
+        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none).
+
+        With ``size``, the shifts of ``rows`` at their positions in an array of ``size``
+        rows, 0 elsewhere: a compiled pass over the whole table that reads the value on
+        some rows only (e.g. children, :meth:`World.children`) has the modifiers evaluated
+        on those rows only.
+        """
+        out = self._per_row(name, world, rows, 0.0)
+        if size is None or len(out) == 0:
+            return out
+        full = np.zeros(size)
+        full[rows] = out
+        return full
 
     def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
         if not self._mods.get(name):
@@ -142,6 +154,7 @@ class World:
 
     _age_key: tuple[int, int, int] = (-1, -1, -1)  # (year, rows, buffer) of the cached ages
     _age: np.ndarray | None = None
+    _children: tuple[np.ndarray, np.ndarray] | None = None  # (ages, rows under 18)
 
     def age(self) -> np.ndarray:
         """Age in completed years of every person (cached until the table or year changes)."""
@@ -150,6 +163,13 @@ class World:
             self._age = age_of(self.P, self.year)
             self._age_key = key
         return self._age
+
+    def children(self) -> np.ndarray:
+        """Rows of the persons aged 0-17, ascending (cached with :meth:`age`)."""
+        age = self.age()
+        if self._children is None or self._children[0] is not age:
+            self._children = (age, np.flatnonzero(age < 18))
+        return self._children[1]
 
     @property
     def t(self) -> int:

@@ -62,6 +62,22 @@ DELIVERY_PARAMS = (
           bounds=(0.0, 1e7)),
 )
 
+#: Items of the cost log, by their code in it.
+COST_ITEMS = ("per_unit", "running", "set-up", "training", "management", "transfers")
+#: A row of the cost log: village -1 is county or township level; RMB, 2014 prices.
+COST_DTYPE = np.dtype([("year", np.int64), ("village", np.int64), ("item", np.int8),
+                       ("units", np.float64), ("cost_rmb", np.float64)])
+
+
+def cost_rows(year: int, villages, item: str, units, cost) -> np.ndarray:
+    """Rows of the cost log (:data:`COST_DTYPE`): ``item`` in ``villages`` (``units`` and
+    ``cost`` per village, or one number for all)."""
+    out = np.empty(len(villages), dtype=COST_DTYPE)
+    out["year"], out["village"], out["item"] = year, villages, COST_ITEMS.index(item)
+    out["units"], out["cost_rmb"] = units, cost
+    return out
+
+
 #: Calendar of a programme year: the share of ``year`` in ``[start, end]`` (days).
 def year_share(year: int, start: dt.date | None, end: dt.date | None) -> float:
     """Share of calendar year ``year`` (by days) inside ``[start, end]`` (open ends: the
@@ -314,7 +330,7 @@ class Intervention:
         self.world: World = model.world
         self.reached = np.zeros(0, dtype=bool)  # mask over person or household rows
         self.reached_ids: list[np.ndarray] = []  # ids reached, by year
-        self.costs: list[tuple] = []  # (year, village, item, units, cost)
+        self.costs: list[np.ndarray] = []  # the cost log (cost_rows), a part a booking
         self.children_ids: list[np.ndarray] = []  # children reached, by year
         self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
@@ -615,25 +631,28 @@ class Intervention:
         ``training`` (village -1: county and township level) and ``management`` (a share
         of each of them).  A plan that reaches nobody and has no fixed costs books
         nothing."""
-        mg = plan.management
-        rows: list[tuple] = []
+        parts = []
         if n_funded and plan.per_unit:
             units = np.bincount(plan.unit_villages[:n_funded], minlength=self.world.geo.n)
             vi = np.flatnonzero(units)
-            rows += [(year, v, "per_unit", u, c) for v, u, c in zip(
-                vi.tolist(), units[vi].tolist(),
-                (units[vi] * plan.per_unit * plan.exposure).tolist(), strict=True)]
+            parts.append(cost_rows(year, vi, "per_unit", units[vi],
+                                   units[vi] * plan.per_unit * plan.exposure))
         if funded_fixed:
-            rows += [(year, int(vi), "running", 1, float(a) * plan.exposure)
-                     for vi, a in plan.fixed_by_village.items() if a]
-            rows += [(year, int(vi), "set-up", 1, float(a))
-                     for vi, a in plan.setup_by_village.items() if a]
+            for item, by_village, scale in (("running", plan.fixed_by_village, plan.exposure),
+                                            ("set-up", plan.setup_by_village, 1.0)):
+                paid = {int(v): float(a) for v, a in by_village.items() if a}
+                parts.append(cost_rows(year, np.fromiter(paid, np.int64, len(paid)), item, 1,
+                                       np.fromiter(paid.values(), np.float64, len(paid)) * scale))
             if plan.trainings > 0:
-                rows.append((year, -1, "training", plan.trainings,
-                             plan.trainings * plan.training_cost))
-        if mg > 0:
-            rows += [(y, v, "management", 0, c * mg) for y, v, _i, _u, c in rows if c > 0]
-        self.costs.extend(rows)
+                parts.append(cost_rows(year, [-1], "training", plan.trainings,
+                                       plan.trainings * plan.training_cost))
+        booked = np.concatenate(parts) if parts else cost_rows(year, [], "per_unit", 0, 0.0)
+        if plan.management > 0:
+            mg = booked[booked["cost_rmb"] > 0]
+            booked = np.concatenate([booked, cost_rows(year, mg["village"], "management", 0,
+                                                       mg["cost_rmb"] * plan.management)])
+        if len(booked):
+            self.costs.append(booked)
 
     def effects(self) -> list[tuple[str, Any]]:
         """``(value name, modifier)`` pairs registered once when the model starts (from
@@ -655,7 +674,7 @@ class Intervention:
         cols = ["year", "intervention", "village", "item", "units", "funder", "cost_rmb"]
         if not self.costs:
             return pd.DataFrame(columns=cols)
-        df = pd.DataFrame(self.costs, columns=["year", "village", "item", "units", "cost_rmb"])
+        df = self.cost_log()
         shares = self.cfg.funders or funders
         parts = []
         for funder, share in shares.items():
@@ -666,6 +685,13 @@ class Intervention:
         out = pd.concat(parts, ignore_index=True)
         out["intervention"] = self.name
         return out[cols]
+
+    def cost_log(self) -> pd.DataFrame:
+        """The costs booked (``year, village, item, units, cost_rmb``), in booking order."""
+        log = np.concatenate(self.costs) if self.costs else cost_rows(0, [], "per_unit", 0, 0.0)
+        df = pd.DataFrame({k: log[k] for k in COST_DTYPE.names})
+        df["item"] = np.asarray(COST_ITEMS, dtype=object)[log["item"]]
+        return df
 
     # -- helpers for modifiers ----------------------------------------------------------
     def on_reached(self, rows: np.ndarray, value: np.ndarray,

@@ -73,7 +73,7 @@ class ChildServiceCentre(Intervention):
     description = "Village child service centres (play, learning, protection, information)"
 
     def eligible_default(self, world):
-        return np.flatnonzero(world.age() < 18)
+        return world.children()
 
     def covered(self, world, rows):
         # attendance: coverage x days factor x remoteness decay, by a fixed per-child key

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from povsim.interventions.base import Intervention, InterventionConfig
+from povsim.interventions.base import Intervention, InterventionConfig, cost_rows
 from povsim.params import Param
 
 PARAMS = (
@@ -52,5 +52,6 @@ class Dibao(Intervention):
         paid = H.dibao_pc * np.maximum(H.present, 1) * extra
         units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
         cost = np.bincount(H.village, weights=paid, minlength=world.geo.n)
-        for v in np.flatnonzero(units):
-            self.costs.append((world.year, int(v), "transfers", int(units[v]), float(cost[v])))
+        v = np.flatnonzero(units)
+        if len(v):
+            self.costs.append(cost_rows(world.year, v, "transfers", units[v], cost[v]))

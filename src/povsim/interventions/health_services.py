@@ -40,7 +40,7 @@ class HealthServices(Intervention):
     description = "Child check-ups and medical insurance enrolment"
 
     def eligible_default(self, world):
-        return np.flatnonzero(world.age() < 18)
+        return world.children()
 
     def per_unit_cost(self):
         return self.params.checkup_cost * self.cfg.checkup_target

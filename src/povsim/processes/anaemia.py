@@ -186,7 +186,8 @@ def step(world: World, params, streams) -> None:
     _hb_pass(streams.key("anaemia", world.year), streams.key("anaemia.trait", 0), P.id,
              world.age(), P.sex, P.hh, H.income_poor, P.health_shock, mean_table(params),
              secular_gain(world.year, params), _coefficients(params), P.hb, P.hb_resid,
-             P.anaemic, P.anaemia_change, world.values.shift("haemoglobin.shift", world), False)
+             P.anaemic, P.anaemia_change, world.values.shift("haemoglobin.shift", world, world.children(),
+                                                         P.n), False)
 
 
 def initialise(world: World, params, streams) -> None:

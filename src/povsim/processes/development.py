@@ -347,7 +347,7 @@ def step(world: World, params, streams) -> None:
         P.unsupervised, P.both_parents_away, P.enrolled, P.preschool, P.skill, P.skill_se,
         P.skill_score, P.skill_at5, P.skill_at10, P.skill_at17, P.earnings,
         P.log_earnings_30_40, P.earnings_years_30_40, _coefficients(params),
-        vals.shift("skill.stimulation", world), pre)
+        vals.shift("skill.stimulation", world, world.children(), P.n), pre)
 
 
 def initialise(world: World, params, streams) -> None:

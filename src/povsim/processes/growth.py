@@ -226,7 +226,7 @@ def step(world: World, params, streams) -> None:
                H.caregiver_school, H.safe_water, H.sanitation, P.health_shock,
                P.both_parents_away, P.stimulation, P.growth_potential, P.haz, P.stunted,
                P.stunted_ever, P.haz_at5, secular_shift(yr, params), _coefficients(params),
-               world.values.shift("growth.haz_input", world))
+               world.values.shift("growth.haz_input", world, world.children(), P.n))
 
 
 def initialise(world: World, params, streams) -> None:
