@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, 
 from pydantic_core import PydanticCustomError
 
 from povsim.params import Param
+from povsim.programme import REFERENCE_DATE
 from povsim.state import World
 
 DELIVERY_PARAMS = (
@@ -605,20 +606,26 @@ class Intervention:
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
         yr = world.year
-        if self.unit != "village":
-            self.reached_ids.append(self._ids(world, rows))
         # children reached (persons 0-17; for household programmes, their children), in
-        # row order
+        # row order; the adults of reached households only up to the reference date (the
+        # one figure that counts them, povsim.programme)
         P, age = world.P, world.age()
+        kid_ids = np.empty(0, dtype=np.int64)
         if self.unit == "household":
+            self.reached_ids.append(world.H.id[rows])
             members = np.flatnonzero(self.reached[P.hh])
             child = age[members] < 18
             kid_ids = P.id[members[child]]
-            self.caregiver_ids.append(P.id[members[~child]])
+            self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year
+                                      else np.empty(0, dtype=np.int64))
         elif self.unit == "person":
-            kid_ids = P.id[np.sort(rows[age[rows] < 18])]
-        else:
-            kid_ids = np.empty(0, dtype=np.int64)
+            # the ids of the reached rows, in row order (the order of a year's ids does not
+            # matter to their readers); the children's ids are the same array when every
+            # unit reached is a child, as with most programmes
+            rows = np.sort(rows)
+            self.reached_ids.append(ids := P.id[rows])
+            kid = age[rows] < 18
+            kid_ids = ids if kid.all() else ids[kid]
         self.children_ids.append(kid_ids)
         self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
