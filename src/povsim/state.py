@@ -79,13 +79,9 @@ class Values:
 
     def shift(self, name: str, world: World, rows: np.ndarray | None = None,
               size: int | None = None) -> np.ndarray:
-        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none).
-
-        With ``size``, the shifts of ``rows`` at their positions in an array of ``size``
-        rows, 0 elsewhere: a compiled pass over the whole table that reads the value on
-        some rows only (e.g. children, :meth:`World.children`) has the modifiers evaluated
-        on those rows only.
-        """
+        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none);
+        with ``size``, at the positions ``rows`` of an array of ``size`` rows, 0 elsewhere
+        (a pass over the table that reads the value on some rows, e.g. children)."""
         out = self._per_row(name, world, rows, 0.0)
         if size is None or len(out) == 0:
             return out

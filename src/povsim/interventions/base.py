@@ -469,16 +469,12 @@ class Intervention:
         t = self.cfg.targeting
         vmask = self._village_mask()
         rows = self.eligible_default(world)
-        if self.unit == "household":
-            hh = rows
-        else:
-            hh = P.hh[rows]
-            lo = t.min_age if t.min_age is not None else self.ages[0]
-            hi = t.max_age if t.max_age is not None else self.ages[1]
-            a = world.age()[rows]
-            keep = (a >= lo) & (a <= hi)
-            rows, hh = rows[keep], hh[keep]
+        hh = rows if self.unit == "household" else P.hh[rows]
         keep = vmask[H.village[hh]]
+        if self.unit != "household":
+            a = world.age()[rows]
+            keep &= (a >= (self.ages[0] if t.min_age is None else t.min_age)) & (
+                a <= (self.ages[1] if t.max_age is None else t.max_age))
         if t.income_poor:
             keep &= H.income_poor[hh]
         if t.poorest_share is not None:
@@ -606,9 +602,8 @@ class Intervention:
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
         yr = world.year
-        # children reached (persons 0-17; for household programmes, their children), in
-        # row order; the adults of reached households only up to the reference date (the
-        # one figure that counts them, povsim.programme)
+        # children reached (persons 0-17; for household programmes, their children), in row
+        # order; adults of reached households up to the reference date (povsim.programme)
         P, age = world.P, world.age()
         kid_ids = np.empty(0, dtype=np.int64)
         if self.unit == "household":
@@ -619,13 +614,10 @@ class Intervention:
             self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year
                                       else np.empty(0, dtype=np.int64))
         elif self.unit == "person":
-            # the ids of the reached rows, in row order (the order of a year's ids does not
-            # matter to their readers); the children's ids are the same array when every
-            # unit reached is a child, as with most programmes
+            # ids in row order, one array for both logs when every unit reached is a child
             rows = np.sort(rows)
             self.reached_ids.append(ids := P.id[rows])
-            kid = age[rows] < 18
-            kid_ids = ids if kid.all() else ids[kid]
+            kid_ids = ids if (kid := age[rows] < 18).all() else ids[kid]
         self.children_ids.append(kid_ids)
         self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
@@ -679,19 +671,9 @@ class Intervention:
         """The costs booked, one row per year x village x item x funder (RMB, 2014 prices;
         amounts of the simulated villages: :mod:`povsim.programme` weights them)."""
         cols = ["year", "intervention", "village", "item", "units", "funder", "cost_rmb"]
-        if not self.costs:
-            return pd.DataFrame(columns=cols)
-        df = self.cost_log()
-        shares = self.cfg.funders or funders
-        parts = []
-        for funder, share in shares.items():
-            d = df.copy()
-            d["funder"] = funder
-            d["cost_rmb"] = d["cost_rmb"] * share
-            parts.append(d)
-        out = pd.concat(parts, ignore_index=True)
-        out["intervention"] = self.name
-        return out[cols]
+        df = self.cost_log().assign(intervention=self.name)
+        return pd.concat([df.assign(funder=f, cost_rmb=df["cost_rmb"] * share)
+                          for f, share in (self.cfg.funders or funders).items()], ignore_index=True)[cols]
 
     def cost_log(self) -> pd.DataFrame:
         """The costs booked (``year, village, item, units, cost_rmb``), in booking order."""

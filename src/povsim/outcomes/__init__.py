@@ -103,11 +103,6 @@ class Cells:
         """Whether ``table`` is among the tables the scenario keeps."""
         return self._wanted is None or table in self._wanted
 
-    @property
-    def kids(self) -> np.ndarray:
-        """Rows of children (< 18), ascending (computed once a year)."""
-        return self.world.children()
-
     def add(self, table: str, measure: str, num: np.ndarray, den: np.ndarray,
             count: bool = False) -> None:
         """Append a measure's rows from its numerator and denominator by cell (``value`` =

@@ -123,7 +123,7 @@ _BY_AGE = (
 
 def _collect_anaemia(world: World, cells) -> None:
     P = world.P
-    num, den = _anaemia_sums(cells.kids, cells.cell, cells.n_cells, world.age(), P.anaemic,
+    num, den = _anaemia_sums(world.children(), cells.cell, cells.n_cells, world.age(), P.anaemic,
                              P.hb, P.anaemia_change)
     names = [m.name for m in _ANAEMIA]
     if world.t == 0:  # no year has run: no transitions yet

@@ -182,7 +182,7 @@ _BY_AGE = (
 
 
 def _collect_stunting(world: World, cells) -> None:
-    num, den = _stunting_sums(cells.kids, cells.cell, cells.n_cells, world.age(), world.P.haz)
+    num, den = _stunting_sums(world.children(), cells.cell, cells.n_cells, world.age(), world.P.haz)
     cells.add_all("stunting", [m.name for m in _STUNTING], num, den)
 
 

@@ -54,7 +54,7 @@ STREAMS = ("health.shock", "health.disability", "health.checkup")
 
 def _collect_health(world: World, cells) -> None:
     P, H = world.P, world.H
-    num, den = _health_sums(cells.kids, cells.cell, cells.n_cells, P.health_shock, P.disabled,
+    num, den = _health_sums(world.children(), cells.cell, cells.n_cells, P.health_shock, P.disabled,
                             P.checkup, P.hh, H.insured)
     cells.add_all("health", [m.name for m in _HEALTH], num, den)
 
