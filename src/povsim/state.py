@@ -83,11 +83,10 @@ class Values:
         with ``size``, at the positions ``rows`` of an array of ``size`` rows, 0 elsewhere
         (a pass over the table that reads the value on some rows, e.g. children)."""
         out = self._per_row(name, world, rows, 0.0)
-        if size is None or len(out) == 0:
-            return out
-        full = np.zeros(size)
-        full[rows] = out
-        return full
+        if size is not None and len(out):
+            out, part = np.zeros(size), out
+            out[rows] = part
+        return out
 
     def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
         if not self._mods.get(name):

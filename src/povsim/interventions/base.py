@@ -645,7 +645,7 @@ class Intervention:
             if plan.trainings > 0:
                 parts.append(cost_rows(year, [-1], "training", plan.trainings,
                                        plan.trainings * plan.training_cost))
-        booked = np.concatenate(parts) if parts else cost_rows(year, [], "per_unit", 0, 0.0)
+        booked = np.concatenate([cost_rows(year, [], "per_unit", 0, 0.0), *parts])
         if plan.management > 0:
             mg = booked[booked["cost_rmb"] > 0]
             booked = np.concatenate([booked, cost_rows(year, mg["village"], "management", 0,
@@ -677,10 +677,9 @@ class Intervention:
 
     def cost_log(self) -> pd.DataFrame:
         """The costs booked (``year, village, item, units, cost_rmb``), in booking order."""
-        log = np.concatenate(self.costs) if self.costs else cost_rows(0, [], "per_unit", 0, 0.0)
-        df = pd.DataFrame({k: log[k] for k in COST_DTYPE.names})
-        df["item"] = np.asarray(COST_ITEMS, dtype=object)[log["item"]]
-        return df
+        log = np.concatenate([cost_rows(0, [], "per_unit", 0, 0.0), *self.costs])
+        return pd.DataFrame({k: log[k] for k in COST_DTYPE.names}).assign(
+            item=np.asarray(COST_ITEMS, dtype=object)[log["item"]])
 
     # -- helpers for modifiers ----------------------------------------------------------
     def on_reached(self, rows: np.ndarray, value: np.ndarray,

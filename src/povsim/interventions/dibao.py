@@ -52,6 +52,5 @@ class Dibao(Intervention):
         paid = H.dibao_pc * np.maximum(H.present, 1) * extra
         units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
         cost = np.bincount(H.village, weights=paid, minlength=world.geo.n)
-        v = np.flatnonzero(units)
-        if len(v):
+        if len(v := np.flatnonzero(units)):
             self.costs.append(cost_rows(world.year, v, "transfers", units[v], cost[v]))
