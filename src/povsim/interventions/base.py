@@ -318,10 +318,12 @@ class Intervention:
     EFFECTS: ClassVar[tuple[tuple[str, str], ...]] = ()
     modifies: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    village_limited: ClassVar[bool] = False  # whether it has a village_capacity rule
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls.modifies = tuple(dict.fromkeys(value for value, _ in cls.EFFECTS))
+        cls.village_limited = cls.village_capacity is not Intervention.village_capacity
 
     def __init__(self, config: dict[str, Any], model) -> None:
         self.cfg = self.Config.model_validate(config)
