@@ -79,14 +79,9 @@ class Values:
 
     def shift(self, name: str, world: World, rows: np.ndarray | None = None,
               size: int | None = None) -> np.ndarray:
-        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none);
-        with ``size``, at the positions ``rows`` of an array of ``size`` rows, 0 elsewhere
-        (a pass over the table that reads the value on some rows, e.g. children)."""
-        out = self._per_row(name, world, rows, 0.0)
-        if size is not None and len(out):
-            out, part = np.zeros(size), out
-            out[rows] = part
-        return out
+        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none); with
+        ``size``, at ``rows`` of ``size`` zeros (a pass over a table reading some rows, e.g. children)."""
+        return _scatter(self._per_row(name, world, rows, 0.0), rows, size)
 
     def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
         if not self._mods.get(name):
@@ -97,15 +92,16 @@ class Values:
                                     dtype=np.float64)
 
     def override(self, name: str, world: World, rows: np.ndarray | None,
-                 base: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+                 base: Callable[[np.ndarray], np.ndarray], size: int | None = None) -> np.ndarray:
         """Modified per-row values of a probability/rate/amount value, or an empty array
         when no modifier is registered (``base(rows)`` gives the process's own values,
-        computed only when needed)."""
+        computed only when needed; ``size`` as in :meth:`shift`)."""
         if not self._mods.get(name):
             return _NONE
         if rows is None:
             rows = np.arange(self._table_size(name, world))
-        return np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64)
+        return _scatter(np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64),
+                        rows, size)
 
     @staticmethod
     def _table_size(name: str, world: World) -> int:
@@ -117,9 +113,14 @@ class Values:
         """Names with at least one modifier."""
         return sorted(n for n, mods in self._mods.items() if mods)
 
-    def has(self, name: str) -> bool:
-        """Whether a modifier is registered on ``name``."""
-        return bool(self._mods.get(name))
+
+def _scatter(part: np.ndarray, rows: np.ndarray | None, size: int | None) -> np.ndarray:
+    """``part`` at the positions ``rows`` of ``size`` zeros (without ``size``, or empty: itself)."""
+    if size is None or len(part) == 0:
+        return part
+    out = np.zeros(size)
+    out[rows] = part
+    return out
 
 
 @dataclass

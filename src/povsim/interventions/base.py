@@ -332,6 +332,7 @@ class Intervention:
         self.streams = model.streams
         self.world: World = model.world
         self.reached = np.zeros(0, dtype=bool)  # mask over person or household rows
+        self.reached_rows = np.empty(0, dtype=np.int64)  # the same as rows (commit)
         self.reached_ids: list[np.ndarray] = []  # ids reached, by year
         self.costs: list[np.ndarray] = []  # the cost log (cost_rows), a part a booking
         self.children_ids: list[np.ndarray] = []  # children reached, by year
@@ -603,24 +604,23 @@ class Intervention:
         self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
-        yr = world.year
-        # children reached (persons 0-17; for household programmes, their children), in row
-        # order; adults of reached households up to the reference date (povsim.programme)
-        P, age = world.P, world.age()
+        # children reached (0-17; of a household programme, the members 0-17), in row order
+        P, age, yr = world.P, world.age(), world.year
         kid_ids = np.empty(0, dtype=np.int64)
         if self.unit == "household":
             self.reached_ids.append(world.H.id[rows])
             members = np.flatnonzero(self.reached[P.hh])
             child = age[members] < 18
             kid_ids = P.id[members[child]]
-            self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year
-                                      else np.empty(0, dtype=np.int64))
+            # the adults only up to the reference date (the one figure counting them)
+            self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year else kid_ids[:0])
         elif self.unit == "person":
             # ids in row order, one array for both logs when every unit reached is a child
             rows = np.sort(rows)
             self.reached_ids.append(ids := P.id[rows])
             kid_ids = ids if (kid := age[rows] < 18).all() else ids[kid]
         self.children_ids.append(kid_ids)
+        self.reached_rows = rows  # valid while the table keeps its rows, as ``reached``
         self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
@@ -645,13 +645,12 @@ class Intervention:
                 parts.append(cost_rows(year, np.fromiter(paid, np.int64, len(paid)), item, 1,
                                        np.fromiter(paid.values(), np.float64, len(paid)) * scale))
             if plan.trainings > 0:
-                parts.append(cost_rows(year, [-1], "training", plan.trainings,
-                                       plan.trainings * plan.training_cost))
+                parts.append(cost_rows(year, [-1], "training", plan.trainings, plan.trainings * plan.training_cost))
         booked = np.concatenate([cost_rows(year, [], "per_unit", 0, 0.0), *parts])
         if plan.management > 0:
             mg = booked[booked["cost_rmb"] > 0]
-            booked = np.concatenate([booked, cost_rows(year, mg["village"], "management", 0,
-                                                       mg["cost_rmb"] * plan.management)])
+            mg = cost_rows(year, mg["village"], "management", 0, mg["cost_rmb"] * plan.management)
+            booked = np.concatenate([booked, mg])
         if len(booked):
             self.costs.append(booked)
 
@@ -693,6 +692,17 @@ class Intervention:
         out = value.copy()
         out[on] = change(value[on], on)
         return out
+
+    def on_households(self, rows: np.ndarray, value: np.ndarray,
+                      change: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``value`` of the households ``rows``, ``change(value)`` where a member was reached
+        this year (a person programme)."""
+        world = self.world
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        hh = np.zeros(world.H.n, dtype=bool)
+        hh[world.P.hh[self.reached_rows]] = True
+        return np.where(hh[rows], change(value), value)
 
     def _units(self, world: World) -> int:
         """Rows of the table of the intervention's units (persons, households, villages)."""

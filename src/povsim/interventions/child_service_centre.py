@@ -129,10 +129,5 @@ class ChildServiceCentre(Intervention):
                                * self.params.centre_supervision)
 
     def _information(self, world, rows, value):
-        if not self.effective(world.year) or len(self.reached) != world.P.n:
-            return value
-        H, P = world.H, world.P
-        hh = np.zeros(H.n, dtype=bool)
-        hh[P.hh[self.reached]] = True
-        boost = self.fidelity * np.maximum(self.params.centre_information - value, 0.0)
-        return np.where(hh[rows], value + boost, value)
+        target = self.params.centre_information
+        return self.on_households(rows, value, lambda v: v + self.fidelity * np.maximum(target - v, 0.0))

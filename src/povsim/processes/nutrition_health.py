@@ -89,8 +89,8 @@ def step(world: World, params, streams) -> None:
     p_shock = np.ascontiguousarray(np.clip(np.stack([p, 2.0 * p], axis=1), 0, 1))
     p_checkup = np.array([params.checkup_under6, params.checkup_school])
     vals = world.values
-    checkup = vals.override("checkup.probability", world, None,
-                            lambda rows: p_checkup[(age[rows] > 5).astype(np.int64)])
+    checkup = vals.override("checkup.probability", world, world.children(),
+                            lambda rows: p_checkup[(age[rows] > 5).astype(np.int64)], P.n)
     _health_pass(
         streams.key("health.checkup", yr), streams.key("health.shock", yr),
         streams.key("health.disability", yr), P.id, age, P.checkup, P.health_shock, P.disabled,
