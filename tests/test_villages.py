@@ -13,6 +13,7 @@ class _Stub:
     """A minimal intervention: a fixed number of places per village."""
 
     name = "stub"
+    village_limited = True  # has a village_capacity rule
 
     def __init__(self, places):
         self.places = places

@@ -89,12 +89,6 @@ def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all"
     return d.set_index("replicate")["value"].sort_index()
 
 
-def _moda_children(tables: dict, age_group: str) -> pd.DataFrame:
-    s = tables["moda_summary"]
-    d = s[(s["by"] == "all") & (s["measure"] == "H") & (s["age_group"] == age_group)]
-    return d[["replicate", "year", "value", "n"]]
-
-
 def _cohort_outcomes(tables: dict, cohorts: tuple[int, int]) -> dict[str, pd.Series]:
     """Adult outcomes of persons born in ``cohorts`` (lineage records per replicate)."""
     lin = tables.get("lineage")

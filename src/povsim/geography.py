@@ -176,12 +176,6 @@ class Geography:
             sampling_fraction=float(sampling_fraction),
             frame_villages=self.frame_villages or self.n)
 
-    def village_codes(self, names) -> np.ndarray:
-        """Rows of the villages called ``names`` (unknown names are left out)."""
-        index = {n: i for i, n in enumerate(self.names)}
-        return np.array([index[n] for n in names if n in index], dtype=np.int64)
-
-
 # ---------------------------------------------------------------------------------------
 # Building a geography
 # ---------------------------------------------------------------------------------------

@@ -259,8 +259,3 @@ class PovertyModel(mesa.Model):
     @property
     def persons(self) -> int:
         return int(self.world.P.n)
-
-    def memory_bytes(self) -> int:
-        w = self.world
-        return w.P.nbytes() + w.H.nbytes() + sum(
-            sum(a.nbytes for a in chunk.values()) for chunk in w.archive)

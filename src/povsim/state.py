@@ -77,9 +77,11 @@ class Values:
         """
         return self._per_row(name, world, rows, 1.0)
 
-    def shift(self, name: str, world: World, rows: np.ndarray | None = None) -> np.ndarray:
-        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none)."""
-        return self._per_row(name, world, rows, 0.0)
+    def shift(self, name: str, world: World, rows: np.ndarray | None = None,
+              size: int | None = None) -> np.ndarray:
+        """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none); with
+        ``size``, at ``rows`` of ``size`` zeros (a pass over a table reading some rows, e.g. children)."""
+        return _scatter(self._per_row(name, world, rows, 0.0), rows, size)
 
     def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
         if not self._mods.get(name):
@@ -90,15 +92,16 @@ class Values:
                                     dtype=np.float64)
 
     def override(self, name: str, world: World, rows: np.ndarray | None,
-                 base: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+                 base: Callable[[np.ndarray], np.ndarray], size: int | None = None) -> np.ndarray:
         """Modified per-row values of a probability/rate/amount value, or an empty array
         when no modifier is registered (``base(rows)`` gives the process's own values,
-        computed only when needed)."""
+        computed only when needed; ``size`` as in :meth:`shift`)."""
         if not self._mods.get(name):
             return _NONE
         if rows is None:
             rows = np.arange(self._table_size(name, world))
-        return np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64)
+        return _scatter(np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64),
+                        rows, size)
 
     @staticmethod
     def _table_size(name: str, world: World) -> int:
@@ -110,9 +113,14 @@ class Values:
         """Names with at least one modifier."""
         return sorted(n for n, mods in self._mods.items() if mods)
 
-    def has(self, name: str) -> bool:
-        """Whether a modifier is registered on ``name``."""
-        return bool(self._mods.get(name))
+
+def _scatter(part: np.ndarray, rows: np.ndarray | None, size: int | None) -> np.ndarray:
+    """``part`` at the positions ``rows`` of ``size`` zeros (without ``size``, or empty: itself)."""
+    if size is None or len(part) == 0:
+        return part
+    out = np.zeros(size)
+    out[rows] = part
+    return out
 
 
 @dataclass
@@ -142,6 +150,7 @@ class World:
 
     _age_key: tuple[int, int, int] = (-1, -1, -1)  # (year, rows, buffer) of the cached ages
     _age: np.ndarray | None = None
+    _children: tuple[np.ndarray, np.ndarray] | None = None  # (ages, rows under 18)
 
     def age(self) -> np.ndarray:
         """Age in completed years of every person (cached until the table or year changes)."""
@@ -150,6 +159,13 @@ class World:
             self._age = age_of(self.P, self.year)
             self._age_key = key
         return self._age
+
+    def children(self) -> np.ndarray:
+        """Rows of the persons aged 0-17, ascending (cached with :meth:`age`)."""
+        age = self.age()
+        if self._children is None or self._children[0] is not age:
+            self._children = (age, np.flatnonzero(age < 18))
+        return self._children[1]
 
     @property
     def t(self) -> int:

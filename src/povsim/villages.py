@@ -135,7 +135,7 @@ class VillageLedger:
         candidate), by village."""
         counts = np.bincount(villages, minlength=len(self.agents))
         admitted = counts.copy()
-        for v in np.flatnonzero(counts):
+        for v in np.flatnonzero(counts) if intervention.village_limited else ():
             admitted[v] = self.agents[v].admit(intervention, int(counts[v]))
         return counts, admitted
 

@@ -104,8 +104,3 @@ def fmt_diff(v: float, unit: str, lang: str = "en", *, signed: bool = True, with
              "years": (" years", "年"), "count": ("", "")}
     u = units.get(unit, ("", ""))[1 if lang == "zh" else 0] if with_unit else ""
     return f"{sign}{mag}{u}"
-
-
-def fmt_interval(lo: float, hi: float, unit: str, lang: str = "en") -> tuple[str, str]:
-    """The two ends of an interval, signed, without the unit on the first."""
-    return fmt_diff(lo, unit, lang, with_unit=False), fmt_diff(hi, unit, lang)

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, 
 from pydantic_core import PydanticCustomError
 
 from povsim.params import Param
+from povsim.programme import REFERENCE_DATE
 from povsim.state import World
 
 DELIVERY_PARAMS = (
@@ -61,6 +62,22 @@ DELIVERY_PARAMS = (
           "('Hubei Model' brochure, 2017)", "Cost of one practitioner training session",
           bounds=(0.0, 1e7)),
 )
+
+#: Items of the cost log, by their code in it.
+COST_ITEMS = ("per_unit", "running", "set-up", "training", "management", "transfers")
+#: A row of the cost log: village -1 is county or township level; RMB, 2014 prices.
+COST_DTYPE = np.dtype([("year", np.int64), ("village", np.int64), ("item", np.int8),
+                       ("units", np.float64), ("cost_rmb", np.float64)])
+
+
+def cost_rows(year: int, villages, item: str, units, cost) -> np.ndarray:
+    """Rows of the cost log (:data:`COST_DTYPE`): ``item`` in ``villages`` (``units`` and
+    ``cost`` per village, or one number for all)."""
+    out = np.empty(len(villages), dtype=COST_DTYPE)
+    out["year"], out["village"], out["item"] = year, villages, COST_ITEMS.index(item)
+    out["units"], out["cost_rmb"] = units, cost
+    return out
+
 
 #: Calendar of a programme year: the share of ``year`` in ``[start, end]`` (days).
 def year_share(year: int, start: dt.date | None, end: dt.date | None) -> float:
@@ -301,10 +318,12 @@ class Intervention:
     EFFECTS: ClassVar[tuple[tuple[str, str], ...]] = ()
     modifies: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    village_limited: ClassVar[bool] = False  # whether it has a village_capacity rule
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls.modifies = tuple(dict.fromkeys(value for value, _ in cls.EFFECTS))
+        cls.village_limited = cls.village_capacity is not Intervention.village_capacity
 
     def __init__(self, config: dict[str, Any], model) -> None:
         self.cfg = self.Config.model_validate(config)
@@ -313,8 +332,9 @@ class Intervention:
         self.streams = model.streams
         self.world: World = model.world
         self.reached = np.zeros(0, dtype=bool)  # mask over person or household rows
+        self.reached_rows = np.empty(0, dtype=np.int64)  # the same as rows (commit)
         self.reached_ids: list[np.ndarray] = []  # ids reached, by year
-        self.costs: list[tuple] = []  # (year, village, item, units, cost)
+        self.costs: list[np.ndarray] = []  # the cost log (cost_rows), a part a booking
         self.children_ids: list[np.ndarray] = []  # children reached, by year
         self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
@@ -452,16 +472,12 @@ class Intervention:
         t = self.cfg.targeting
         vmask = self._village_mask()
         rows = self.eligible_default(world)
-        if self.unit == "household":
-            hh = rows
-        else:
-            hh = P.hh[rows]
-            lo = t.min_age if t.min_age is not None else self.ages[0]
-            hi = t.max_age if t.max_age is not None else self.ages[1]
-            a = world.age()[rows]
-            keep = (a >= lo) & (a <= hi)
-            rows, hh = rows[keep], hh[keep]
+        hh = rows if self.unit == "household" else P.hh[rows]
         keep = vmask[H.village[hh]]
+        if self.unit != "household":
+            a = world.age()[rows]
+            keep &= (a >= (self.ages[0] if t.min_age is None else t.min_age)) & (
+                a <= (self.ages[1] if t.max_age is None else t.max_age))
         if t.income_poor:
             keep &= H.income_poor[hh]
         if t.poorest_share is not None:
@@ -588,22 +604,23 @@ class Intervention:
         self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
         self.funded_year = funded_fixed or n_funded > 0
-        yr = world.year
-        if self.unit != "village":
-            self.reached_ids.append(self._ids(world, rows))
-        # children reached (persons 0-17; for household programmes, their children), in
-        # row order
-        P, age = world.P, world.age()
+        # children reached (0-17; of a household programme, the members 0-17), in row order
+        P, age, yr = world.P, world.age(), world.year
+        kid_ids = np.empty(0, dtype=np.int64)
         if self.unit == "household":
+            self.reached_ids.append(world.H.id[rows])
             members = np.flatnonzero(self.reached[P.hh])
             child = age[members] < 18
             kid_ids = P.id[members[child]]
-            self.caregiver_ids.append(P.id[members[~child]])
+            # the adults only up to the reference date (the one figure counting them)
+            self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year else kid_ids[:0])
         elif self.unit == "person":
-            kid_ids = P.id[np.sort(rows[age[rows] < 18])]
-        else:
-            kid_ids = np.empty(0, dtype=np.int64)
+            # ids in row order, one array for both logs when every unit reached is a child
+            rows = np.sort(rows)
+            self.reached_ids.append(ids := P.id[rows])
+            kid_ids = ids if (kid := age[rows] < 18).all() else ids[kid]
         self.children_ids.append(kid_ids)
+        self.reached_rows = rows  # valid while the table keeps its rows, as ``reached``
         self.reach_log.append((yr, len(rows), len(kid_ids)))
         if n_funded:
             self.model.villages.deliver(self, plan.unit_villages[:n_funded])
@@ -615,25 +632,27 @@ class Intervention:
         ``training`` (village -1: county and township level) and ``management`` (a share
         of each of them).  A plan that reaches nobody and has no fixed costs books
         nothing."""
-        mg = plan.management
-        rows: list[tuple] = []
+        parts = []
         if n_funded and plan.per_unit:
             units = np.bincount(plan.unit_villages[:n_funded], minlength=self.world.geo.n)
             vi = np.flatnonzero(units)
-            rows += [(year, v, "per_unit", u, c) for v, u, c in zip(
-                vi.tolist(), units[vi].tolist(),
-                (units[vi] * plan.per_unit * plan.exposure).tolist(), strict=True)]
+            parts.append(cost_rows(year, vi, "per_unit", units[vi],
+                                   units[vi] * plan.per_unit * plan.exposure))
         if funded_fixed:
-            rows += [(year, int(vi), "running", 1, float(a) * plan.exposure)
-                     for vi, a in plan.fixed_by_village.items() if a]
-            rows += [(year, int(vi), "set-up", 1, float(a))
-                     for vi, a in plan.setup_by_village.items() if a]
+            for item, by_village, scale in (("running", plan.fixed_by_village, plan.exposure),
+                                            ("set-up", plan.setup_by_village, 1.0)):
+                paid = {int(v): float(a) for v, a in by_village.items() if a}
+                parts.append(cost_rows(year, np.fromiter(paid, np.int64, len(paid)), item, 1,
+                                       np.fromiter(paid.values(), np.float64, len(paid)) * scale))
             if plan.trainings > 0:
-                rows.append((year, -1, "training", plan.trainings,
-                             plan.trainings * plan.training_cost))
-        if mg > 0:
-            rows += [(y, v, "management", 0, c * mg) for y, v, _i, _u, c in rows if c > 0]
-        self.costs.extend(rows)
+                parts.append(cost_rows(year, [-1], "training", plan.trainings, plan.trainings * plan.training_cost))
+        booked = np.concatenate([cost_rows(year, [], "per_unit", 0, 0.0), *parts])
+        if plan.management > 0:
+            mg = booked[booked["cost_rmb"] > 0]
+            mg = cost_rows(year, mg["village"], "management", 0, mg["cost_rmb"] * plan.management)
+            booked = np.concatenate([booked, mg])
+        if len(booked):
+            self.costs.append(booked)
 
     def effects(self) -> list[tuple[str, Any]]:
         """``(value name, modifier)`` pairs registered once when the model starts (from
@@ -653,19 +672,15 @@ class Intervention:
         """The costs booked, one row per year x village x item x funder (RMB, 2014 prices;
         amounts of the simulated villages: :mod:`povsim.programme` weights them)."""
         cols = ["year", "intervention", "village", "item", "units", "funder", "cost_rmb"]
-        if not self.costs:
-            return pd.DataFrame(columns=cols)
-        df = pd.DataFrame(self.costs, columns=["year", "village", "item", "units", "cost_rmb"])
-        shares = self.cfg.funders or funders
-        parts = []
-        for funder, share in shares.items():
-            d = df.copy()
-            d["funder"] = funder
-            d["cost_rmb"] = d["cost_rmb"] * share
-            parts.append(d)
-        out = pd.concat(parts, ignore_index=True)
-        out["intervention"] = self.name
-        return out[cols]
+        df = self.cost_log().assign(intervention=self.name)
+        return pd.concat([df.assign(funder=f, cost_rmb=df["cost_rmb"] * share)
+                          for f, share in (self.cfg.funders or funders).items()], ignore_index=True)[cols]
+
+    def cost_log(self) -> pd.DataFrame:
+        """The costs booked (``year, village, item, units, cost_rmb``), in booking order."""
+        log = np.concatenate([cost_rows(0, [], "per_unit", 0, 0.0), *self.costs])
+        return pd.DataFrame({k: log[k] for k in COST_DTYPE.names}).assign(
+            item=np.asarray(COST_ITEMS, dtype=object)[log["item"]])
 
     # -- helpers for modifiers ----------------------------------------------------------
     def on_reached(self, rows: np.ndarray, value: np.ndarray,
@@ -677,6 +692,17 @@ class Intervention:
         out = value.copy()
         out[on] = change(value[on], on)
         return out
+
+    def on_households(self, rows: np.ndarray, value: np.ndarray,
+                      change: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``value`` of the households ``rows``, ``change(value)`` where a member was reached
+        this year (a person programme)."""
+        world = self.world
+        if not self.effective(world.year) or len(self.reached) != world.P.n:
+            return value
+        hh = np.zeros(world.H.n, dtype=bool)
+        hh[world.P.hh[self.reached_rows]] = True
+        return np.where(hh[rows], change(value), value)
 
     def _units(self, world: World) -> int:
         """Rows of the table of the intervention's units (persons, households, villages)."""

@@ -73,7 +73,7 @@ class ChildServiceCentre(Intervention):
     description = "Village child service centres (play, learning, protection, information)"
 
     def eligible_default(self, world):
-        return np.flatnonzero(world.age() < 18)
+        return world.children()
 
     def covered(self, world, rows):
         # attendance: coverage x days factor x remoteness decay, by a fixed per-child key
@@ -129,10 +129,5 @@ class ChildServiceCentre(Intervention):
                                * self.params.centre_supervision)
 
     def _information(self, world, rows, value):
-        if not self.effective(world.year) or len(self.reached) != world.P.n:
-            return value
-        H, P = world.H, world.P
-        hh = np.zeros(H.n, dtype=bool)
-        hh[P.hh[self.reached]] = True
-        boost = self.fidelity * np.maximum(self.params.centre_information - value, 0.0)
-        return np.where(hh[rows], value + boost, value)
+        target = self.params.centre_information
+        return self.on_households(rows, value, lambda v: v + self.fidelity * np.maximum(target - v, 0.0))

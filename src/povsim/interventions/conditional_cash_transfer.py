@@ -54,6 +54,5 @@ class ConditionalCashTransfer(Intervention):
             return value
         P, H = world.P, world.H
         amount = self.params.cct_amount * self.params.cct_income_share * self.fidelity
-        per_hh = np.bincount(P.hh[self.reached], minlength=H.n) * amount
-        present = np.maximum(H.present, 1).astype(np.float64)
-        return value + (per_hh / present)[rows]
+        per_hh = np.bincount(P.hh[self.reached_rows], minlength=H.n) * amount
+        return value + (per_hh / np.maximum(H.present, 1).astype(np.float64))[rows]

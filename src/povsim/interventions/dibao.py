@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from povsim.interventions.base import Intervention, InterventionConfig
+from povsim.interventions.base import Intervention, InterventionConfig, cost_rows
 from povsim.params import Param
 
 PARAMS = (
@@ -46,11 +46,11 @@ class Dibao(Intervention):
         """Extra transfers paid because of the programme (receipt above baseline take-up)."""
         if not self.effective(world.year) or len(self.reached) != world.H.n:
             return
-        H = world.H
-        key = self.streams.uniform("dibao.takeup", 0, H.id)
-        extra = self.reached & H.dibao & (key >= self.params.dibao_takeup)
-        paid = H.dibao_pc * np.maximum(H.present, 1) * extra
-        units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
-        cost = np.bincount(H.village, weights=paid, minlength=world.geo.n)
-        for v in np.flatnonzero(units):
-            self.costs.append((world.year, int(v), "transfers", int(units[v]), float(cost[v])))
+        H, r = world.H, np.sort(self.reached_rows)  # the reached, in row order (the sums' order)
+        key = self.streams.uniform("dibao.takeup", 0, H.id[r])
+        extra = H.dibao[r] & (key >= self.params.dibao_takeup)
+        paid = H.dibao_pc[r] * np.maximum(H.present[r], 1) * extra
+        units = np.bincount(H.village[r], weights=extra, minlength=world.geo.n)
+        cost = np.bincount(H.village[r], weights=paid, minlength=world.geo.n)
+        if len(v := np.flatnonzero(units)):
+            self.costs.append(cost_rows(world.year, v, "transfers", units[v], cost[v]))

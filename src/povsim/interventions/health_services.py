@@ -40,7 +40,7 @@ class HealthServices(Intervention):
     description = "Child check-ups and medical insurance enrolment"
 
     def eligible_default(self, world):
-        return np.flatnonzero(world.age() < 18)
+        return world.children()
 
     def per_unit_cost(self):
         return self.params.checkup_cost * self.cfg.checkup_target
@@ -64,11 +64,6 @@ class HealthServices(Intervention):
                                lambda v, _: v + eff * np.maximum(self.cfg.checkup_target - v, 0.0))
 
     def _insurance(self, world, rows, value):
-        if not self.effective(world.year) or len(self.reached) != world.P.n:
-            return value
-        H, P = world.H, world.P
-        hh_reached = np.zeros(H.n, dtype=bool)
-        hh_reached[P.hh[self.reached]] = True
         eff = self.params.health_services_effectiveness * self.fidelity
-        boost = eff * np.maximum(self.cfg.insurance_target - value, 0.0)
-        return np.where(hh_reached[rows], value + boost, value)
+        return self.on_households(rows, value,
+                                  lambda v: v + eff * np.maximum(self.cfg.insurance_target - v, 0.0))

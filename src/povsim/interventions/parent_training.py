@@ -57,8 +57,7 @@ class ParentTraining(Intervention):
 
     def eligible_default(self, world):
         P, H = world.P, world.H
-        young = world.age() <= 3
-        hh = np.unique(P.hh[young])
+        hh = np.flatnonzero(np.bincount(P.hh[world.age() <= 3], minlength=H.n))  # with a child 0-3
         if self.cfg.delivery == "centre":
             # centre-based sessions need a venue: villages with a child service centre (built,
             # or targeted by this year's centre programme), when the scenario has centres

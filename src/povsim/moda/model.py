@@ -71,7 +71,7 @@ def child_frame(world: World, kids: np.ndarray | None = None) -> dict[str, np.nd
     """
     P, H, geo = world.P, world.H, world.geo
     age = world.age()
-    kids = np.flatnonzero(age < 18) if kids is None else kids
+    kids = world.children() if kids is None else kids
     hh = P.hh[kids]
     v = H.village[hh]
     income_poor = H.income_poor[hh]
@@ -223,7 +223,7 @@ def child_deprivation(world: World, config: MODAConfig,
     if rows is None and cached is not None and cached[0] == key:
         return cached[1]
     if rows is None:
-        out = child_deprivation(world, config, np.flatnonzero(world.age() < 18))
+        out = child_deprivation(world, config, world.children())
         world.scratch["_child_deprivation"] = (key, out)
         return out
     frame = child_frame(world, rows)
@@ -328,7 +328,7 @@ def fast_moda_tables(world: World, config: MODAConfig,
     if plan is None:
         return None
     age = world.age()
-    kids = np.flatnonzero(age < 18)
+    kids = world.children()
     pc = (P.sex, P.stunted, P.anaemic, P.health_shock, P.disabled, P.checkup, P.preschool,
           P.enrolled, overage(world, kids), P.generation, P.stimulation, P.left_behind,
           P.unsupervised)

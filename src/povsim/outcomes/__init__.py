@@ -58,7 +58,6 @@ class Cells:
         self.weight = float(world.geo.weight)
         self._wanted = None if tables is None else frozenset(tables)
         self._rows = rows
-        self._kids: np.ndarray | None = None
         geo, P, H = world.geo, world.P, world.H
         labels: list[tuple[str, list[str]]] = []
         village_level = {"county": (geo.county, list(geo.counties)),
@@ -103,13 +102,6 @@ class Cells:
     def wants(self, table: str) -> bool:
         """Whether ``table`` is among the tables the scenario keeps."""
         return self._wanted is None or table in self._wanted
-
-    @property
-    def kids(self) -> np.ndarray:
-        """Rows of children (< 18), ascending (computed once a year)."""
-        if self._kids is None:
-            self._kids = np.flatnonzero(self.world.age() < 18)
-        return self._kids
 
     def add(self, table: str, measure: str, num: np.ndarray, den: np.ndarray,
             count: bool = False) -> None:

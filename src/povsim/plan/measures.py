@@ -272,12 +272,11 @@ class VillageRecorder:
         for yr, name, elig, reach in self.programme:
             prog_rows.append(pd.DataFrame({"village": np.arange(n), "intervention": name, "year": yr,
                                            "eligible": elig, "reached": reach}))
-        cost_rows = [(yr, iv.name, int(v), item, float(c)) for iv in m.interventions
-                     for yr, v, item, _units, c in iv.costs]
+        logs = [iv.cost_log().assign(intervention=iv.name) for iv in m.interventions if iv.costs]
         prog = (pd.concat(prog_rows, ignore_index=True) if prog_rows else
                 pd.DataFrame(columns=["village", "intervention", "year", "eligible", "reached"]))
-        if cost_rows:
-            c = pd.DataFrame(cost_rows, columns=["year", "intervention", "village", "item", "cost_rmb"])
+        if logs:
+            c = pd.concat(logs, ignore_index=True)
             # per unit reached vs everything else (running, set-up, management); county- and
             # township-level trainings are booked at village -1 and kept there
             c["item"] = np.where(c["item"] == "per_unit", "cost_per_unit", "cost_fixed")

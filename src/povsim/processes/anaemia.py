@@ -123,7 +123,7 @@ _BY_AGE = (
 
 def _collect_anaemia(world: World, cells) -> None:
     P = world.P
-    num, den = _anaemia_sums(cells.kids, cells.cell, cells.n_cells, world.age(), P.anaemic,
+    num, den = _anaemia_sums(world.children(), cells.cell, cells.n_cells, world.age(), P.anaemic,
                              P.hb, P.anaemia_change)
     names = [m.name for m in _ANAEMIA]
     if world.t == 0:  # no year has run: no transitions yet
@@ -186,7 +186,8 @@ def step(world: World, params, streams) -> None:
     _hb_pass(streams.key("anaemia", world.year), streams.key("anaemia.trait", 0), P.id,
              world.age(), P.sex, P.hh, H.income_poor, P.health_shock, mean_table(params),
              secular_gain(world.year, params), _coefficients(params), P.hb, P.hb_resid,
-             P.anaemic, P.anaemia_change, world.values.shift("haemoglobin.shift", world), False)
+             P.anaemic, P.anaemia_change, world.values.shift("haemoglobin.shift", world, world.children(),
+                                                         P.n), False)
 
 
 def initialise(world: World, params, streams) -> None:

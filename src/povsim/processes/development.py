@@ -272,14 +272,14 @@ def measured(world: World, params, streams, rows: np.ndarray, instrument: str,
 
 def _collect_development(world: World, cells) -> None:
     P = world.P
-    num, den = _development_sums(cells.kids, cells.cell, cells.n_cells, world.age(), P.skill,
+    num, den = _development_sums(world.children(), cells.cell, cells.n_cells, world.age(), P.skill,
                                  P.skill_se, P.skill_score)
     cells.add_all("development", [m.name for m in _DEVELOPMENT], num, den)
 
 
 def _collect_by_age(world: World, cells) -> None:
     P = world.P
-    num, den = _skill_by_age(cells.kids, world.age(), P.skill, P.skill_se, P.skill_score)
+    num, den = _skill_by_age(world.children(), world.age(), P.skill, P.skill_se, P.skill_score)
     labels = [str(a) for a in range(18)]
     for j, m in enumerate(_BY_AGE):
         cells.add_groups("development_by_age", m.name, "age", labels, num[j], den[j])
@@ -347,7 +347,7 @@ def step(world: World, params, streams) -> None:
         P.unsupervised, P.both_parents_away, P.enrolled, P.preschool, P.skill, P.skill_se,
         P.skill_score, P.skill_at5, P.skill_at10, P.skill_at17, P.earnings,
         P.log_earnings_30_40, P.earnings_years_30_40, _coefficients(params),
-        vals.shift("skill.stimulation", world), pre)
+        vals.shift("skill.stimulation", world, world.children(), P.n), pre)
 
 
 def initialise(world: World, params, streams) -> None:

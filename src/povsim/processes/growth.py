@@ -182,7 +182,7 @@ _BY_AGE = (
 
 
 def _collect_stunting(world: World, cells) -> None:
-    num, den = _stunting_sums(cells.kids, cells.cell, cells.n_cells, world.age(), world.P.haz)
+    num, den = _stunting_sums(world.children(), cells.cell, cells.n_cells, world.age(), world.P.haz)
     cells.add_all("stunting", [m.name for m in _STUNTING], num, den)
 
 
@@ -226,7 +226,7 @@ def step(world: World, params, streams) -> None:
                H.caregiver_school, H.safe_water, H.sanitation, P.health_shock,
                P.both_parents_away, P.stimulation, P.growth_potential, P.haz, P.stunted,
                P.stunted_ever, P.haz_at5, secular_shift(yr, params), _coefficients(params),
-               world.values.shift("growth.haz_input", world))
+               world.values.shift("growth.haz_input", world, world.children(), P.n))
 
 
 def initialise(world: World, params, streams) -> None:

@@ -70,7 +70,7 @@ _LIVING = (
 
 def _collect_living(world: World, cells) -> None:
     P, H = world.P, world.H
-    num, den = _living_sums(cells.kids, cells.cell, cells.n_cells, P.hh, H.safe_water,
+    num, den = _living_sums(world.children(), cells.cell, cells.n_cells, P.hh, H.safe_water,
                             H.sanitation, H.info_access, H.housing_poor)
     cells.add_all("living_conditions", [m.name for m in _LIVING], num, den)
 

@@ -96,7 +96,7 @@ _LEFT_BEHIND = (
 
 def _collect_left_behind(world: World, cells) -> None:
     P = world.P
-    num, den = _left_behind_sums(cells.kids, cells.cell, cells.n_cells, P.left_behind,
+    num, den = _left_behind_sums(world.children(), cells.cell, cells.n_cells, P.left_behind,
                                  P.both_parents_away, P.unsupervised)
     cells.add_all("left_behind", [m.name for m in _LEFT_BEHIND], num, den)
 

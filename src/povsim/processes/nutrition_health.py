@@ -54,7 +54,7 @@ STREAMS = ("health.shock", "health.disability", "health.checkup")
 
 def _collect_health(world: World, cells) -> None:
     P, H = world.P, world.H
-    num, den = _health_sums(cells.kids, cells.cell, cells.n_cells, P.health_shock, P.disabled,
+    num, den = _health_sums(world.children(), cells.cell, cells.n_cells, P.health_shock, P.disabled,
                             P.checkup, P.hh, H.insured)
     cells.add_all("health", [m.name for m in _HEALTH], num, den)
 
@@ -89,8 +89,8 @@ def step(world: World, params, streams) -> None:
     p_shock = np.ascontiguousarray(np.clip(np.stack([p, 2.0 * p], axis=1), 0, 1))
     p_checkup = np.array([params.checkup_under6, params.checkup_school])
     vals = world.values
-    checkup = vals.override("checkup.probability", world, None,
-                            lambda rows: p_checkup[(age[rows] > 5).astype(np.int64)])
+    checkup = vals.override("checkup.probability", world, world.children(),
+                            lambda rows: p_checkup[(age[rows] > 5).astype(np.int64)], P.n)
     _health_pass(
         streams.key("health.checkup", yr), streams.key("health.shock", yr),
         streams.key("health.disability", yr), P.id, age, P.checkup, P.health_shock, P.disabled,
