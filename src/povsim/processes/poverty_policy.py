@@ -234,6 +234,12 @@ def active(year: int, params) -> float:
     return rollout(year, params)
 
 
+def fee_waived(year: int, params) -> bool:
+    """Whether registered households' senior-high fees are waived in ``year`` (from autumn
+    2016 while the measures run)."""
+    return year >= FEE_WAIVER_YEAR and active(year, params) > 0
+
+
 def rollout(year: int, params) -> float:
     """Roll-out intensity of the measures in ``year``: the linear roll-out fraction over
     2014-2019 to the power ``tpa_rollout_shape`` (1 from 2019 on)."""

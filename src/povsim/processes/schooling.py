@@ -22,9 +22,9 @@ peers) and ``poor`` is relative poverty (household income below 40% of the natio
 median of the year), so that the period path means the same thing in every decade.
 ``c(year)`` is the historical expansion of schooling: a period path through declared
 anchors (entry to junior high in 1985, 1995 and 2005, after the 1986 Compulsory Education
-Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2006, before
-the expansion of vocational schooling to 2011; to tertiary in 1995), the 2014 value, and after
-2014 a yearly logit trend for the two upper levels.
+Law and the "two basics" push; continuation to senior high in 1990, 2000 and 2006, then the
+expansion of vocational schooling to its level of 2011; to tertiary in 1995, then the 2014
+value), and after those years a yearly logit trend for the two upper levels.
 The last term is the credit constraint of post-compulsory schooling: the yearly cost of
 senior high or college (tuition, fees, board; moving with mean income over the years; the
 senior-high fees are waived for registered poor households while the targeted measures
@@ -423,18 +423,17 @@ def step(world: World, params, streams) -> None:
 def base_transition(year: int, params, level: int) -> float:
     """Probability of going on after grade ``level`` (6, 9, 12) in ``year`` at mean skill,
     not poor, caregivers with 9 years and no cost constraint: the period path to the year
-    its expansion ended (2014 for junior entry and tertiary, 2012 for senior high), then
-    the yearly logit trend for the upper levels."""
+    its expansion ended (2014 for junior entry and tertiary, ``SENIOR_EXPANSION_END`` for
+    senior high), then the yearly logit trend for the upper levels."""
     if level == 6:
         return path(year, [(1985, params.junior_entry_1985), (1995, params.junior_entry_1995),
                            (2005, params.junior_entry_2005),
                            (REFERENCE_YEAR, params.junior_entry)], "logit")
     if level == 9:
         end = SENIOR_EXPANSION_END
-        y1990, y2000, y2006 = SENIOR_ANCHOR_YEARS
-        anchors = [(y1990, params.senior_continuation_1990),
-                   (y2000, params.senior_continuation_2000),
-                   (y2006, params.senior_continuation_2006),
+        anchors = [*zip(SENIOR_ANCHOR_YEARS, (params.senior_continuation_1990,
+                                              params.senior_continuation_2000,
+                                              params.senior_continuation_2006), strict=True),
                    (end, params.senior_continuation)]
     else:
         end = REFERENCE_YEAR
@@ -452,7 +451,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     (see the module doc: period path, skill and caregivers' schooling relative to the
     ``peers`` means, relative poverty, credit constraint of post-compulsory schooling)."""
     from povsim.processes.earnings import cumulative_growth
-    from povsim.processes.poverty_policy import FEE_WAIVER_YEAR, active
+    from povsim.processes.poverty_policy import fee_waived
 
     P, H = world.P, world.H
     cost = 0.0
@@ -460,7 +459,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
     if level > 6:
         cost = (params.senior_high_cost if level == 9 else params.tertiary_cost) * float(
             np.exp(cumulative_growth(world.year, params)))
-        if level == 9 and world.year >= FEE_WAIVER_YEAR and active(world.year, params) > 0:
+        if level == 9 and fee_waived(world.year, params):
             waiver = 1.0 - params.tpa_fee_waiver
     coef = np.array([logit(base_transition(world.year, params, level)),
                      np.log(params.continuation_or_skill), np.log(params.continuation_or_poverty),
