@@ -9,12 +9,16 @@ no process draws from it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import mesa
 
 from povsim import registry
 from povsim._malloc import tune_malloc
+from povsim._threads import configure as configure_threads
 from povsim.geography import build_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
@@ -97,6 +101,9 @@ class PovertyModel(mesa.Model):
                  collect: bool = True, world_seed: int | None = None) -> None:
         super().__init__(rng=int(seed))
         tune_malloc()
+        #: threads of the compiled kernels (and whether the outcome tables are collected
+        #: on threads, :meth:`_collect`)
+        self.threads = configure_threads()
         self.config = scenario if scenario is not None else Scenario.default()
         self.seed = int(seed)
         self.params = Parameters(self.config.parameters)
@@ -189,12 +196,22 @@ class PovertyModel(mesa.Model):
         self._collect()
 
     def _collect(self) -> None:
+        """This year's outcome tables.  With more than one thread they are collected on
+        the collection threads, one table (or one MODA configuration's tables) per job: the jobs only read
+        the world and each appends to its own tables, so the results do not depend on the
+        timing."""
+        w = self.world
+        moda = [c for c in (self.moda, *self.moda_views) if c is not None]
+        jobs = [partial(c.collect, w) for c in moda]  # the longest jobs first
         if self.collector is not None:
-            self.collector.collect(self.world)
-        if self.moda is not None:
-            self.moda.collect(self.world)
-        for view in self.moda_views:
-            view.collect(self.world)
+            jobs += self.collector.jobs(w)
+        if self.threads > 1 and len(jobs) > 1:
+            w.age(), w.children()  # the shared per-row caches, built before they are shared
+            for done in [collection_threads().submit(job) for job in jobs]:
+                done.result()
+        else:
+            for job in jobs:
+                job()
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
@@ -259,3 +276,9 @@ class PovertyModel(mesa.Model):
     @property
     def persons(self) -> int:
         return int(self.world.P.n)
+
+
+@functools.cache
+def collection_threads() -> ThreadPoolExecutor:
+    """The threads that collect the outcome tables (two; one pool per process)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="povsim-collect")

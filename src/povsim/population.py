@@ -449,7 +449,7 @@ def age_of(P: Table, year: int) -> np.ndarray:
     return (year - P.birth_year).astype(np.int16)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lineage_generation(mother_row, father_row, rounds):
     """Generation by lineage: ``rounds`` synchronous updates of ``gen = max(gen[mother],
     gen[father]) + 1`` (0 without a parent), each from the previous round's values."""

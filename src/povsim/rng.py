@@ -25,7 +25,7 @@ import hashlib
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.errors import RunError
 
@@ -69,20 +69,20 @@ def uniform_at(key, pid):
     return (float(bits_at(key, pid) >> _S12) + 0.5) * _TWO52
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def bits_kernel(key, ids):
     """64 random bits per id."""
     out = np.empty(ids.shape[0], dtype=np.uint64)
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         out[i] = bits_at(key, ids[i])
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def uniform_kernel(key, ids):
     """Uniform draws on (0, 1) per id (identical to the numpy reference in rng.py)."""
     out = np.empty(ids.shape[0], dtype=np.float64)
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         out[i] = uniform_at(key, ids[i])
     return out
 
@@ -132,23 +132,23 @@ def ppnd16(p):
     return -val if q < 0.0 else val
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def normal_kernel(key, ids):
     """Standard normal draws per id (inverse CDF of the uniform draws; see
     :func:`normals_at`)."""
     return normals_at(key, ids, np.arange(ids.shape[0]))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def less_kernel(key, ids, p):
     """Events ``u < p`` with per-id uniforms and per-id probabilities."""
     out = np.empty(ids.shape[0], dtype=np.bool_)
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         out[i] = uniform_at(key, ids[i]) < p[i]
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def normals_at(key, ids, rows):
     """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
 
@@ -159,17 +159,16 @@ def normals_at(key, ids, rows):
     """
     k = rows.shape[0]
     u = np.empty(k, dtype=np.float64)
-    for j in range(k):
-        u[j] = uniform_at(key, ids[rows[j]])
     z = np.empty(k, dtype=np.float64)
-    for j in range(k):
+    for j in prange(k):
+        u[j] = uniform_at(key, ids[rows[j]])
         z[j] = _ppnd16_central(u[j] - 0.5)
     tail = np.empty(k, dtype=np.int64)
     t = 0
     for j in range(k):
         tail[t] = j
         t += abs(u[j] - 0.5) > 0.425
-    for m in range(t):
+    for m in prange(t):
         j = tail[m]
         z[j] = ppnd16(u[j])
     return z

@@ -280,7 +280,7 @@ class World:
             raise RunError("negative income")
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def remap3_count(a, b, c, tail_map, dead, hh, n_h):
     """Row pointers of three columns through the old->new row map of a removal, in place
     (-1 stays -1), and the number of persons per household (``hh``), in one pass.
@@ -302,7 +302,7 @@ def remap3_count(a, b, c, tail_map, dead, hh, n_h):
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def household_order(hh, n_h):
     """New row of every person when persons are sorted by household, stable within a
     household (a counting sort: two passes, no comparison sort).

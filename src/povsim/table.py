@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.rng import _mix
 
@@ -171,7 +171,7 @@ def remap(pointers: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     return _remap(pointers, mapping.astype(pointers.dtype, copy=False))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def compact_inplace(col, keep):
     """Move the kept elements of ``col`` to its front, in order; return their number."""
     j = 0
@@ -182,25 +182,26 @@ def compact_inplace(col, keep):
     return j
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def move_rows(col, holes, sources):
-    """``col[holes] = col[sources]`` without temporaries (holes and sources are disjoint)."""
+    """``col[holes] = col[sources]`` without temporaries (holes and sources are disjoint).
+    Serial: a few thousand rows, less than waking the threads costs."""
     for j in range(holes.shape[0]):
         col[holes[j]] = col[sources[j]]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def permute_inplace(col, dest, buf):
     """``col[dest[i]] = col[i]`` for every row, through ``buf`` (at least as long as
     ``col``, same dtype), so one buffer serves every column of a table."""
     n = col.shape[0]
-    for i in range(n):
+    for i in prange(n):  # a permutation: no two rows write the same place
         buf[dest[i]] = col[i]
-    for i in range(n):
+    for i in prange(n):
         col[i] = buf[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def index_of(keys, query):
     """Position of each ``query`` value in ``keys`` (unique int64), or -1 when absent.
 
@@ -233,20 +234,20 @@ def index_of(keys, query):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _remap(pointers, mapping):
     """Row pointers through an old->new map; -1 stays -1 (a new array)."""
     out = np.empty_like(pointers)
-    for i in range(pointers.shape[0]):
+    for i in prange(pointers.shape[0]):
         p = pointers[i]
         out[i] = -1 if p < 0 else mapping[p]
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def remap_inplace(pointers, mapping):
     """Row pointers through an old->new map, in place; -1 stays -1."""
-    for i in range(pointers.shape[0]):
+    for i in prange(pointers.shape[0]):
         p = pointers[i]
         if p >= 0:
             pointers[i] = mapping[p]

@@ -1,7 +1,7 @@
-"""Imported once by the fork server of the local pool: import povsim and run a tiny model.
+"""Imported once by each worker of the local pool and of Dask: import povsim and run a
+tiny model.
 
-Worker processes are forked from the fork server, so each starts with povsim imported
-and its compiled kernels loaded: the first run of a worker is as fast as the others
+Each worker then has povsim imported and its compiled kernels loaded: the first run of a worker is as fast as the others
 (the pilot run's time is then representative, and no worker pays a warm-up inside the
 batch).  Any failure here is ignored: it only costs the warm-up.
 """

@@ -8,9 +8,8 @@ and the number of workers.  At most ``2 x slots`` runs are submitted ahead, so a
 interrupted batch leaves no long queue behind and memory stays bounded.
 
 * :class:`LocalPool`: :class:`concurrent.futures.ProcessPoolExecutor` with the
-  ``forkserver`` start method (``spawn`` where there is none); povsim is imported and
-  warmed up once, in the fork server (:mod:`povsim.experiment._preload`), and workers
-  ignore SIGINT (the batch process stops them).  A worker
+  ``spawn`` start method; each worker imports povsim and warms up once
+  (:mod:`povsim.experiment._preload`), and workers ignore SIGINT (the batch process stops them).  A worker
   that dies (killed, out of memory) fails the runs it had in hand; the pool is rebuilt
   and the batch goes on.
 * :class:`DaskExecutor`: a ``distributed.Client`` on an existing scheduler
@@ -26,7 +25,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -192,12 +190,12 @@ class LocalPool(Executor):
 
     @staticmethod
     def _context() -> tuple[multiprocessing.context.BaseContext, bool]:
-        """The start method, and whether workers still need to warm up themselves."""
-        methods = multiprocessing.get_all_start_methods()
-        if "forkserver" in methods and sys.platform != "darwin":
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["povsim.experiment._preload"])
-            return ctx, False
+        """The start method, and whether workers still need to warm up themselves.
+
+        ``spawn``, not a warmed-up fork server: the warm-up runs the compiled kernels on
+        their threads (:mod:`povsim._threads`), and GNU OpenMP does not survive a fork
+        of a process that has used it.
+        """
         return multiprocessing.get_context("spawn"), True
 
     def start(self) -> None:

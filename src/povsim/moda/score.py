@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.moda.config import IndicatorSpec, MODAConfig, rule_interval
 
@@ -131,7 +131,7 @@ def pattern_code(dbits, q, ag_has, ag_bit, counts):
     return code
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _score_rows(values, age, q, drop, col, vlo, vhi, neg, is01, age_lo, age_hi, ag_has, ag_bit):
     n = age.shape[0]
     n_ag, n_ind = ag_has.shape
@@ -212,85 +212,107 @@ def _b(x):
     return 1.0 if x else 0.0
 
 
-@njit(cache=True)
-def _model_counts(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, col, vlo, vhi, neg, is01, age_lo, age_hi,
-                  ag_of_age, ag_has, ag_bit, ag_size, ag_off, inc_col, n_states, grp_col, grp_k, grp_kmax):
-    n_ag = ag_size.shape[0]
-    n_ind = col.shape[0]
+#: Children per block of the scoring pass (each block on one thread, with its own scratch).
+_BLOCK = 4096
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _model_scores(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, col, vlo, vhi, neg, is01, age_lo,
+                  age_hi, inc_col, n_states, grp_col, grp_k):
+    """Per child (in ``kids`` order): indicator bits, problem status (0 none; else as
+    :func:`model_counts`), income state and subgroup codes.  Children are scored
+    independently, in blocks split among the threads."""
+    n = kids.shape[0]
     n_g = grp_col.shape[0]
+    dbits = np.empty(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.int8)
+    state = np.zeros(n, dtype=np.int8)
+    raw = np.zeros((n, max(n_g, 1)), dtype=np.int64)
+    for block in prange((n + _BLOCK - 1) // _BLOCK):
+        vals = np.empty(24)
+        for t in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
+            i = kids[t]
+            a = age[i]
+            h = hh[i]
+            v = hvillage[h]
+            # the child-frame columns of this child, in the order of moda.model.CHILD_COLUMNS
+            # (the values child_frame() gives); written out rather than in a helper, because
+            # a call with array arguments costs reference counting per child
+            vals[0] = float(a)
+            vals[1] = float(pc[0][i])  # sex
+            vals[2] = _b(pc[1][i])  # stunted
+            vals[3] = _b(pc[2][i])  # anaemic
+            vals[4] = _b(pc[3][i])  # health_shock
+            vals[5] = _b(pc[4][i])  # disabled
+            vals[6] = _b(pc[5][i])  # checkup
+            vals[7] = _b(hc[0][h])  # insured
+            vals[8] = float(pc[10][i])  # stimulation
+            vals[9] = _b(pc[6][i])  # preschool
+            vals[10] = _b(pc[7][i])  # enrolled
+            vals[11] = float(pc[8][t])  # overage (schooling.overage of the children, in kids order)
+            vals[12] = _b(hc[1][h])  # info_access
+            vals[13] = _b(hc[2][h])  # safe_water
+            vals[14] = _b(hc[3][h])  # sanitation
+            vals[15] = _b(hc[4][h])  # housing_poor
+            vals[16] = _b(hc[5][h])  # dibao
+            vals[17] = _b(hc[6][h])  # income_poor
+            vals[18] = _b(hc[7][h])  # dibao_gap
+            vals[19] = _b(pc[11][i])  # left_behind
+            vals[20] = _b(pc[12][i])  # unsupervised
+            vals[21] = float(vcounty[v])
+            vals[22] = _b(vpilot[v])  # arm
+            vals[23] = float(pc[9][i])  # generation
+            d, trouble = indicator_bits(vals, a, col, vlo, vhi, neg, is01, age_lo, age_hi)
+            dbits[t] = d
+            st = 1 if trouble else 0
+            if n_states == 3:
+                x = vals[inc_col]
+                if x != x:
+                    st = 1
+                if x != 0.0 and x != 1.0:
+                    st = 2
+                state[t] = 1 if x == 1.0 else 0
+            for g in range(n_g):
+                x = vals[grp_col[g]]
+                r = int(x)
+                if r < 0 or r >= grp_k[g] or r != x:
+                    st = 3
+                    break
+                raw[t, g] = r
+            status[t] = st
+    return dbits, status, state, raw
+
+
+@njit(cache=True, nogil=True)
+def _model_counts(kids, age, dbits, status, state, raw, ag_of_age, ag_has, ag_bit, ag_size, ag_off,
+                  n_states, grp_k, grp_kmax):
+    """The counts of :func:`model_counts` from the children's scores, in ``kids`` order
+    (integer counts: the same whatever the threads scored)."""
+    n_ag = ag_size.shape[0]
+    n_ind = ag_has.shape[1]
+    n_g = grp_k.shape[0]
     out = np.zeros(ag_off[n_ag], dtype=np.int64)  # integer adds: short dependency chains
     ind_count = np.zeros((n_ag, n_ind), dtype=np.int64)
     present = np.zeros((n_g, grp_kmax), dtype=np.bool_)
     n_in = np.zeros(n_ag, dtype=np.int64)
-    raw = np.zeros(n_g, dtype=np.int64)
-    vals = np.empty(24)
-    status = 0
     for t in range(kids.shape[0]):
-        i = kids[t]
-        a = age[i]
-        h = hh[i]
-        v = hvillage[h]
-        # the child-frame columns of this child, in the order of moda.model.CHILD_COLUMNS
-        # (the values child_frame() gives); written out rather than in a helper, because a
-        # call with array arguments costs reference counting per child
-        vals[0] = float(a)
-        vals[1] = float(pc[0][i])  # sex
-        vals[2] = _b(pc[1][i])  # stunted
-        vals[3] = _b(pc[2][i])  # anaemic
-        vals[4] = _b(pc[3][i])  # health_shock
-        vals[5] = _b(pc[4][i])  # disabled
-        vals[6] = _b(pc[5][i])  # checkup
-        vals[7] = _b(hc[0][h])  # insured
-        vals[8] = float(pc[10][i])  # stimulation
-        vals[9] = _b(pc[6][i])  # preschool
-        vals[10] = _b(pc[7][i])  # enrolled
-        vals[11] = float(pc[8][t])  # overage (schooling.overage of the children, in kids order)
-        vals[12] = _b(hc[1][h])  # info_access
-        vals[13] = _b(hc[2][h])  # safe_water
-        vals[14] = _b(hc[3][h])  # sanitation
-        vals[15] = _b(hc[4][h])  # housing_poor
-        vals[16] = _b(hc[5][h])  # dibao
-        vals[17] = _b(hc[6][h])  # income_poor
-        vals[18] = _b(hc[7][h])  # dibao_gap
-        vals[19] = _b(pc[11][i])  # left_behind
-        vals[20] = _b(pc[12][i])  # unsupervised
-        vals[21] = float(vcounty[v])
-        vals[22] = _b(vpilot[v])  # arm
-        vals[23] = float(pc[9][i])  # generation
-        dbits, trouble = indicator_bits(vals, a, col, vlo, vhi, neg, is01, age_lo, age_hi)
-        if trouble:
-            status = 1
-        state = 0
-        if n_states == 3:
-            x = vals[inc_col]
-            if x != x:
-                status = 1
-            if x != 0.0 and x != 1.0:
-                status = 2
-            state = 1 if x == 1.0 else 0
+        if status[t] != 0:
+            return np.int64(status[t]), out.astype(np.float64), ind_count, present, n_in
         for g in range(n_g):
-            x = vals[grp_col[g]]
-            r = int(x)
-            if r < 0 or r >= grp_k[g] or r != x:
-                status = 3
-                break
-            raw[g] = r
-            present[g, r] = True
-        if status != 0:
-            break  # the caller takes the general path
-        q = ag_of_age[a]  # age groups do not overlap (checked by the configuration)
+            present[g, raw[t, g]] = True
+        q = ag_of_age[age[kids[t]]]  # age groups do not overlap (checked by the configuration)
         if q < 0:
             continue
         n_in[q] += 1
-        base = state * ag_size[q] + pattern_code(dbits, q, ag_has, ag_bit, ind_count[q])
+        base = state[t] * ag_size[q] + pattern_code(dbits[t], q, ag_has, ag_bit, ind_count[q])
         cell = n_states * ag_size[q]
         off = ag_off[q]
         out[off + base] += 1
         off += cell
         for g in range(n_g):
-            out[off + raw[g] * cell + base] += 1
+            out[off + raw[t, g] * cell + base] += 1
             off += grp_k[g] * cell
-    return status, out.astype(np.float64), ind_count, present, n_in
+    return np.int64(0), out.astype(np.float64), ind_count, present, n_in
 
 
 def model_counts(kids: np.ndarray, age: np.ndarray, hh: np.ndarray, pc: tuple, hc: tuple, hvillage: np.ndarray,
@@ -307,6 +329,8 @@ def model_counts(kids: np.ndarray, age: np.ndarray, hh: np.ndarray, pc: tuple, h
     general path, which reports).
     """
     grp_k = np.asarray(grp_k, dtype=np.int64)
-    return _model_counts(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, plan.col, plan.vlo, plan.vhi, plan.neg,
-                         plan.is01, plan.age_lo, plan.age_hi, ag_of_age, plan.ag_has, plan.ag_bit, ag_size, ag_off,
-                         inc_col, n_states, grp_col, grp_k, int(max(grp_k, default=1)))
+    dbits, status, state, raw = _model_scores(
+        kids, age, hh, pc, hc, hvillage, vcounty, vpilot, plan.col, plan.vlo, plan.vhi, plan.neg,
+        plan.is01, plan.age_lo, plan.age_hi, inc_col, n_states, grp_col, grp_k)
+    return _model_counts(kids, age, dbits, status, state, raw, ag_of_age, plan.ag_has, plan.ag_bit,
+                         ag_size, ag_off, n_states, grp_k, int(max(grp_k, default=1)))

@@ -19,8 +19,9 @@ A new output table is one module in this package with a ``TABLES`` declaration.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -155,17 +156,28 @@ class Collector:
 
     def collect(self, world: World) -> None:
         """Append this year's measures of every selected yearly table."""
+        for job in self.jobs(world):
+            job()
+
+    def jobs(self, world: World) -> list[Callable[[], None]]:
+        """This year's collection as one job per table, to run in any order or on several
+        threads: each table appends only to its own rows, and only reads the world."""
         from povsim.registry import outcome_tables
 
         cells = Cells(world, self.by, self.tables, self.rows)
-        # ratios of empty cells are NaN: one error-state context for all of them
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for t in outcome_tables().values():
-                if t.collect is not None and cells.wants(t.name):
-                    t.collect(world, cells)
+        tables = [t for t in outcome_tables().values() if t.collect is not None and cells.wants(t.name)]
+        for t in tables:  # the tables' order in the results, whatever order they finish in
+            self.rows.setdefault(t.name, [])
+        return [partial(_collect_table, t.collect, world, cells) for t in tables]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {k: pd.DataFrame.from_records(v, columns=list(COLUMNS)) for k, v in self.rows.items()}
+
+
+def _collect_table(collect: Callable, world: World, cells: Cells) -> None:
+    # ratios of empty cells are NaN (the error state is per thread)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        collect(world, cells)
 
 
 def final_tables(world: World, tables: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -191,7 +203,7 @@ def tidy(records: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(COLUMNS))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _household_cells(h_village, v_cell, hh):
     """Cell of every household (``v_cell[village]``) and of every person (its
     household's), as int32."""

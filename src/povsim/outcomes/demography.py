@@ -111,7 +111,7 @@ def _collect(world: World, cells: Cells) -> None:
         rate("crude_death_rate", 1000.0 * total_deaths / n)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _age_counts(age, sex, parity, n_groups):
     """Persons aged 1+ by sex and 5-year group; women by 5-year group 15-49; live births,
     childless women and all women at 45-49 -- one pass."""

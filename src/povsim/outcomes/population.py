@@ -83,7 +83,7 @@ TABLES = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _population_sums(cell, n_cells, age, hh, size):
     """Persons by (cell, age group 0-5 / 6-17 / 18-64 / 65+) and the sum of each person's
     household size by cell, in one branch-free pass (integer sums, exact)."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.stats import norm
 
 from povsim.declare import Measure, OutcomeTable, Value, person
@@ -199,7 +199,7 @@ def initialise(world: World, params, streams) -> None:
              P.anaemic, P.anaemia_change, np.empty(0), True)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _hb_pass(key, key_trait, ids, age, sex, hh, income_poor, illness, mu, gain, coef, hb,
              hb_resid, anaemic, change, shift, fresh):
     """Haemoglobin, anaemia and its change of every child (in place).
@@ -210,7 +210,7 @@ def _hb_pass(key, key_trait, ids, age, sex, hh, income_poor, illness, mu, gain, 
     Adults keep their last values.
     """
     has_shift = shift.shape[0] > 0
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         a = age[i]
         if a >= 18:
             if a == 18:
@@ -248,7 +248,7 @@ def _hb_pass(key, key_trait, ids, age, sex, hh, income_poor, illness, mu, gain, 
         hb_resid[i] = np.float32(e)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _anaemia_sums(kids, cell, n_cells, age, anaemic, hb, change):
     num = np.zeros((6, n_cells))
     den = np.zeros((6, n_cells))
@@ -273,7 +273,7 @@ def _anaemia_sums(kids, cell, n_cells, age, anaemic, hb, change):
     return num, den
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hb_by_age(age, hb, anaemic):
     num = np.zeros((2, 18))
     den = np.zeros((2, 18))

@@ -15,7 +15,7 @@ other relatives) and by ``parenting_mother_away`` when only the mother is away.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Value, household, person
 from povsim.params import Param
@@ -88,7 +88,7 @@ def on_new_households(world: World, params, streams, rows: np.ndarray) -> None:
     H.parenting_z[rows] = streams.normal("parenting.household", 0, H.id[rows])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _caregiver_school(hh, age, migrant, school, n_h):
     """Mean schooling of present adults (18-75) per household; of all adults where none is
     present.
@@ -117,13 +117,13 @@ def _caregiver_school(hh, age, migrant, school, n_h):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _stimulation_received(hh, parenting, both_away, grandparent, mother_row, migrant,
                           mother_away):
     """Caregiver parenting practice of each person's household, lower by ``grandparent``
     when both parents are away and by ``mother_away`` when only the (living) mother is."""
     out = np.empty(hh.shape[0])
-    for i in range(hh.shape[0]):
+    for i in prange(hh.shape[0]):
         x = parenting[hh[i]]
         if both_away[i]:
             x -= grandparent

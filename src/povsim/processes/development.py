@@ -50,7 +50,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
@@ -425,7 +425,7 @@ def _score(a, theta, pid, score_keys, coef):
     return theta + coef[29] * ppnd16(uniform_at(score_keys[2], pid))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _development_pass(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, stim,
                       cs_term, log_inc, log_mean, remote, haz, anaemic, unsupervised,
                       both_away, enrolled, preschool, skill, skill_se, score, at5, at10, at17,
@@ -437,7 +437,7 @@ def _development_pass(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village,
     """
     has_shift = stim_shift.shape[0] > 0
     has_pre = p_pre_person.shape[0] > 0
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         a = age[i]
         h = hh[i]
         pid = ids[i]
@@ -469,7 +469,7 @@ def _development_pass(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village,
             at17[i] = np.float32(theta)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _spin_up(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, stim, cs_term,
              log_inc, log_mean, remote, haz, anaemic, unsupervised, both_away, enrolled,
              school_years, preschool, skill, skill_se, score, at5, at10, coef):
@@ -480,7 +480,7 @@ def _spin_up(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, s
     key; school from 6 for the years of school completed (and this year if enrolled).
     """
     off = k_skill.shape[0] - 1  # index of the start year
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         a_now = age[i]
         if a_now >= 18:
             continue
@@ -511,7 +511,7 @@ def _spin_up(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, s
         score[i] = np.float32(_score(a_now, theta, pid, score_keys, coef))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _development_sums(kids, cell, n_cells, age, skill, skill_se, score):
     num = np.zeros((9, n_cells))
     den = np.zeros((9, n_cells))
@@ -533,7 +533,7 @@ def _development_sums(kids, cell, n_cells, age, skill, skill_se, score):
     return num, den
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _skill_by_age(kids, age, skill, skill_se, score):
     num = np.zeros((5, 18))
     den = np.zeros((5, 18))

@@ -52,7 +52,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable, Value, household, person, village
 from povsim.params import Param
@@ -494,7 +494,7 @@ def calibrate_level(world: World, params, streams, target: float | None = None) 
     return float(np.log(target / max(mean_earned, 1e-9)))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
                   earn_z, hh, enrolled, done, young_mother, shock, hh_z, hh_village,
                   village_term, policy_shift, reimb, coef, n_h, log_shift):
@@ -516,7 +516,8 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
     reimbursed).
 
     The workers are listed first (a branch-free pass) so that their earnings shocks can be
-    drawn in one vectorised batch (:func:`normals_at`, the same values as per person).
+    drawn in one vectorised batch (:func:`normals_at`, the same values as per person); their
+    earnings are computed on the threads, the household sums after them in row order.
     """
     n = ids.shape[0]
     work = np.empty(n, dtype=np.int64)
@@ -533,10 +534,8 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
     z = normals_at(key_shock, ids, work)
     has_shift = log_shift.shape[0] > 0
     y = np.zeros(n, dtype=np.float32)
-    # a non-worker would add 0.0 to its household's contributions: no-ops, skipped, so the
-    # sums (over workers in row order) are the same
-    contrib = np.zeros(n_h, dtype=np.float64)
-    for j in range(k):
+    yw = np.empty(k, dtype=np.float64)
+    for j in prange(k):  # every worker on its own: the rows are split among the threads
         i = work[j]
         a = float(age[i])
         h = hh[i]
@@ -559,8 +558,14 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
         if sex[i] == 0 and young_mother[i] and not migrant[i]:
             yi *= 0.5
         yi *= min(max(1.0 - 0.06 * (a - 60.0), 0.1), 1.0)
+        yw[j] = yi
         y[i] = np.float32(yi)
-        contrib[h] += coef[14] * yi if migrant[i] else yi
+    # the household sums in row order on one thread (the same sums whatever the threads);
+    # a non-worker would add 0.0 to its household's contributions: no-ops, skipped
+    contrib = np.zeros(n_h, dtype=np.float64)
+    for j in range(k):
+        i = work[j]
+        contrib[hh[i]] += coef[14] * yw[j] if migrant[i] else yw[j]
     # pensions and medical costs: the same amount for every such member of a household
     pens = np.zeros(n_h, dtype=np.float64)
     cost = np.zeros(n_h, dtype=np.float64)
@@ -574,7 +579,7 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
     return y, contrib, pens, cost
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, inclusion,
                              min_transfer, takeup_h, transfer_h, policy_transfer, wealth, wc,
                              gap_share, lines, market, receives, dibao, income, poor, rel40,
@@ -623,19 +628,16 @@ def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, i
         wealth[h] = w - paid
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _lifetime_records(age, hh, poor_hh, log_income_hh, earnings, child_observed, child_poor,
                       child_log_sum, adult_sum, adult_years, earn_sum, earn_years):
     """Childhood records (0-17: years, income-poor years, log income), adult log household
     income (30-45) and log own earnings (30-40, years with earnings), in place.
 
-    Branch-free like :func:`household_counts` (adding zero leaves each value as it was);
-    the earners are listed in the same pass and their logarithms taken in a second.
+    Every person's row on its own, so the rows are split among the threads.
     """
     zero = np.float32(0.0)
-    earners = np.empty(age.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(age.shape[0]):
+    for i in prange(age.shape[0]):
         a = age[i]
         h = hh[i]
         kid = a < 18
@@ -646,16 +648,13 @@ def _lifetime_records(age, hh, poor_hh, log_income_hh, earnings, child_observed,
         child_log_sum[i] += li if kid else zero
         adult_sum[i] += li if adult else zero
         adult_years[i] += adult
-        earners[k] = i
-        k += (a >= 30) & (a <= 40) & (earnings[i] > 0)
-    # the logarithm of own earnings only for the earners at 30-40 (~15% of persons)
-    for j in range(k):
-        i = earners[j]
-        earn_sum[i] += np.float32(math.log(max(earnings[i], 1.0)))
-        earn_years[i] += 1
+        # the logarithm of own earnings only for the earners at 30-40 (~15% of persons)
+        if (a >= 30) & (a <= 40) & (earnings[i] > 0):
+            earn_sum[i] += np.float32(math.log(max(earnings[i], 1.0)))
+            earn_years[i] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _income_sums(cell, n_cells, age, hh, income_poor, income_pc, dibao, rel40, rel50,
                  registered, relocated):
     """Numerators and denominators of the income measures by cell, in one pass (the

@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
@@ -302,12 +302,12 @@ def _risk(poor, ill, h, i, cs, water, sanitation, both_away, stim, coef):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _grow_pass(key, ids, age, hh, income_poor, cs, water, sanitation, illness, both_away, stim,
                potential, haz, stunted, stunted_ever, haz_at5, f, coef, extra):
     """One year of growth of every child (in place); adults' HAZ stays as it is."""
     has_extra = extra.shape[0] > 0
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         a = age[i]
         if a >= 18:
             continue
@@ -325,7 +325,7 @@ def _grow_pass(key, ids, age, hh, income_poor, cs, water, sanitation, illness, b
             haz_at5[i] = np.float32(z)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _spin_up(order, birth_year, ids, mother_row, z, f, f_year0, late, b_mother, sd_pot, y0,
              keys, age, hh, cs, water, sanitation, both_away, stim, potential, haz, stunted,
              stunted_ever, haz_at5, coef):
@@ -372,7 +372,7 @@ def _spin_up(order, birth_year, ids, mother_row, z, f, f_year0, late, b_mother, 
         stunted_ever[i] = ever
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _stunting_sums(kids, cell, n_cells, age, haz):
     num = np.zeros((5, n_cells))
     den = np.zeros((5, n_cells))
@@ -395,7 +395,7 @@ def _stunting_sums(kids, cell, n_cells, age, haz):
     return num, den
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _haz_by_age(age, haz):
     num = np.zeros((5, 18))
     den = np.zeros((5, 18))

@@ -104,7 +104,7 @@ def step(world: World, params, streams) -> None:
     P.hh[men] = new_row[men]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _split_men(key, ids, sex, partner_row, father_row, mother_row, hh, p):
     """Rows of partnered men living with a parent who leave this year (a uniform each
     against ``p``); candidates by a branch-free masked count, then drawn."""
@@ -127,7 +127,7 @@ def _split_men(key, ids, sex, partner_row, father_row, mother_row, hh, p):
     return out[:r].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _children_follow(age, father_row, hh, new_row):
     """Children (< 18) living with a father who leaves follow him to ``new_row[father]``
     (in place; fathers' own rows are updated by the caller afterwards).  Branch-free."""
@@ -139,7 +139,7 @@ def _children_follow(age, father_row, hh, new_row):
         hh[i] = dest if follow else hh[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def generation_levels(hh, mother_row, father_row, partner_row):
     """Kinship level of every person inside its household (0: no parent or grandparent
     in the household; a child one below a co-resident parent, two below a co-resident
@@ -194,7 +194,7 @@ def generation_levels(hh, mother_row, father_row, partner_row):
     return level
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _composition_sums(hh, level, away, cell, n_cells, n_h):
     """Households by cell: one-, two-, three-plus-generation, skip-generation and
     one-person shares (among households with a member present), and the present size."""

@@ -12,7 +12,7 @@ village's current share.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable, Value, household, village
 from povsim.params import Param
@@ -118,7 +118,7 @@ def on_new_households(world: World, params, streams, rows: np.ndarray) -> None:
     H.info_access[rows] = streams.uniform("household.info", 0, hid) < V.info_share[v]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water, sanitation,
                  info, insured, p_water, p_sanitation, p_info, p_insured, r_water, r_sanitation,
                  r_info, r_insured, size, village, n_v):
@@ -126,8 +126,7 @@ def _living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water
     per village the occupied households and those with water, sanitation and information
     (integer counts, as float64).  ``r_*`` are per-household probabilities from the
     modifiers, or empty (then the scalar ``p_*`` applies)."""
-    counts = np.zeros((4, n_v))
-    for h in range(hid.shape[0]):
+    for h in prange(hid.shape[0]):
         pid = hid[h]
         if upgrade:
             pw = r_water[h] if r_water.shape[0] else p_water
@@ -138,6 +137,8 @@ def _living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water
             info[h] = info[h] | (uniform_at(k_info, pid) < pi)
         pins = r_insured[h] if r_insured.shape[0] else p_insured
         insured[h] = uniform_at(k_insurance, pid) < pins
+    counts = np.zeros((4, n_v))  # the village counts on one thread
+    for h in range(hid.shape[0]):
         if size[h] > 0:
             v = village[h]
             counts[0, v] += 1.0
@@ -147,7 +148,7 @@ def _living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water
     return counts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _living_sums(kids, cell, n_cells, hh, water, sanitation, info, housing):
     num = np.zeros((4, n_cells))
     den = np.zeros((4, n_cells))

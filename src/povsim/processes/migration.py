@@ -245,7 +245,7 @@ def initialise(world: World, params, streams) -> None:
     V["migrant_share"] = away / np.maximum(n, 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
                    h_village, income_poor, n_h, ret_under45, ret_45, p_leave):
     """Returns and departures of the year, and the households they would leave stranded.
@@ -295,7 +295,7 @@ def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young
     return status, leaving, n_ret, adults, kids
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _finish_migration(status, leaving, hh, stranded, migrant, age, school_done, h_village, n_h,
                       n_v):
     """Cancel the departures from ``stranded`` households and write the migrant status in
@@ -335,7 +335,7 @@ def _finish_migration(status, leaving, hh, stranded, migrant, age, school_done, 
             np.ascontiguousarray(acc[:, 2]), share)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def household_counts(hh, age, away, n_h):
     """Per household: present adults (18-75, not ``away``), children (<18), present
     members (not ``away``) and all members.
@@ -357,7 +357,7 @@ def household_counts(hh, age, away, n_h):
             np.ascontiguousarray(acc[:, 2]), np.ascontiguousarray(acc[:, 3]))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
     """Left-behind, both-parents-away and alone (no present adult) children, and the
     mothers of a child under 3."""
@@ -383,7 +383,7 @@ def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
     return lb, both, alone, young_mother
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _mothers_of_young(age, mother_row):
     """Mothers of a living child under 3 (one branch-free pass)."""
     n = age.shape[0]
@@ -395,7 +395,7 @@ def _mothers_of_young(age, mother_row):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _children_of(age, hh, flagged):
     """Rows of children (< 18) whose household is ``flagged``."""
     n = age.shape[0]
@@ -407,7 +407,7 @@ def _children_of(age, hh, flagged):
     return out[:k].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _left_behind_sums(kids, cell, n_cells, left_behind, both_away, unsupervised):
     num = np.zeros((3, n_cells))
     den = np.zeros((3, n_cells))

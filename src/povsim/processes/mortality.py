@@ -29,7 +29,7 @@ UN IGME (childmortality.org): infant mortality 45.1 per 1,000 (1981), 29.9 (2000
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Value
 from povsim.params import Param
@@ -180,7 +180,7 @@ def step(world: World, params, streams) -> None:
     world.compact()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _death_q(i, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock, rr_disabled,
              rr):
     """Person ``i``'s death probability: life table x health risk ratios x the modifiers'
@@ -201,7 +201,7 @@ def _death_q(i, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
     return min(max(v, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _death_probabilities(sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
                          rr_disabled, rr):
     q = np.empty(sex.shape[0], dtype=np.float64)
@@ -211,7 +211,7 @@ def _death_probabilities(sex, age, table, stunted, shock, disabled, rr_stunted, 
     return q
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
             rr_disabled, rr):
     """A uniform per person against :func:`_death_q` (no probability array).
@@ -221,16 +221,16 @@ def _deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_
     """
     n = ids.shape[0]
     u = np.empty(n, dtype=np.float64)
-    for i in range(n):
+    for i in prange(n):
         u[i] = uniform_at(key, ids[i])
     die = np.empty(n, dtype=np.bool_)
-    for i in range(n):
+    for i in prange(n):
         die[i] = u[i] < _death_q(i, sex, age, table, stunted, shock, disabled, rr_stunted,
                                  rr_shock, rr_disabled, rr)
     return die
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _record_deaths(die, year, alive, death_year, sex, age):
     """Record this year's deaths in place (``alive``, ``death_year``); returns the rows of
     the dead, ascending, and the deaths by ``[sex, 5-year age group]`` (0-4 ... 100+)."""

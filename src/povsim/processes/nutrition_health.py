@@ -11,7 +11,7 @@ Growth and stunting are in :mod:`povsim.processes.growth`, haemoglobin and anaem
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
@@ -98,7 +98,7 @@ def step(world: World, params, streams) -> None:
         vals.ratio("health_shock.rr", world), checkup)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _health_pass(k_checkup, k_shock, k_disability, ids, age, checkup, health_shock, disabled,
                  p_checkup, p_shock, p_disability, shock_rr, checkup_p):
     """Check-ups (ages 0-17), health shocks and disability after a shock of the year, in
@@ -111,7 +111,7 @@ def _health_pass(k_checkup, k_shock, k_disability, ids, age, checkup, health_sho
     """
     has_s = shock_rr.shape[0] > 0
     has_c = checkup_p.shape[0] > 0
-    for i in range(ids.shape[0]):
+    for i in prange(ids.shape[0]):
         a = age[i]
         pid = ids[i]
         kid = a < 18
@@ -126,7 +126,7 @@ def _health_pass(k_checkup, k_shock, k_disability, ids, age, checkup, health_sho
             disabled[i] = True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _health_sums(kids, cell, n_cells, shock, disabled, checkup, hh, insured):
     num = np.zeros((4, n_cells))
     den = np.zeros((4, n_cells))

@@ -184,7 +184,7 @@ def _market_entry(world: World, params, streams) -> np.ndarray:
                             P.sex, P.partner_row, P.enrolled, P.parity, h)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _market_entrants(key, ids, age, sex, partner_row, enrolled, parity, h_table):
     """Rows of singles aged 18-49 out of school who enter the marriage market: a uniform
     each against ``h_table[female, parity > 0, age]``.

@@ -270,7 +270,7 @@ def step(world: World, params, streams) -> None:
               a * params.tpa_transfer, gain, H.policy_shift, H.policy_transfer_pc)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _measures(registered, relocated, shift, transfer, gain, policy_shift, policy_transfer):
     """The year's support of each household, in place (relocation's gain is lasting)."""
     for h in range(registered.shape[0]):
@@ -279,7 +279,7 @@ def _measures(registered, relocated, shift, transfer, gain, policy_shift, policy
         policy_shift[h] = (shift if r else 0.0) + (gain if relocated[h] else 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _candidates(registered, income_pc, market_pc, line):
     """Households not yet registered, observed (not formed this year) and below 1.5 lines
     last year, and whether each is below the line."""

@@ -471,7 +471,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
                          H.registered_poor, coef)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, present, wealth,
                   registered, coef):
     """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
@@ -507,7 +507,7 @@ def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
     return np.where(enrolled, np.maximum(behind, 0), 0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _peer_means(pupils, age, skill, hh, caregiver_school):
     """Mean skill of the pupils aged 10-17 and mean schooling of their caregivers: the
     peers and parents a pupil is ranked against."""
@@ -523,7 +523,7 @@ def _peer_means(pupils, age, skill, hh, caregiver_school):
     return (total / n, school / n) if n else (0.0, 9.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _school_rows(age, enrolled, school_done):
     """Rows of school-entry candidates (6-8, never enrolled) and of pupils (enrolled),
     ascending, in one pass."""
@@ -542,7 +542,7 @@ def _school_rows(age, enrolled, school_done):
     return cand[:k].copy(), pupils[:m].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
                     h_village, income_poor, income_pc, caregiver_school, remote, logit_level, c,
                     incentive):
@@ -586,7 +586,7 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
     return lo, lvl
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled, school_done,
                      school_years, junior, junior_drop, grade_start, repeated):
     """Dropout, repetition or promotion of each pupil (one uniform each from the
@@ -623,7 +623,7 @@ def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled,
     return promoted
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _enrolment_sums(cell, n_cells, age, enrolled, preschool, grade, junior, junior_drop):
     num = np.zeros((7, n_cells))
     den = np.zeros((7, n_cells))
@@ -657,7 +657,7 @@ def _enrolment_sums(cell, n_cells, age, enrolled, preschool, grade, junior, juni
     return num, den
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _progress_sums(cell, n_cells, age, enrolled, grade, grade_start, repeated, school_years):
     num = np.zeros((7, n_cells))
     den = np.zeros((7, n_cells))

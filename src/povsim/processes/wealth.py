@@ -109,7 +109,7 @@ def _collect_wealth(world: World, cells) -> None:
     cells.add_all("wealth", [m.name for m in _WEALTH], num, den)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _wealth_sums(cell, n_cells, hh, wealth, income_pc, present, median):
     """Persons' household wealth and wealth below one month of household income by cell;
     households' wealth below the median (over households) against all of it."""
@@ -174,7 +174,7 @@ def step(world: World, params, streams) -> None:
                 params.saving_rate, subsistence)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _accumulate(wealth, income_pc, present, keep, saving, subsistence):
     for h in range(wealth.shape[0]):
         extra = max(float(income_pc[h]) - subsistence, 0.0) * max(present[h], 1)
@@ -205,7 +205,7 @@ def marriage_transfers(world: World, params, wife_origin: np.ndarray,
                   share.astype(np.float64))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _transfer(wealth, src, dst, share):
     """Move ``share[k]`` of household ``src[k]``'s wealth to ``dst[k]``, in order (a
     household giving twice gives a share of what is left)."""
@@ -228,7 +228,7 @@ def bequeath(world: World, params, dead: np.ndarray) -> None:
         _bequeath(P.hh, P.alive, P.mother_row, P.father_row, dead, source, H.wealth)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _emptied(hh, dead, size, wealth):
     """The household each of this year's dead leaves (-1 unless all its members died and
     it has wealth), aligned with ``dead``; and whether there is any.  Work in the number
@@ -246,7 +246,7 @@ def _emptied(hh, dead, size, wealth):
     return source, found
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bequeath(hh, alive, mother_row, father_row, dead, source, wealth):
     """Split the wealth of each emptied household equally over its heirs (living persons
     whose mother or father left it, living elsewhere), credited to the heirs' households.

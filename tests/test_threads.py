@@ -1,0 +1,59 @@
+"""Results do not depend on the number of threads (see :mod:`povsim._threads`).
+
+The per-row kernels split their rows among Numba's threads and the outcome tables are
+collected on two threads; every table must come out identical, value for value and row
+for row, to a run on one thread with the tables collected in order.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+
+from povsim._threads import configure
+from povsim.model import PovertyModel
+from povsim.scenario import load_scenario
+
+pytestmark = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2,
+                                reason="needs two cores to compare one thread with two")
+
+
+def _tables(threads: int, monkeypatch) -> dict[str, pd.DataFrame]:
+    monkeypatch.setenv("POVSIM_THREADS", str(threads))
+    scenario = load_scenario("scenarios/full_package.toml").with_overrides(
+        population={"persons": 12_000}, time={"years": 8})
+    model = PovertyModel(scenario, seed=3)
+    assert model.threads == threads
+    model.run()
+    return model.tables(lineage=True)
+
+
+def test_one_thread_and_two_give_the_same_tables(monkeypatch):
+    one = _tables(1, monkeypatch)
+    two = _tables(2, monkeypatch)
+    assert one.keys() == two.keys()
+    assert {"income_poverty", "moda_summary", "moda_outcome", "lineage"} <= set(one)
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name], check_exact=True, obj=name)
+
+
+def test_the_thread_count_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("POVSIM_THREADS", "1")
+    assert configure() == 1
+    assert numba.get_num_threads() == 1
+    monkeypatch.setenv("POVSIM_THREADS", "2")
+    assert configure() == 2
+    monkeypatch.delenv("POVSIM_THREADS")
+    assert configure() == numba.config.NUMBA_NUM_THREADS  # the main process: every core
+
+
+def test_parallel_draws_equal_the_reference():
+    from povsim.rng import Streams, normals_at, uniform_reference
+
+    ids = np.arange(0, 200_000, 3, dtype=np.int64)
+    s = Streams(11)
+    assert np.array_equal(s.uniform("x", 2020, ids), uniform_reference(11, "x", 2020, ids))
+    rows = np.arange(0, len(ids), 2)
+    assert np.array_equal(normals_at(s.key("y", 2020), ids, rows), s.normal("y", 2020, ids[rows]))
