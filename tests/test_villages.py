@@ -25,7 +25,6 @@ class _Stub:
 class _Agent(Village):
     def __init__(self, index):  # no model needed for admit()
         self.index = index
-        self.served = {}
 
 
 def test_admit_keeps_the_first_candidates_of_each_village_in_rationing_order():

@@ -223,7 +223,7 @@ class PovertyModel(mesa.Model):
             process.step(w, p, s)
         for hook in registry.hooks("end_of_year"):
             hook(w, p, s)
-        self.agents_by_type[Village].do("step")
+        self.villages.step()
         self._collect()
         if w.year >= self.end_year:
             self.running = False

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.errors import RunError
 from povsim.geography import Geography
@@ -280,26 +280,31 @@ class World:
             raise RunError("negative income")
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def remap3_count(a, b, c, tail_map, dead, hh, n_h):
     """Row pointers of three columns through the old->new row map of a removal, in place
-    (-1 stays -1), and the number of persons per household (``hh``), in one pass.
+    (-1 stays -1), and the number of persons per household (``hh``).
 
     :meth:`povsim.table.Table.remove_tail` only moves rows from the old tail
     (``>= len(a)``) into holes, and ``tail_map`` holds their new rows: a pointer below the
     tail stays as it is unless its row was removed (``dead``, the old removal mask).
     """
     new_n = a.shape[0]
+    for i in prange(new_n):  # each row's own pointers: on the threads
+        a[i] = _remapped(a[i], new_n, tail_map, dead)
+        b[i] = _remapped(b[i], new_n, tail_map, dead)
+        c[i] = _remapped(c[i], new_n, tail_map, dead)
     size = np.zeros(n_h, dtype=np.int64)
     for i in range(new_n):
-        for col in (a, b, c):
-            p = col[i]
-            if p >= new_n:  # rare: predictable
-                col[i] = tail_map[p - new_n]
-            else:
-                col[i] = -1 if (p >= 0) & dead[max(p, 0)] else p
         size[hh[i]] += 1
     return size
+
+
+@njit(cache=True, inline="always")
+def _remapped(p, new_n, tail_map, dead):
+    if p >= new_n:  # rare: predictable
+        return tail_map[p - new_n]
+    return -1 if (p >= 0) & dead[max(p, 0)] else p
 
 
 @njit(cache=True, nogil=True)

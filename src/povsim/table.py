@@ -148,17 +148,18 @@ class Table:
     def permute(self, dest: np.ndarray) -> None:
         """Move every row ``i`` to row ``dest[i]`` (``dest`` a permutation of the rows).
 
-        Each column is scattered into one shared buffer and copied back, so the extra
-        memory is one column of the widest dtype rather than a copy of the table.
+        Each column is gathered into a new array that replaces it (no copy back), so the
+        extra memory is one column at a time.  Views of the columns taken before do not
+        see the new order.
         """
         dest = np.asarray(dest)
         if dest.shape != (self.n,):
             raise ValueError(f"permutation has shape {dest.shape}, table has {self.n} rows")
-        width = max(c.dtype.itemsize for c in self._cols.values())
-        raw = np.empty(self.n * width, dtype=np.uint8)
-        for col in self._cols.values():
-            buf = raw[: self.n * col.dtype.itemsize].view(col.dtype)
-            permute_inplace(col[: self.n], dest, buf)
+        source = inverse_permutation(dest)
+        for k, col in self._cols.items():
+            new = np.empty(len(col), dtype=col.dtype)
+            gather_into(new, col, source)
+            self._cols[k] = new
 
     def take(self, rows: np.ndarray | slice, columns: list[str] | None = None) -> dict:
         """Copy of selected rows as a dict of arrays."""
@@ -191,14 +192,19 @@ def move_rows(col, holes, sources):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def permute_inplace(col, dest, buf):
-    """``col[dest[i]] = col[i]`` for every row, through ``buf`` (at least as long as
-    ``col``, same dtype), so one buffer serves every column of a table."""
-    n = col.shape[0]
-    for i in prange(n):  # a permutation: no two rows write the same place
-        buf[dest[i]] = col[i]
-    for i in prange(n):
-        col[i] = buf[i]
+def inverse_permutation(dest):
+    """``source`` with ``source[dest[i]] = i``."""
+    source = np.empty(dest.shape[0], dtype=np.int64)
+    for i in prange(dest.shape[0]):  # a permutation: no two rows write the same place
+        source[dest[i]] = i
+    return source
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def gather_into(out, col, source):
+    """``out[j] = col[source[j]]`` for the rows of ``source``."""
+    for j in prange(source.shape[0]):
+        out[j] = col[source[j]]
 
 
 @njit(cache=True, nogil=True)

@@ -6,11 +6,12 @@ built, days open a week, places, days open and activities so far), the programme
 posted there (village volunteers, trainers) and its water and sanitation schemes — and
 decides each year how many of the children or households an intervention wants to reach
 in the village it can serve (:meth:`Village.admit`), from the intervention's rule for
-turning the village's resources into places (``Intervention.village_capacity``).  It
-records what it delivered (:meth:`Village.deliver`) and, at the end of the year, the
-days its centre was open and the activities held (:meth:`Village.step`): the counts the
-programme's own monitoring reports (the Hubei brochure's centre-open days and themed
-activities).
+turning the village's resources into places (``Intervention.village_capacity``).  What
+each intervention delivered this year is tallied for all villages at once
+(:meth:`VillageLedger.deliver`, read by a village as :attr:`Village.served`); at the end
+of the year a village whose centre served children adds the days its centre was open and
+the activities held (:meth:`Village.step`): the counts the programme's own monitoring
+reports (the Hubei brochure's centre-open days and themed activities).
 
 The village's population state (occupied households, amenity shares, income effect) is
 in the village table ``world.V``, updated by the processes; the agent reads it there.
@@ -80,8 +81,6 @@ class Village(mesa.Agent):
         self.centre: Centre | None = None
         self.staff: dict[str, int] = {}
         self.schemes: dict[str, Scheme] = {}
-        self.served: dict[str, int] = {}
-        self.exposure: dict[str, float] = {}  # share of this year each intervention ran
 
     # -- the village part of an intervention's year ---------------------------
     def admit(self, intervention, candidates: int) -> int:
@@ -89,11 +88,11 @@ class Village(mesa.Agent):
         cap = intervention.village_capacity(self)
         return candidates if cap is None else min(candidates, max(int(cap), 0))
 
-    def deliver(self, intervention, units: int, share: float) -> None:
-        """Record the units ``intervention`` reached in the village this year and the
-        ``share`` of the year it ran."""
-        self.served[intervention.name] = self.served.get(intervention.name, 0) + int(units)
-        self.exposure[intervention.name] = share
+    @property
+    def served(self) -> dict[str, int]:
+        """Units each intervention reached in the village this year."""
+        tally = self.model.villages.served
+        return {name: int(units[self.index]) for name, units in tally.items() if units[self.index]}
 
     def build_centre(self, year: int, days_open_per_week: float, places: int | None,
                      activities_per_year: int) -> None:
@@ -109,26 +108,28 @@ class Village(mesa.Agent):
         return float(self.model.world.V[col][self.index])
 
     # -- end of the year ---------------------------------------------------------
-    def step(self) -> None:
-        """The year's centre days and activities, for the share of the year the centre
-        programme ran (a centre that served nobody this year was closed), then a fresh
-        count of units served."""
+    def step(self, attended: int, share: float) -> None:
+        """The year's centre days and activities, for the ``share`` of the year the centre
+        programme ran, when its centre served ``attended`` children (a centre that served
+        nobody this year was closed)."""
         c = self.centre
-        attended = self.served.get("child_service_centre", 0)
         if c is not None and attended > 0:
-            share = self.exposure.get("child_service_centre", 1.0)
             c.open_days += c.days_open_per_week * 52 * share
             c.activities += c.activities_per_year * share
             c.attendances += attended * share
-        self.served = {}
-        self.exposure = {}
 
 
 @dataclass
 class VillageLedger:
-    """The village agents of a model, with vectorised helpers over them."""
+    """The village agents of a model, with vectorised helpers over them.
+
+    ``served`` holds this year's units reached by intervention, one count per village, and
+    ``exposure`` the share of this year each intervention ran.
+    """
 
     agents: list[Village] = field(default_factory=list)
+    served: dict[str, np.ndarray] = field(default_factory=dict)
+    exposure: dict[str, float] = field(default_factory=dict)
 
     def places(self, intervention, villages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Candidates and units each village can serve (``villages``: the village of each
@@ -156,9 +157,20 @@ class VillageLedger:
     def deliver(self, intervention, villages: np.ndarray) -> None:
         """Record each village's units reached (``villages``: the village of each unit)."""
         counts = np.bincount(villages, minlength=len(self.agents))
-        share = float(intervention.exposure(intervention.world.year))
-        for v in np.flatnonzero(counts).tolist():
-            self.agents[v].deliver(intervention, int(counts[v]), share)
+        name = intervention.name
+        self.served[name] = counts + self.served[name] if name in self.served else counts
+        self.exposure[name] = float(intervention.exposure(intervention.world.year))
+
+    def step(self) -> None:
+        """End of the year: the villages whose centre served children record its days and
+        activities (:meth:`Village.step`); then a fresh tally."""
+        attended = self.served.get("child_service_centre")
+        if attended is not None:
+            share = self.exposure.get("child_service_centre", 1.0)
+            for v in np.flatnonzero(attended).tolist():
+                self.agents[v].step(int(attended[v]), share)
+        self.served = {}
+        self.exposure = {}
 
     def centres(self) -> list[Centre]:
         """The centres built so far."""

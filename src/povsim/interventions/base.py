@@ -33,6 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -472,15 +473,13 @@ class Intervention:
         t = self.cfg.targeting
         vmask = self._village_mask()
         rows = self.eligible_default(world)
-        hh = rows if self.unit == "household" else P.hh[rows]
-        keep = vmask[H.village[hh]]
-        if self.unit != "household":
-            a = world.age()[rows]
-            keep &= (a >= (self.ages[0] if t.min_age is None else t.min_age)) & (
-                a <= (self.ages[1] if t.max_age is None else t.max_age))
-        if t.income_poor:
-            keep &= H.income_poor[hh]
+        person = self.unit != "household"
+        keep = _eligible_mask(
+            rows, person, P.hh, H.village, vmask, world.age(),
+            self.ages[0] if t.min_age is None else t.min_age,
+            self.ages[1] if t.max_age is None else t.max_age, t.income_poor, H.income_poor)
         if t.poorest_share is not None:
+            hh = P.hh[rows] if person else rows
             cut = np.quantile(H.income_pc[vmask[H.village]], t.poorest_share) if vmask.any() else 0
             keep &= H.income_pc[hh] <= cut
         if self.unit == "person":
@@ -609,11 +608,9 @@ class Intervention:
         kid_ids = np.empty(0, dtype=np.int64)
         if self.unit == "household":
             self.reached_ids.append(world.H.id[rows])
-            members = np.flatnonzero(self.reached[P.hh])
-            child = age[members] < 18
-            kid_ids = P.id[members[child]]
+            kid_ids, adult_ids = _members_of(self.reached, P.hh, age, P.id)
             # the adults only up to the reference date (the one figure counting them)
-            self.caregiver_ids.append(P.id[members[~child]] if yr <= REFERENCE_DATE.year else kid_ids[:0])
+            self.caregiver_ids.append(adult_ids if yr <= REFERENCE_DATE.year else kid_ids[:0])
         elif self.unit == "person":
             # ids in row order, one array for both logs when every unit reached is a child
             rows = np.sort(rows)
@@ -721,3 +718,40 @@ class Intervention:
         out = np.zeros(len(rows), dtype=bool)
         out[ok] = self.reached[rows[ok]]
         return out
+
+
+@njit(cache=True, nogil=True)
+def _members_of(reached, hh, age, ids):
+    """Ids of the members aged 0-17 and 18+ of the ``reached`` households, each in row
+    order (one pass over the persons)."""
+    n = hh.shape[0]
+    kids = np.empty(n, dtype=np.int64)
+    adults = np.empty(n, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        if reached[hh[i]]:
+            if age[i] < 18:
+                kids[k] = ids[i]
+                k += 1
+            else:
+                adults[m] = ids[i]
+                m += 1
+    return kids[:k].copy(), adults[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def _eligible_mask(rows, person, hh, h_village, vmask, age, lo, hi, poor_only, income_poor):
+    """Which ``rows`` (persons, or households when not ``person``) pass the village,
+    age (persons) and income-poverty rules of the targeting."""
+    keep = np.empty(rows.shape[0], dtype=np.bool_)
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        h = hh[r] if person else r
+        ok = vmask[h_village[h]]
+        if person:
+            ok = ok & (age[r] >= lo) & (age[r] <= hi)
+        if poor_only:
+            ok = ok & income_poor[h]
+        keep[j] = ok
+    return keep

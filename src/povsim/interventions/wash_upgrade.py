@@ -49,6 +49,8 @@ class WashUpgrade(Intervention):
     def __init__(self, config, model):
         super().__init__(config, model)
         self._extra: dict[str, np.ndarray] = {}  # planned extra upgrade rate per household
+        #: the villages' schemes as arrays (target, due year, has one), by amenity
+        self._schemes_by_village: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def eligible_default(self, world):
         return np.arange(world.H.n)
@@ -61,11 +63,16 @@ class WashUpgrade(Intervention):
         coverage and the year it is due, by village (target 0 elsewhere)."""
         agents = self.model.villages.agents
         c = self.cfg
-        for v in self.target_villages().tolist():
-            agents[v].schemes.setdefault(attr, Scheme(c.start_year, c.start_year + c.years_to_target,
-                                                      target))
-        tgt = np.array([a.schemes[attr].target if attr in a.schemes else 0.0 for a in agents])
-        end = np.array([a.schemes[attr].end if attr in a.schemes else c.start_year for a in agents])
+        if attr not in self._schemes_by_village:
+            self._schemes_by_village[attr] = (np.zeros(len(agents)),
+                                              np.full(len(agents), c.start_year, dtype=np.int64),
+                                              np.zeros(len(agents), dtype=bool))
+        tgt, end, has = self._schemes_by_village[attr]
+        targets = self.target_villages()
+        for v in targets[~has[targets]].tolist():  # villages whose scheme starts now
+            scheme = agents[v].schemes.setdefault(
+                attr, Scheme(c.start_year, c.start_year + c.years_to_target, target))
+            tgt[v], end[v], has[v] = scheme.target, scheme.end, True
         return tgt, end
 
     def _rate(self, world, have, attr, target):

@@ -28,7 +28,7 @@ generations, Hubei: one 27.98%, two 50.51%, three 20.69%, four+ 0.83%.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import Measure, OutcomeTable
 from povsim.params import Param
@@ -139,7 +139,20 @@ def _children_follow(age, father_row, hh, new_row):
         hh[i] = dest if follow else hh[i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
+def _coresident_parent(p, h, hh, mother_row, father_row):
+    """The mother, else the father, of person ``p`` when living in household ``h`` (-1:
+    neither, or no person ``p``)."""
+    if p < 0:
+        return -1
+    g = mother_row[p]
+    if g >= 0 and hh[g] == h:
+        return g
+    g = father_row[p]
+    return g if g >= 0 and hh[g] == h else -1
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def generation_levels(hh, mother_row, father_row, partner_row):
     """Kinship level of every person inside its household (0: no parent or grandparent
     in the household; a child one below a co-resident parent, two below a co-resident
@@ -156,8 +169,7 @@ def generation_levels(hh, mother_row, father_row, partner_row):
     step = np.zeros(n, dtype=np.int8)
     partner = np.full(n, -1, dtype=np.int32)
     linked = np.empty(n, dtype=np.int32)
-    k = 0
-    for i in range(n):
+    for i in prange(n):  # each person's anchors on its own: on the threads
         h = hh[i]
         m, f = mother_row[i], father_row[i]
         if m >= 0 and hh[m] == h:
@@ -167,16 +179,17 @@ def generation_levels(hh, mother_row, father_row, partner_row):
             anchor[i] = f
             step[i] = 1
         else:
-            for p in (m, f):
-                if p >= 0 and anchor[i] < 0:
-                    for g in (mother_row[p], father_row[p]):
-                        if g >= 0 and hh[g] == h:
-                            anchor[i] = g
-                            step[i] = 2
-                            break
+            g = _coresident_parent(m, h, hh, mother_row, father_row)
+            if g < 0:
+                g = _coresident_parent(f, h, hh, mother_row, father_row)
+            if g >= 0:
+                anchor[i] = g
+                step[i] = 2
         q = partner_row[i]
         if q >= 0 and hh[q] == h:
             partner[i] = q
+    k = 0
+    for i in range(n):
         linked[k] = i
         k += (anchor[i] >= 0) | (partner[i] >= 0)
     level = np.zeros(n, dtype=np.int8)

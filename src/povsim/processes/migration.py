@@ -16,7 +16,7 @@ parents are away and no other adult (18-75) is present in the household.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.special import expit, logit
 
 from povsim.declare import Measure, OutcomeTable, Value, household, person, village
@@ -245,7 +245,7 @@ def initialise(world: World, params, streams) -> None:
     V["migrant_share"] = away / np.maximum(n, 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
                    h_village, income_poor, n_h, ret_under45, ret_45, p_leave):
     """Returns and departures of the year, and the households they would leave stranded.
@@ -262,21 +262,18 @@ def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young
     n = ids.shape[0]
     status = np.empty(n, dtype=np.bool_)
     leaving = np.zeros(n, dtype=np.bool_)
-    adults = np.zeros(n_h, dtype=np.int32)
-    kids = np.zeros(n_h, dtype=np.int32)
-    n_ret = 0
-    for i in range(n):
+    returning = np.zeros(n, dtype=np.bool_)
+    for i in prange(n):  # every person's decision on its own, on the threads
         a = age[i]
         work = a >= 18 and a <= 55 and school_done[i]
         mig = migrant[i]
         st = mig
-        h = hh[i]
         if work or mig:
+            h = hh[i]
             u = uniform_at(key, ids[i])
             ret_p = ret_45 if a >= 45 else ret_under45
-            returning = mig and (u < ret_p or not work)
-            if returning:
-                n_ret += 1
+            ret = mig and (u < ret_p or not work)
+            returning[i] = ret
             lv = False
             if work and not mig:
                 male = sex[i] == 1
@@ -286,11 +283,19 @@ def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young
                 p = 1 if income_poor[h] else 0
                 lv = u < p_leave[h_village[h], b, y, p]
             leaving[i] = lv
-            st = (mig and not returning) or lv
+            st = (mig and not ret) or lv
         status[i] = st
+    # the counts on one thread
+    adults = np.zeros(n_h, dtype=np.int32)
+    kids = np.zeros(n_h, dtype=np.int32)
+    n_ret = 0
+    for i in range(n):
+        a = age[i]
+        h = hh[i]
+        n_ret += returning[i]
         if a < 18:
             kids[h] += 1
-        elif a <= 75 and not st:
+        elif a <= 75 and not status[i]:
             adults[h] += 1
     return status, leaving, n_ret, adults, kids
 
@@ -357,7 +362,7 @@ def household_counts(hh, age, away, n_h):
             np.ascontiguousarray(acc[:, 2]), np.ascontiguousarray(acc[:, 3]))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
     """Left-behind, both-parents-away and alone (no present adult) children, and the
     mothers of a child under 3."""
@@ -366,12 +371,13 @@ def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
     both = np.zeros(n, dtype=np.bool_)
     alone = np.zeros(n, dtype=np.bool_)
     young_mother = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
+    for i in range(n):  # writes another row: on one thread
+        if age[i] < 3 and mother_row[i] >= 0:
+            young_mother[mother_row[i]] = True
+    for i in prange(n):
         if age[i] >= 18:
             continue
         m, f = mother_row[i], father_row[i]
-        if age[i] < 3 and m >= 0:
-            young_mother[m] = True
         m_away = m >= 0 and migrant[m]
         f_away = f >= 0 and migrant[f]
         if (m_away or f_away) and not migrant[i]:
