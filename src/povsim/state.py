@@ -94,14 +94,15 @@ class Values:
     def override(self, name: str, world: World, rows: np.ndarray | None,
                  base: Callable[[np.ndarray], np.ndarray], size: int | None = None) -> np.ndarray:
         """Modified per-row values of a probability/rate/amount value, or an empty array
-        when no modifier is registered (``base(rows)`` gives the process's own values,
-        computed only when needed; ``size`` as in :meth:`shift`)."""
+        when no modifier is registered (``base(rows)`` gives the process's own values as
+        a new array, computed only when needed; ``size`` as in :meth:`shift`)."""
         if not self._mods.get(name):
             return _NONE
         if rows is None:
             rows = np.arange(self._table_size(name, world))
-        return _scatter(np.ascontiguousarray(self(name, world, rows, base(rows)), dtype=np.float64),
-                        rows, size)
+        # base(rows) is the process's own new array: the modifiers may start from it
+        values = np.asarray(base(rows), dtype=np.float64)
+        return _scatter(np.ascontiguousarray(self._apply(name, world, rows, values)), rows, size)
 
     @staticmethod
     def _table_size(name: str, world: World) -> int:

@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -474,22 +474,22 @@ class Intervention:
         vmask = self._village_mask()
         rows = self.eligible_default(world)
         person = self.unit != "household"
-        keep = _eligible_mask(
+        flags = _NO_FLAGS
+        if self.unit == "person" and (t.left_behind or t.special_needs or t.moda_deprived):
+            flags = np.ones((3, P.n), dtype=bool)
+            for j, (wanted, flag) in enumerate(((t.left_behind, P.left_behind),
+                                                (t.special_needs, P.disabled),
+                                                (t.moda_deprived, None))):
+                if wanted:
+                    flags[j] = self._moda_poor(world) if flag is None else flag
+        cut = np.inf
+        if t.poorest_share is not None:
+            cut = float(np.quantile(H.income_pc[vmask[H.village]], t.poorest_share)) if vmask.any() else 0.0
+        return _eligible_rows(
             rows, person, P.hh, H.village, vmask, world.age(),
             self.ages[0] if t.min_age is None else t.min_age,
-            self.ages[1] if t.max_age is None else t.max_age, t.income_poor, H.income_poor)
-        if t.poorest_share is not None:
-            hh = P.hh[rows] if person else rows
-            cut = np.quantile(H.income_pc[vmask[H.village]], t.poorest_share) if vmask.any() else 0
-            keep &= H.income_pc[hh] <= cut
-        if self.unit == "person":
-            if t.left_behind:
-                keep &= P.left_behind[rows]
-            if t.special_needs:
-                keep &= P.disabled[rows]
-            if t.moda_deprived:
-                keep &= self._moda_poor(world)[rows]
-        return rows[keep]
+            self.ages[1] if t.max_age is None else t.max_age, t.income_poor, H.income_poor,
+            t.poorest_share is not None, cut, H.income_pc, flags)
 
     def _moda_poor(self, world: World) -> np.ndarray:
         from povsim.moda.model import child_deprivation
@@ -693,13 +693,16 @@ class Intervention:
     def on_households(self, rows: np.ndarray, value: np.ndarray,
                       change: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """``value`` of the households ``rows``, ``change(value)`` where a member was reached
-        this year (a person programme)."""
+        this year (a person programme; ``change`` acts element by element)."""
         world = self.world
         if not self.effective(world.year) or len(self.reached) != world.P.n:
             return value
         hh = np.zeros(world.H.n, dtype=bool)
         hh[world.P.hh[self.reached_rows]] = True
-        return np.where(hh[rows], change(value), value)
+        on = np.flatnonzero(hh[rows])
+        out = value.copy()
+        out[on] = change(value[on])
+        return out
 
     def _units(self, world: World) -> int:
         """Rows of the table of the intervention's units (persons, households, villages)."""
@@ -720,31 +723,51 @@ class Intervention:
         return out
 
 
-@njit(cache=True, nogil=True)
+_BLOCK = 1 << 16
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def _members_of(reached, hh, age, ids):
     """Ids of the members aged 0-17 and 18+ of the ``reached`` households, each in row
-    order (one pass over the persons)."""
+    order: blocks of rows counted on the threads, then filled at their offsets."""
     n = hh.shape[0]
-    kids = np.empty(n, dtype=np.int64)
-    adults = np.empty(n, dtype=np.int64)
-    k = 0
-    m = 0
-    for i in range(n):
-        if reached[hh[i]]:
-            if age[i] < 18:
-                kids[k] = ids[i]
-                k += 1
-            else:
-                adults[m] = ids[i]
-                m += 1
-    return kids[:k].copy(), adults[:m].copy()
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    counts = np.zeros((n_blocks + 1, 2), dtype=np.int64)
+    for b in prange(n_blocks):
+        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
+            if reached[hh[i]]:
+                counts[b + 1, 0 if age[i] < 18 else 1] += 1
+    for b in range(n_blocks):  # offsets of each block's members
+        counts[b + 1, 0] += counts[b, 0]
+        counts[b + 1, 1] += counts[b, 1]
+    kids = np.empty(counts[n_blocks, 0], dtype=np.int64)
+    adults = np.empty(counts[n_blocks, 1], dtype=np.int64)
+    for b in prange(n_blocks):
+        k = counts[b, 0]
+        m = counts[b, 1]
+        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
+            if reached[hh[i]]:
+                if age[i] < 18:
+                    kids[k] = ids[i]
+                    k += 1
+                else:
+                    adults[m] = ids[i]
+                    m += 1
+    return kids, adults
+
+
+_NO_FLAGS = np.ones((0, 0), dtype=bool)
 
 
 @njit(cache=True, nogil=True)
-def _eligible_mask(rows, person, hh, h_village, vmask, age, lo, hi, poor_only, income_poor):
-    """Which ``rows`` (persons, or households when not ``person``) pass the village,
-    age (persons) and income-poverty rules of the targeting."""
-    keep = np.empty(rows.shape[0], dtype=np.bool_)
+def _eligible_rows(rows, person, hh, h_village, vmask, age, lo, hi, poor_only, income_poor,
+                   has_cut, cut, income_pc, flags):
+    """The ``rows`` (persons, or households when not ``person``) that pass the targeting
+    rules: the village, the age (persons), income poverty, the poorest share (household
+    income per capita at most ``cut``) and the person flags (rows of ``flags``: left
+    behind, special needs, MODA-deprived; empty when none is asked for), in order."""
+    out = np.empty(rows.shape[0], dtype=rows.dtype)
+    k = 0
     for j in range(rows.shape[0]):
         r = rows[j]
         h = hh[r] if person else r
@@ -753,5 +776,10 @@ def _eligible_mask(rows, person, hh, h_village, vmask, age, lo, hi, poor_only, i
             ok = ok & (age[r] >= lo) & (age[r] <= hi)
         if poor_only:
             ok = ok & income_poor[h]
-        keep[j] = ok
-    return keep
+        if has_cut:
+            ok = ok & (income_pc[h] <= cut)
+        for f in range(flags.shape[0]):
+            ok = ok & flags[f, r]
+        out[k] = r
+        k += ok
+    return out[:k].copy()
