@@ -10,8 +10,11 @@ the other: povsim's default scenario, povsim's full package
 births by pregnancy (Starsim's common-random-number-safe set-up), deaths by an
 age-independent crude rate near povsim's, and one economic module (a persistent
 log-income process drawn per agent each year).  Prints one line per run and the ratios of
-povsim's rates to Starsim's.  Starsim is an optional benchmark dependency
-(``pip install starsim``); without it only povsim runs.
+povsim's rates to Starsim's.  povsim runs its per-person passes on every core
+(:mod:`povsim._threads`); the default scenario is also run on one thread
+(``POVSIM_THREADS=1``), the like-for-like comparison with Starsim's numpy operations.
+Starsim is an optional benchmark dependency (``pip install starsim``); without it only
+povsim runs.
 
 The Starsim model does less per person-year than povsim (no households, partnership,
 schooling, migration, MODA or outcome tables), so the ratio understates povsim's speed
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -31,12 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _povsim(persons: int, years: int, scenario: str | None) -> dict:
+def _povsim(persons: int, years: int, scenario: str | None, threads: int | None = None) -> dict:
     cmd = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--persons", str(persons),
            "--years", str(years)]
     if scenario:
         cmd += ["--scenario", str(ROOT / scenario)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ, **({"POVSIM_THREADS": str(threads)} if threads else {}))
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     r = json.loads(out.strip().splitlines()[-1])
     return {"rate": r["person_years_per_s"], "peak_rss_mb": r["peak_rss_mb"],
             "seconds": r["seconds"]}
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         _starsim_child(a.persons, a.years)
         return 0
     runs = {"povsim default": lambda: _povsim(a.persons, a.years, None),
+            "povsim default, one thread": lambda: _povsim(a.persons, a.years, None, threads=1),
             "povsim full package": lambda: _povsim(a.persons, a.years, "scenarios/full_package.toml"),
             "starsim 3 (pregnancy, deaths, economy)": lambda: _starsim(a.persons, a.years)}
     best: dict[str, dict] = {}
@@ -123,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ss_rate = best.get("starsim 3 (pregnancy, deaths, economy)", {}).get("rate")
     summary = {k: v["rate"] for k, v in best.items()}
     if ss_rate:
-        for k in ("povsim default", "povsim full package"):
+        for k in ("povsim default", "povsim default, one thread", "povsim full package"):
             summary[f"{k} / starsim"] = round(best[k]["rate"] / ss_rate, 2)
             print(f"{k} / starsim: {best[k]['rate'] / ss_rate:.2f}")
     print(json.dumps(summary))
