@@ -613,7 +613,7 @@ class Intervention:
             self.caregiver_ids.append(adult_ids if yr <= REFERENCE_DATE.year else kid_ids[:0])
         elif self.unit == "person":
             # ids in row order, one array for both logs when every unit reached is a child
-            rows = np.sort(rows)
+            rows = in_row_order(rows)
             self.reached_ids.append(ids := P.id[rows])
             kid_ids = ids if (kid := age[rows] < 18).all() else ids[kid]
         self.children_ids.append(kid_ids)
@@ -721,6 +721,19 @@ class Intervention:
         out = np.zeros(len(rows), dtype=bool)
         out[ok] = self.reached[rows[ok]]
         return out
+
+
+def in_row_order(rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted (themselves when they already are: a plan nobody rationed)."""
+    return rows if _ascending(rows) else np.sort(rows)
+
+
+@njit(cache=True, nogil=True)
+def _ascending(rows):
+    for j in range(1, rows.shape[0]):
+        if rows[j] < rows[j - 1]:
+            return False
+    return True
 
 
 _BLOCK = 1 << 16

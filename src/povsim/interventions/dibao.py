@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from povsim.interventions.base import Intervention, InterventionConfig, cost_rows
+from povsim.interventions.base import Intervention, InterventionConfig, cost_rows, in_row_order
 from povsim.params import Param
 
 PARAMS = (
@@ -46,7 +46,7 @@ class Dibao(Intervention):
         """Extra transfers paid because of the programme (receipt above baseline take-up)."""
         if not self.effective(world.year) or len(self.reached) != world.H.n:
             return
-        H, r = world.H, np.sort(self.reached_rows)  # the reached, in row order (the sums' order)
+        H, r = world.H, in_row_order(self.reached_rows)  # the sums' order
         key = self.streams.uniform("dibao.takeup", 0, H.id[r])
         extra = H.dibao[r] & (key >= self.params.dibao_takeup)
         paid = H.dibao_pc[r] * np.maximum(H.present[r], 1) * extra

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
+from numba import njit
 from pydantic import Field
 
 from povsim.interventions.base import Intervention, InterventionConfig, Ratio
@@ -101,10 +102,9 @@ class WashUpgrade(Intervention):
                 ("sanitation", self.cfg.sanitation_target, p.sanitation_upgrade_rate,
                  p.wash_toilet_cost_per_household)):
             have = getattr(H, attr)
-            extra = np.maximum(self._rate(world, have, attr, target)[H.village] - base, 0.0)
-            extra = np.where(reached & ~have, extra, 0.0)
+            extra, units = _planned(self._rate(world, have, attr, target), float(base), H.village,
+                                    reached, have, world.geo.n)
             self._extra[attr] = extra
-            units = np.bincount(H.village, weights=extra, minlength=world.geo.n)
             for v in np.flatnonzero(units > 0):
                 fixed[int(v)] = fixed.get(int(v), 0.0) + float(units[v]) * price
         plan.fixed_by_village = fixed
@@ -126,3 +126,17 @@ class WashUpgrade(Intervention):
         if not self.effective(world.year) or extra is None or len(extra) != world.H.n:
             return value
         return value + self.fidelity * self.params.wash_effectiveness * extra[rows]
+
+
+@njit(cache=True, nogil=True)
+def _planned(rate, base, village, reached, have, n_v):
+    """Extra upgrade rate of each household planned this year (reached households without
+    the amenity: the village's rate above the secular ``base``) and its sum by village."""
+    extra = np.zeros(village.shape[0])
+    units = np.zeros(n_v)
+    for h in range(village.shape[0]):
+        if reached[h] and not have[h]:
+            x = max(rate[village[h]] - base, 0.0)
+            extra[h] = x
+            units[village[h]] += x
+    return extra, units

@@ -18,7 +18,7 @@ the mother's household; each process module initialises its own columns of them
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from povsim.declare import person
 from povsim.params import Param
@@ -148,7 +148,7 @@ def _count_births(world: World, mother_age: np.ndarray, parity_before: np.ndarra
     world.events["first_birth_age_sum"] = float(mother_age[first].astype(np.float64).sum())
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _birth_mothers(key, ids, age, sex, partner_row, migrant, parity, h_table, absent):
     """Rows of partnered women aged 18-49 who give birth: a uniform each against
     ``h_table[min(parity, 2), age]``, times ``absent`` when only the husband is away.
@@ -160,13 +160,16 @@ def _birth_mothers(key, ids, age, sex, partner_row, migrant, parity, h_table, ab
         a = age[i]
         cand[k] = i
         k += (sex[i] == 0) & (partner_row[i] >= 0) & (a >= 18) & (a <= 49)
-    out = np.empty(k, dtype=np.int64)
-    r = 0
-    for j in range(k):
+    birth = np.empty(k, dtype=np.bool_)
+    for j in prange(k):  # each woman's draw on its own, on the threads
         i = cand[j]
         h = h_table[min(int(parity[i]), 2), age[i]]
         away = migrant[partner_row[i]] & (not migrant[i])
         h = h * absent if away else h
-        out[r] = i
-        r += uniform_at(key, ids[i]) < h
+        birth[j] = uniform_at(key, ids[i]) < h
+    out = np.empty(k, dtype=np.int64)
+    r = 0
+    for j in range(k):
+        out[r] = cand[j]
+        r += birth[j]
     return out[:r].copy()

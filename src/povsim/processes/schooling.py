@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.special import expit, logit
 
 from povsim.declare import Measure, OutcomeTable, Value, person
@@ -471,7 +471,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
                          H.registered_poor, coef)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, present, wealth,
                   registered, coef):
     """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
@@ -480,7 +480,7 @@ def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, presen
     households, budget share, liquid share of wealth, peers' mean skill, their caregivers'
     mean schooling]."""
     out = np.empty(rows.shape[0])
-    for j in range(rows.shape[0]):
+    for j in prange(rows.shape[0]):
         i = rows[j]
         h = hh[i]
         lo = (coef[0] + coef[1] * (float(skill[i]) - coef[9])
@@ -542,7 +542,7 @@ def _school_rows(age, enrolled, school_done):
     return cand[:k].copy(), pupils[:m].copy()
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
                     h_village, income_poor, income_pc, caregiver_school, remote, logit_level, c,
                     incentive):
@@ -560,7 +560,7 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
     lvl = np.empty(k, dtype=np.int64)
     nine = np.float32(9.0)
     has_inc = incentive.shape[0] > 0
-    for j in range(k):
+    for j in prange(k):
         i = pupils[j]
         g = np.int64(grade[i])
         lv = np.int64(g >= 7) + np.int64(g >= 10) + np.int64(g >= 13)
@@ -586,7 +586,7 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
     return lo, lvl
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled, school_done,
                      school_years, junior, junior_drop, grade_start, repeated):
     """Dropout, repetition or promotion of each pupil (one uniform each from the
@@ -603,7 +603,7 @@ def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled,
     junior_drop[:] = False
     grade_start[:] = 0
     repeated[:] = False
-    for j in range(k):
+    for j in prange(k):
         i = pupils[j]
         u = uniform_at(key, ids[i])
         pd = p_drop[j]
