@@ -579,7 +579,7 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
     return y, contrib, pens, cost
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, inclusion,
                              min_transfer, takeup_h, transfer_h, policy_transfer, wealth, wc,
                              gap_share, lines, market, receives, dibao, income, poor, rel40,
@@ -606,7 +606,7 @@ def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, i
     n = hid.shape[0]
     r_asset, liquid = wc[0], wc[1]
     has_t = transfer_h.shape[0] > 0
-    for h in range(n):
+    for h in prange(n):
         pres = float(max(present[h], 1))
         w = float(wealth[h])
         m = (contrib[h] + pens[h] + r_asset * w) / pres
