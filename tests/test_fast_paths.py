@@ -69,3 +69,35 @@ def test_remove_tail_agrees_with_remove(seed: int) -> None:
     assert (mapping[rows] == -1).all()
     # the moved rows hold the values they had
     np.testing.assert_array_equal(t1.a[mapping[mapping >= 0]], np.arange(n)[mapping >= 0])
+
+
+def test_whole_table_rows_are_recognised_and_read_only():
+    from povsim.state import all_rows, is_all_rows
+
+    rows = all_rows(1000)
+    assert np.array_equal(rows, np.arange(1000))
+    assert is_all_rows(rows, 1000)
+    # a copy, a shorter view or another length is not the whole table
+    assert not is_all_rows(np.arange(1000), 1000)
+    assert not is_all_rows(rows[1:], 999)
+    assert not is_all_rows(rows, 1001)
+    with pytest.raises(ValueError):
+        rows[0] = 5
+
+
+def test_reach_of_the_whole_table_equals_the_gathered_reach():
+    from povsim.scenario import load_scenario
+    from povsim.state import all_rows
+
+    s = load_scenario("scenarios/full_package.toml").with_overrides(
+        population={"persons": 4000}, time={"years": 3})
+    m = PovertyModel(s, seed=5)
+    m.run()
+    checked = 0
+    for iv in m.interventions:
+        n = len(iv.reached)
+        if n and iv.effective(m.world.year):
+            whole = iv.mask_rows(all_rows(n))
+            assert np.array_equal(whole, iv.mask_rows(np.arange(n)))
+            checked += 1
+    assert checked >= 3

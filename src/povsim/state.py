@@ -87,7 +87,7 @@ class Values:
         if not self._mods.get(name):
             return _NONE
         if rows is None:
-            rows = np.arange(self._table_size(name, world))
+            rows = all_rows(self._table_size(name, world))
         return np.ascontiguousarray(self._apply(name, world, rows, np.full(len(rows), neutral)),
                                     dtype=np.float64)
 
@@ -99,7 +99,7 @@ class Values:
         if not self._mods.get(name):
             return _NONE
         if rows is None:
-            rows = np.arange(self._table_size(name, world))
+            rows = all_rows(self._table_size(name, world))
         # base(rows) is the process's own new array: the modifiers may start from it
         values = np.asarray(base(rows), dtype=np.float64)
         return _scatter(np.ascontiguousarray(self._apply(name, world, rows, values)), rows, size)
@@ -113,6 +113,25 @@ class Values:
     def active(self) -> list[str]:
         """Names with at least one modifier."""
         return sorted(n for n, mods in self._mods.items() if mods)
+
+
+_ALL_ROWS = np.arange(0, dtype=np.int64)
+
+
+def all_rows(n: int) -> np.ndarray:
+    """The rows ``0 .. n-1`` of a whole table, as a read-only view of one shared array:
+    modifiers that recognise it (:func:`is_all_rows`) use their per-row arrays as they are
+    instead of indexing them."""
+    global _ALL_ROWS
+    if len(_ALL_ROWS) < n:
+        _ALL_ROWS = np.arange(max(n, 2 * len(_ALL_ROWS)), dtype=np.int64)
+        _ALL_ROWS.flags.writeable = False
+    return _ALL_ROWS[:n]
+
+
+def is_all_rows(rows: np.ndarray, n: int) -> bool:
+    """Whether ``rows`` is :func:`all_rows` ``(n)``."""
+    return len(rows) == n and rows.base is _ALL_ROWS and rows.ctypes.data == _ALL_ROWS.ctypes.data
 
 
 def _scatter(part: np.ndarray, rows: np.ndarray | None, size: int | None) -> np.ndarray:

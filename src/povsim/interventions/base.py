@@ -39,7 +39,7 @@ from pydantic_core import PydanticCustomError
 
 from povsim.params import Param
 from povsim.programme import REFERENCE_DATE
-from povsim.state import World
+from povsim.state import World, is_all_rows
 
 DELIVERY_PARAMS = (
     Param("delivery_fidelity", 0.8, "share of nominal effect", (0.5, 1.0),
@@ -710,10 +710,13 @@ class Intervention:
             world.geo.n if self.unit == "village" else world.P.n)
 
     def mask_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Reached flag for ``rows`` (empty when the intervention is not effective)."""
+        """Reached flag for ``rows`` (all false when the intervention is not effective; the
+        reach array itself for :func:`povsim.state.all_rows`: read it, do not change it)."""
         n = len(self.reached)
         if not self.effective(self.world.year) or n == 0:
             return np.zeros(len(rows), dtype=bool)
+        if is_all_rows(rows, n):  # the whole table as it was when the reach was committed
+            return self.reached
         # every row of the table as it was when the reach was committed is in range
         if n == self._units(self.world) or len(rows) == 0 or rows.max() < n:
             return self.reached[rows]
@@ -747,15 +750,21 @@ def _members_of(reached, hh, age, ids):
     n_blocks = (n + _BLOCK - 1) // _BLOCK
     counts = np.zeros((n_blocks + 1, 2), dtype=np.int64)
     for b in prange(n_blocks):
+        k = 0
+        m = 0
         for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            if reached[hh[i]]:
-                counts[b + 1, 0 if age[i] < 18 else 1] += 1
+            r = reached[hh[i]]
+            child = age[i] < 18
+            k += r & child
+            m += r & (not child)
+        counts[b + 1, 0] = k
+        counts[b + 1, 1] = m
     for b in range(n_blocks):  # offsets of each block's members
         counts[b + 1, 0] += counts[b, 0]
         counts[b + 1, 1] += counts[b, 1]
     kids = np.empty(counts[n_blocks, 0], dtype=np.int64)
     adults = np.empty(counts[n_blocks, 1], dtype=np.int64)
-    for b in prange(n_blocks):
+    for b in prange(n_blocks):  # each block fills only its own slots
         k = counts[b, 0]
         m = counts[b, 1]
         for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):

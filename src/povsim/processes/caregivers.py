@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from povsim.declare import Value, household, person
 from povsim.params import Param
-from povsim.state import World
+from povsim.state import World, all_rows
 
 PARAMS = (
     Param("parenting_mean", -0.4, "SD", (-0.8, 0.0),
@@ -65,7 +65,7 @@ def step(world: World, params, streams) -> None:
     H["caregiver_school"] = cs
     trait = H.parenting_z  # fixed household trait, N(0, 1), drawn when the household forms
     par = params.parenting_mean + params.parenting_school * (cs - 9.0) / 3.0 + 0.8 * trait
-    H["parenting"] = world.values("parenting.practice", world, np.arange(H.n), par)
+    H["parenting"] = world.values("parenting.practice", world, all_rows(H.n), par)
     update_stimulation(world, params)
 
 
