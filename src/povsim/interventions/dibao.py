@@ -9,9 +9,11 @@ programme.  Inclusion errors keep their baseline rate.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from povsim.interventions.base import Intervention, InterventionConfig, cost_rows, in_row_order
 from povsim.params import Param
+from povsim.rng import uniform_at
 
 PARAMS = (
     Param("dibao_programme_exclusion_error", 0.2, "share of eligible", (0.05, 0.5),
@@ -47,10 +49,23 @@ class Dibao(Intervention):
         if not self.effective(world.year) or len(self.reached) != world.H.n:
             return
         H, r = world.H, in_row_order(self.reached_rows)  # the sums' order
-        key = self.streams.uniform("dibao.takeup", 0, H.id[r])
-        extra = H.dibao[r] & (key >= self.params.dibao_takeup)
-        paid = H.dibao_pc[r] * np.maximum(H.present[r], 1) * extra
-        units = np.bincount(H.village[r], weights=extra, minlength=world.geo.n)
-        cost = np.bincount(H.village[r], weights=paid, minlength=world.geo.n)
+        units, cost = _extra_transfers(self.streams.key("dibao.takeup", 0), r, H.id, H.dibao,
+                                       H.dibao_pc, H.present, H.village,
+                                       self.params.dibao_takeup, world.geo.n)
         if len(v := np.flatnonzero(units)):
             self.costs.append(cost_rows(world.year, v, "transfers", units[v], cost[v]))
+
+
+@njit(cache=True, nogil=True)
+def _extra_transfers(key, rows, hid, receives, dibao_pc, present, village, takeup, n_v):
+    """Households among ``rows`` receiving Dibao only because of the programme (their fixed
+    take-up key at or above the baseline take-up) and their transfers, by village, summed
+    in row order."""
+    units = np.zeros(n_v)
+    cost = np.zeros(n_v)
+    for r in rows:
+        if receives[r] and uniform_at(key, hid[r]) >= takeup:
+            v = village[r]
+            units[v] += 1.0
+            cost[v] += dibao_pc[r] * max(present[r], 1)
+    return units, cost
