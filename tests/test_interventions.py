@@ -337,3 +337,46 @@ def test_home_visits_raise_adult_earnings_of_visited_children_through_skill():
     d = np.log(ea.to_numpy()) - np.log(eb.to_numpy())
     assert (sa > sb).mean() > 0.9  # the visited are more skilled as adults
     assert np.median(d) > 0.0 and d.mean() > 0.0
+
+
+@pytest.mark.parametrize("name, targeting", [
+    ("home_visits", {"villages": "all", "left_behind": True, "income_poor": True}),
+    ("school_meals", {"villages": "all", "special_needs": True, "max_age": 13}),
+    ("child_service_centre", {"villages": "all", "moda_deprived": True, "poorest_share": 0.4,
+                              "min_age": 2}),
+    ("wash_upgrade", {"villages": "comparison", "poorest_share": 0.3, "income_poor": True}),
+])
+def test_eligible_rows_follow_every_targeting_rule(name, targeting):
+    """The compiled eligibility pass equals the rules written out one by one."""
+    from povsim.moda.model import child_deprivation
+
+    m = PovertyModel(scenario({name: {"start_year": 2014, "targeting": targeting}}, years=2),
+                     seed=3)
+    m.run()
+    iv, w = m.interventions[0], m.world
+    P, H, t = w.P, w.H, iv.cfg.targeting
+    rows = iv.eligible_default(w)
+    person = iv.unit != "household"
+    hh = P.hh[rows] if person else rows
+    vmask = iv._village_mask()
+    keep = vmask[H.village[hh]]
+    if person:
+        lo = iv.ages[0] if t.min_age is None else t.min_age
+        hi = iv.ages[1] if t.max_age is None else t.max_age
+        keep &= (w.age()[rows] >= lo) & (w.age()[rows] <= hi)
+    if t.income_poor:
+        keep &= H.income_poor[hh]
+    if t.poorest_share is not None:
+        keep &= H.income_pc[hh] <= np.quantile(H.income_pc[vmask[H.village]], t.poorest_share)
+    if t.left_behind:
+        keep &= P.left_behind[rows]
+    if t.special_needs:
+        keep &= P.disabled[rows]
+    if t.moda_deprived:
+        kids, _, poor = child_deprivation(w, m.moda_config())
+        deprived = np.zeros(P.n, dtype=bool)
+        deprived[kids] = poor
+        keep &= deprived[rows]
+    expected = rows[keep]
+    assert len(expected) > 0
+    assert np.array_equal(iv.eligible(w), expected)

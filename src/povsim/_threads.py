@@ -15,6 +15,7 @@ GNU OpenMP, Numba's default threading layer on Linux, does not survive a fork of
 process that has used it: worker pools start their workers with ``spawn``, or fork
 them from a fork server that has run no model.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -37,4 +38,3 @@ def configure() -> int:
     n = max(1, min(n, numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(n)
     return n
-

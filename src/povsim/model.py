@@ -9,10 +9,9 @@ no process draws from it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 
 import mesa
 
@@ -197,9 +196,9 @@ class PovertyModel(mesa.Model):
 
     def _collect(self) -> None:
         """This year's outcome tables.  With more than one thread they are collected on
-        the collection threads, one table (or one MODA configuration's tables) per job: the jobs only read
-        the world and each appends to its own tables, so the results do not depend on the
-        timing."""
+        the collection threads, one table (or one MODA configuration's tables) per job: the
+        jobs only read the world, and their rows are merged in the order of the jobs, so the
+        results do not depend on the timing."""
         w = self.world
         moda = [c for c in (self.moda, *self.moda_views) if c is not None]
         jobs = [partial(c.collect, w) for c in moda]  # the longest jobs first
@@ -207,11 +206,11 @@ class PovertyModel(mesa.Model):
             jobs += self.collector.jobs(w)
         if self.threads > 1 and len(jobs) > 1:
             w.age(), w.children()  # the shared per-row caches, built before they are shared
-            for done in [collection_threads().submit(job) for job in jobs]:
-                done.result()
+            results = [done.result() for done in [collection_threads().submit(job) for job in jobs]]
         else:
-            for job in jobs:
-                job()
+            results = [job() for job in jobs]
+        if self.collector is not None:
+            self.collector.merge(results[len(moda):])
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:
@@ -278,7 +277,7 @@ class PovertyModel(mesa.Model):
         return int(self.world.P.n)
 
 
-@functools.cache
+@cache
 def collection_threads() -> ThreadPoolExecutor:
     """The threads that collect the outcome tables (two; one pool per process)."""
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="povsim-collect")

@@ -152,9 +152,9 @@ def less_kernel(key, ids, p):
 def normals_at(key, ids, rows):
     """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
 
-    The central region of AS 241 (85% of draws) is a rational function evaluated in a
-    separate loop without branches, which the compiler vectorises; the tails follow in a
-    second pass.  ``error_model="numpy"`` drops the division-by-zero checks (the
+    The central region of AS 241 (85% of draws) is a rational function evaluated for every
+    draw in a loop without branches (on the threads), which the compiler vectorises; the
+    tails are listed and replaced in a second pass.  ``error_model="numpy"`` drops the division-by-zero checks (the
     denominators are never zero), which would otherwise block vectorisation.
     """
     k = rows.shape[0]

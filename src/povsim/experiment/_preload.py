@@ -1,9 +1,9 @@
 """Imported once by each worker of the local pool and of Dask: import povsim and run a
 tiny model.
 
-Each worker then has povsim imported and its compiled kernels loaded: the first run of a worker is as fast as the others
-(the pilot run's time is then representative, and no worker pays a warm-up inside the
-batch).  Any failure here is ignored: it only costs the warm-up.
+Each worker then has povsim imported and its compiled kernels loaded: the first run of a
+worker is as fast as the others (the pilot run's time is then representative, and no
+worker pays a warm-up inside the batch).  Any failure here is ignored: it only costs the warm-up.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ interrupted batch leaves no long queue behind and memory stays bounded.
 
 * :class:`LocalPool`: :class:`concurrent.futures.ProcessPoolExecutor` with the
   ``spawn`` start method; each worker imports povsim and warms up once
-  (:mod:`povsim.experiment._preload`), and workers ignore SIGINT (the batch process stops them).  A worker
-  that dies (killed, out of memory) fails the runs it had in hand; the pool is rebuilt
-  and the batch goes on.
+  (:mod:`povsim.experiment._preload`), and workers ignore SIGINT (the batch process stops
+  them).  A worker that dies (killed, out of memory) fails the runs it had in hand; the
+  pool is rebuilt and the batch goes on.
 * :class:`DaskExecutor`: a ``distributed.Client`` on an existing scheduler
   (``--scheduler tcp://host:8786``) or on a :class:`distributed.LocalCluster` it starts
   (``--dask-local N``: processes, one thread each, on 127.0.0.1 only, without the
@@ -134,10 +134,9 @@ class Executor(ABC):
         return {"executor": self.name, "slots": self.slots}
 
 
-def _init_worker(warm: bool) -> None:  # pragma: no cover - runs in worker processes
+def _init_worker() -> None:  # pragma: no cover - runs in worker processes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process stops the workers
-    if warm:
-        import povsim.experiment._preload  # noqa: F401  (importing it warms up)
+    import povsim.experiment._preload  # noqa: F401  (importing it warms up)
 
 
 class SerialExecutor(Executor):
@@ -188,20 +187,13 @@ class LocalPool(Executor):
         self.restarts = 0
         self.max_breaks = 3
 
-    @staticmethod
-    def _context() -> tuple[multiprocessing.context.BaseContext, bool]:
-        """The start method, and whether workers still need to warm up themselves.
-
-        ``spawn``, not a warmed-up fork server: the warm-up runs the compiled kernels on
-        their threads (:mod:`povsim._threads`), and GNU OpenMP does not survive a fork
-        of a process that has used it.
-        """
-        return multiprocessing.get_context("spawn"), True
-
     def start(self) -> None:
-        ctx, warm = self._context()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                         initializer=_init_worker, initargs=(warm,))
+        # spawned, not forked from a warmed-up fork server: the warm-up runs the compiled
+        # kernels on their threads (povsim._threads), and GNU OpenMP does not survive a
+        # fork of a process that has used it; each worker warms itself up
+        self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_init_worker)
 
     def close(self, cancel: bool = False) -> None:
         pool, self._pool = self._pool, None

@@ -474,14 +474,14 @@ class Intervention:
         vmask = self._village_mask()
         rows = self.eligible_default(world)
         person = self.unit != "household"
-        flags = _NO_FLAGS
-        if self.unit == "person" and (t.left_behind or t.special_needs or t.moda_deprived):
-            flags = np.ones((3, P.n), dtype=bool)
-            for j, (wanted, flag) in enumerate(((t.left_behind, P.left_behind),
-                                                (t.special_needs, P.disabled),
-                                                (t.moda_deprived, None))):
-                if wanted:
-                    flags[j] = self._moda_poor(world) if flag is None else flag
+        flags = []  # person flags a child must have
+        if self.unit == "person":
+            if t.left_behind:
+                flags.append(P.left_behind)
+            if t.special_needs:
+                flags.append(P.disabled)
+            if t.moda_deprived:
+                flags.append(self._moda_poor(world))
         cut = np.inf
         if t.poorest_share is not None:
             cut = float(np.quantile(H.income_pc[vmask[H.village]], t.poorest_share)) if vmask.any() else 0.0
@@ -489,7 +489,7 @@ class Intervention:
             rows, person, P.hh, H.village, vmask, world.age(),
             self.ages[0] if t.min_age is None else t.min_age,
             self.ages[1] if t.max_age is None else t.max_age, t.income_poor, H.income_poor,
-            t.poorest_share is not None, cut, H.income_pc, flags)
+            t.poorest_share is not None, cut, H.income_pc, np.stack(flags) if flags else _NO_FLAGS)
 
     def _moda_poor(self, world: World) -> np.ndarray:
         from povsim.moda.model import child_deprivation

@@ -19,6 +19,7 @@ A new output table is one module in this package with a ``TABLES`` declaration.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -156,28 +157,36 @@ class Collector:
 
     def collect(self, world: World) -> None:
         """Append this year's measures of every selected yearly table."""
-        for job in self.jobs(world):
-            job()
+        self.merge([job() for job in self.jobs(world)])
 
-    def jobs(self, world: World) -> list[Callable[[], None]]:
+    def jobs(self, world: World) -> list[Callable[[], dict[str, list[tuple]]]]:
         """This year's collection as one job per table, to run in any order or on several
-        threads: each table appends only to its own rows, and only reads the world."""
+        threads: each only reads the world and returns its own rows (:meth:`merge`)."""
         from povsim.registry import outcome_tables
 
-        cells = Cells(world, self.by, self.tables, self.rows)
-        tables = [t for t in outcome_tables().values() if t.collect is not None and cells.wants(t.name)]
-        for t in tables:  # the tables' order in the results, whatever order they finish in
-            self.rows.setdefault(t.name, [])
-        return [partial(_collect_table, t.collect, world, cells) for t in tables]
+        cells = Cells(world, self.by, self.tables, {})
+        return [partial(_collect_table, t.collect, world, cells) for t in outcome_tables().values()
+                if t.collect is not None and cells.wants(t.name)]
+
+    def merge(self, parts: Sequence[dict[str, list[tuple]]]) -> None:
+        """Append the jobs' rows in the order of the jobs: the tables and rows come out as
+        a collection one table after the other gives them, whatever order they finished in."""
+        for part in parts:
+            for table, rows in part.items():
+                self.rows.setdefault(table, []).extend(rows)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {k: pd.DataFrame.from_records(v, columns=list(COLUMNS)) for k, v in self.rows.items()}
 
 
-def _collect_table(collect: Callable, world: World, cells: Cells) -> None:
+def _collect_table(collect: Callable, world: World, cells: Cells) -> dict[str, list[tuple]]:
+    """One table's rows of the year (in rows of its own, so jobs can run side by side)."""
+    own = copy.copy(cells)
+    own._rows = {}
     # ratios of empty cells are NaN (the error state is per thread)
     with np.errstate(invalid="ignore", divide="ignore"):
-        collect(world, cells)
+        collect(world, own)
+    return own._rows
 
 
 def final_tables(world: World, tables: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:

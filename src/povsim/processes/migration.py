@@ -197,8 +197,8 @@ def _move_to_grandparents(world: World, status: np.ndarray,
 
 def update_family_status(world: World, params, streams,
                          counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
-    """Derived columns: mothers of a child under 3, left-behind and unsupervised children,
-    present and all members of each household; the stimulation children receive
+    """Derived columns: left-behind and unsupervised children, present and all members of
+    each household; the stimulation children receive
     (:func:`povsim.processes.caregivers.update_stimulation`) follows the new status.
 
     A left-behind child with both parents away and no other adult (18-75) present is
@@ -216,8 +216,7 @@ def update_family_status(world: World, params, streams,
         adults, _, present, size = household_counts(P.hh, age, P.migrant, H.n)
     else:
         adults, present, size = counts
-    lb, both, alone, young_mother = _family_flags(age, P.migrant, P.mother_row, P.father_row,
-                                                  P.hh, adults)
+    lb, both, alone = _family_flags(age, P.migrant, P.mother_row, P.father_row, P.hh, adults)
     rows = np.flatnonzero(alone)
     p = world.values("supervision.adequate", world, rows, np.zeros(len(rows)))
     cared = streams.uniform("supervision", world.year, P.id[rows]) < p
@@ -225,7 +224,6 @@ def update_family_status(world: World, params, streams,
     P["left_behind"] = lb
     P["both_parents_away"] = both
     P["unsupervised"] = alone
-    P["has_child_under3"] = young_mother
     H["present"] = present.astype(np.int16)
     H["size"] = size.astype(np.int16)
     # stimulation received, from last year's parenting practice (refreshed by the
@@ -236,6 +234,7 @@ def update_family_status(world: World, params, streams,
 def initialise(world: World, params, streams) -> None:
     """Family status and village migration shares of the initial population."""
     P, H, V = world.P, world.H, world.V
+    P["has_child_under3"] = _mothers_of_young(world.age(), P.mother_row)
     update_family_status(world, params, streams)
     age = world.age()
     worker = (age >= 18) & (age <= 55) & P.school_done
@@ -364,16 +363,11 @@ def household_counts(hh, age, away, n_h):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
-    """Left-behind, both-parents-away and alone (no present adult) children, and the
-    mothers of a child under 3."""
+    """Left-behind, both-parents-away and alone (no present adult) children."""
     n = age.shape[0]
     lb = np.zeros(n, dtype=np.bool_)
     both = np.zeros(n, dtype=np.bool_)
     alone = np.zeros(n, dtype=np.bool_)
-    young_mother = np.zeros(n, dtype=np.bool_)
-    for i in range(n):  # writes another row: on one thread
-        if age[i] < 3 and mother_row[i] >= 0:
-            young_mother[mother_row[i]] = True
     for i in prange(n):
         if age[i] >= 18:
             continue
@@ -386,7 +380,7 @@ def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
                 both[i] = True
                 if n_adults[hh[i]] < 1:
                     alone[i] = True
-    return lb, both, alone, young_mother
+    return lb, both, alone
 
 
 @njit(cache=True, nogil=True)
