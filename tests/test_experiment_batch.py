@@ -6,6 +6,7 @@ import errno
 import importlib.util
 import json
 import os
+import signal
 from pathlib import Path
 
 import pandas as pd
@@ -213,6 +214,23 @@ def test_worker_death_fails_only_its_runs(reference, tmp_path: Path) -> None:
     failed = [o for o in outcomes if not o.ok]
     assert len(outcomes) == 6 and {o.key for o in outcomes} == set(ks.keys)
     assert any("died" in o.error for o in failed) and 1 <= len(failed) <= 2
+
+
+def _sigint_state(spec: RunSpec) -> RunOutcome:
+    import signal as sig
+
+    held = sig.SIGINT in sig.pthread_sigmask(sig.SIG_BLOCK, [])
+    return RunOutcome(spec.key, ok=True, extra={"held": held, "handler": str(sig.getsignal(sig.SIGINT))})
+
+
+def test_spawned_workers_never_see_sigint() -> None:
+    # A Ctrl-C while a new worker still imports povsim (before its initializer runs) used
+    # to print the worker's KeyboardInterrupt traceback: workers start with SIGINT held.
+    spec = RunSpec("k", "x", {}, 1, ("moda",), 0, 0)
+    with LocalPool(1) as pool:
+        (outcome,) = pool.imap_unordered([spec], _sigint_state)
+    assert outcome.extra == {"held": True, "handler": str(signal.SIG_IGN)}
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # this process is free again
 
 
 def test_full_disk_stops_cleanly_and_resumes(reference, tmp_path: Path, monkeypatch) -> None:

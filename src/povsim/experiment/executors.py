@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from povsim.experiment.errors import BatchError
@@ -132,6 +133,25 @@ class Executor(ABC):
     def info(self) -> dict[str, object]:
         """Description for the manifest."""
         return {"executor": self.name, "slots": self.slots}
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back from this thread, and from any worker spawned meanwhile.
+
+    A spawned worker imports povsim before its initializer can ignore SIGINT; a Ctrl-C in
+    that window would print the worker's KeyboardInterrupt traceback.  The blocked mask is
+    inherited through fork and exec, so a new worker never sees SIGINT; this process gets
+    a Ctrl-C that came meanwhile as soon as the block ends, so none is lost.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _init_worker() -> None:  # pragma: no cover - runs in worker processes
@@ -246,7 +266,8 @@ class LocalPool(Executor):
                 pool = self._pool
                 if pool is None:
                     raise BatchError("the local pool stopped")
-                running[pool.submit(fn, spec)] = spec
+                with _sigint_held():  # submit may spawn a worker
+                    running[pool.submit(fn, spec)] = spec
 
         fill()
         breaks = 0  # pool breakdowns since the last run that came back
