@@ -76,8 +76,6 @@ from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 
 MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
             "enrolled", "school_years", "log_earnings")
-ESTIMATORS = ("itt_sd", "itt_diff", "itt_pct", "did")
-UNITS = ("child", "household", "village", "county")
 
 
 class _T(BaseModel):
