@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.errors import RunError
+from povsim.experiment.batch import SilentReporter
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -70,20 +71,6 @@ class PlanResult:
     runs_total: int
     runs_executed: int
     timings: dict[str, float] = field(default_factory=dict)
-
-
-class _Silent:
-    def message(self, text: str) -> None:
-        pass
-
-    def start(self, total: int, completed: int) -> None:
-        pass
-
-    def advance(self, outcome) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 def plan_folder(plan: Plan, out: str | os.PathLike[str] | None = None) -> Path:
@@ -318,7 +305,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     from povsim.output import atomic_write_text
 
     t_start = time.perf_counter()
-    rep = reporter if reporter is not None else _Silent()
+    rep = reporter if reporter is not None else SilentReporter()
     plan = load_plan(file)
     folder = plan_folder(plan, out)
     _check_folder(folder)
