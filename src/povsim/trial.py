@@ -68,16 +68,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from povsim.config import StrictModel
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 
 MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
             "enrolled", "school_years", "log_earnings")
 
 
-class _T(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_T = StrictModel
 
 
 class _Meta(_T):
