@@ -363,8 +363,8 @@ def _check_size(scenarios, args: argparse.Namespace) -> None:
         check_run_memory(est, available_memory(), max(sc.total_persons for sc in scenarios))
 
 
-def _progress(label: str, total: int):
-    """A rich progress bar (``with``) and its callback ``tick(done)``."""
+def _progress_bar(label: str, counted: str, **kw):
+    """A rich progress bar: ``label``, the bar, done/total ``counted``, elapsed time and ETA."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -374,8 +374,13 @@ def _progress(label: str, total: int):
         TimeRemainingColumn,
     )
 
-    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("replicate-years"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(counted), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), **kw)
+
+
+def _progress(label: str, total: int):
+    """A rich progress bar (``with``) and its callback ``tick(done)``."""
+    prog = _progress_bar("[bold]{task.description}", "replicate-years")
     task = prog.add_task(label, total=total)
     return prog, lambda done, description=label: prog.update(task, completed=done, description=description)
 
@@ -630,18 +635,7 @@ class _BatchReporter:
     def start(self, total: int, completed: int) -> None:
         if self.quiet:
             return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(TextColumn("[bold]runs"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                                 TextColumn("ETA"), TimeRemainingColumn(), console=self.console)
+        self.progress = _progress_bar("[bold]runs", "{task.fields[failed]} failed", console=self.console)
         self.progress.start()
         self.task = self.progress.add_task("runs", total=total, completed=completed, failed=0)
 

@@ -205,9 +205,7 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
     _summ("cost_discounted_rmb", f"discounted to {start} at {rate:.0%}",
           b_disc if b_disc is not None else zero, a_disc if a_disc is not None else zero, rows,
           s.name)
-    cols = ["scenario", "measure", "when", "base_mean", "alt_mean", "diff_mean", "ci_lo", "ci_hi",
-            "replicates"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
 
 
 #: Treated-cohort outcomes: (record column, label of the age, measure name)

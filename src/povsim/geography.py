@@ -36,15 +36,6 @@ import numpy as np
 from povsim.params import Param
 from povsim.rng import Streams
 
-HUBEI_COUNTIES: tuple[str, ...] = (
-    "Yangxin", "Wufeng", "Tongshan", "Xuan'en", "Dawu", "Yunyang", "Luotian", "Baokang",
-)
-
-HUBEI_SRC = (
-    "Hubei integrated child poverty reduction pilot: 8 counties, 66 townships, 80 villages "
-    "(UNICEF China / IPRCC / Hubei Poverty Alleviation Office, 'Hubei Model' brochure, 2017)"
-)
-
 #: Fixed key of the project layout of an area file (which townships are project townships,
 #: which villages are pilot villages, village sizes): the same area in every run and
 #: replicate, whatever the run's seed (the real lists were not available).  Village

@@ -345,15 +345,10 @@ class LazyTables(Mapping[str, pd.DataFrame]):
         return f"LazyTables({str(self.folder)!r}, read={sorted(self._read)}, of={self._names})"
 
 
-def _read_tables(folder: Path, lazy: bool = False) -> Mapping[str, pd.DataFrame]:
-    tables = LazyTables(folder)
+def _read_tables(folder: Path, lazy: bool = False, names: Sequence[str] | None = None) -> Mapping[str, pd.DataFrame]:
+    """The ``<name>.csv`` tables of ``folder`` (only those of ``names`` that exist, when given)."""
+    tables = LazyTables(folder, names)
     return tables if lazy else {n: tables[n] for n in tables}
-
-
-def _read_extra(res: Results, *names: str, lazy: bool = False) -> None:
-    """Read ``<folder>/<name>.csv`` into ``res.extra[name]`` for those of ``names`` that exist."""
-    tables = LazyTables(res.folder, names)
-    res.extra = tables if lazy else {n: tables[n] for n in tables}
 
 
 def plan_results_folder(folder: str | Path) -> Path:
@@ -399,35 +394,29 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
     manifest = verify_results(folder)
     tables = folder / "tables"
     if manifest.get("kind") == "plan":  # its tables/ are the plan's, not a run's
-        res = Results(folder, "plan", manifest)
-        res.extra = _read_tables(tables, lazy)
-        return res
+        return Results(folder, "plan", manifest, extra=_read_tables(tables, lazy))
     if (folder / "trial_summary.csv").is_file():
-        res = Results(folder, "trial", manifest)
-        _read_extra(res, "trial_summary", "trial_estimates", "trajectories", "samples", lazy=lazy)
-        return res
+        return Results(folder, "trial", manifest, extra=_read_tables(
+            folder, lazy, ("trial_summary", "trial_estimates", "trajectories", "samples")))
     if (folder / "differences.csv").is_file():
-        res = Results(folder, "compare", manifest)
+        res = Results(folder, "compare", manifest, extra=_read_tables(
+            folder, lazy, ("differences", "cost_effectiveness", "ce_points", "moda_decomposition")))
         ex = manifest.get("extra") or {}
         names = [ex["base"], *ex.get("alternatives", [])] if ex.get("base") else []
         subs = [p for p in sorted(tables.iterdir()) if p.is_dir()] if tables.is_dir() else []
         order = {n: i for i, n in enumerate(names)}
         for p in sorted(subs, key=lambda p: order.get(p.name, len(order))):
             res.scenarios[p.name] = _read_tables(p, lazy)
-        _read_extra(res, "differences", "cost_effectiveness", "ce_points", "moda_decomposition", lazy=lazy)
         return res
     if (folder / "indices.csv").is_file():
-        res = Results(folder, "sensitivity", manifest)
-        _read_extra(res, "indices", "second_order", "summary", lazy=lazy)
-        return res
+        return Results(folder, "sensitivity", manifest,
+                       extra=_read_tables(folder, lazy, ("indices", "second_order", "summary")))
     if (folder / "fit_targets.csv").is_file():
-        res = Results(folder, "calibration", manifest)
-        _read_extra(res, "fit_targets", "parameters", "trace", lazy=lazy)
-        return res
+        return Results(folder, "calibration", manifest,
+                       extra=_read_tables(folder, lazy, ("fit_targets", "parameters", "trace")))
     if tables.is_dir() and any(tables.glob("*.csv")):
-        res = Results(folder, "run", manifest)
+        res = Results(folder, "run", manifest, extra=_read_tables(folder, lazy, ("target_checks",)))
         res.scenarios[res.name if manifest else folder.name] = _read_tables(tables, lazy)
-        _read_extra(res, "target_checks", lazy=lazy)
         return res
     raise ReportError(f"{folder} holds no povsim tables (expected tables/*.csv, differences.csv, "
                       "indices.csv, fit_targets.csv or trial_summary.csv); give a folder written by `povsim run`, "

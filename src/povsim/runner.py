@@ -11,9 +11,10 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,60 @@ def run_replicate(scenario: Scenario, seed: int,
     return tables, person_years
 
 
+def in_processes(work: Callable[[Any], Any], jobs: Sequence[Any], workers: int,
+                 done: Callable[[int], None] | None = None) -> list[Any]:
+    """``work(job)`` of every job in a pool of ``workers`` processes.
+
+    Parameters
+    ----------
+    work
+        A module-level function (it is pickled to the workers).
+    jobs
+        Its arguments, one a job.
+    workers
+        Processes in the pool.
+    done
+        Called with the number of jobs finished so far, as each one finishes.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``jobs`` (whatever order they finished in).
+    """
+    results: list[Any] = [None] * len(jobs)
+    # forkserver: no fork of a multi-threaded parent (BLAS, progress bar threads)
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(work, job): i for i, job in enumerate(jobs)}
+        for n, fut in enumerate(as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            if done is not None:
+                done(n)
+    return results
+
+
+def stack_replicates(tables: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The tables of every replicate stacked, each with a first column ``replicate``.
+
+    Parameters
+    ----------
+    tables
+        Table name -> table of each replicate, in replicate order.
+
+    Returns
+    -------
+    dict
+        Table name -> the rows of all replicates (``replicate`` 0, 1, ...), in replicate order.
+    """
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for r, tabs in enumerate(tables):
+        for name, df in tabs.items():
+            df = df.copy()
+            df.insert(0, "replicate", r)
+            frames.setdefault(name, []).append(df)
+    return {k: pd.concat(v, ignore_index=True) for k, v in frames.items()}
+
+
 def _worker(args: tuple[Scenario, int, bool]) -> tuple[dict, int]:
     scenario, seed, keep_lineage = args
     return run_replicate(scenario, seed, keep_lineage=keep_lineage)
@@ -106,9 +161,9 @@ def run_scenario(
     years = scenario.time.years
     total = years * replicates
     t0 = time.perf_counter()
-    results: list[tuple[dict, int] | None] = [None] * replicates
     workers = max(1, min(int(workers), replicates, os.cpu_count() or 1))
     if workers == 1:
+        results = []
         for r, s in enumerate(seeds):
             base = r * years
 
@@ -116,31 +171,12 @@ def run_scenario(
                 if progress is not None:
                     progress(base + year - scenario.time.start_year, total)
 
-            results[r] = run_replicate(scenario, s, tick, keep_lineage=keep_lineage)
+            results.append(run_replicate(scenario, s, tick, keep_lineage=keep_lineage))
     else:
-        # forkserver: no fork of a multi-threaded parent (BLAS, progress bar threads)
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_worker, (scenario, s, keep_lineage)): r
-                       for r, s in enumerate(seeds)}
-            done = 0
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                done += years
-                if progress is not None:
-                    progress(done, total)
-    tables: dict[str, list[pd.DataFrame]] = {}
-    person_years = 0
-    for r, res in enumerate(results):
-        if res is None:  # pragma: no cover - guarded by the executor
-            raise RunError(f"replicate {r} produced no result")
-        tabs, py = res
-        person_years += py
-        for name, df in tabs.items():
-            df = df.copy()
-            df.insert(0, "replicate", r)
-            tables.setdefault(name, []).append(df)
-    merged = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+        results = in_processes(_worker, [(scenario, s, keep_lineage) for s in seeds], workers,
+                               None if progress is None else lambda done: progress(done * years, total))
+    person_years = sum(py for _, py in results)
+    merged = stack_replicates([tabs for tabs, _ in results])
     notes = []
     if scenario.population.start == "synthetic":
         notes.append(f"initial population: synthetic draw of {scenario.time.start_year}, not "

@@ -434,11 +434,8 @@ def _check_outputs(specs: Sequence[_OutputSpec], scenarios: list[str], model: bo
                 fail(f"{key}.minus", o.minus, "a scenario other than the one subtracted from",
                      "set scenario = ... to the other one")
         seen.add(o.name)
-        out.append(OutputSpec(
-            name=o.name, table=o.table, measure=o.measure, year=o.year, by=o.by, group=o.group,
-            intervention=o.intervention, field=o.field,
-            scenario=o.scenario or (scenarios[0] if scenarios and o.ratio is None else None),
-            minus=o.minus, ratio=tuple(o.ratio) if o.ratio is not None else None, scale=o.scale))
+        out.append(OutputSpec(**{**o.model_dump(),
+                                 "scenario": o.scenario or (scenarios[0] if scenarios and o.ratio is None else None)}))
     return tuple(out)
 
 

@@ -58,30 +58,26 @@ its own sample size), printed beside the published estimate and its confidence i
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
 import tomllib
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from povsim.config import StrictModel
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 
 MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
             "enrolled", "school_years", "log_earnings")
-ESTIMATORS = ("itt_sd", "itt_diff", "itt_pct", "did")
-UNITS = ("child", "household", "village", "county")
 
 
-class _T(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_T = StrictModel
 
 
 class _Meta(_T):
@@ -613,38 +609,24 @@ def _worker(args: tuple[TrialSpec, int]) -> dict[str, pd.DataFrame]:
 def run_trial(spec: TrialSpec, *, replicates: int | None = None, seed: int | None = None,
               workers: int = 1, progress: Callable[[int, int], None] | None = None) -> TrialResult:
     """Run the trial's replicates (results do not depend on ``workers``)."""
-    from povsim.runner import replicate_seed
+    from povsim.runner import in_processes, replicate_seed, stack_replicates
 
     n = replicates or spec.meta.replicates
     base = spec.meta.seed if seed is None else seed
     seeds = [replicate_seed(base, r) for r in range(n)]
     t0 = time.perf_counter()
-    results: list[dict | None] = [None] * n
     workers = max(1, min(int(workers), n, os.cpu_count() or 1))
     if workers == 1:
+        results = []
         for r, s in enumerate(seeds):
-            results[r] = run_trial_replicate(spec, s)
+            results.append(run_trial_replicate(spec, s))
             if progress:
                 progress(r + 1, n)
     else:
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_worker, (spec, s)): r for r, s in enumerate(seeds)}
-            done = 0
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                done += 1
-                if progress:
-                    progress(done, n)
-    frames: dict[str, list[pd.DataFrame]] = {}
-    for r, res in enumerate(results):
-        for k, df in res.items():
-            df = df.copy()
-            df.insert(0, "replicate", r)
-            frames.setdefault(k, []).append(df)
-    est = pd.concat(frames["estimates"], ignore_index=True)
-    traj = pd.concat(frames["trajectories"], ignore_index=True)
-    samples = pd.concat(frames["sample"], ignore_index=True)
+        results = in_processes(_worker, [(spec, s) for s in seeds], workers,
+                               (lambda done: progress(done, n)) if progress else None)
+    frames = stack_replicates(results)
+    est, traj, samples = frames["estimates"], frames["trajectories"], frames["sample"]
     notes = []
     s = spec.sample
     if s.size and s.unit in ("child", "household"):

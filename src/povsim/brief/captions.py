@@ -194,13 +194,14 @@ def _cap_indices(ctx: Context, m: re.Match) -> str | None:
     return ctx.t("cap.indices", output=out, param=str(top["parameter"]), index=key, value=f"{top[key]:.2f}")
 
 
-def _plan_table(ctx: Context, name: str) -> pd.DataFrame | None:
-    t = ctx.res.extra.get(name) if ctx.res.kind == "plan" else None
+def _table_of(kind: str, ctx: Context, name: str) -> pd.DataFrame | None:
+    """Table ``name`` of a results folder of ``kind`` (``None`` for another kind, or when missing or empty)."""
+    t = ctx.res.extra.get(name) if ctx.res.kind == kind else None
     return t if t is not None and not t.empty else None
 
 
 def _cap_frontier(ctx: Context, m: re.Match) -> str | None:
-    f = _plan_table(ctx, "frontier")
+    f = _table_of("plan", ctx, "frontier")
     if f is None:
         return None
     e = f[f["objective"] == "expected"].sort_values("budget_rmb_plan")
@@ -212,7 +213,7 @@ def _cap_frontier(ctx: Context, m: re.Match) -> str | None:
 
 
 def _cap_allocation(ctx: Context, m: re.Match) -> str | None:
-    v = _plan_table(ctx, "villages")
+    v = _table_of("plan", ctx, "villages")
     if v is None:
         return None
     cols = [c for c in v.columns if c.startswith("level_")]
@@ -220,7 +221,7 @@ def _cap_allocation(ctx: Context, m: re.Match) -> str | None:
 
 
 def _cap_verification(ctx: Context, m: re.Match) -> str | None:
-    v = _plan_table(ctx, "verification")
+    v = _table_of("plan", ctx, "verification")
     if v is None:
         return None
     return ctx.t("cap.verification", reps=int(v["replicates"].max()), n=len(v), lo=f"{v['error'].min():+,.1f}",
@@ -228,7 +229,7 @@ def _cap_verification(ctx: Context, m: re.Match) -> str | None:
 
 
 def _cap_marginal(ctx: Context, m: re.Match) -> str | None:
-    d = _plan_table(ctx, "marginal_by_intervention")
+    d = _table_of("plan", ctx, "marginal_by_intervention")
     if d is None or d["median_last_level_per_million_plan"].notna().sum() == 0:
         return None
     r = d.loc[d["median_last_level_per_million_plan"].idxmax()]
@@ -237,22 +238,19 @@ def _cap_marginal(ctx: Context, m: re.Match) -> str | None:
 
 
 def _cap_stability(ctx: Context, m: re.Match) -> str | None:
-    s = _plan_table(ctx, "stability")
+    s = _table_of("plan", ctx, "stability")
     if s is None:
         return None
     return ctx.t("cap.stability", median=fmt_pct(float(s["stability"].median()), ctx.lang, 0),
                  low=fmt_pct(float(s["stability"].min()), ctx.lang, 0))
 
 
-def _trial_table(ctx: Context, name: str) -> pd.DataFrame | None:
-    t = ctx.res.extra.get(name) if ctx.res.kind == "trial" else None
-    return t if t is not None and not t.empty else None
 
 
 def _cap_forest(ctx: Context, m: re.Match) -> str | None:
     from povsim.brief.kinds.trial import verdicts
 
-    s = _trial_table(ctx, "trial_summary")
+    s = _table_of("trial", ctx, "trial_summary")
     if s is None:
         return None
     ok = verdicts(s)
@@ -260,7 +258,7 @@ def _cap_forest(ctx: Context, m: re.Match) -> str | None:
 
 
 def _cap_trial_trajectories(ctx: Context, m: re.Match) -> str | None:
-    t = _trial_table(ctx, "trajectories")
+    t = _table_of("trial", ctx, "trajectories")
     if t is None or "arm" not in t.columns:
         return None
     arms = [f"`{a}`" for a in dict.fromkeys(t["arm"].astype(str))]

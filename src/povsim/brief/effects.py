@@ -58,10 +58,6 @@ class Effect:
         """The 95% interval excludes zero."""
         return self.has_interval and (self.lo > 0 or self.hi < 0)
 
-    @property
-    def improves(self) -> bool:
-        return (self.diff < 0) == self.outcome.lower_is_better
-
 
 def _effect(outcome: Outcome, scenario: str, year: int, base: pd.Series | None,
             alt: pd.Series | None) -> Effect | None:

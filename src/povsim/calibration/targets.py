@@ -442,10 +442,7 @@ def _outcome(spec: _OutcomeSpec, key: str, catalogue: Mapping[str, Mapping[str, 
             ok = False
     if not ok:
         return None
-    return Outcome(table=spec.table, measure=spec.measure,
-                   years=tuple(spec.years) if spec.years is not None else None,  # type: ignore[arg-type]
-                   by=spec.by, group=spec.group, age_group=spec.age_group, dimension=spec.dimension,
-                   indicator=spec.indicator)
+    return Outcome(**spec.model_dump())
 
 
 # --------------------------------------------------------------------------- extraction

@@ -67,7 +67,9 @@ class Reporter(Protocol):
         """The main phase ended (normally or not)."""
 
 
-class _Silent:
+class SilentReporter:
+    """A :class:`Reporter` that says nothing (library use without a reporter)."""
+
     def message(self, text: str) -> None:
         pass
 
@@ -269,7 +271,7 @@ def run_batch(
     BatchInterrupted
         Ctrl-C or SIGTERM; finished runs are kept and the same command resumes.
     """
-    rep: Reporter = reporter if reporter is not None else _Silent()
+    rep: Reporter = reporter if reporter is not None else SilentReporter()
     t_start = time.perf_counter()
     exp = load_experiment(file)
     ks = expand(exp)

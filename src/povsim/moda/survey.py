@@ -190,6 +190,13 @@ def _numeric(raw: pd.Series, file: str, column: str, expected: str) -> NDArray[n
     return values
 
 
+def _refuse_first(bad: NDArray[np.bool_], raw: pd.Series, file: str, column: str, expected: str) -> None:
+    """Raise a :class:`SurveyError` naming the first row of ``column`` where ``bad`` holds, if any."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SurveyError(file, i + 1, column, raw.iloc[i], expected)
+
+
 def _require(df: pd.DataFrame, file: str, column: str, purpose: str) -> pd.Series:
     if column not in df.columns:
         cols = [str(c) for c in df.columns]
@@ -256,9 +263,7 @@ def survey_moda(
     # ages and age groups present
     if AGE_COLUMN in df.columns:
         age = _numeric(df[AGE_COLUMN], file, AGE_COLUMN, "an age in years (a number)")
-        if (age < 0).any():
-            i = int(np.flatnonzero(age < 0)[0])
-            raise SurveyError(file, i + 1, AGE_COLUMN, df[AGE_COLUMN].iloc[i], "an age >= 0")
+        _refuse_first(age < 0, df[AGE_COLUMN], file, AGE_COLUMN, "an age >= 0")
         n_age_missing = int(np.isnan(age).sum())
         if n_age_missing:
             notes.append(f"{n_age_missing} row(s) with a missing age were left out")
@@ -304,10 +309,7 @@ def survey_moda(
             expected = f"a number for indicator {ind_name!r}, or an empty cell for a missing value"
         values = _numeric(raw, file, col, expected)
         if col in needs_01:
-            bad = ~(np.isnan(values) | (values == 0) | (values == 1))
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise SurveyError(file, i + 1, col, raw.iloc[i], expected)
+            _refuse_first(~(np.isnan(values) | (values == 0) | (values == 1)), raw, file, col, expected)
         frame[col] = values
 
     # survey weights
@@ -315,10 +317,7 @@ def survey_moda(
     if WEIGHT_COLUMN in df.columns:
         expected = "a survey weight: a finite number >= 0"
         weights = _numeric(df[WEIGHT_COLUMN], file, WEIGHT_COLUMN, expected)
-        bad = ~np.isfinite(weights) | (weights < 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise SurveyError(file, i + 1, WEIGHT_COLUMN, df[WEIGHT_COLUMN].iloc[i], expected)
+        _refuse_first(~np.isfinite(weights) | (weights < 0), df[WEIGHT_COLUMN], file, WEIGHT_COLUMN, expected)
         if not (weights[in_any] > 0).any():
             raise SurveyError(file, None, WEIGHT_COLUMN, "0 for every child in an age group",
                               "at least one positive survey weight", "a weight of 0 leaves the child out; "
@@ -331,10 +330,7 @@ def survey_moda(
         if inc_col in df.columns:
             expected = "0 or 1 (1 = income poor), or an empty cell for a missing value"
             values = _numeric(df[inc_col], file, inc_col, expected)
-            bad = ~(np.isnan(values) | (values == 0) | (values == 1))
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise SurveyError(file, i + 1, inc_col, df[inc_col].iloc[i], expected)
+            _refuse_first(~(np.isnan(values) | (values == 0) | (values == 1)), df[inc_col], file, inc_col, expected)
             frame[inc_col] = values
         else:
             notes.append(f"no income-poverty column {inc_col!r}: income overlap skipped")
@@ -359,13 +355,8 @@ def survey_moda(
         if g == "all":
             raise SurveyError(file, None, g, g, "a subgroup column not named 'all'")
         raw = df[g]
-        missing = _missing_mask(raw) & in_any
-        if missing.any():
-            i = int(np.flatnonzero(missing)[0])
-            raise SurveyError(
-                file, i + 1, g, raw.iloc[i],
-                "a group label (every child needs one for the decomposition)",
-            )
+        _refuse_first(_missing_mask(raw) & in_any, raw, file, g,
+                      "a group label (every child needs one for the decomposition)")
         frame[g] = raw.astype(str).str.strip().to_numpy(dtype=object)
 
     try:

@@ -54,7 +54,6 @@ from povsim.moda import MODAConfig
 from povsim.state import World
 
 __all__ = [
-    "COHORT_MEASURES",
     "MEASURES",
     "YEARLY_MEASURES",
     "Measure",
@@ -91,7 +90,6 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
             "persons of the treated cohorts relatively income-poor as adults (ages 30-45)"),
 )}
 YEARLY_MEASURES = tuple(n for n, m in MEASURES.items() if m.source == "yearly")
-COHORT_MEASURES = tuple(n for n, m in MEASURES.items() if m.source == "cohort")
 
 def outcome_moda_config(config: MODAConfig) -> MODAConfig:
     """``config`` without its service indicators (and without dimensions left empty): the

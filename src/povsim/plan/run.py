@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.errors import RunError
+from povsim.experiment.batch import SilentReporter
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -70,20 +71,6 @@ class PlanResult:
     runs_total: int
     runs_executed: int
     timings: dict[str, float] = field(default_factory=dict)
-
-
-class _Silent:
-    def message(self, text: str) -> None:
-        pass
-
-    def start(self, total: int, completed: int) -> None:
-        pass
-
-    def advance(self, outcome) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 def plan_folder(plan: Plan, out: str | os.PathLike[str] | None = None) -> Path:
@@ -188,7 +175,6 @@ def _programme(tables: dict[str, pd.DataFrame], villages: np.ndarray, names: lis
 @dataclass
 class _Collected:
     data: DesignData
-    current_effect: dict[str, np.ndarray] | None  # (W, V)
     current_cov: np.ndarray | None
     current_cost: np.ndarray | None
     current_total: float
@@ -201,22 +187,17 @@ def _collect(plan: Plan, area: dsg.Area, des: _Design, store: RunStore) -> _Coll
     vill = area.decided
     names = plan.names
     W, J = len(des.base), plan.design.runs_per_seed
-    years = None
     base_out, effect = [], {m: np.zeros((W, J, len(vill))) for m in MEASURES}
     exposure, feats = [], []
-    read = {}
-    for row in des.runs:
-        for s in row:
-            read[s.key] = store.read(s.key, RUN_TABLES)
-    all_years = sorted({int(y) for t in read.values() for y in t["village_programme"]["year"].unique()})
-    years = np.asarray(all_years, dtype=np.int64)
+    read = {s.key: store.read(s.key, RUN_TABLES) for row in des.runs for s in row}
+    years = np.asarray(sorted({int(y) for t in read.values() for y in t["village_programme"]["year"].unique()}),
+                       dtype=np.int64)
     if len(years) == 0:
         raise PlanError("the design runs booked no programme activity: check the interventions' start and end years "
                         "against the horizon")
     Y = len(years)
     cost = np.zeros((W, J, len(vill), len(names), Y))
     units = np.zeros_like(cost)
-    cur_eff = {m: np.zeros((W, len(vill))) for m in MEASURES} if plan.current is not None else None
     cur_cov = np.zeros((W, len(vill), len(names)))
     cur_cost = np.zeros((W, len(vill), len(names), Y))
     cur_total = np.zeros(W)
@@ -235,11 +216,8 @@ def _collect(plan: Plan, area: dsg.Area, des: _Design, store: RunStore) -> _Coll
                 effect[m][w, j] = imp[m]
             cost[w, j], units[w, j], _ = _programme(t, vill, names, years)
         cs = des.current[w]
-        if cs is not None and cur_eff is not None:
+        if cs is not None:
             ct = store.read(cs.key, RUN_TABLES)
-            imp = improvement(village_outcomes(ct, vill, start, rate), b)
-            for m in MEASURES:
-                cur_eff[m][w] = imp[m]
             c, u, e = _programme(ct, vill, names, years)
             cur_cost[w] = c
             reached, eligible = u.sum(axis=2), e.sum(axis=2)
@@ -255,7 +233,7 @@ def _collect(plan: Plan, area: dsg.Area, des: _Design, store: RunStore) -> _Coll
                       exposure=np.mean(exposure, axis=0), features=features)
     m0 = data.base["moda_m0_child_years"].mean(axis=0) / np.maximum(data.exposure, 1.0)
     has_current = plan.current is not None
-    return _Collected(data=data, current_effect=cur_eff, current_cov=_nanmean0(cur_cov) if has_current else None,
+    return _Collected(data=data, current_cov=_nanmean0(cur_cov) if has_current else None,
                       current_cost=cur_cost.mean(axis=0) if has_current else None,
                       current_total=float(cur_total.mean()) if has_current else 0.0, base_m0=m0)
 
@@ -318,7 +296,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     from povsim.output import atomic_write_text
 
     t_start = time.perf_counter()
-    rep = reporter if reporter is not None else _Silent()
+    rep = reporter if reporter is not None else SilentReporter()
     plan = load_plan(file)
     folder = plan_folder(plan, out)
     _check_folder(folder)

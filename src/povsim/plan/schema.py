@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 # the batch designs' wording of pydantic's error kinds: one table until the shared
 # configuration layer translates the errors of every file format
-from povsim.config import translate
+from povsim.config import StrictModel, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
 
@@ -60,8 +60,7 @@ def main_label_of(resolved: Mapping[str, Any]) -> str:
     return plan_label(sense, main_budget_of(levels, b.get("main_rmb")) if levels else 0.0)
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Table = StrictModel
 
 
 class _Meta(_Table):

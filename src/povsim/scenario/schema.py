@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import AfterValidator, Field, StrictStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from povsim.config import StrictModel, missing_file_hint
@@ -375,7 +375,7 @@ SECTION_MODELS: dict[str, type[_Table]] = {
 }
 
 
-class Scenario(BaseModel):
+class Scenario(StrictModel):
     """A fully resolved, validated scenario (immutable).
 
     Build one with :func:`load_scenario`, :func:`scenario_from_dict`,
@@ -399,8 +399,6 @@ class Scenario(BaseModel):
     warnings
         Non-fatal remarks, e.g. parameter values outside their plausible range.
     """
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     name: str = Field(pattern=_NAME_PATTERN)
     description: str = ""

@@ -19,7 +19,7 @@ from povsim.dashboard.folder import DashboardError, Kind
 from povsim.dashboard.kinds import batch, calibration, compare, plan, run, sensitivity, trial
 from povsim.report import Results
 
-__all__ = ["KINDS", "combine", "find_folders", "kind_named", "kind_of", "open_folder"]
+__all__ = ["KINDS", "combine", "find_folders", "kind_of", "open_folder"]
 
 #: Every kind, in the order they are tried.
 KINDS: list[Kind] = [plan.KIND, trial.KIND, compare.KIND, sensitivity.KIND, calibration.KIND, batch.KIND,
@@ -32,14 +32,6 @@ def kind_of(folder: str | Path) -> Kind | None:
     if not folder.is_dir():
         return None
     return next((k for k in KINDS if k.detect(folder)), None)
-
-
-def kind_named(name: str) -> Kind:
-    """The kind called ``name`` (``"run"``, ``"compare"``...)."""
-    for k in KINDS:
-        if k.name == name:
-            return k
-    raise KeyError(name)
 
 
 def open_folder(folder: str | Path) -> tuple[Kind, Results]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.dashboard.folder import Kind, read_manifest
-from povsim.dashboard.view import Control, Drawn, Selection, View, apply_filters, years_control
+from povsim.dashboard.view import Control, Drawn, Selection, View, apply_filters, no_controls, years_control
 from povsim.report import LazyTables, Results
 
 __all__ = ["KIND", "CollectedTables", "views"]
@@ -154,10 +154,6 @@ def _trajectory_draw(res: Results, sel: Selection) -> Drawn:
                          "points and seeds) with their min-max band.")
 
 
-def _none(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
-
-
 def _runs_draw(res: Results, sel: Selection) -> Drawn:
     tables: CollectedTables = res.extra  # type: ignore[assignment]
     ks = tables.keyspace["keyspace"] if "keyspace" in tables.keyspace else pd.DataFrame()
@@ -172,7 +168,7 @@ def views(res: Results) -> list[View]:
     return [
         View("batch_trajectories", "Outcomes across runs", _trajectory_controls, _trajectory_draw,
              lambda r: bool(_tidy(r))),
-        View("design", "Design and runs", _none, _runs_draw),
+        View("design", "Design and runs", no_controls, _runs_draw),
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from povsim.dashboard.folder import Kind
-from povsim.dashboard.view import Control, Drawn, Selection, View
+from povsim.dashboard.view import Control, Drawn, Selection, View, no_controls
 from povsim.report import Results, calibration_table, load_results
 
 __all__ = ["KIND", "views"]
@@ -43,10 +43,6 @@ def _residuals_draw(res: Results, sel: Selection) -> Drawn:
                  "target; the shaded band is +-2.")
 
 
-def _none(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
-
-
 def _trace_draw(res: Results, sel: Selection) -> Drawn:
     from povsim.plots.calibration import plot_trace
 
@@ -59,7 +55,7 @@ def views(res: Results) -> list[View]:
     return [
         View("targets", "Calibration targets", _uses, _targets_draw),
         View("residuals", "Standardised residuals", _uses, _residuals_draw),
-        View("trace", "Objective and fitted parameters", _none, _trace_draw, lambda r: "trace" in r.extra),
+        View("trace", "Objective and fitted parameters", no_controls, _trace_draw, lambda r: "trace" in r.extra),
     ]
 
 

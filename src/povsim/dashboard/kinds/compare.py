@@ -17,6 +17,7 @@ from povsim.dashboard.view import (
     View,
     ages_control,
     apply_filters,
+    no_controls,
     subgroup_controls,
     subgroup_rows,
     years_control,
@@ -56,10 +57,6 @@ def _differences_draw(res: Results, sel: Selection) -> Drawn:
 
 
 # -- cost-effectiveness ---------------------------------------------------------------------------
-def _none(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
-
-
 def _ce_draw(res: Results, sel: Selection) -> Drawn:
     from povsim.plots.compare import plot_ce_plane
 
@@ -158,7 +155,7 @@ def views(res: Results) -> list[View]:
     return [
         View("differences", "Paired differences", _differences_controls, _differences_draw,
              lambda r: "differences" in r.extra),
-        View("cost_effectiveness", "Cost-effectiveness", _none, _ce_draw,
+        View("cost_effectiveness", "Cost-effectiveness", no_controls, _ce_draw,
              lambda r: "ce_points" in r.extra and "cost_effectiveness" in r.extra),
         *scenario_views(res),
         *run.views(res),

@@ -20,6 +20,7 @@ from povsim.dashboard.view import (
     View,
     ages_control,
     apply_filters,
+    no_controls,
     subgroup_controls,
     subgroup_rows,
     year_control,
@@ -311,10 +312,6 @@ def _costs_draw(res: Results, sel: Selection) -> Drawn:
 
 
 # -- calibration targets of a baseline run ---------------------------------------------------------
-def _targets_controls(res: Results, sel: Selection) -> Iterator[Control]:
-    yield from ()
-
-
 def _targets_draw(res: Results, sel: Selection) -> Drawn:
     from povsim.plots.calibration import plot_targets
 
@@ -343,7 +340,7 @@ def views(res: Results) -> list[View]:
              _rows("generations_final")),
         View("subgroups", "Subgroups in one year", _bars_controls, _bars_draw),
         View("costs", "Programme costs", _costs_controls, _costs_draw, _rows("costs")),
-        View("targets", "Calibration targets", _targets_controls, _targets_draw,
+        View("targets", "Calibration targets", no_controls, _targets_draw,
              lambda r: "target_checks" in r.extra),
     ]
 
