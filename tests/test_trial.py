@@ -131,6 +131,10 @@ def test_trial_summary_sets_model_beside_source(tmp_path):
     (('instrument = "bayley"', 'instrument = "bayly"'), "instrument", "did you mean 'bayley'"),
     (("interventions.home_visits", "interventions.home_visit"), "home_visit",
      "did you mean 'home_visits'"),
+    # the shared translator (povsim.config) words every kind of file's errors alike
+    (("visits_per_child = 50", "visits_per_chld = 50"),
+     "arms.visits.interventions.home_visits.visits_per_chld", "did you mean 'visits_per_child'"),
+    (("replicates = 2", 'replicates = "2"'), "trial.replicates", "remove the quotes: replicates = 2"),
 ])
 def test_bad_trial_file_names_key_and_suggestion(tmp_path, edit, key, hint):
     text = SMALL.format(scenario=(ROOT / "scenarios" / "baseline.toml").as_posix(),

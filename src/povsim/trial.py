@@ -60,7 +60,6 @@ from __future__ import annotations
 import math
 import os
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +69,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from povsim.config import StrictModel
+from povsim.config import StrictModel, read_toml, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 
 MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
@@ -191,21 +190,14 @@ def load_trial(path: str | Path) -> TrialSpec:
     """
     file = Path(path)
     fname = str(path)
-    if not file.is_file():
-        near = did_you_mean(file.name, [p.name for p in file.parent.glob("*.toml")]) \
-            if file.parent.is_dir() else ""
-        raise ScenarioErrors([ScenarioError(fname, "", None, "an existing trial file",
-                                            near or "check the path (see trials/)")])
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioErrors([ScenarioError(fname, "", str(exc), "valid TOML",
-                                            "check quoting and brackets")]) from None
+    errors: list[ScenarioError] = []
+    data = read_toml(file, errors, what="trial file")
+    if data is None:
+        raise ScenarioErrors(errors)
     try:
         spec = _File.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioErrors(_translate(exc, fname)) from None
-    errors: list[ScenarioError] = []
+        raise ScenarioErrors(translate(exc, _File, file=fname, data=data)) from None
 
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
         errors.append(ScenarioError(fname, key, value, expected, suggestion))
@@ -233,9 +225,8 @@ def load_trial(path: str | Path) -> TrialSpec:
             try:
                 CLASSES[name].Config.model_validate(_config(cfg, 2015, spec.delivery.years))
             except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ".".join(str(p) for p in err["loc"])
-                    fail(f"arms.{arm}.interventions.{name}.{loc}", err.get("input"), err["msg"])
+                errors += translate(exc, CLASSES[name].Config, prefix=("arms", arm, "interventions", name),
+                                    file=fname)
     from povsim.processes.development import INSTRUMENTS
 
     for i, o in enumerate(spec.outcome):
@@ -261,30 +252,6 @@ def load_trial(path: str | Path) -> TrialSpec:
         raise ScenarioErrors(errors)
     return TrialSpec(file=fname, meta=spec.trial, sample=spec.sample, arms=dict(spec.arms),
                      delivery=spec.delivery, outcomes=spec.outcome, scenario_file=str(scen))
-
-
-def _translate(exc: ValidationError, file: str) -> list[ScenarioError]:
-    fields = {"trial": list(_Meta.model_fields), "sample": list(_Sample.model_fields),
-              "delivery": list(_Delivery.model_fields), "outcome": list(_Outcome.model_fields),
-              "arms": list(_Arm.model_fields)}
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
-        value = err.get("input")
-        suggestion = ""
-        if err["type"] == "extra_forbidden":
-            scope = next((p for p in reversed(loc[:-1]) if isinstance(p, str) and p in fields),
-                         None)
-            suggestion = did_you_mean(str(loc[-1]), fields.get(scope or "", list(fields))) \
-                or "remove it"
-            expected, value = "a known key", loc[-1]
-        elif err["type"] == "missing":
-            expected = f"the required key {loc[-1]!r}"
-        else:
-            expected = err["msg"]
-        out.append(ScenarioError(file, key, value, expected, suggestion))
-    return out
 
 
 def _config(cfg: Mapping[str, Any], start: int, years: int) -> dict[str, Any]:
