@@ -76,12 +76,10 @@ class WashUpgrade(Intervention):
             tgt[v], end[v], has[v] = scheme.target, scheme.end, True
         return tgt, end
 
-    def _rate(self, world, have, attr, target):
+    def _rate(self, world, have, attr, target, size):
         """The upgrade rate that brings each village's coverage to its scheme's target by
-        the year the scheme is due."""
-        H, n_v = world.H, world.geo.n
-        size = np.maximum(np.bincount(H.village, minlength=n_v), 1)
-        cov = np.bincount(H.village, weights=have, minlength=n_v) / size
+        the year the scheme is due (``size``: households of each village, at least 1)."""
+        cov = np.bincount(world.H.village, weights=have, minlength=world.geo.n) / size
         tgt, end = self._schemes(attr, target)
         left = np.maximum(end - world.year + 1, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -96,13 +94,14 @@ class WashUpgrade(Intervention):
         reached[plan.rows] = True
         self._extra = {}
         fixed: dict[int, float] = {}
+        size = np.maximum(np.bincount(H.village, minlength=world.geo.n), 1)
         for attr, target, base, price in (
                 ("safe_water", self.cfg.water_target, p.water_upgrade_rate,
                  p.wash_water_cost_per_household),
                 ("sanitation", self.cfg.sanitation_target, p.sanitation_upgrade_rate,
                  p.wash_toilet_cost_per_household)):
             have = getattr(H, attr)
-            extra, units = _planned(self._rate(world, have, attr, target), float(base), H.village,
+            extra, units = _planned(self._rate(world, have, attr, target, size), float(base), H.village,
                                     reached, have, world.geo.n)
             self._extra[attr] = extra
             for v in np.flatnonzero(units > 0):
