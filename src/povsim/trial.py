@@ -76,10 +76,7 @@ MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dr
             "enrolled", "school_years", "log_earnings")
 
 
-_T = StrictModel
-
-
-class _Meta(_T):
+class _Meta(StrictModel):
     name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: StrictStr = ""
     source: StrictStr = Field(min_length=1)
@@ -92,7 +89,7 @@ class _Meta(_T):
     notes: tuple[StrictStr, ...] = Field(default=(), strict=False)
 
 
-class _Sample(_T):
+class _Sample(StrictModel):
     ages: tuple[StrictInt, StrictInt] = Field(strict=False)
     haz_below: float | None = Field(default=None, strict=False)
     income_poor: StrictBool | None = None
@@ -106,17 +103,17 @@ class _Sample(_T):
     per_cluster: StrictInt = Field(default=0, ge=0)
 
 
-class _Arm(_T):
+class _Arm(StrictModel):
     share: float = Field(default=1.0, strict=False, gt=0)
     interventions: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
-class _Delivery(_T):
+class _Delivery(StrictModel):
     years: StrictInt = Field(ge=1, le=30)
     population: Literal["sample", "clusters"] = "sample"
 
 
-class _Outcome(_T):
+class _Outcome(StrictModel):
     name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     label: StrictStr = ""
     measure: Literal["score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
@@ -134,7 +131,7 @@ class _Outcome(_T):
     source_note: StrictStr = ""
 
 
-class _File(_T):
+class _File(StrictModel):
     trial: _Meta
     sample: _Sample
     arms: dict[str, _Arm] = Field(min_length=2)

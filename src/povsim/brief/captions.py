@@ -245,8 +245,6 @@ def _cap_stability(ctx: Context, m: re.Match) -> str | None:
                  low=fmt_pct(float(s["stability"].min()), ctx.lang, 0))
 
 
-
-
 def _cap_forest(ctx: Context, m: re.Match) -> str | None:
     from povsim.brief.kinds.trial import verdicts
 

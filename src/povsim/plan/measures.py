@@ -91,6 +91,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
 )}
 YEARLY_MEASURES = tuple(n for n, m in MEASURES.items() if m.source == "yearly")
 
+
 def outcome_moda_config(config: MODAConfig) -> MODAConfig:
     """``config`` without its service indicators (and without dimensions left empty): the
     indicators tagged ``kind = "service"`` in the MODA configuration

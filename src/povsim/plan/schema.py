@@ -26,8 +26,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-# the batch designs' wording of pydantic's error kinds: one table until the shared
-# configuration layer translates the errors of every file format
 from povsim.config import StrictModel, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
@@ -60,10 +58,7 @@ def main_label_of(resolved: Mapping[str, Any]) -> str:
     return plan_label(sense, main_budget_of(levels, b.get("main_rmb")) if levels else 0.0)
 
 
-_Table = StrictModel
-
-
-class _Meta(_Table):
+class _Meta(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     description: str = ""
     scenario: StrictStr
@@ -78,19 +73,19 @@ class _Meta(_Table):
     population: dict[StrictStr, Any] = Field(default_factory=dict)
 
 
-class _Intervention(_Table):
+class _Intervention(StrictModel):
     levels: Annotated[tuple[Share, ...], Field(strict=False, min_length=2)]
     requires: Annotated[tuple[StrictStr, ...], Field(strict=False)] = ()
     settings: dict[StrictStr, Any] = Field(default_factory=dict)
 
 
-class _Funder(_Table):
+class _Funder(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     share: Share
     interventions: Annotated[tuple[StrictStr, ...], Field(strict=False)] | None = None
 
 
-class _Budget(_Table):
+class _Budget(StrictModel):
     levels_rmb: Annotated[tuple[Money, ...], Field(strict=False, min_length=1)]
     main_rmb: Money | None = None
     per_year_rmb: Money | None = None
@@ -101,14 +96,14 @@ class _Budget(_Table):
     funders: Annotated[tuple[_Funder, ...], Field(strict=False)] = ()
 
 
-class _Capacity(_Table):
+class _Capacity(StrictModel):
     name: StrictStr
     intervention: StrictStr
     per_unit: Annotated[float, Field(strict=False, gt=0.0)]
     available: Annotated[float, Field(strict=False, ge=0.0)]
 
 
-class _Constraints(_Table):
+class _Constraints(StrictModel):
     county_floor_share: Share = 0.0
     county_cap_share: Share = 1.0
     minimum_level: dict[StrictStr, Share] = Field(default_factory=dict)
@@ -118,7 +113,7 @@ class _Constraints(_Table):
     capacity: Annotated[tuple[_Capacity, ...], Field(strict=False)] = ()
 
 
-class _Objective(_Table):
+class _Objective(StrictModel):
     sense: Literal["maximise_outcome", "minimise_cost"] = "maximise_outcome"
     risk: Literal["expected", "cvar"] = "expected"
     cvar_level: Annotated[float, Field(strict=False, gt=0.0, lt=1.0)] = 0.8
@@ -128,7 +123,7 @@ class _Objective(_Table):
     discount_outcomes: StrictBool = False
 
 
-class _Design(_Table):
+class _Design(StrictModel):
     draws: Annotated[int, Field(ge=1, le=1000)] = 8
     seeds_per_draw: Annotated[int, Field(ge=1, le=100)] = 1
     runs_per_seed: Annotated[int, Field(ge=1, le=100)] = 3
@@ -138,33 +133,33 @@ class _Design(_Table):
     interaction_t: Annotated[float, Field(strict=False, gt=0.0)] = 3.0
 
 
-class _Uncertainty(_Table):
+class _Uncertainty(StrictModel):
     calibration: StrictStr | None = None
     correlations: StrictStr | None = None
     parameters: Annotated[tuple[StrictStr, ...], Field(strict=False)] = ()
 
 
-class _Verify(_Table):
+class _Verify(StrictModel):
     replicates: Annotated[int, Field(ge=0, le=1000)] = 8
     alternative: StrictBool = True
 
 
-class _Alternatives(_Table):
+class _Alternatives(StrictModel):
     within: Annotated[tuple[Annotated[float, Field(strict=False, gt=0.0, lt=1.0)], ...], Field(strict=False)] = \
         (0.02, 0.05, 0.10)
     simplicity: Literal["sites", "interventions"] = "sites"
 
 
-class _Rollout(_Table):
+class _Rollout(StrictModel):
     new_sites_per_year: Annotated[int, Field(ge=1)] | None = None
 
 
-class _Solver(_Table):
+class _Solver(StrictModel):
     time_limit: Annotated[float, Field(strict=False, gt=0.0)] = 120.0
     mip_rel_gap: Annotated[float, Field(strict=False, ge=0.0, le=0.1)] = 1e-6
 
 
-class _PlanFile(_Table):
+class _PlanFile(StrictModel):
     plan: _Meta
     interventions: dict[StrictStr, _Intervention] = Field(min_length=1)
     budget: _Budget
