@@ -114,3 +114,25 @@ def test_compiled_moda_falls_back_on_unknown_group(model) -> None:
 
     cfg = load_moda_config(default_moda_config_path())
     assert fast_moda_tables(model.world, cfg, ("stimulation",)) is None
+
+
+def test_outcome_view_counted_from_the_main_scores(model) -> None:
+    """The outcome view counted from the main configuration's scoring gives exactly the
+    rows of its own compiled pass and of the general path; a view whose indicator differs
+    from the main configuration's is left to its own pass."""
+    from povsim.moda import compute_moda_tables
+    from povsim.moda.model import fast_moda_tables, shared_moda_tables
+    from povsim.moda.views import outcome_view
+
+    cfg = load_moda_config(default_moda_config_path())
+    view = outcome_view(cfg)
+    main, shared = shared_moda_tables(model.world, cfg, ("sex", "county"), [view])
+    _same_tables(main, fast_moda_tables(model.world, cfg, ("sex", "county")))
+    _same_tables(shared, fast_moda_tables(model.world, view, ()))
+    general, _ = compute_moda_tables(child_frame(model.world), view, groups=[], as_arrays=True)
+    _same_tables(shared, general)
+    # a stricter stimulation rule in the view: its bits are not the main scoring's
+    changed = [ind.model_copy(update={"rule": "< 0.5"}) if ind.column == "stimulation" else ind
+               for ind in view.indicators]
+    other = view.model_copy(update={"indicators": changed})
+    assert shared_moda_tables(model.world, cfg, (), [other])[1] is None

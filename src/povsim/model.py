@@ -196,12 +196,13 @@ class PovertyModel(mesa.Model):
 
     def _collect(self) -> None:
         """This year's outcome tables.  With more than one thread they are collected on
-        the collection threads, one table (or one MODA configuration's tables) per job: the
+        the collection threads, one table (or MODA's tables) per job: the
         jobs only read the world, and their rows are merged in the order of the jobs, so the
         results do not depend on the timing."""
         w = self.world
-        moda = [c for c in (self.moda, *self.moda_views) if c is not None]
-        jobs = [partial(c.collect, w) for c in moda]  # the longest jobs first
+        # MODA (and its views, from the same scores) first: the longest job
+        jobs = [partial(self.moda.collect, w, self.moda_views)] if self.moda is not None else []
+        n_moda = len(jobs)
         if self.collector is not None:
             jobs += self.collector.jobs(w)
         if self.threads > 1 and len(jobs) > 1:
@@ -210,7 +211,7 @@ class PovertyModel(mesa.Model):
         else:
             results = [job() for job in jobs]
         if self.collector is not None:
-            self.collector.merge(results[len(moda):])
+            self.collector.merge(results[n_moda:])
 
     # -- one year -------------------------------------------------------------
     def step(self) -> None:

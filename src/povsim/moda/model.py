@@ -12,14 +12,15 @@ All three score children with the same compiled rules (:mod:`povsim.moda.score`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from povsim.moda.config import MODAConfig, default_moda_config_path, load_moda_config
+from povsim.moda.config import IndicatorSpec, MODAConfig, default_moda_config_path, load_moda_config
 from povsim.moda.measures import _DIRECT_PATTERN_BITS, _pattern_bits, is_poor
-from povsim.moda.score import model_counts, rule_plan, score_rows
+from povsim.moda.score import model_counts, model_scores, rule_plan, score_rows
 from povsim.moda.tables import TABLE_NAMES, Rows, add_indicator_rows, add_partition_rows, compute_moda_tables
 from povsim.processes.schooling import overage
 from povsim.state import World
@@ -139,10 +140,18 @@ class MODACollector:
         cfg = load_moda_config(path or default_moda_config_path())
         return cls(config=cfg, groups=tuple(groups), every=every)
 
-    def collect(self, world: World) -> None:
+    def collect(self, world: World, views: Sequence[MODACollector] = ()) -> None:
+        """This year's tables, and those of ``views`` (collectors of views of this
+        configuration, :mod:`povsim.moda.views`) from the same scoring of the children."""
         if (world.year - world.start_year) % self.every:
             return
-        tabs = fast_moda_tables(world, self.config, tuple(self.groups))
+        tabs = shared_moda_tables(world, self.config, tuple(self.groups), [v.config for v in views])
+        self._keep(world, tabs[0])
+        for view, own in zip(views, tabs[1:], strict=True):
+            view._keep(world, own if own is not None else
+                       fast_moda_tables(world, view.config, tuple(view.groups)))
+
+    def _keep(self, world: World, tabs: dict | None) -> None:
         if tabs is None:  # a configuration or value the compiled path does not handle
             frame = child_frame(world)
             tabs, _ = compute_moda_tables(frame, self.config, groups=list(self.groups),
@@ -263,9 +272,12 @@ _BOOL_COLUMNS = frozenset({
 
 
 def _fast_plan(config: MODAConfig, groups: tuple[str, ...], n_generations: int,
-               n_counties: int) -> dict | None:
+               n_counties: int, scored: tuple[IndicatorSpec, ...] | None = None) -> dict | None:
     """Static inputs of the compiled pass for a configuration, or ``None`` when the
     configuration needs the general path (unknown columns, float subgroups, > 12 dimensions).
+
+    ``scored``: the indicators of another configuration's scoring, to count this
+    configuration from (``None`` when it has indicators those do not have, or differ).
     """
     ags = config.age_groups
     cols = [ind.column for ind in config.indicators] + list(groups)
@@ -273,7 +285,11 @@ def _fast_plan(config: MODAConfig, groups: tuple[str, ...], n_generations: int,
         cols.append(config.moda.income_poverty)
     if any(c not in _COL for c in cols):
         return None
-    plan = rule_plan(config, _COL)
+    if scored is not None:
+        have = {ind.name: ind for ind in scored}
+        if any(have.get(ind.name) != ind for ind in config.indicators):
+            return None
+    plan = rule_plan(config, _COL, indicators=scored)
     grp_k, labels = [], []
     for g in groups:
         if g in _BOOL_COLUMNS:
@@ -322,27 +338,50 @@ def fast_moda_tables(world: World, config: MODAConfig,
     returns ``None`` when the configuration or the data need the general path (a column it
     does not know, a missing value, a value out of range).
     """
+    return shared_moda_tables(world, config, groups)[0]
+
+
+def shared_moda_tables(world: World, config: MODAConfig, groups: tuple[str, ...],
+                       views: Sequence[MODAConfig] = ()) -> list[dict[str, dict | None] | None]:
+    """:func:`fast_moda_tables` of ``config``, then of each of ``views`` (without subgroups)
+    from the same scoring of the children: a view of ``config`` (:mod:`povsim.moda.views`)
+    keeps some of its indicators, so its children's indicator bits are theirs.  ``None``
+    for a configuration that needs a pass of its own (``config``: the general path)."""
     P, H, geo = world.P, world.H, world.geo
     n_gen = int(P.generation.max(initial=0)) + 1
     plan = _fast_plan(config, groups, n_gen, len(geo.counties))
     if plan is None:
-        return None
+        return [None] * (1 + len(views))
     age = world.age()
     kids = world.children()
     pc = (P.sex, P.stunted, P.anaemic, P.health_shock, P.disabled, P.checkup, P.preschool,
-          P.enrolled, overage(world, kids), P.generation, P.stimulation, P.left_behind,
-          P.unsupervised)
+          P.enrolled, P.grade, P.generation, P.stimulation, P.left_behind, P.unsupervised)
     hc = (H.insured, H.info_access, H.safe_water, H.sanitation, H.housing_poor, H.dibao,
           H.income_poor, dibao_gap(H))
-    status, out, ind_count, present, n_in = model_counts(
-        kids, age, P.hh, pc, hc, H.village, geo.county, geo.pilot, plan["rules"], plan["ag_of_age"],
-        plan["ag_size"], plan["ag_off"], plan["inc_col"], plan["n_states"], plan["grp_col"], plan["grp_k"])
+    scores = model_scores(kids, age, P.hh, pc, hc, H.village, geo.county, geo.pilot, plan["rules"],
+                          plan["inc_col"], plan["n_states"], plan["grp_col"], plan["grp_k"])
+    out = [_tables(config, groups, plan, model_counts(kids, age, scores, plan["rules"], plan["ag_of_age"],
+                                                      plan["ag_size"], plan["ag_off"], plan["n_states"],
+                                                      plan["grp_k"]))]
+    for view in views:
+        vplan = _fast_plan(view, (), n_gen, len(geo.counties), plan["rules"].indicators)
+        out.append(None if vplan is None or out[0] is None or vplan["inc_col"] != plan["inc_col"] else
+                   _tables(view, (), vplan, model_counts(kids, age, scores, vplan["rules"], vplan["ag_of_age"],
+                                                         vplan["ag_size"], vplan["ag_off"], vplan["n_states"],
+                                                         vplan["grp_k"])))
+    return out
+
+
+def _tables(config: MODAConfig, groups: tuple[str, ...], plan: dict,
+            counts: tuple) -> dict[str, dict | None] | None:
+    """The table rows of :func:`fast_moda_tables` from :func:`povsim.moda.score.model_counts`."""
+    status, out, ind_count, present, n_in = counts
     if status != 0:
         return None
     rows = {name: Rows() for name in TABLE_NAMES}
     n_states = plan["n_states"]
     policy = config.moda.missing
-    index = {id(ind): j for j, ind in enumerate(plan["rules"].indicators)}
+    index = {ind.name: j for j, ind in enumerate(plan["rules"].indicators)}
     for q, ag in enumerate(config.age_groups):
         if n_in[q] == 0:
             continue
@@ -371,6 +410,6 @@ def fast_moda_tables(world: World, config: MODAConfig,
         if total is None or not total.n[0] > 0:
             continue
         inds = config.indicators_for(ag.name)
-        ind_vals = [int(ind_count[q, index[id(ind)]]) for ind in inds]
+        ind_vals = [int(ind_count[q, index[ind.name]]) for ind in inds]
         add_indicator_rows(rows, ag.name, inds, ind_vals, total.n[:1])
     return {name: r.arrays() for name, r in rows.items()}

@@ -8,7 +8,7 @@ one child's values (:func:`value_problems` names its missing and invalid values)
 :func:`pattern_code` applies the union rule within dimensions.
 Every path goes through these two compiled functions: the tables of a frame of children
 (:func:`score_rows`, used for surveys, for the model's general path and for targeting by
-deprivation) and the model's single pass over persons (:func:`model_counts`).  Whether a
+deprivation) and the model's single pass over persons (:func:`model_scores`).  Whether a
 score makes a child poor is :func:`povsim.moda.measures.is_poor`.
 """
 
@@ -22,9 +22,10 @@ import numpy as np
 from numba import njit, prange
 
 from povsim.moda.config import IndicatorSpec, MODAConfig, rule_interval
+from povsim.processes.schooling import years_behind
 
-__all__ = ["RulePlan", "Scores", "indicator_bits", "model_counts", "pattern_code", "rule_plan", "score_rows",
-           "value_problems"]
+__all__ = ["RulePlan", "Scores", "indicator_bits", "model_counts", "model_scores", "pattern_code", "rule_plan",
+           "score_rows", "value_problems"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,21 +63,31 @@ class RulePlan:
 
 
 
-def rule_plan(config: MODAConfig, column_index: Mapping[str, int], age_groups: Sequence[str] | None = None) -> RulePlan:
+def rule_plan(config: MODAConfig, column_index: Mapping[str, int], age_groups: Sequence[str] | None = None,
+              indicators: Sequence[IndicatorSpec] | None = None) -> RulePlan:
     """Compile ``config`` for children whose values are ordered as ``column_index`` says;
-    only the indicators of ``age_groups`` (default: all) are compiled."""
+    only the indicators of ``age_groups`` (default: all) are compiled.
+
+    ``indicators`` (default: the configuration's own that apply) are the indicators
+    scored, in bit order: those of another configuration of which ``config`` is a view
+    (:mod:`povsim.moda.views`), so that one scoring serves both.  Indicators ``config``
+    does not have count in none of its age groups.
+    """
     ags = config.age_groups
     wanted = [ag.name for ag in ags] if age_groups is None else list(age_groups)
+    own = {ind.name: ind for ind in config.indicators}
     inds = tuple(ind for ind in config.indicators
-                 if any(ind.age_groups is None or name in ind.age_groups for name in wanted))
+                 if any(ind.age_groups is None or name in ind.age_groups for name in wanted)
+                 ) if indicators is None else tuple(indicators)
     rules = [rule_interval(ind.rule) for ind in inds]
     ag_has = np.zeros((len(ags), len(inds)), dtype=np.int64)
     ag_bit = np.zeros((len(ags), len(inds)), dtype=np.int64)
     for q, ag in enumerate(ags):
         dims = config.dimensions_for(ag.name)
         for j, ind in enumerate(inds):
-            if ind.age_groups is None or ag.name in ind.age_groups:
-                ag_has[q, j], ag_bit[q, j] = 1, dims.index(ind.dimension)
+            mine = own.get(ind.name)
+            if mine is not None and (mine.age_groups is None or ag.name in mine.age_groups):
+                ag_has[q, j], ag_bit[q, j] = 1, dims.index(mine.dimension)
     return RulePlan(
         indicators=inds, col=np.array([column_index[ind.column] for ind in inds], dtype=np.int64),
         vlo=np.array([r[0] for r in rules]), vhi=np.array([r[1] for r in rules]),
@@ -249,7 +260,7 @@ def _model_scores(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, col, vlo, vh
             vals[8] = float(pc[10][i])  # stimulation
             vals[9] = _b(pc[6][i])  # preschool
             vals[10] = _b(pc[7][i])  # enrolled
-            vals[11] = float(pc[8][t])  # overage (schooling.overage of the children, in kids order)
+            vals[11] = float(years_behind(a, pc[8][i], pc[7][i]))  # overage (from the grade)
             vals[12] = _b(hc[1][h])  # info_access
             vals[13] = _b(hc[2][h])  # safe_water
             vals[14] = _b(hc[3][h])  # sanitation
@@ -315,13 +326,25 @@ def _model_counts(kids, age, dbits, status, state, raw, ag_of_age, ag_has, ag_bi
     return np.int64(0), out.astype(np.float64), ind_count, present, n_in
 
 
-def model_counts(kids: np.ndarray, age: np.ndarray, hh: np.ndarray, pc: tuple, hc: tuple, hvillage: np.ndarray,
-                 vcounty: np.ndarray, vpilot: np.ndarray, plan: RulePlan, ag_of_age: np.ndarray,
-                 ag_size: np.ndarray, ag_off: np.ndarray, inc_col: int, n_states: int,
-                 grp_col: np.ndarray, grp_k: Sequence[int] | np.ndarray) -> tuple:
+def model_scores(kids: np.ndarray, age: np.ndarray, hh: np.ndarray, pc: tuple, hc: tuple,
+                 hvillage: np.ndarray, vcounty: np.ndarray, vpilot: np.ndarray, plan: RulePlan,
+                 inc_col: int, n_states: int, grp_col: np.ndarray,
+                 grp_k: Sequence[int] | np.ndarray) -> tuple:
+    """The model's children ``kids`` (person rows; see :mod:`povsim.moda.model`) scored in
+    one pass over persons: ``(indicator bits, status, income state, subgroup codes)``, in
+    ``kids`` order, for :func:`model_counts`."""
+    return _model_scores(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, plan.col, plan.vlo,
+                         plan.vhi, plan.neg, plan.is01, plan.age_lo, plan.age_hi, inc_col, n_states,
+                         grp_col, np.asarray(grp_k, dtype=np.int64))
+
+
+def model_counts(kids: np.ndarray, age: np.ndarray, scores: tuple, plan: RulePlan,
+                 ag_of_age: np.ndarray, ag_size: np.ndarray, ag_off: np.ndarray, n_states: int,
+                 grp_k: Sequence[int] | np.ndarray) -> tuple:
     """Counts of children by (partition group, income state, deprivation pattern) for each
-    age group, in one pass over the model's children ``kids`` (person rows; see
-    :mod:`povsim.moda.model`).
+    age group, from their :func:`model_scores`.  ``plan`` may be another configuration's
+    than the one scored, over the same indicators (:func:`rule_plan`'s ``indicators``), and
+    ``grp_k`` the first of the scored subgroups.
 
     Returns ``(status, counts, indicator counts, present, n_in)``; ``status`` is 0, or 1
     for a missing (NaN) value or a non-0/1 value in a column without a rule, 2 for such an
@@ -329,8 +352,6 @@ def model_counts(kids: np.ndarray, age: np.ndarray, hh: np.ndarray, pc: tuple, h
     general path, which reports).
     """
     grp_k = np.asarray(grp_k, dtype=np.int64)
-    dbits, status, state, raw = _model_scores(
-        kids, age, hh, pc, hc, hvillage, vcounty, vpilot, plan.col, plan.vlo, plan.vhi, plan.neg,
-        plan.is01, plan.age_lo, plan.age_hi, inc_col, n_states, grp_col, grp_k)
+    dbits, status, state, raw = scores
     return _model_counts(kids, age, dbits, status, state, raw, ag_of_age, plan.ag_has, plan.ag_bit,
                          ag_size, ag_off, n_states, grp_k, int(max(grp_k, default=1)))

@@ -500,11 +500,24 @@ def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
     """Years behind the normal grade for age (0 when not enrolled), of every person or of
     ``rows`` (MODA reads it for the children only)."""
     P = world.P
-    age, grade, enrolled = world.age(), P.grade, P.enrolled
-    if rows is not None:
-        age, grade, enrolled = age[rows], grade[rows], enrolled[rows]
-    behind = age.astype(np.int64) - 6 - (grade.astype(np.int64) - 1)
-    return np.where(enrolled, np.maximum(behind, 0), 0)
+    rows = np.arange(P.n) if rows is None else np.asarray(rows, dtype=np.int64)
+    return _overage(rows, world.age(), P.grade, P.enrolled)
+
+
+@njit(cache=True, inline="always")
+def years_behind(age, grade, enrolled):
+    """One person's :func:`overage` (grade 1 is the grade of age 6); the MODA pass over
+    persons computes it in place (:func:`povsim.moda.score.model_scores`)."""
+    return max(np.int64(age) - 5 - np.int64(grade), 0) if enrolled else 0
+
+
+@njit(cache=True, nogil=True)
+def _overage(rows, age, grade, enrolled):
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for t in range(rows.shape[0]):
+        i = rows[t]
+        out[t] = years_behind(age[i], grade[i], enrolled[i])
+    return out
 
 
 @njit(cache=True, nogil=True)
