@@ -325,51 +325,69 @@ def _grow_pass(key, ids, age, hh, income_poor, cs, water, sanitation, illness, b
             haz_at5[i] = np.float32(z)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _spin_up(order, birth_year, ids, mother_row, z, f, f_year0, late, b_mother, sd_pot, y0,
              keys, age, hh, cs, water, sanitation, both_away, stim, potential, haz, stunted,
              stunted_ever, haz_at5, coef):
     """Growth potential and HAZ of every initial person, from birth to the start year (or to
-    18), in birth order so that a mother's adult HAZ is known before her children's.
+    18), in birth order (``order``) so that a mother's adult HAZ is known before her
+    children's.  A mother is born in an earlier year than her children, so the persons
+    of one birth year are independent of each other: each birth year's are spread over
+    the threads.
 
     ``keys[y - f_year0]`` is the growth stream's key of calendar year ``y``; ``f`` the
     secular shift by calendar year from ``f_year0``.  Children use their household's
     covariates of the start year for every year of their childhood (income poverty and
     illness are not known yet and count as absent); adults use none.
     """
-    for j in range(order.shape[0]):
-        i = order[j]
-        by = birth_year[i]
-        m = mother_row[i]
-        if m >= 0:
-            mh = float(haz[m])
-        else:
-            # the expected adult HAZ of the mother's cohort (born ~26 years earlier): its
-            # target of mid-childhood and its mothers' term
-            fy = min(max(by - 26 - f_year0, 0), f.shape[0] - 1)
-            mh = (f[fy] + late) / (1.0 - b_mother)
-        pot = b_mother * mh + sd_pot * z[i]
-        potential[i] = np.float32(pot)
-        child = age[i] < 18
-        h = hh[i]
-        prev = 0.0
-        last = min(y0, by + 17)
-        ever = False
-        for y in range(by, last + 1):
-            a = y - by
-            r = 0.0
-            if child:
-                r = _risk(False, False, h, i, cs, water, sanitation, both_away, stim, coef)
-            eps = ppnd16(uniform_at(keys[min(max(y - f_year0, 0), keys.shape[0] - 1)], ids[i]))
-            fi = f[min(max(y - f_year0, 0), f.shape[0] - 1)]
-            prev = _grow(a, prev, pot, fi, r, 0.0, eps, coef)
-            if a == 2:
-                ever = prev < -2.0
-            if a == 5:
-                haz_at5[i] = np.float32(prev)
-        haz[i] = np.float32(prev)
-        stunted[i] = prev < -2.0
-        stunted_ever[i] = ever
+    n = order.shape[0]
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and birth_year[order[stop]] == birth_year[order[start]]:
+            stop += 1
+        for j in prange(start, stop):
+            _spin_up_person(order[j], birth_year, ids, mother_row, z, f, f_year0, late, b_mother,
+                            sd_pot, y0, keys, age, hh, cs, water, sanitation, both_away, stim,
+                            potential, haz, stunted, stunted_ever, haz_at5, coef)
+        start = stop
+
+
+@njit(cache=True, inline="always")
+def _spin_up_person(i, birth_year, ids, mother_row, z, f, f_year0, late, b_mother, sd_pot, y0,
+                    keys, age, hh, cs, water, sanitation, both_away, stim, potential, haz,
+                    stunted, stunted_ever, haz_at5, coef):
+    by = birth_year[i]
+    m = mother_row[i]
+    if m >= 0:
+        mh = float(haz[m])
+    else:
+        # the expected adult HAZ of the mother's cohort (born ~26 years earlier): its
+        # target of mid-childhood and its mothers' term
+        fy = min(max(by - 26 - f_year0, 0), f.shape[0] - 1)
+        mh = (f[fy] + late) / (1.0 - b_mother)
+    pot = b_mother * mh + sd_pot * z[i]
+    potential[i] = np.float32(pot)
+    child = age[i] < 18
+    h = hh[i]
+    prev = 0.0
+    last = min(y0, by + 17)
+    ever = False
+    for y in range(by, last + 1):
+        a = y - by
+        r = 0.0
+        if child:
+            r = _risk(False, False, h, i, cs, water, sanitation, both_away, stim, coef)
+        eps = ppnd16(uniform_at(keys[min(max(y - f_year0, 0), keys.shape[0] - 1)], ids[i]))
+        fi = f[min(max(y - f_year0, 0), f.shape[0] - 1)]
+        prev = _grow(a, prev, pot, fi, r, 0.0, eps, coef)
+        if a == 2:
+            ever = prev < -2.0
+        if a == 5:
+            haz_at5[i] = np.float32(prev)
+    haz[i] = np.float32(prev)
+    stunted[i] = prev < -2.0
+    stunted_ever[i] = ever
 
 
 @njit(cache=True, nogil=True)
