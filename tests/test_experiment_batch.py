@@ -316,7 +316,7 @@ def test_memory_guard_refuses_and_keeps_pilot(reference, tmp_path: Path, monkeyp
     import povsim.experiment.batch as batch_mod
     from povsim.experiment.estimate import RunEstimate
 
-    monkeypatch.setattr(batch_mod, "estimate_run", lambda sc: RunEstimate(0.1, 2**20, 0.1, 2**20))
+    monkeypatch.setattr(batch_mod, "estimate_run", lambda sc, **kw: RunEstimate(0.1, 2**20, 0.1, 2**20))
     with pytest.raises(BatchError) as info:
         run_batch(f, out=out, workers=0)
     msg = str(info.value)

@@ -21,20 +21,30 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-__all__ = ["configure"]
+__all__ = ["configure", "count"]
+
+
+def count(in_worker: bool | None = None) -> int:
+    """The kernel thread count :func:`configure` sets in a worker process (``in_worker``)
+    or in the main process (default: this process)."""
+    import numba
+
+    if in_worker is None:
+        in_worker = multiprocessing.parent_process() is not None
+    env = os.environ.get("POVSIM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        n = int(env)
+    elif in_worker:
+        n = 1
+    else:
+        n = numba.config.NUMBA_NUM_THREADS
+    return max(1, min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def configure() -> int:
     """Set this thread's kernel thread count (see the module doc); return it."""
     import numba
 
-    env = os.environ.get("POVSIM_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        n = int(env)
-    elif multiprocessing.parent_process() is not None:
-        n = 1
-    else:
-        n = numba.config.NUMBA_NUM_THREADS
-    n = max(1, min(n, numba.config.NUMBA_NUM_THREADS))
+    n = count()
     numba.set_num_threads(n)
     return n

@@ -308,7 +308,8 @@ def run_batch(
                     estimate = estimate_from_runs(state.done.values(), ks.scenarios,
                                                   f"{len(state.done)} finished run(s) of this batch")
                     if estimate is None and memory_check:  # a pilot too large to run is refused first
-                        prior = {n: estimate_run(sc) for n, sc in ks.scenarios.items()}
+                        # the batch's runs are in worker processes: one kernel thread each
+                        prior = {n: estimate_run(sc, threads=1) for n, sc in ks.scenarios.items()}
                         _report_estimate(rep, Estimate({n: e.replicate_seconds for n, e in prior.items()},
                                                        {n: e.replicate_bytes for n, e in prior.items()},
                                                        "cost model of this machine"), todo, ex, True, ks)

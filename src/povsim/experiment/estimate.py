@@ -23,6 +23,7 @@ from povsim.scenario import Scenario
 
 __all__ = [
     "RUN_COST",
+    "SERIAL_SHARE",
     "Estimate",
     "RunEstimate",
     "RunTooLarge",
@@ -32,29 +33,29 @@ __all__ = [
     "estimate_run",
     "format_seconds",
     "spinup_seconds",
+    "thread_speedup",
 ]
 
 MB = 2**20
 
-#: Cost model of one replicate of P initial persons over Y years, least-squares fit to 21
-#: runs (baseline, hubei_pilot, full_package; 4,000 to 2,000,000 persons; 10 to 60 years;
-#: `benchmarks/estimate_check.py`), then rescaled after the child-development, spin-up and
-#: transmission processes landed (time x 2.24, memory above m0 x 2.3: the median ratios of
-#: measured to estimated on the three `--quick` points, each then within 10%):
+#: Cost model of one replicate of P initial persons over Y years on one kernel thread:
 #: seconds = t0 + t_person P + t_year Y + P Y (t_py + t_py_programme [any intervention]
-#: + t_py_intervention I) + the spin-up (:func:`spinup_seconds`), where I is the number of
-#: interventions weighted by the share of the years each is active; peak bytes = m0 +
-#: m_person P + m_year Y + m_py_intervention P Y I (m0: the interpreter with numpy, pandas,
-#: numba and the compiled kernels loaded).  The programme terms were then cut to 0.3 after
-#: the programme's passes were compiled (full package at 100,000 x 20: estimated 3.76 s,
-#: measured 2.82 s; now 2.78 s).
-_TIME, _MEMORY, _PROGRAMME = 2.24, 2.3, 0.3
+#: + t_py_intervention I) / speedup + the spin-up (:func:`spinup_seconds`), where I is the
+#: number of interventions weighted by the share of the years each is active and speedup is
+#: :func:`thread_speedup` of the run's kernel threads; peak bytes = m0 + m_person P + m_year Y
+#: + m_py_intervention P Y I (m0: the interpreter with numpy, pandas, numba and the compiled
+#: kernels loaded).  Non-negative least-squares fit (relative errors) to 16 runs on one
+#: thread, each with an empty spin-up cache (baseline, full_package, hubei_pilot, small;
+#: 4,000 to 1,000,000 persons; 10 to 60 years; every estimate within 19 % of its run):
+#: ``python benchmarks/estimate_check.py --threads 1 --fit``.
 RUN_COST: dict[str, float] = {
-    "t0": 0.105, "t_person": 1.73e-6 * _TIME, "t_year": 7.05e-3 * _TIME, "t_py": 1.31e-7 * _TIME,
-    "t_py_programme": 6.18e-8 * _TIME * _PROGRAMME, "t_py_intervention": 2.53e-8 * _TIME * _PROGRAMME,
-    "m0": 299e6,
-    "m_person": 483.0 * _MEMORY, "m_year": 1.23e6 * _MEMORY, "m_py_intervention": 0.82 * _MEMORY,
+    "t0": 0.215, "t_person": 3.82e-6, "t_year": 0.0115, "t_py": 3.04e-7, "t_py_programme": 0.0,
+    "t_py_intervention": 1.3e-8, "m0": 342e6, "m_person": 1050.0, "m_year": 2.13e6, "m_py_intervention": 0.831,
 }
+#: Share of a replicate's per-person-year work that does not run on the kernel threads
+#: (Amdahl's law), from the same runs on one and on two threads
+#: (``benchmarks/estimate_check.py --quick --serial``).
+SERIAL_SHARE = 0.46
 #: Seconds to start worker processes and load povsim in them (``workers > 1``).
 WORKER_START = 3.0
 
@@ -117,7 +118,14 @@ def _intervention_load(sc: Scenario) -> float:
     return load
 
 
-def spinup_seconds(sc: Scenario, cost: Mapping[str, float] = RUN_COST) -> float:
+def thread_speedup(threads: int, serial: float = SERIAL_SHARE) -> float:
+    """How much faster a replicate's yearly work runs on ``threads`` kernel threads than on
+    one: Amdahl's law, ``1 / (serial + (1 - serial) / threads)`` (Amdahl 1967, AFIPS
+    Conference Proceedings 30:483)."""
+    return 1.0 / (serial + (1.0 - serial) / max(int(threads), 1))
+
+
+def spinup_seconds(sc: Scenario, cost: Mapping[str, float] = RUN_COST, threads: int = 1) -> float:
     """Time of the spin-up from history of one replicate when it is not cached: the
     historical years run the same yearly processes as the simulated ones on about the start
     year's population (:mod:`povsim.spinup`), so they cost ``t_py`` a person-year; a
@@ -127,11 +135,11 @@ def spinup_seconds(sc: Scenario, cost: Mapping[str, float] = RUN_COST) -> float:
     if getattr(pop, "start", "synthetic") != "spinup":
         return 0.0
     years = max(sc.time.start_year - int(pop.spinup_from), 0)
-    return float(sc.total_persons) * years * cost["t_py"]
+    return float(sc.total_persons) * years * cost["t_py"] / thread_speedup(threads)
 
 
 def estimate_run(sc: Scenario, replicates: int = 1, workers: int = 1, cores: int | None = None,
-                 cost: Mapping[str, float] = RUN_COST) -> RunEstimate:
+                 cost: Mapping[str, float] = RUN_COST, threads: int | None = None) -> RunEstimate:
     """Time and memory of running ``replicates`` replicates of ``sc`` on ``workers`` processes.
 
     Parameters
@@ -145,17 +153,23 @@ def estimate_run(sc: Scenario, replicates: int = 1, workers: int = 1, cores: int
         share them.
     cost
         The cost model (:data:`RUN_COST`).
+    threads
+        Kernel threads of each replicate (default: as :func:`povsim._threads.count` gives
+        them, one in a worker process, every core in the main process).
     """
+    from povsim._threads import count
     from povsim.experiment.executors import default_workers
 
+    w = max(1, min(int(workers), int(replicates)))
+    parallel = min(w, cores or default_workers())
+    if threads is None:
+        threads = min(count(in_worker=w > 1), cores or default_workers())
     p, y = float(sc.total_persons), float(sc.time.years)
     load = _intervention_load(sc)
     one = (cost["t0"] + cost["t_person"] * p + cost["t_year"] * y
            + p * y * (cost["t_py"] + cost["t_py_programme"] * (load > 0) + cost["t_py_intervention"] * load)
-           + spinup_seconds(sc, cost))
+           / thread_speedup(threads) + spinup_seconds(sc, cost, threads))
     mem = cost["m0"] + cost["m_person"] * p + cost["m_year"] * y + cost["m_py_intervention"] * p * y * load
-    w = max(1, min(int(workers), int(replicates)))
-    parallel = min(w, cores or default_workers())
     seconds = math.ceil(replicates / parallel) * one + (WORKER_START if w > 1 else 0.0)
     tables = cost["m_year"] * y * (replicates - 1)  # every replicate's tables end up in this process
     peak = (mem if w == 1 else cost["m0"] + w * mem) + tables
