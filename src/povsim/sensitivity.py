@@ -566,10 +566,6 @@ class ModelEvaluator:
         self.executor = executor
         self.runs = 0
 
-    def _message(self, text: str) -> None:
-        if self.reporter is not None:
-            self.reporter.message(text)
-
     def evaluate(self, study: Study, values: np.ndarray) -> Evaluation:
         """Run every point (unique points once), then read each output of each run."""
         from povsim.experiment.batch import SilentReporter, Tally, collect_batch_store, open_store, run_missing
@@ -588,12 +584,13 @@ class ModelEvaluator:
                          design={"method": study.method, "n": len(points)})
         ks = expand(exp)
         store = RunStore(self.folder)
+        rep = self.reporter if self.reporter is not None else SilentReporter()
         with open_store(store, exp, ks) as (_, state):
             tally = Tally.of(state)
             todo = [e for e in ks if e.key not in tally.done]
-            self._message(f"{len(ks)} runs ({len(points)} points x {len(study.scenarios)} scenario(s) x "
-                          f"{study.replicates} replicate(s)); {len(tally.done)} done, {len(todo)} to run; "
-                          f"store {store.folder}")
+            rep.message(f"{len(ks)} runs ({len(points)} points x {len(study.scenarios)} scenario(s) x "
+                        f"{study.replicates} replicate(s)); {len(tally.done)} done, {len(todo)} to run; "
+                        f"store {store.folder}")
             if todo:
                 ex = self.executor if self.executor is not None else make_executor(
                     self.workers, self.scheduler, self.dask_local)
@@ -604,14 +601,12 @@ class ModelEvaluator:
                     _check_pilot(study, store, first_point, tally.failed)
                     if pilot and rest:
                         per = (time.perf_counter() - t0) / len(pilot)
-                        self._message(f"pilot: {per:.2f} s a run; {len(rest)} runs to go on {ex.slots} worker(s), "
-                                      f"about {per * len(rest) / max(ex.slots, 1) / 60:.1f} min")
+                        rep.message(f"pilot: {per:.2f} s a run; {len(rest)} runs to go on {ex.slots} worker(s), "
+                                    f"about {per * len(rest) / max(ex.slots, 1) / 60:.1f} min")
 
                 with ex:
                     t0 = time.perf_counter()
-                    run_missing(ex, store, ks, exp.outputs, tally,
-                                self.reporter if self.reporter is not None else SilentReporter(), todo, pilot,
-                                after_pilot)
+                    run_missing(ex, store, ks, exp.outputs, tally, rep, todo, pilot, after_pilot)
                 self.runs += tally.ran
             if tally.failed:
                 first = next(iter(tally.failed.items()))
