@@ -46,6 +46,7 @@ from scipy import stats
 from povsim.programme import programme_window
 from povsim.runner import RunResult, run_scenario
 from povsim.scenario import Scenario
+from povsim.stats import mean_interval
 
 
 @dataclass
@@ -410,15 +411,6 @@ def ratio_interval(cost: np.ndarray, effect: np.ndarray, level: float = 0.95
     return r, r - half, r + half, f"delta method, t({n - 1})"
 
 
-def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:
-    x = np.asarray(x, float)
-    m = float(x.mean()) if len(x) else np.nan
-    if len(x) < 2:
-        return m, np.nan, np.nan
-    half = float(stats.t.ppf(0.975, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
-
-
 #: Cost-effectiveness measures: key, label (the ratio's unit), whether it is an outcome
 #: measure (the default view) or counts service indicators (labelled, not the default).
 CE_MEASURES = (
@@ -479,8 +471,8 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
     for key, label, outcome in CE_MEASURES:
         e = effects[key].reindex(reps).fillna(0.0).to_numpy()
         r, lo, hi, note = ratio_interval(c, e)
-        mc, clo, chi = _mean_ci(c)
-        me, elo, ehi = _mean_ci(e)
+        mc, clo, chi = mean_interval(c, missing="propagate")
+        me, elo, ehi = mean_interval(e, missing="propagate")
         rows.append((s.name, key, label, "outcome" if outcome else "incl. service indicators",
                      mc, clo, chi, me, elo, ehi, r, lo, hi, note, len(reps), int((e <= 0).sum())))
     table = pd.DataFrame(rows, columns=[
@@ -534,13 +526,13 @@ def moda_decomposition(base: RunResult, alt: RunResult) -> pd.DataFrame:
         by_dim = by_dim.reindex(reps).fillna(0.0).astype(float)
         total = by_dim.sum(axis=1)
         from_own = by_dim[[d for d in by_dim.columns if d in own_dims]].sum(axis=1)
-        m, lo, hi = _mean_ci(total.to_numpy())
-        o, olo, ohi = _mean_ci(from_own.to_numpy())
-        r, rlo, rhi = _mean_ci((total - from_own).to_numpy())
+        m, lo, hi = mean_interval(total.to_numpy(), missing="propagate")
+        o, olo, ohi = mean_interval(from_own.to_numpy(), missing="propagate")
+        r, rlo, rhi = mean_interval((total - from_own).to_numpy(), missing="propagate")
         rows.append((s.name, view, "all", ", ".join(own) or "-", ", ".join(sorted(own_dims)) or "-",
                      m, lo, hi, o, olo, ohi, r, rlo, rhi, o / m if m else np.nan, len(reps)))
         for d in by_dim.columns:
-            dm, dlo, dhi = _mean_ci(by_dim[d].to_numpy())
+            dm, dlo, dhi = mean_interval(by_dim[d].to_numpy(), missing="propagate")
             rows.append((s.name, view, d, "", "own" if d in own_dims else "other", dm, dlo, dhi,
                          np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, dm / m if m else np.nan,
                          len(reps)))

@@ -566,13 +566,9 @@ class ModelEvaluator:
         self.executor = executor
         self.runs = 0
 
-    def _message(self, text: str) -> None:
-        if self.reporter is not None:
-            self.reporter.message(text)
-
     def evaluate(self, study: Study, values: np.ndarray) -> Evaluation:
         """Run every point (unique points once), then read each output of each run."""
-        from povsim.experiment.batch import _design_doc, _record, _spec, collect_batch_store
+        from povsim.experiment.batch import SilentReporter, Tally, collect_batch_store, open_store, run_missing
         from povsim.experiment.design import Experiment
         from povsim.experiment.executors import make_executor
         from povsim.experiment.keyspace import expand
@@ -588,50 +584,35 @@ class ModelEvaluator:
                          design={"method": study.method, "n": len(points)})
         ks = expand(exp)
         store = RunStore(self.folder)
-        store.create()
-        with store.locked():
-            store.clean_temporary()
-            store.save_design(_design_doc(exp, ks), ks.to_json(),
-                              ks.to_frame().to_csv(index=False, lineterminator="\n"),
-                              Path(study.file).read_text(encoding="utf-8"))
-            state = store.scan(ks.keys, exp.outputs)
-            done, failed = set(state.done), {k: str(v.get("error", "")) for k, v in state.failed.items()}
-            todo = [e for e in ks if e.key not in done]
-            self._message(f"{len(ks)} runs ({len(points)} points x {len(study.scenarios)} scenario(s) x "
-                          f"{study.replicates} replicate(s)); {len(done)} done, {len(todo)} to run; "
-                          f"store {store.folder}")
+        rep = self.reporter if self.reporter is not None else SilentReporter()
+        with open_store(store, exp, ks) as (_, state):
+            tally = Tally.of(state)
+            todo = [e for e in ks if e.key not in tally.done]
+            rep.message(f"{len(ks)} runs ({len(points)} points x {len(study.scenarios)} scenario(s) x "
+                        f"{study.replicates} replicate(s)); {len(tally.done)} done, {len(todo)} to run; "
+                        f"store {store.folder}")
             if todo:
                 ex = self.executor if self.executor is not None else make_executor(
                     self.workers, self.scheduler, self.dask_local)
                 first_point = [e for e in ks if e.point == 0 and e.replicate == 0]
-                pilot = [e for e in first_point if e.key not in done]
-                rest = [e for e in todo if e not in pilot]
-                with ex:
-                    t0 = time.perf_counter()
-                    for outcome in ex.imap_unordered(_spec(e, ks, exp.outputs) for e in pilot):
-                        _record(store, outcome, done, failed)
-                        self.runs += 1
-                    _check_pilot(study, store, first_point, failed)
+                pilot = [e for e in first_point if e.key not in tally.done]
+
+                def after_pilot(_: object, rest: list[Any]) -> None:
+                    _check_pilot(study, store, first_point, tally.failed)
                     if pilot and rest:
                         per = (time.perf_counter() - t0) / len(pilot)
-                        self._message(f"pilot: {per:.2f} s a run; {len(rest)} runs to go on {ex.slots} worker(s), "
-                                      f"about {per * len(rest) / max(ex.slots, 1) / 60:.1f} min")
-                    if self.reporter is not None:
-                        self.reporter.start(len(ks), len(ks) - len(rest))
-                    try:
-                        for outcome in ex.imap_unordered(_spec(e, ks, exp.outputs) for e in rest):
-                            _record(store, outcome, done, failed)
-                            self.runs += 1
-                            if self.reporter is not None:
-                                self.reporter.advance(outcome)
-                    finally:
-                        if self.reporter is not None:
-                            self.reporter.stop()
-            if failed:
-                first = next(iter(failed.items()))
-                raise SensitivityError(f"{len(failed)} of {len(ks)} runs failed (e.g. {first[0]}: {first[1]}); "
+                        rep.message(f"pilot: {per:.2f} s a run; {len(rest)} runs to go on {ex.slots} worker(s), "
+                                    f"about {per * len(rest) / max(ex.slots, 1) / 60:.1f} min")
+
+                with ex:
+                    t0 = time.perf_counter()
+                    run_missing(ex, store, ks, exp.outputs, tally, rep, todo, pilot, after_pilot)
+                self.runs += tally.ran
+            if tally.failed:
+                first = next(iter(tally.failed.items()))
+                raise SensitivityError(f"{len(tally.failed)} of {len(ks)} runs failed (e.g. {first[0]}: {first[1]}); "
                                        f"failure records in {store.runs}; run the same command again to retry")
-            collect_batch_store(store, ks.to_json()["runs"], list(ks.parameters), exp.outputs, done)
+            collect_batch_store(store, ks.to_json()["runs"], list(ks.parameters), exp.outputs, tally.done)
             reps = _extract(study, store, ks, len(points))
         return Evaluation(replicates=reps[inverse], names=tuple(o.name for o in study.outputs))
 

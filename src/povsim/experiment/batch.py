@@ -21,7 +21,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,19 +34,23 @@ from povsim.experiment.collect import collect_tables
 from povsim.experiment.design import Experiment, load_experiment
 from povsim.experiment.errors import BatchError, BatchInterrupted
 from povsim.experiment.estimate import Estimate, check_memory, estimate_from_runs, estimate_run, format_seconds
-from povsim.experiment.executors import Executor, make_executor
+from povsim.experiment.executors import Executor, RunFunction, make_executor
 from povsim.experiment.keyspace import Keyspace, RunEntry, expand
 from povsim.experiment.store import RunStore, StoreState
-from povsim.experiment.worker import RunOutcome, RunSpec
+from povsim.experiment.worker import RunOutcome, RunSpec, execute
 
 __all__ = [
     "BatchResult",
     "BatchStatus",
     "Reporter",
+    "Tally",
     "batch_folder",
     "batch_status",
     "collect_batch",
+    "open_store",
     "run_batch",
+    "run_missing",
+    "run_specs",
 ]
 
 EXTRA_PACKAGES = ("dask", "distributed", "pyarrow")
@@ -276,18 +281,13 @@ def run_batch(
     exp = load_experiment(file)
     ks = expand(exp)
     store = RunStore(_output.claim_workspace(batch_folder(exp, out), "batch", markers=("design.json",)))
-    store.create()
-    with store.locked():
-        store.clean_temporary()
-        design = _design_doc(exp, ks)
-        old = store.load_design()
-        if old is not None and old.get("fingerprint") != design["fingerprint"]:
-            if not extend:
-                raise BatchError(_changed(old, ks, exp, store.folder))
-            rep.message(f"extending the batch in {store.folder}: the design changed")
-        store.save_design(design, ks.to_json(), ks.to_frame().to_csv(index=False, lineterminator="\n"),
-                          Path(exp.file).read_text(encoding="utf-8"))
-        state = store.scan(ks.keys, exp.outputs)
+
+    def changed(old: dict[str, Any]) -> None:
+        if not extend:
+            raise BatchError(_changed(old, ks, exp, store.folder))
+        rep.message(f"extending the batch in {store.folder}: the design changed")
+
+    with open_store(store, exp, ks, on_change=changed) as (design, state):
         _report_state(rep, state, len(ks), store.folder)
         todo = [e for e in ks if e.key not in state.done]
         argv = list(command_line) if command_line is not None else list(sys.argv)
@@ -296,9 +296,8 @@ def run_batch(
                 "fingerprint": design["fingerprint"], "extend": extend}
         _write_manifest(store, exp, argv, {**base, "status": "running", "to_run": len(todo)})
 
-        done = set(state.done)
-        failed = {k: str(v.get("error", "")) for k, v in state.failed.items()}
-        ran = 0
+        tally = Tally.of(state)
+        done, failed = tally.done, tally.failed  # updated as runs finish
         estimate: Estimate | None = None
         status = "finished"
         try:
@@ -313,30 +312,25 @@ def run_batch(
                         _report_estimate(rep, Estimate({n: e.replicate_seconds for n, e in prior.items()},
                                                        {n: e.replicate_bytes for n, e in prior.items()},
                                                        "cost model of this machine"), todo, ex, True, ks)
-                    if estimate is None:
-                        first = todo.pop(0)
-                        rep.message(f"pilot run {first.key} (scenario {first.scenario}, full size) to estimate "
-                                    "the runtime and memory; its result is kept")
-                        (outcome,) = tuple(ex.imap_unordered([_spec(first, ks, exp.outputs)]))
-                        ran += 1
-                        _record(store, outcome, done, failed)
-                        if outcome.ok:
-                            estimate = estimate_from_runs(
-                                [{"scenario": first.scenario, "seconds": outcome.seconds,
-                                  "peak_rss": outcome.peak_rss, "rss_before": outcome.rss_before}],
-                                ks.scenarios, f"pilot run {first.key} at full size ({outcome.seconds:.2f} s)")
-                        else:
-                            rep.message(f"the pilot run failed ({outcome.error}); going on without an estimate")
-                    if estimate is not None:
-                        _report_estimate(rep, estimate, todo, ex, memory_check, ks)
-                    rep.start(len(ks), len(ks) - len(todo))
-                    try:
-                        for outcome in ex.imap_unordered(_spec(e, ks, exp.outputs) for e in todo):
-                            ran += 1
-                            _record(store, outcome, done, failed)
-                            rep.advance(outcome)
-                    finally:
-                        rep.stop()
+                    pilot = todo[:1] if estimate is None else []
+                    if pilot:
+                        rep.message(f"pilot run {pilot[0].key} (scenario {pilot[0].scenario}, full size) to "
+                                    "estimate the runtime and memory; its result is kept")
+
+                    def after_pilot(outcomes: list[RunOutcome], rest: list[RunEntry]) -> None:
+                        nonlocal estimate
+                        for outcome in outcomes:  # the pilot run, when there is one
+                            if outcome.ok:
+                                estimate = estimate_from_runs(
+                                    [{"scenario": pilot[0].scenario, "seconds": outcome.seconds,
+                                      "peak_rss": outcome.peak_rss, "rss_before": outcome.rss_before}],
+                                    ks.scenarios, f"pilot run {outcome.key} at full size ({outcome.seconds:.2f} s)")
+                            else:
+                                rep.message(f"the pilot run failed ({outcome.error}); going on without an estimate")
+                        if estimate is not None:
+                            _report_estimate(rep, estimate, rest, ex, memory_check, ks)
+
+                    run_missing(ex, store, ks, exp.outputs, tally, rep, todo, pilot, after_pilot)
         except KeyboardInterrupt:
             status = "interrupted"
             raise BatchInterrupted(
@@ -352,18 +346,18 @@ def run_batch(
         finally:
             if status != "finished":
                 _safe_manifest(store, exp, argv, {**base, "status": status, "done": len(done),
-                                                  "failed": len(failed), "ran": ran})
+                                                  "failed": len(failed), "ran": tally.ran})
         tables: dict[str, int] = {}
         if collect and done:
             tables = collect_batch_store(store, ks.to_json()["runs"], list(ks.parameters), exp.outputs, done)
         seconds = time.perf_counter() - t_start
         pending = len(ks) - len(done) - len(failed)
         _write_manifest(store, exp, argv, {**base, "status": status, "done": len(done), "failed": len(failed),
-                                           "pending": pending, "ran": ran, "seconds": round(seconds, 3),
+                                           "pending": pending, "ran": tally.ran, "seconds": round(seconds, 3),
                                            "estimate": estimate.as_dict() if estimate else None,
                                            "tables": tables})
     return BatchResult(folder=store.folder, total=len(ks), done=len(done), failed=failed, pending=pending,
-                       ran=ran, seconds=seconds, tables=tables, estimate=estimate)
+                       ran=tally.ran, seconds=seconds, tables=tables, estimate=estimate)
 
 
 def _safe_manifest(store: RunStore, exp: Experiment, argv: list[str], extra: dict[str, Any]) -> None:
@@ -373,13 +367,78 @@ def _safe_manifest(store: RunStore, exp: Experiment, argv: list[str], extra: dic
         pass
 
 
-def _record(store: RunStore, outcome: RunOutcome, done: set[str], failed: dict[str, str]) -> None:
-    store.write_outcome(outcome)
-    if outcome.ok:
-        done.add(outcome.key)
-        failed.pop(outcome.key, None)
-    else:
-        failed[outcome.key] = outcome.error
+@dataclass
+class Tally:
+    """Keys of the finished runs, errors of the failed ones (key -> error line) and the
+    number of outcomes recorded, kept up to date as outcomes come in."""
+
+    done: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+    ran: int = 0
+
+    @classmethod
+    def of(cls, state: StoreState) -> Tally:
+        """Start from what a store holds: its finished runs and the errors of its failed ones."""
+        return cls(set(state.done), {k: str(v.get("error", "")) for k, v in state.failed.items()})
+
+    def record(self, store: RunStore, outcome: RunOutcome) -> None:
+        """Write ``outcome`` to ``store`` and count it (a success clears an earlier failure)."""
+        self.ran += 1
+        store.write_outcome(outcome)
+        if outcome.ok:
+            self.done.add(outcome.key)
+            self.failed.pop(outcome.key, None)
+        else:
+            self.failed[outcome.key] = outcome.error
+
+
+@contextmanager
+def open_store(store: RunStore, exp: Experiment, ks: Keyspace, on_change: Callable[[dict[str, Any]], None] | None = None
+               ) -> Iterator[tuple[dict[str, Any], StoreState]]:
+    """Create and lock ``store`` (until the ``with`` ends), remove its temporary files, save
+    the design of ``exp`` and yield it with the state of the runs of ``ks``.  A saved design
+    that differs is passed to ``on_change`` (which may raise), or replaced silently without it."""
+    store.create()
+    with store.locked():
+        store.clean_temporary()
+        design = _design_doc(exp, ks)
+        old = store.load_design() if on_change is not None else None
+        if old is not None and old.get("fingerprint") != design["fingerprint"]:
+            on_change(old)
+        store.save_design(design, ks.to_json(), ks.to_frame().to_csv(index=False, lineterminator="\n"),
+                          Path(exp.file).read_text(encoding="utf-8"))
+        yield design, store.scan(ks.keys, exp.outputs)
+
+
+def run_specs(ex: Executor, specs: Iterable[Any], store: RunStore, tally: Tally,
+              on_outcome: Callable[[RunOutcome], None] | None = None, fn: RunFunction = execute) -> None:
+    """Run ``specs`` with ``fn`` on the started executor ``ex``; record each outcome in
+    ``store`` and ``tally`` as it finishes, then hand it to ``on_outcome``."""
+    for outcome in ex.imap_unordered(specs, fn):
+        tally.record(store, outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+
+def run_missing(ex: Executor, store: RunStore, ks: Keyspace, outputs: tuple[str, ...] | None, tally: Tally,
+                reporter: Reporter, todo: Sequence[RunEntry], pilot: Sequence[RunEntry] = (),
+                after_pilot: Callable[[list[RunOutcome], list[RunEntry]], None] | None = None) -> None:
+    """Run the unfinished runs ``todo`` of ``ks`` on the started executor ``ex``, ``pilot`` first.
+
+    After the pilot runs (some of ``todo``), ``after_pilot(their outcomes, the other runs)``
+    estimates the time or checks the pilot's tables (it may raise to stop); then the other
+    runs go, with progress in ``reporter``.  Each outcome is recorded as it finishes.
+    """
+    pilot_outcomes: list[RunOutcome] = []
+    run_specs(ex, [_spec(e, ks, outputs) for e in pilot], store, tally, pilot_outcomes.append)
+    rest = [e for e in todo if e not in pilot]
+    if after_pilot is not None:
+        after_pilot(pilot_outcomes, rest)
+    reporter.start(len(ks), len(ks) - len(rest))
+    try:
+        run_specs(ex, (_spec(e, ks, outputs) for e in rest), store, tally, reporter.advance)
+    finally:
+        reporter.stop()
 
 
 def _report_state(rep: Reporter, state: StoreState, total: int, folder: Path) -> None:

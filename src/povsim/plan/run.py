@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.errors import RunError
-from povsim.experiment.batch import SilentReporter
+from povsim.experiment.batch import SilentReporter, Tally, run_specs
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -96,24 +96,20 @@ class _Runner:
         self.reporter.message(f"{phase}: {len(unique)} model runs, {len(unique) - len(todo)} done, {len(todo)} to run")
         if not todo:
             return
-        failed: dict[str, str] = {}
+        tally = Tally()
         t0 = time.perf_counter()
         ex: Executor = self.make()
         with ex:
             self.reporter.start(len(unique), len(unique) - len(todo))
             try:
-                for outcome in ex.imap_unordered(todo, fn=execute):
-                    self.store.write_outcome(outcome)
-                    self.executed += 1
-                    if not outcome.ok:
-                        failed[outcome.key] = outcome.error
-                    self.reporter.advance(outcome)
+                run_specs(ex, todo, self.store, tally, self.reporter.advance, fn=execute)
             finally:
+                self.executed += tally.ran
                 self.reporter.stop()
         self.seconds += time.perf_counter() - t0
-        if failed:
-            key, err = next(iter(failed.items()))
-            raise RunError(f"{len(failed)} of {len(todo)} model runs of the {phase} failed (e.g. {key}: {err}); "
+        if tally.failed:
+            key, err = next(iter(tally.failed.items()))
+            raise RunError(f"{len(tally.failed)} of {len(todo)} model runs of the {phase} failed (e.g. {key}: {err}); "
                             f"tracebacks in {self.store.runs}/<key>.failed.json; run the same command again to retry")
 
 

@@ -20,25 +20,17 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from povsim.plan.measures import MEASURES
 from povsim.plan.surrogate import improvement
+from povsim.stats import mean_interval
 
 __all__ = ["interval", "measured_objective", "pairs_table", "verification_table"]
 
 
 def interval(d: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t interval of paired differences (NaN interval for fewer than 2)."""
-    d = np.asarray(d, dtype=float)
-    d = d[np.isfinite(d)]
-    if len(d) == 0:
-        return np.nan, np.nan, np.nan
-    m = float(d.mean())
-    if len(d) < 2:
-        return m, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
-    return m, m - half, m + half
+    """Mean and t interval of paired differences, over the finite ones (NaN interval for fewer than 2)."""
+    return mean_interval(d, missing="omit", level=level)
 
 
 def measured_objective(run: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray], weights: Mapping[str, float],

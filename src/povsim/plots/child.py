@@ -10,13 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from povsim.plots.trajectories import OKABE_ITO
-
-
-def _footer(fig: Figure, provenance: str | None) -> None:
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
+from povsim.plots.trajectories import OKABE_ITO, add_footer
 
 
 def _by_age(tables: Mapping[str, pd.DataFrame], table: str, measure: str) -> pd.DataFrame:
@@ -71,7 +65,7 @@ def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *,
     ax2.set_title("Stunting by age band and year", fontsize=10)
     ax2.legend(fontsize=8, frameon=False)
     ax2.grid(color="0.92")
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig
 
 
@@ -107,7 +101,7 @@ def plot_haz_distribution(tables: Mapping[str, pd.DataFrame], *, year: int | Non
     ax2.set_ylabel("% of children")
     ax2.set_title(f"HAZ distribution by age, {y}", fontsize=10)
     ax2.legend(fontsize=8, frameon=False)
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig
 
 
@@ -143,7 +137,7 @@ def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, years: Sequence[int
     ax2.set_title("Skill by age", fontsize=10)
     ax2.legend(fontsize=8, frameon=False)
     ax2.grid(color="0.92")
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig
 
 
@@ -154,7 +148,7 @@ def plot_anaemia_by_age(tables: Mapping[str, pd.DataFrame], *,
     fig = Figure(figsize=(6, 4), layout="constrained")
     _percent_by_age(fig.subplots(), _by_age(tables, "anaemia_by_age", "anaemia_prevalence"),
                     years, "anaemic, %", "Anaemia by age")
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig
 
 

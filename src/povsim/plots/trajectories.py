@@ -200,13 +200,16 @@ def _legend(ax: Axes, drawn: _Drawn, by: str, fontsize: float = 8) -> None:
         ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), **style)
 
 
-def add_footer(fig: Figure, provenance: str | None) -> Figure:
-    """Add the provenance line at the bottom left of ``fig`` (once), keeping it clear of the axes."""
+def add_footer(fig: Figure, provenance: str | None, margin: float = _FOOTER_HEIGHT) -> Figure:
+    """Add the provenance line at the bottom left of ``fig`` (once), keeping it clear of the axes.
+
+    ``margin`` is the share of the figure's height kept free below the axes for it.
+    """
     if not provenance or getattr(fig, "_povsim_footer", False):
         return fig
     engine = fig.get_layout_engine()
     if engine is not None:
-        engine.set(rect=(0, _FOOTER_HEIGHT, 1, 1 - _FOOTER_HEIGHT))
+        engine.set(rect=(0, margin, 1, 1 - margin))
     fig.text(0.01, 0.005, provenance, ha="left", va="bottom", fontsize=6.5, color="0.35")
     fig._povsim_footer = True  # type: ignore[attr-defined]
     return fig

@@ -7,13 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from povsim.plots.trajectories import OKABE_ITO
-
-
-def _footer(fig: Figure, provenance: str | None) -> None:
-    if provenance:
-        fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-        fig.text(0.01, 0.005, provenance, fontsize=6.5, color="0.35", ha="left", va="bottom")
+from povsim.plots.trajectories import OKABE_ITO, add_footer
 
 
 def plot_trial_forest(summary: pd.DataFrame, *, title: str = "",
@@ -43,7 +37,7 @@ def plot_trial_forest(summary: pd.DataFrame, *, title: str = "",
     axes[0].legend(fontsize=7.5, frameon=False, loc="upper right")
     if title:
         fig.suptitle(title, fontsize=10.5)
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig
 
 
@@ -65,5 +59,5 @@ def plot_trial_trajectories(traj: pd.DataFrame, *, provenance: str | None = None
         ax.set_title(label, fontsize=9)
         ax.grid(color="0.92")
     axes[0].legend(fontsize=8, frameon=False)
-    _footer(fig, provenance)
+    add_footer(fig, provenance, margin=0.04)
     return fig

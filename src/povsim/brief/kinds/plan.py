@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from povsim.brief import sections as S
 from povsim.brief.context import Context
@@ -26,6 +25,7 @@ from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import fmt_pct, fmt_rmb, isnum
 from povsim.plan.schema import main_budget_of, main_label_of, plan_label
 from povsim.report import Results
+from povsim.stats import t_half_width
 
 __all__ = ["KIND", "main_label", "plan_settings"]
 
@@ -89,14 +89,6 @@ def alloc_name(ctx: Context, label: str) -> str:
 
 def _num(v: float) -> str:
     return f"{v:,.1f}" if isnum(v) else "—"
-
-
-def _t_interval(mean: float, sd: float, n: int) -> tuple[float, float]:
-    """95 % t interval of a mean from its replicates' SD (as :func:`povsim.plan.verify.interval`)."""
-    if n < 2 or not isnum(sd):
-        return np.nan, np.nan
-    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
-    return mean - half, mean + half
 
 
 # -- sections ---------------------------------------------------------------------------------
@@ -307,7 +299,8 @@ def _gains(ctx: Context) -> Section:
             cells = []
             for a in shown:
                 n = int(v.at[a, "replicates"]) if a in v.index else 0
-                lo, hi = _t_interval(float(g.at[a, "model"]), float(g.at[a, "model_sd"]), n)
+                half = t_half_width(float(g.at[a, "model_sd"]), n)
+                lo, hi = float(g.at[a, "model"]) - half, float(g.at[a, "model"]) + half
                 cells.append(f"{_num(g.at[a, 'model'])} [{_num(lo)}, {_num(hi)}]")
             rows.append([term("plan_measure", str(meas), ctx.lang), *cells])
         sec.add(Table([ctx.t("col.measure"), *[alloc_name(ctx, a) for a in shown]], rows,
