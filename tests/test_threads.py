@@ -2,7 +2,8 @@
 
 The per-row kernels split their rows among Numba's threads and the outcome tables are
 collected on two threads; every table must come out identical, value for value and row
-for row, to a run on one thread with the tables collected in order.
+for row, to a run on one thread with the tables collected in order.  Kernels run on the
+threads only for large inputs (``PARALLEL_MIN_ROWS``): here every input is large enough.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povsim._threads import configure
+from povsim import _threads
+from povsim._threads import configure, threaded
 from povsim.model import PovertyModel
 from povsim.scenario import load_scenario
 
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2,
 
 def _tables(threads: int, monkeypatch) -> dict[str, pd.DataFrame]:
     monkeypatch.setenv("POVSIM_THREADS", str(threads))
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ROWS", 0)
     scenario = load_scenario("scenarios/full_package.toml").with_overrides(
         population={"persons": 12_000}, time={"years": 8})
     model = PovertyModel(scenario, seed=3)
@@ -57,3 +60,25 @@ def test_parallel_draws_equal_the_reference():
     assert np.array_equal(s.uniform("x", 2020, ids), uniform_reference(11, "x", 2020, ids))
     rows = np.arange(0, len(ids), 2)
     assert np.array_equal(normals_at(s.key("y", 2020), ids, rows), s.normal("y", 2020, ids[rows]))
+
+
+def test_threaded_kernels_pick_the_version_by_size(monkeypatch):
+    """Below PARALLEL_MIN_ROWS a kernel runs its serial version, from then on the threaded
+    one, and both give the same values."""
+    calls = []
+
+    @threaded(cache=False)
+    def double(x):
+        out = np.empty_like(x)
+        for i in numba.prange(x.shape[0]):
+            out[i] = 2.0 * x[i]
+        return out
+
+    assert double.parallel.targetoptions.get("parallel") and not double.serial.targetoptions.get("parallel")
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ROWS", 100)
+    for which in ("serial", "parallel"):
+        real = getattr(double, which)
+        monkeypatch.setattr(double, which, lambda x, real=real, which=which: calls.append(which) or real(x))
+    x = np.arange(150.0)
+    assert np.array_equal(double(x[:99]), 2 * x[:99]) and np.array_equal(double(x), 2 * x)
+    assert calls == ["serial", "parallel"]

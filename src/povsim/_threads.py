@@ -3,8 +3,9 @@
 The per-person passes that dominate a year (earnings, development, growth, anaemia,
 migration, deaths, the MODA scores, the sort) compute every row independently — draws are
 keyed by person id, nothing reads another row's result — so they run their rows on
-Numba's threads (``prange``).  Sums over rows stay in serial loops in row order, so the
-results are the same whatever the number of threads (``tests/test_threads.py``).
+Numba's threads (``prange``) when they have enough rows (:func:`threaded`).  Sums over rows
+stay in serial loops in row order, so the results are the same whatever the number of
+threads (``tests/test_threads.py``).
 
 * A run in the main process uses every core Numba sees.
 * A run in a worker process (``--workers``, batches, trials, Dask) uses one thread: the
@@ -18,10 +19,24 @@ them from a fork server that has run no model.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import types
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["configure", "count"]
+import numpy as np
+
+__all__ = ["PARALLEL_MIN_ROWS", "configure", "count", "threaded"]
+
+#: Rows below which a :func:`threaded` kernel runs on the calling thread alone.  Waking the
+#: kernel threads for a parallel region costs 50-200 us on this machine's virtual CPUs once
+#: they have gone to sleep, which is what they do between the passes of a year; that is
+#: more than the work of a pass over several ten thousand rows, and the passes of a
+#: 100,000-person run were slower on two threads than on one
+#: (``benchmarks/estimate_check.py --serial``).
+PARALLEL_MIN_ROWS = 200_000
 
 
 def count(in_worker: bool | None = None) -> int:
@@ -48,3 +63,35 @@ def configure() -> int:
     n = count()
     numba.set_num_threads(n)
     return n
+
+
+def threaded(size: int | None = None, **options: Any) -> Callable[[Callable], Callable]:
+    """Compile a kernel twice, on the threads (``parallel=True``: its ``prange`` loops are
+    split among them) and on the calling thread (``prange`` runs as ``range``), and call
+    the first for inputs of at least :data:`PARALLEL_MIN_ROWS` rows.
+
+    The rows are the length of argument ``size`` (default: the first array argument).  Both
+    versions compute every row the same way, so the results do not depend on which runs.
+    ``options`` go to :func:`numba.njit` (``cache=True`` keeps both on disk: the serial
+    version is compiled from a copy of the function named ``<name>_serial``).  The two
+    dispatchers are the attributes ``parallel`` and ``serial`` of the returned function
+    (compiled code calls one of them).
+    """
+    from numba import njit
+
+    def wrap(fn: Callable) -> Callable:
+        copy = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_serial", fn.__defaults__,
+                                  fn.__closure__)
+        copy.__qualname__ = f"{fn.__qualname__}_serial"
+        copy.__module__ = fn.__module__
+        par, ser = njit(parallel=True, **options)(fn), njit(**options)(copy)
+
+        @functools.wraps(fn)
+        def call(*args: Any) -> Any:
+            rows = args[size] if size is not None else next(a for a in args if isinstance(a, np.ndarray))
+            return (call.parallel if len(rows) >= PARALLEL_MIN_ROWS else call.serial)(*args)
+
+        call.parallel, call.serial = par, ser
+        return call
+
+    return wrap

@@ -27,6 +27,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.errors import RunError
 
 _MASK64 = (1 << 64) - 1
@@ -69,7 +70,7 @@ def uniform_at(key, pid):
     return (float(bits_at(key, pid) >> _S12) + 0.5) * _TWO52
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def bits_kernel(key, ids):
     """64 random bits per id."""
     out = np.empty(ids.shape[0], dtype=np.uint64)
@@ -78,7 +79,7 @@ def bits_kernel(key, ids):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def uniform_kernel(key, ids):
     """Uniform draws on (0, 1) per id (identical to the numpy reference in rng.py)."""
     out = np.empty(ids.shape[0], dtype=np.float64)
@@ -132,14 +133,13 @@ def ppnd16(p):
     return -val if q < 0.0 else val
 
 
-@njit(cache=True, nogil=True)
-def normal_kernel(key, ids):
+def normal_kernel(key: np.uint64, ids: np.ndarray) -> np.ndarray:
     """Standard normal draws per id (inverse CDF of the uniform draws; see
-    :func:`normals_at`)."""
-    return normals_at(key, ids, np.arange(ids.shape[0]))
+    :func:`normals`)."""
+    return normals(key, ids, np.arange(ids.shape[0]))
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def less_kernel(key, ids, p):
     """Events ``u < p`` with per-id uniforms and per-id probabilities."""
     out = np.empty(ids.shape[0], dtype=np.bool_)
@@ -148,8 +148,8 @@ def less_kernel(key, ids, p):
     return out
 
 
-@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
-def normals_at(key, ids, rows):
+@threaded(2, cache=True, nogil=True, error_model="numpy")
+def normals(key, ids, rows):
     """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
 
     The central region of AS 241 (85% of draws) is a rational function evaluated for every
@@ -172,6 +172,10 @@ def normals_at(key, ids, rows):
         j = tail[m]
         z[j] = ppnd16(u[j])
     return z
+
+
+#: :func:`normals` on the threads, for kernels (compiled code calls a dispatcher)
+normals_at = normals.parallel
 
 
 def _mix_scalar(z: int) -> int:

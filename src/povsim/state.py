@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.errors import RunError
 from povsim.geography import Geography
 from povsim.population import age_of
@@ -300,7 +301,7 @@ class World:
             raise RunError("negative income")
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def remap3_count(a, b, c, tail_map, dead, hh, n_h):
     """Row pointers of three columns through the old->new row map of a removal, in place
     (-1 stays -1), and the number of persons per household (``hh``).

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.rng import _mix
 
 
@@ -191,7 +192,7 @@ def move_rows(col, holes, sources):
         col[holes[j]] = col[sources[j]]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def inverse_permutation(dest):
     """``source`` with ``source[dest[i]] = i``."""
     source = np.empty(dest.shape[0], dtype=np.int64)
@@ -200,7 +201,7 @@ def inverse_permutation(dest):
     return source
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def gather_into(out, col, source):
     """``out[j] = col[source[j]]`` for the rows of ``source``."""
     for j in prange(source.shape[0]):
@@ -240,7 +241,7 @@ def index_of(keys, query):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _remap(pointers, mapping):
     """Row pointers through an old->new map; -1 stays -1 (a new array)."""
     out = np.empty_like(pointers)
@@ -250,7 +251,7 @@ def _remap(pointers, mapping):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def remap_inplace(pointers, mapping):
     """Row pointers through an old->new map, in place; -1 stays -1."""
     for i in prange(pointers.shape[0]):

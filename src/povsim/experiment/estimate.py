@@ -155,16 +155,19 @@ def estimate_run(sc: Scenario, replicates: int = 1, workers: int = 1, cores: int
         The cost model (:data:`RUN_COST`).
     threads
         Kernel threads of each replicate (default: as :func:`povsim._threads.count` gives
-        them, one in a worker process, every core in the main process).
+        them, one in a worker process, every core in the main process; one for fewer than
+        :data:`povsim._threads.PARALLEL_MIN_ROWS` persons, whose passes do not use the threads).
     """
-    from povsim._threads import count
+    from povsim._threads import PARALLEL_MIN_ROWS, count
     from povsim.experiment.executors import default_workers
 
     w = max(1, min(int(workers), int(replicates)))
     parallel = min(w, cores or default_workers())
+    p, y = float(sc.total_persons), float(sc.time.years)
     if threads is None:
         threads = min(count(in_worker=w > 1), cores or default_workers())
-    p, y = float(sc.total_persons), float(sc.time.years)
+    if p < PARALLEL_MIN_ROWS:  # its passes are too small for the threads (see _threads.threaded)
+        threads = 1
     load = _intervention_load(sc)
     one = (cost["t0"] + cost["t_person"] * p + cost["t_year"] * y
            + p * y * (cost["t_py"] + cost["t_py_programme"] * (load > 0) + cost["t_py_intervention"] * load)

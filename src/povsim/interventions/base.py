@@ -37,6 +37,7 @@ from numba import njit, prange
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
+from povsim._threads import threaded
 from povsim.params import Param
 from povsim.programme import REFERENCE_DATE
 from povsim.state import World, is_all_rows
@@ -742,7 +743,7 @@ def _ascending(rows):
 _BLOCK = 1 << 16
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _members_of(reached, hh, age, ids):
     """Ids of the members aged 0-17 and 18+ of the ``reached`` households, each in row
     order: blocks of rows counted on the threads, then filled at their offsets."""

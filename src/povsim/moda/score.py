@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.moda.config import IndicatorSpec, MODAConfig, rule_interval
 from povsim.processes.schooling import years_behind
 
@@ -227,7 +228,7 @@ def _b(x):
 _BLOCK = 4096
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _model_scores(kids, age, hh, pc, hc, hvillage, vcounty, vpilot, col, vlo, vhi, neg, is01, age_lo,
                   age_hi, inc_col, n_states, grp_col, grp_k):
     """Per child (in ``kids`` order): indicator bits, problem status (0 none; else as

@@ -36,6 +36,7 @@ import numpy as np
 from numba import njit, prange
 from scipy.stats import norm
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
 from povsim.rng import ppnd16, uniform_at
@@ -199,7 +200,7 @@ def initialise(world: World, params, streams) -> None:
              P.anaemic, P.anaemia_change, np.empty(0), True)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _hb_pass(key, key_trait, ids, age, sex, hh, income_poor, illness, mu, gain, coef, hb,
              hb_resid, anaemic, change, shift, fresh):
     """Haemoglobin, anaemia and its change of every child (in place).

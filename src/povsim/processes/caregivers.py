@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Value, household, person
 from povsim.params import Param
 from povsim.state import World, all_rows
@@ -117,7 +118,7 @@ def _caregiver_school(hh, age, migrant, school, n_h):
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _stimulation_received(hh, parenting, both_away, grandparent, mother_row, migrant,
                           mother_away):
     """Caregiver parenting practice of each person's household, lower by ``grandparent``

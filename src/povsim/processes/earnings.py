@@ -54,6 +54,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, household, person, village
 from povsim.params import Param
 from povsim.periods import REFERENCE_YEAR, ramp
@@ -494,7 +495,7 @@ def calibrate_level(world: World, params, streams, target: float | None = None) 
     return float(np.log(target / max(mean_earned, 1e-9)))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+@threaded(cache=True, nogil=True, error_model="numpy")
 def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_ever, disabled,
                   earn_z, hh, enrolled, done, young_mother, shock, hh_z, hh_village,
                   village_term, policy_shift, reimb, coef, n_h, log_shift):
@@ -579,7 +580,7 @@ def _earnings_kernel(key_shock, ids, school, age, sex, skill, migrant, stunted_e
     return y, contrib, pens, cost
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, inclusion,
                              min_transfer, takeup_h, transfer_h, policy_transfer, wealth, wc,
                              gap_share, lines, market, receives, dibao, income, poor, rel40,
@@ -628,7 +629,7 @@ def _household_income_kernel(key, hid, present, contrib, pens, cost, standard, i
         wealth[h] = w - paid
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _lifetime_records(age, hh, poor_hh, log_income_hh, earnings, child_observed, child_poor,
                       child_log_sum, adult_sum, adult_years, earn_sum, earn_years):
     """Childhood records (0-17: years, income-poor years, log income), adult log household

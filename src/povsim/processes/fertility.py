@@ -18,8 +18,9 @@ the mother's household; each process module initialises its own columns of them
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from povsim._threads import threaded
 from povsim.declare import person
 from povsim.params import Param
 from povsim.periods import REFERENCE_YEAR, path
@@ -148,7 +149,7 @@ def _count_births(world: World, mother_age: np.ndarray, parity_before: np.ndarra
     world.events["first_birth_age_sum"] = float(mother_age[first].astype(np.float64).sum())
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _birth_mothers(key, ids, age, sex, partner_row, migrant, parity, h_table, absent):
     """Rows of partnered women aged 18-49 who give birth: a uniform each against
     ``h_table[min(parity, 2), age]``, times ``absent`` when only the husband is away.

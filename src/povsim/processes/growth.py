@@ -48,6 +48,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
 from povsim.rng import ppnd16, uniform_at
@@ -302,7 +303,7 @@ def _risk(poor, ill, h, i, cs, water, sanitation, both_away, stim, coef):
     return r
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _grow_pass(key, ids, age, hh, income_poor, cs, water, sanitation, illness, both_away, stim,
                potential, haz, stunted, stunted_ever, haz_at5, f, coef, extra):
     """One year of growth of every child (in place); adults' HAZ stays as it is."""
@@ -325,7 +326,7 @@ def _grow_pass(key, ids, age, hh, income_poor, cs, water, sanitation, illness, b
             haz_at5[i] = np.float32(z)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _spin_up(order, birth_year, ids, mother_row, z, f, f_year0, late, b_mother, sd_pot, y0,
              keys, age, hh, cs, water, sanitation, both_away, stim, potential, haz, stunted,
              stunted_ever, haz_at5, coef):

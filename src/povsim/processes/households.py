@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable
 from povsim.params import Param
 from povsim.rng import uniform_at
@@ -152,7 +153,7 @@ def _coresident_parent(p, h, hh, mother_row, father_row):
     return g if g >= 0 and hh[g] == h else -1
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def generation_levels(hh, mother_row, father_row, partner_row):
     """Kinship level of every person inside its household (0: no parent or grandparent
     in the household; a child one below a co-resident parent, two below a co-resident

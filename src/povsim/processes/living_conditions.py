@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, household, village
 from povsim.params import Param
 from povsim.rng import uniform_at
@@ -118,7 +119,7 @@ def on_new_households(world: World, params, streams, rows: np.ndarray) -> None:
     H.info_access[rows] = streams.uniform("household.info", 0, hid) < V.info_share[v]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _living_pass(k_water, k_sanitation, k_info, k_insurance, hid, upgrade, water, sanitation,
                  info, insured, p_water, p_sanitation, p_info, p_insured, r_water, r_sanitation,
                  r_info, r_insured, size, village, n_v):

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import expit, logit
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, household, person, village
 from povsim.params import Param
 from povsim.periods import REFERENCE_YEAR, path
@@ -244,7 +245,7 @@ def initialise(world: World, params, streams) -> None:
     V["migrant_share"] = away / np.maximum(n, 1.0)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _migration_pass(key, ids, age, school_done, migrant, partner_row, sex, young_mother, hh,
                    h_village, income_poor, n_h, ret_under45, ret_45, p_leave):
     """Returns and departures of the year, and the households they would leave stranded.
@@ -361,7 +362,7 @@ def household_counts(hh, age, away, n_h):
             np.ascontiguousarray(acc[:, 2]), np.ascontiguousarray(acc[:, 3]))
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _family_flags(age, migrant, mother_row, father_row, hh, n_adults):
     """Left-behind, both-parents-away and alone (no present adult) children."""
     n = age.shape[0]

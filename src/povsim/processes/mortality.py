@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Value
 from povsim.params import Param
 from povsim.periods import REFERENCE_YEAR, path
@@ -211,7 +212,7 @@ def _death_probabilities(sex, age, table, stunted, shock, disabled, rr_stunted, 
     return q
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _deaths(key, ids, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
             rr_disabled, rr):
     """A uniform per person against :func:`_death_q` (no probability array).

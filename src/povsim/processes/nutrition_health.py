@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.params import Param
 from povsim.rng import uniform_at
@@ -98,7 +99,7 @@ def step(world: World, params, streams) -> None:
         vals.ratio("health_shock.rr", world), checkup)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _health_pass(k_checkup, k_shock, k_disability, ids, age, checkup, health_shock, disabled,
                  p_checkup, p_shock, p_disability, shock_rr, checkup_p):
     """Check-ups (ages 0-17), health shocks and disability after a shock of the year, in

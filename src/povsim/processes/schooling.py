@@ -54,6 +54,7 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import expit, logit
 
+from povsim._threads import threaded
 from povsim.declare import Measure, OutcomeTable, Value, person
 from povsim.outcomes import tidy
 from povsim.params import Param
@@ -471,7 +472,7 @@ def transition_probability(world: World, params, rows: np.ndarray, level: int,
                          H.registered_poor, coef)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, present, wealth,
                   registered, coef):
     """Probabilities of going on (see :func:`transition_probability`); ``coef`` = [base
@@ -555,7 +556,7 @@ def _school_rows(age, enrolled, school_done):
     return cand[:k].copy(), pupils[:m].copy()
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
                     h_village, income_poor, income_pc, caregiver_school, remote, logit_level, c,
                     incentive):
@@ -599,7 +600,7 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
     return lo, lvl
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@threaded(cache=True, nogil=True)
 def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled, school_done,
                      school_years, junior, junior_drop, grade_start, repeated):
     """Dropout, repetition or promotion of each pupil (one uniform each from the
