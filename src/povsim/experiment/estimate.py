@@ -53,8 +53,9 @@ RUN_COST: dict[str, float] = {
     "t_py_intervention": 1.3e-8, "m0": 342e6, "m_person": 1050.0, "m_year": 2.13e6, "m_py_intervention": 0.831,
 }
 #: Share of a replicate's per-person-year work that does not run on the kernel threads
-#: (Amdahl's law), from the same runs on one and on two threads
-#: (``benchmarks/estimate_check.py --quick --serial``).
+#: (Amdahl's law): a year of the default scenario at 1,000,000 persons took 281 ms on one
+#: thread and 205 ms on two (``POVSIM_THREADS=1`` and 2, ``benchmarks/throughput.py``);
+#: ``benchmarks/estimate_check.py --serial`` prints it for the points it runs.
 SERIAL_SHARE = 0.46
 #: Seconds to start worker processes and load povsim in them (``workers > 1``).
 WORKER_START = 3.0
