@@ -136,18 +136,21 @@ class Executor(ABC):
 
 
 @contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold SIGINT back from this thread, and from any worker spawned meanwhile.
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back from this thread, and from any worker spawned meanwhile.
 
     A spawned worker imports povsim before its initializer can ignore SIGINT; a Ctrl-C in
     that window would print the worker's KeyboardInterrupt traceback.  The blocked mask is
     inherited through fork and exec, so a new worker never sees SIGINT; this process gets
-    a Ctrl-C that came meanwhile as soon as the block ends, so none is lost.
+    a Ctrl-C that came meanwhile as soon as the block ends, so none is lost.  SIGTERM (which
+    stops a batch as Ctrl-C does) must not interrupt a submission half-way either: a worker
+    started but not yet listed by the pool is never stopped, and this process would wait
+    for it at exit.  Workers unblock SIGTERM in their initializer, so the pool can stop them.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
@@ -156,6 +159,8 @@ def _sigint_held() -> Iterator[None]:
 
 def _init_worker() -> None:  # pragma: no cover - runs in worker processes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch process stops the workers
+    if hasattr(signal, "pthread_sigmask"):  # held while the worker was spawned (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     import povsim.experiment._preload  # noqa: F401  (importing it warms up)
 
 
@@ -266,7 +271,7 @@ class LocalPool(Executor):
                 pool = self._pool
                 if pool is None:
                     raise BatchError("the local pool stopped")
-                with _sigint_held():  # submit may spawn a worker
+                with _signals_held():  # submit may spawn a worker
                     running[pool.submit(fn, spec)] = spec
 
         fill()
