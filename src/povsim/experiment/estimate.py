@@ -46,7 +46,8 @@ MB = 2**20
 #: + m_py_intervention P Y I (m0: the interpreter with numpy, pandas, numba and the compiled
 #: kernels loaded).  Non-negative least-squares fit (relative errors) to 16 runs on one
 #: thread, each with an empty spin-up cache (baseline, full_package, hubei_pilot, small;
-#: 4,000 to 1,000,000 persons; 10 to 60 years; every estimate within 19 % of its run):
+#: 4,000 to 1,000,000 persons; 10 to 60 years; afterwards every estimate within 18 % of its
+#: run in time and 6 % in memory):
 #: ``python benchmarks/estimate_check.py --threads 1 --fit``.
 RUN_COST: dict[str, float] = {
     "t0": 0.215, "t_person": 3.82e-6, "t_year": 0.0115, "t_py": 3.04e-7, "t_py_programme": 0.0,
