@@ -164,10 +164,11 @@ def estimate_run(sc: Scenario, replicates: int = 1, workers: int = 1, cores: int
     from povsim.experiment.executors import default_workers
 
     w = max(1, min(int(workers), int(replicates)))
-    parallel = min(w, cores or default_workers())
+    cores = cores or default_workers()
+    parallel = min(w, cores)
     p, y = float(sc.total_persons), float(sc.time.years)
     if threads is None:
-        threads = min(count(in_worker=w > 1), cores or default_workers())
+        threads = min(count(in_worker=w > 1), cores)
     if p < PARALLEL_MIN_ROWS:  # its passes are too small for the threads (see _threads.threaded)
         threads = 1
     load = _intervention_load(sc)

@@ -360,22 +360,21 @@ def shared_moda_tables(world: World, config: MODAConfig, groups: tuple[str, ...]
           H.income_poor, dibao_gap(H))
     scores = model_scores(kids, age, P.hh, pc, hc, H.village, geo.county, geo.pilot, plan["rules"],
                           plan["inc_col"], plan["n_states"], plan["grp_col"], plan["grp_k"])
-    out = [_tables(config, groups, plan, model_counts(kids, age, scores, plan["rules"], plan["ag_of_age"],
-                                                      plan["ag_size"], plan["ag_off"], plan["n_states"],
-                                                      plan["grp_k"]))]
+    out = [_tables(config, groups, plan, kids, age, scores)]
     for view in views:
         vplan = _fast_plan(view, (), n_gen, len(geo.counties), plan["rules"].indicators)
         out.append(None if vplan is None or out[0] is None or vplan["inc_col"] != plan["inc_col"] else
-                   _tables(view, (), vplan, model_counts(kids, age, scores, vplan["rules"], vplan["ag_of_age"],
-                                                         vplan["ag_size"], vplan["ag_off"], vplan["n_states"],
-                                                         vplan["grp_k"])))
+                   _tables(view, (), vplan, kids, age, scores))
     return out
 
 
-def _tables(config: MODAConfig, groups: tuple[str, ...], plan: dict,
-            counts: tuple) -> dict[str, dict | None] | None:
-    """The table rows of :func:`fast_moda_tables` from :func:`povsim.moda.score.model_counts`."""
-    status, out, ind_count, present, n_in = counts
+def _tables(config: MODAConfig, groups: tuple[str, ...], plan: dict, kids: np.ndarray, age: np.ndarray,
+            scores: tuple) -> dict[str, dict | None] | None:
+    """The table rows of :func:`fast_moda_tables` of ``config`` (its ``plan``: :func:`_fast_plan`)
+    from the children's :func:`povsim.moda.score.model_scores`."""
+    status, out, ind_count, present, n_in = model_counts(
+        kids, age, scores, plan["rules"], plan["ag_of_age"], plan["ag_size"], plan["ag_off"], plan["n_states"],
+        plan["grp_k"])
     if status != 0:
         return None
     rows = {name: Rows() for name in TABLE_NAMES}
