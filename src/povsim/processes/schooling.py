@@ -361,10 +361,10 @@ def step(world: World, params, streams) -> None:
     never = cand[~enter & (age[cand] == 8)]
     P.school_done[never] = True
 
-    # -- progression of pupils enrolled at the start of the year (not this year's entrants)
-    g = P.grade[pupils].astype(np.int64)
-    # dropout log-odds and level of each pupil in one compiled pass
-    lo, lvl = _dropout_logits(
+    # -- progression of pupils enrolled at the start of the year (not this year's entrants):
+    # dropout probability of each pupil, then draws, dropouts (who leave with completed
+    # grades), repetitions and promotions, in two compiled passes
+    p_drop, lvl = _dropout_probabilities(
         pupils, age, P.grade, P.sex, P.skill, P.skill_se, P.disabled, P.left_behind, P.hh,
         H.village, H.income_poor, H.income_pc, H.caregiver_school,
         np.log(geo.remoteness_km / params.remoteness_median_km),
@@ -376,29 +376,16 @@ def step(world: World, params, streams) -> None:
                   np.log(params.dropout_or_disabled), np.log(params.dropout_or_overage),
                   params.dropout_grade_step, np.log(params.dropout_or_skill_se),
                   params.dropout_incentive]),
-        vals.shift("school.stay_incentive", world, pupils))
-    p_drop = expit(lo)
-    rr = vals.ratio("school.dropout_rr", world, pupils)
-    if rr.size:
-        p_drop = np.clip(rr * p_drop, 0, 1)
-    # repetition (primary and junior): lower for pupils with more skill
-    p_rep = expit(logit(params.repetition)
-                  + np.log(params.repetition_or_skill) * P.skill[pupils].astype(np.float64))
-    # draws, dropouts (who leave with completed grades) and repetitions: one compiled pass
-    promote = _school_progress(
-        streams.key("school.progress", yr), P.id, pupils, age, lvl,
-        np.ascontiguousarray(p_drop, dtype=np.float64), np.ascontiguousarray(p_rep), P.grade,
-        P.enrolled, P.school_done, P.school_years, P.junior_pupil, P.junior_dropout,
+        vals.shift("school.stay_incentive", world, pupils), vals.ratio("school.dropout_rr", world, pupils))
+    # promoted pupils move up a grade, except those completing a level's last grade, who
+    # need a transition decision (``finished``: the grade completed, 0 for the others)
+    finished = _school_progress(
+        streams.key("school.progress", yr), P.id, pupils, age, lvl, p_drop,
+        np.array([logit(params.repetition), np.log(params.repetition_or_skill)]), P.skill,
+        P.grade, P.enrolled, P.school_done, P.school_years, P.junior_pupil, P.junior_dropout,
         P.grade_start, P.repeated)
-
-    # promotions: completing a level's last grade requires a transition decision
-    pr = pupils[promote]
-    gp = g[promote]
-    P.school_years[pr] = gp.astype(np.int8)
-    finishing = (gp == 6) | (gp == 9) | (gp == 12) | (gp == 16)
-    cont = np.ones(len(pr), dtype=bool)
-    cont[finishing] = False
-    P.grade[pr[cont]] = (gp[cont] + 1).astype(np.int8)
+    pr = pupils[finished > 0]
+    gp = finished[finished > 0]
     stop = [pr[gp == 16]]
     peers = _peer_means(pupils, age, P.skill, P.hh, H.caregiver_school)
     for level, nxt in ((6, 7), (9, 10), (12, 13)):
@@ -557,23 +544,25 @@ def _school_rows(age, enrolled, school_done):
 
 
 @threaded(cache=True, nogil=True)
-def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
-                    h_village, income_poor, income_pc, caregiver_school, remote, logit_level, c,
-                    incentive):
-    """School level (0 primary .. 3 tertiary) and dropout log-odds of each pupil.
+def _dropout_probabilities(pupils, age, grade, sex, skill, skill_se, disabled, left_behind, hh,
+                           h_village, income_poor, income_pc, caregiver_school, remote, logit_level,
+                           c, incentive, rr):
+    """Dropout probability and school level (0 primary .. 3 tertiary) of each pupil.
 
     ``caregiver_school - 9`` is taken in float32 (the column's type).  ``c`` = [log odds
     ratios of poverty, skill, left behind, male, remoteness, parent schooling, disabled,
     over-age; logit step of grades 8-9 over grade 7; log odds ratio per SD of
     socio-emotional skill; incentive coefficient].  ``incentive`` (RMB a year, per pupil,
     from the interventions) or empty; it enters relative to the household's income per
-    capita (at least 500 RMB), capped at twice that income.
+    capita (at least 500 RMB), capped at twice that income.  ``rr`` (per pupil, from the
+    interventions) or empty multiplies the probability.
     """
     k = pupils.shape[0]
-    lo = np.empty(k, dtype=np.float64)
+    p = np.empty(k, dtype=np.float64)
     lvl = np.empty(k, dtype=np.int64)
     nine = np.float32(9.0)
     has_inc = incentive.shape[0] > 0
+    has_rr = rr.shape[0] > 0
     for j in prange(k):
         i = pupils[j]
         g = np.int64(grade[i])
@@ -595,24 +584,29 @@ def _dropout_logits(pupils, age, grade, sex, skill, skill_se, disabled, left_beh
         if has_inc:
             ratio = incentive[j] / max(float(income_pc[h]), 500.0)
             x = x - c[10] * min(ratio, 2.0)
-        lo[j] = x
+        p[j] = 1.0 / (1.0 + math.exp(-x))  # scipy.special.expit's formula
+        if has_rr:
+            p[j] = min(max(rr[j] * p[j], 0.0), 1.0)
         lvl[j] = lv
-    return lo, lvl
+    return p, lvl
 
 
 @threaded(cache=True, nogil=True)
-def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled, school_done,
-                     school_years, junior, junior_drop, grade_start, repeated):
+def _school_progress(key, ids, pupils, age, lvl, p_drop, rep, skill, grade, enrolled,
+                     school_done, school_years, junior, junior_drop, grade_start, repeated):
     """Dropout, repetition or promotion of each pupil (one uniform each from the
-    ``school.progress`` stream); dropouts leave school in place.
+    ``school.progress`` stream), in place: dropouts leave school, promoted pupils complete
+    their grade and move up one unless it was a level's last grade (6, 9, 12, 16).
 
-    Returns the mask of promoted pupils (over ``pupils``); ``junior`` and ``junior_drop``
+    ``rep`` = [logit of repetition at mean skill, log odds ratio per SD of skill] (primary
+    and junior).  Returns, over ``pupils``, the last grade of a level completed (0 for
+    every other pupil); ``junior`` and ``junior_drop``
     (person columns) are set to this year's junior-high pupils and their dropouts,
     ``grade_start`` to the grade at the start of the year (0 for non-pupils) and
     ``repeated`` to this year's repeaters.
     """
     k = pupils.shape[0]
-    promoted = np.empty(k, dtype=np.bool_)
+    finished = np.zeros(k, dtype=np.int8)
     junior[:] = False
     junior_drop[:] = False
     grade_start[:] = 0
@@ -621,11 +615,17 @@ def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled,
         i = pupils[j]
         u = uniform_at(key, ids[i])
         pd = p_drop[j]
-        pr = p_rep[j] if lvl[j] <= 1 else 0.0
+        pr = 1.0 / (1.0 + math.exp(-(rep[0] + rep[1] * float(skill[i])))) if lvl[j] <= 1 else 0.0
         drop = (u < pd) | (age[i] >= 25)
         repeat = (not drop) & (u < pd + pr)
-        promoted[j] = (not drop) & (not repeat)
-        grade_start[i] = grade[i]
+        g = grade[i]
+        if not drop and not repeat:
+            school_years[i] = g
+            if g == 6 or g == 9 or g == 12 or g == 16:
+                finished[j] = g
+            else:
+                grade[i] = g + 1
+        grade_start[i] = g
         repeated[i] = repeat
         if lvl[j] == 1:
             junior[i] = True
@@ -633,8 +633,8 @@ def _school_progress(key, ids, pupils, age, lvl, p_drop, p_rep, grade, enrolled,
         if drop:
             enrolled[i] = False
             school_done[i] = True
-            school_years[i] = grade[i] - 1
-    return promoted
+            school_years[i] = g - 1
+    return finished
 
 
 @njit(cache=True, nogil=True)
