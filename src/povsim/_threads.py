@@ -23,12 +23,13 @@ import functools
 import multiprocessing
 import os
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-__all__ = ["PARALLEL_MIN_ROWS", "configure", "count", "threaded"]
+__all__ = ["PARALLEL_MIN_ROWS", "configure", "count", "over_columns", "pool", "threaded"]
 
 #: Rows below which a :func:`threaded` kernel runs on the calling thread alone.  Waking the
 #: kernel threads for a parallel region costs 50-200 us on this machine's virtual CPUs once
@@ -95,3 +96,31 @@ def threaded(size: int | None = None, **options: Any) -> Callable[[Callable], Ca
         return call
 
     return wrap
+
+
+@functools.cache
+def pool() -> ThreadPoolExecutor:
+    """Two Python threads (one pool per process) for jobs that release the GIL: the
+    collection of the outcome tables, and the column moves of :func:`over_columns`."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="povsim")
+
+
+def over_columns(job: Callable[[np.ndarray], object], columns: Iterable[np.ndarray], rows: int) -> None:
+    """``job(column)`` for every column; with at least :data:`PARALLEL_MIN_ROWS` rows and two
+    kernel threads, every other column on a :func:`pool` thread.
+
+    For the moves of rows between places of a table (compaction), which jump about memory:
+    one column on each core keeps twice as many reads in flight.  ``job`` must release the
+    GIL and touch only its column.
+    """
+    import numba
+
+    columns = list(columns)
+    if rows < PARALLEL_MIN_ROWS or numba.get_num_threads() < 2 or len(columns) < 2:
+        for col in columns:
+            job(col)
+        return
+    other = pool().submit(lambda: [job(col) for col in columns[1::2]])
+    for col in columns[0::2]:
+        job(col)
+    other.result()

@@ -10,14 +10,14 @@ no process draws from it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import cache, partial
+from functools import partial
 
 import mesa
 
 from povsim import registry
 from povsim._malloc import tune_malloc
 from povsim._threads import configure as configure_threads
+from povsim._threads import pool
 from povsim.geography import build_geography
 from povsim.outcomes import Collector, final_tables
 from povsim.params import Parameters
@@ -207,7 +207,7 @@ class PovertyModel(mesa.Model):
             jobs += self.collector.jobs(w)
         if self.threads > 1 and len(jobs) > 1:
             w.age(), w.children()  # the shared per-row caches, built before they are shared
-            results = [done.result() for done in [collection_threads().submit(job) for job in jobs]]
+            results = [done.result() for done in [pool().submit(job) for job in jobs]]
         else:
             results = [job() for job in jobs]
         if self.collector is not None:
@@ -276,9 +276,3 @@ class PovertyModel(mesa.Model):
     @property
     def persons(self) -> int:
         return int(self.world.P.n)
-
-
-@cache
-def collection_threads() -> ThreadPoolExecutor:
-    """The threads that collect the outcome tables (two; one pool per process)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="povsim-collect")

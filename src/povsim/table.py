@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from numba import njit, prange
 
-from povsim._threads import threaded
+from povsim._threads import over_columns, threaded
 from povsim.rng import _mix
 
 
@@ -140,8 +140,7 @@ class Table:
         removed_tail[rows[rows >= new_n] - new_n] = True
         holes = rows[rows < new_n]
         sources = new_n + np.flatnonzero(~removed_tail)
-        for col in self._cols.values():
-            move_rows(col, holes, sources)
+        over_columns(lambda col: move_rows(col, holes, sources), self._cols.values(), n)
         tail_map[sources - new_n] = holes
         self.n = new_n
         return tail_map
