@@ -297,10 +297,6 @@ class Plan:
         """Cost of one more unit reached this year."""
         return float(self.per_unit * self.exposure * (1.0 + self.management))
 
-    def cost(self, n: int | None = None) -> float:
-        n = len(self.rows) if n is None else n
-        return self.fixed_cost() + self.unit_cost() * n
-
 
 class Intervention:
     """Base class of the catalogue's interventions (see the module docstring).
@@ -340,7 +336,6 @@ class Intervention:
         self.children_ids: list[np.ndarray] = []  # children reached, by year
         self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
-        self.funded_year = False
         self._village_cov: np.ndarray | None = None
         self.village_coverage()  # unknown village names fail when the model is built
 
@@ -352,12 +347,6 @@ class Intervention:
     def effective(self, year: int) -> bool:
         """Effects flow (after the roll-out lag) and the plan was funded this year."""
         return self.active(year) and year >= self.cfg.start_year + self.cfg.rollout_lag
-
-    def coverage_at(self, year: int) -> float:
-        c = self.cfg
-        if c.ramp_up_years == 0:
-            return c.coverage
-        return c.coverage * self._ramp(year)
 
     def _ramp(self, year: int) -> float:
         """Share of full coverage reached in ``year`` (linear ramp-up)."""
@@ -393,9 +382,8 @@ class Intervention:
     def coverage_of(self, world: World, rows: np.ndarray) -> float | np.ndarray:
         """This year's coverage for each of ``rows`` (one number without ``village_coverage``)."""
         cov = self.village_coverage()
-        if cov is None:
-            return self.coverage_at(world.year)
-        return cov[self.village_of(world, rows)] * self._ramp(world.year)
+        full = self.cfg.coverage if cov is None else cov[self.village_of(world, rows)]
+        return full * self._ramp(world.year)
 
     def exposure(self, year: int) -> float:
         """Share of ``year`` the programme runs: 1 in a whole year, less in the years of
@@ -603,7 +591,6 @@ class Intervention:
         rows = plan.rows[:n_funded]
         self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
-        self.funded_year = funded_fixed or n_funded > 0
         # children reached (0-17; of a household programme, the members 0-17), in row order
         P, age, yr = world.P, world.age(), world.year
         kid_ids = np.empty(0, dtype=np.int64)
