@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from povsim.geography import AREA_KINDS
+
 #: Source of every reference figure.
 BROCHURE = ("UNICEF China / IPRCC / Hubei Poverty Alleviation Office, 'Hubei Model' programme "
             "brochure (2017)")
@@ -158,9 +160,8 @@ def programme_tables(model) -> dict[str, pd.DataFrame]:
         v = costs["village"].astype(int).to_numpy()
         here = v >= 0
         vv = np.where(here, v, 0)
-        kinds = np.asarray(("pilot", "project", "non_project"))
         costs["county"] = np.where(here, np.asarray(geo.counties)[geo.county[vv]], "all")
-        costs["area"] = np.where(here, kinds[geo.area_kind[vv]], "all")
+        costs["area"] = np.where(here, np.asarray(AREA_KINDS)[geo.area_kind[vv]], "all")
         costs["arm"] = np.where(here, np.where(geo.pilot[vv], "pilot", "comparison"), "all")
         costs["village"] = np.where(here, np.asarray(geo.names, dtype=object)[vv],
                                     "county/township level")
