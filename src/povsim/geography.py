@@ -479,9 +479,8 @@ def make_area_geography(area: Area, params, streams: Streams,
         if len(ts) == 0 or per_village == 0:
             continue
         # one pilot village per project township, the rest to the largest project townships
-        extra = _largest_remainder(per_village, np.array([np.count_nonzero(township == t)
-                                                          for t in ts]),
-                                   np.array([np.count_nonzero(township == t) for t in ts]))
+        villages = np.array([np.count_nonzero(township == t) for t in ts])
+        extra = _largest_remainder(per_village, villages, villages)
         extra = np.maximum(extra, 1)
         while extra.sum() > per_village:  # more project townships than pilot villages
             extra[int(np.argmax(extra))] -= 1

@@ -210,15 +210,14 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
                            if yr <= ref_year])
         all_children.append(kids)
         ref_children.append(ref)
-        c = costs[costs["intervention"] == iv.name] if not costs.empty else costs
-        total = float(c["cost_rmb"].sum()) if len(c) else 0.0
-        disc = float(discount(c["cost_rmb"], c["year"], start, rate).sum()) if len(c) else 0.0
-        share = c["year"].map(lambda y, iv=iv: _window_share(iv, int(y))) if len(c) else None
-        in_ref = float((c["cost_rmb"] * share).sum()) if len(c) else 0.0
+        c = costs[costs["intervention"] == iv.name]
+        total = float(c["cost_rmb"].sum())
+        disc = float(discount(c["cost_rmb"], c["year"], start, rate).sum())
+        in_window = c["cost_rmb"] * c["year"].map(lambda y, iv=iv: _window_share(iv, int(y)))
+        in_ref = float(in_window.sum())
         ref_cost += in_ref
-        if len(c):
-            for f, v in (c["cost_rmb"] * share).groupby(c["funder"]).sum().items():
-                ref_by_funder[str(f)] = ref_by_funder.get(str(f), 0.0) + float(v)
+        for f, v in in_window.groupby(c["funder"]).sum().items():
+            ref_by_funder[str(f)] = ref_by_funder.get(str(f), 0.0) + float(v)
         n_kids = len(kids) * w
         rows += [("children_reached", iv.name, n_kids),
                  ("children_reached_ref", iv.name, len(ref) * w),
@@ -238,14 +237,13 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
             rows.append(("volunteers", iv.name, posted * w))
     kids = _unique_ids(all_children)
     ref_kids = _unique_ids(ref_children)
-    total = float(costs["cost_rmb"].sum()) if not costs.empty else 0.0
-    disc = float(discount(costs["cost_rmb"], costs["year"], start, rate).sum()) \
-        if not costs.empty else 0.0
+    total = float(costs["cost_rmb"].sum())
+    disc = float(discount(costs["cost_rmb"], costs["year"], start, rate).sum())
     centres = model.villages.centres()
-    trainings = float(costs.loc[costs["item"] == "training", "units"].sum()) if not costs.empty else 0.0
+    trainings = float(costs.loc[costs["item"] == "training", "units"].sum())
     n_kids = len(kids) * w
     first, last = programme_window(model.config) or (start, start)
-    window = costs[(costs["year"] >= first) & (costs["year"] <= last)] if not costs.empty else costs
+    window = costs[(costs["year"] >= first) & (costs["year"] <= last)]
     rows += [("children_reached", "all", n_kids),
              ("children_reached_ref", "all", len(ref_kids) * w),
              ("centres", "all", len(centres) * w),
@@ -255,7 +253,7 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
              ("cost_discounted_rmb", "all", disc),
              ("cost_per_child_reached_rmb", "all", total / n_kids if n_kids else np.nan),
              ("training_sessions", "all", trainings),
-             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()) if len(window) else 0.0)]
+             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()))]
     if centres:
         # participations: every attending child at every themed activity (an upper bound)
         per_child = next(iv.cfg.activities_per_year for iv in model.interventions

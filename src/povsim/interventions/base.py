@@ -430,14 +430,9 @@ class Intervention:
         geo = self.world.geo
         t = self.cfg.targeting
         ok = np.ones(geo.n, dtype=bool)
-        if t.villages == "pilot":
-            ok &= geo.pilot
-        elif t.villages == "comparison":
-            ok &= ~geo.pilot
-        elif t.villages == "project":
-            ok &= geo.project
-        elif t.villages == "non_project":
-            ok &= ~geo.project
+        if t.villages != "all":
+            ok &= {"pilot": geo.pilot, "comparison": ~geo.pilot, "project": geo.project,
+                   "non_project": ~geo.project}[t.villages]
         if t.counties is not None:
             codes = [geo.counties.index(c) for c in t.counties if c in geo.counties]
             ok &= np.isin(geo.county, codes)
