@@ -84,14 +84,13 @@ def initial_state(scenario, geo: Geography, params, seed: int, persons: int) -> 
     from the cache when present, or synthetic)."""
     pop, tm = scenario.population, scenario.time
     target = int(persons)
-    start = getattr(pop, "start", "synthetic")
-    if start == "synthetic":
+    if pop.start == "synthetic":
         streams = Streams(seed)
         P, H = synthesize(geo, target, tm.start_year, params, streams)
         world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                       start_year=tm.start_year)
         return InitialState(world, "synthetic")
-    first = int(getattr(pop, "spinup_from", 1980))
+    first = pop.spinup_from
     key = cache_key(geo, params, seed, first, tm.start_year, target)
     loaded = _load(key, geo)
     if loaded is not None:

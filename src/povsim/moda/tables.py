@@ -444,8 +444,6 @@ def add_partition_rows(
         return total
     glabels = [lab for lab, p in zip(labels, present, strict=True) if p]
     n = m.n[present]
-    if total is None:  # pragma: no cover - "all" always comes first
-        raise RuntimeError("internal error: totals missing")
     tot_n = total.n[0]
     tot_m0 = total.M0[0]
     share = n / tot_n
