@@ -9,7 +9,11 @@ and shares the table building here (:func:`add_partition_rows`, :func:`add_indic
 References
 ----------
 de Neubourg et al. (2012), MODA Step-by-Step Guidelines, UNICEF Office of Research
-WP-2012-10. Alkire and Foster (2011), doi:10.1016/j.jpubeco.2010.11.006.
+WP-2012-10 (overlap analysis; overlap of monetary poverty and deprivation). Alkire and
+Foster (2011), doi:10.1016/j.jpubeco.2010.11.006 (section 4: decomposability by subgroup,
+``M0 = sum_g (n_g / n) M0_g``).  Lex, A., Gehlenborg, N., Strobelt, H., Vuillemot, R. and
+Pfister, H. (2014). UpSet: visualization of intersecting sets. IEEE TVCG 20(12):
+1983-1992. doi:10.1109/TVCG.2014.2346248 (the ``patterns`` table).
 """
 
 from __future__ import annotations
