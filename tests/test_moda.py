@@ -1,4 +1,4 @@
-"""Tests for povsim.moda: Alkire–Foster measures, further measures, config, tables."""
+"""Tests for povsim.moda: Alkire–Foster measures, configuration, tables."""
 
 from __future__ import annotations
 

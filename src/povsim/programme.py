@@ -42,7 +42,6 @@ class Figure:
     participations or activities whose simulated counterpart is defined differently).
     """
 
-    key: str
     label: str
     value: float
     kind: str
@@ -56,46 +55,46 @@ class Figure:
 #: joint efforts" and "Be child activity oriented"); definitions as documented in
 #: scenarios/hubei_pilot.toml.
 HUBEI_FIGURES: tuple[Figure, ...] = (
-    Figure("children", "children benefiting", 219_000, "persons", "children_reached_ref", "all",
+    Figure("children benefiting", 219_000, "persons", "children_reached_ref", "all",
            "distinct children aged 0-17 reached by any component (centre attendance, township "
            "parent sessions or health check-ups in a trained household or township, home visits, "
            "special-needs support) from 18 Feb 2014 to 31 Jul 2017; a child counts once"),
-    Figure("spend", "programme investment (RMB)", 275e6, "money", "cost_ref_rmb", "all",
+    Figure("programme investment (RMB)", 275e6, "money", "cost_ref_rmb", "all",
            "all programme costs incurred 18 Feb 2014 - 31 Jul 2017 (running costs for the "
            "months run, set-up, practitioner trainings, management), all funders, undiscounted"),
-    Figure("domestic", "domestic investment (RMB)", 239e6, "money", "cost_ref_rmb:domestic", "all",
+    Figure("domestic investment (RMB)", 239e6, "money", "cost_ref_rmb:domestic", "all",
            "the costs of the same window booked to the funder 'domestic'"),
-    Figure("bestseller", "Bestseller Fund (RMB)", 35.585e6, "money",
+    Figure("Bestseller Fund (RMB)", 35.585e6, "money",
            "cost_ref_rmb:bestseller_fund", "all",
            "the costs of the same window booked to the funder 'bestseller_fund'"),
-    Figure("centres", "child service centres", 80, "persons", "centres", "all",
+    Figure("child service centres", 80, "persons", "centres", "all",
            "village centres built (a centre that would serve nobody is not built)"),
-    Figure("home_visits", "children reached by home visits", 4_642, "persons",
+    Figure("children reached by home visits", 4_642, "persons",
            "children_reached_ref", "home_visits",
            "distinct children visited at home by the 240 volunteers, 2014 - Jul 2017"),
-    Figure("special_needs", "children with special needs helped", 4_126, "persons",
+    Figure("children with special needs helped", 4_126, "persons",
            "children_reached_ref", "special_needs_support",
            "distinct children with a disability aged 3-17 given enrolment and retention support"),
-    Figure("participations", "child participations in centre activities", 248_000,
+    Figure("child participations in centre activities", 248_000,
            "participations", "centre_participations", "child_service_centre",
            "simulated: child-years of centre attendance x the centre's themed activities a "
            "year (an upper bound: every attending child at every activity); the brochure counts "
            "a child once per activity attended"),
-    Figure("parents", "parents reached", 100_000, "participations", "caregivers_reached_ref",
+    Figure("parents reached", 100_000, "participations", "caregivers_reached_ref",
            "parent_training",
            "simulated: distinct adults of the households in township parent sessions; the "
            "brochure's 'more than 100,000 parents' counts parents at centre and township sessions"),
-    Figure("open_days", "centre-open days", 15_140, "activity", "centre_open_days",
+    Figure("centre-open days", 15_140, "activity", "centre_open_days",
            "child_service_centre", "days open a week x 52 x share of the year run, summed over "
            "centres and years to Jul 2017"),
-    Figure("activities", "themed centre activities", 3_391, "activity", "centre_activities",
+    Figure("themed centre activities", 3_391, "activity", "centre_activities",
            "child_service_centre", "activities a year x share of the year run, summed over centres"),
-    Figure("trainings", "practitioner training sessions", 709, "activity", "training_sessions",
+    Figure("practitioner training sessions", 709, "activity", "training_sessions",
            "all", "county and township training sessions on health, nutrition and child "
            "protection (components' trainings_per_year x share of the year run)"),
-    Figure("volunteers", "volunteers (80 county backbone + 160 village)", 240, "activity",
+    Figure("volunteers (80 county backbone + 160 village)", 240, "activity",
            "volunteers", "home_visits", "home-visit volunteers posted in the pilot villages"),
-    Figure("families", "poor families reached by trainings", 28_600, "activity",
+    Figure("poor families reached by trainings", 28_600, "activity",
            "households_reached_ref", "parent_training",
            "distinct households reached by the township parent and health-nutrition sessions"),
 )

@@ -260,17 +260,16 @@ class InterventionConfig(BaseModel):
 class Plan:
     """What an intervention wants to do this year, and what it would cost.
 
-    ``rows`` are the units it would reach, in rationing order (persons or households, as
-    ``unit`` says); ``ration``, when set, puts them into it (they are in row order because
-    nobody was left out, and the order is needed only if the budget leaves someone out:
-    :meth:`in_ration_order`).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
+    ``rows`` are the units it would reach, in rationing order (the intervention's ``unit``:
+    persons, households or villages); ``ration``, when set, puts them into it (they are in
+    row order because nobody was left out, and the order is needed only if the budget
+    leaves someone out: :meth:`in_ration_order`).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
     + ``setup_by_village`` + ``trainings`` x ``training_cost``) x (1 + ``management``):
     running costs for the share of the year the programme runs, one-off set-up in full,
     practitioner trainings, and management as a share of all of it.
     """
 
     rows: np.ndarray
-    unit: str
     per_unit: float
     fixed_by_village: dict[int, float] = field(default_factory=dict)
     unit_villages: np.ndarray | None = None  # village of each row, for costs by village
@@ -561,7 +560,7 @@ class Intervention:
             keep = self.model.villages.admit(self, rows, villages)
             rows, villages = rows[keep][:cap], villages[keep][:cap]
             order = None
-        return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
+        return Plan(rows=rows, per_unit=self.per_unit_cost(),
                     fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages,
                     setup_by_village=self.setup_costs(world, rows),
                     exposure=self.exposure(world.year),
