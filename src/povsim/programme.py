@@ -266,9 +266,8 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "intervention", "value"])
 
 
-def fidelity_table(programme: pd.DataFrame, figures: tuple[Figure, ...] = HUBEI_FIGURES
-                   ) -> pd.DataFrame | None:
-    """Each brochure figure beside the simulated one (mean, min and max over replicates),
+def fidelity_table(programme: pd.DataFrame) -> pd.DataFrame | None:
+    """Each brochure figure (:data:`HUBEI_FIGURES`) beside the simulated one (mean, min and max over replicates),
     with the definition used and, for counts of persons and money, whether the mean lies
     within the figure's tolerance.
 
@@ -285,7 +284,7 @@ def fidelity_table(programme: pd.DataFrame, figures: tuple[Figure, ...] = HUBEI_
         p = p.assign(replicate=0)
     reps = sorted(p["replicate"].unique())
     rows = []
-    for f in figures:
+    for f in HUBEI_FIGURES:
         d = p[(p["measure"] == f.measure) & (p["intervention"] == f.intervention)]
         vals = d.groupby("replicate")["value"].sum().reindex(reps, fill_value=0.0)
         has = not d.empty
