@@ -1,8 +1,7 @@
-"""Tests for povsim.moda: Alkire–Foster measures, further measures, config, tables."""
+"""Tests for povsim.moda: Alkire–Foster measures, configuration, tables."""
 
 from __future__ import annotations
 
-import itertools
 import math
 from pathlib import Path
 
@@ -21,15 +20,11 @@ from povsim.moda import (
     MODAConfigError,
     alkire_foster,
     compute_moda_tables,
-    decompose,
     default_moda_config_path,
-    income_overlap,
     load_moda_config,
     moda_tables,
-    overlaps,
     parse_moda_config,
     parse_rule,
-    upset_counts,
 )
 
 # Alkire & Foster (2011), J. Public Econ. 95: 476-487, worked example (section 3).
@@ -174,26 +169,6 @@ def af_problems(draw, max_n=25, max_d=6):
 
 @PROPS
 @given(af_problems(), st.data())
-def test_subgroup_decomposability(problem, data):
-    x, w, k, sw = problem
-    groups = np.array(data.draw(st.lists(st.sampled_from("abc"), min_size=len(x),
-                                         max_size=len(x))))
-    total = alkire_foster(x, w, k, sw)
-    dec = decompose(x, groups, w, k, sw)
-    assert (dec["population_share"] * dec["M0"]).sum() == pytest.approx(total.M0, abs=1e-12)
-    assert (dec["population_share"] * dec["H"]).sum() == pytest.approx(total.H, abs=1e-12)
-    assert dec["population_share"].sum() == pytest.approx(1.0)
-    if total.M0 > 0:
-        assert dec["contribution"].sum() == pytest.approx(1.0)
-    for _, row in dec.iterrows():
-        sub = groups == row["group"]
-        r = alkire_foster(x[sub], w, k, sw[sub])
-        assert row["M0"] == pytest.approx(r.M0, abs=1e-12)
-        assert row["H"] == pytest.approx(r.H, abs=1e-12)
-
-
-@PROPS
-@given(af_problems(), st.data())
 def test_dimensional_monotonicity(problem, data):
     x, w, k, sw = problem
     r = alkire_foster(x, w, k, sw)
@@ -245,91 +220,6 @@ def test_contributions_and_weight_scaling(problem, c):
     np.testing.assert_array_equal(s.poor, r.poor)
     assert (s.H, s.M0) == pytest.approx((r.H, r.M0), abs=1e-12)
     np.testing.assert_allclose(s.contributions, r.contributions, atol=1e-9)
-
-
-# ---------------------------------------------------------------------------------------
-# Overlaps, UpSet counts, income overlap, decomposition
-# ---------------------------------------------------------------------------------------
-
-
-def test_overlaps_known_answer():
-    df = overlaps(AF_G0, ["income", "education", "health", "vote"])
-    pairs = df[df["order"] == 2].set_index("combination")["share"]
-    assert len(pairs) == 6
-    assert pairs["education & vote"] == pytest.approx(2 / 4)  # persons 2 and 3
-    assert pairs["income & education"] == pytest.approx(1 / 4)
-    triples = df[df["order"] == 3]
-    assert len(triples) == 4
-    assert (triples["share"] == 0.25).all()  # only person 3
-
-
-def test_overlaps_match_brute_force_weighted():
-    rng = np.random.default_rng(7)
-    x = rng.random((500, 5)) < 0.4
-    sw = rng.uniform(0.5, 3, 500)
-    names = list("abcde")
-    df = overlaps(x, names, sample_weights=sw, order=(1, 2, 3))
-    for _, row in df.iterrows():
-        cols = [names.index(s) for s in row["combination"].split(" & ")]
-        expected = sw[x[:, cols].all(axis=1)].sum() / sw.sum()
-        assert row["share"] == pytest.approx(expected)
-    with pytest.raises(ValueError, match="order"):
-        overlaps(x, names, order=(6,))
-
-
-def test_upset_counts():
-    rng = np.random.default_rng(3)
-    x = rng.random((300, 4)) < 0.5
-    sw = rng.integers(1, 4, 300).astype(float)
-    names = ["water", "sanitation", "housing", "nutrition"]
-    up = upset_counts(x, names, sample_weights=sw)
-    assert list(up.columns) == [*names, "weight", "share"]
-    assert up["share"].sum() == pytest.approx(1.0)
-    assert up["share"].is_monotonic_decreasing
-    for _, row in up.iterrows():
-        pattern = row[names].to_numpy(dtype=bool)
-        match = (x == pattern).all(axis=1)
-        assert row["weight"] == pytest.approx(sw[match].sum())
-    n_patterns = len({tuple(r) for r in x})
-    assert len(up) == n_patterns
-    with pytest.raises(ValueError, match="must not be"):
-        upset_counts(x, ["a", "b", "c", "share"])
-    with pytest.raises(ValueError, match="unique"):
-        upset_counts(x, ["a", "a", "b", "c"])
-
-
-def test_upset_counts_many_indicators_uses_compression():
-    rng = np.random.default_rng(5)
-    x = rng.random((400, 16)) < 0.1
-    up = upset_counts(x, [f"i{j}" for j in range(16)])
-    assert up["weight"].sum() == 400
-    assert len(up) == len({tuple(r) for r in x})
-
-
-def test_income_overlap():
-    out = income_overlap([1, 1, 0, 0, 1], [1, 0, 1, 0, 0], sample_weights=[1, 2, 1, 1, 1])
-    assert out == pytest.approx(
-        {"deprived_and_poor": 1 / 6, "deprived_only": 3 / 6, "poor_only": 1 / 6,
-         "neither": 1 / 6}
-    )
-    assert sum(out.values()) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="same length"):
-        income_overlap([1, 0], [1, 0, 1])
-    with pytest.raises(ValueError, match=r"income_poor\[1\]"):
-        income_overlap([1, 0], [1, 3])
-
-
-def test_decompose_known_answer_and_categorical():
-    groups = pd.Categorical(["x", "y", "x", "y"], categories=["x", "y", "z"])
-    dec = decompose(AF_G0, groups, k=2)
-    assert list(dec["group"]) == ["x", "y"]  # empty category "z" left out
-    x_row, y_row = dec.iloc[0], dec.iloc[1]
-    assert x_row["M0"] == pytest.approx(0.5)  # persons 1 (none) and 3 (all four)
-    assert y_row["M0"] == pytest.approx(0.25)  # person 2 (two of four), person 4 not poor
-    assert (dec["population_share"] * dec["M0"]).sum() == pytest.approx(0.375)
-    assert dec["contribution"].tolist() == pytest.approx([2 / 3, 1 / 3])
-    with pytest.raises(ValueError, match="missing label"):
-        decompose(AF_G0, np.array(["a", None, "b", "a"], dtype=object))
 
 
 # ---------------------------------------------------------------------------------------
@@ -521,9 +411,10 @@ def test_moda_tables_match_alkire_foster():
         inc = tables["income"]
         shares = inc[(inc["age_group"] == ag) & (inc["by"] == "all")].set_index("measure")[
             "value"]
-        expected = income_overlap(r.poor, f["income_poor"][mask], sw[mask])
-        for key, val in expected.items():
-            assert shares[key] == pytest.approx(val)
+        inc_poor, ww = f["income_poor"][mask] == 1, sw[mask]
+        for key, cell in (("deprived_and_poor", r.poor & inc_poor), ("deprived_only", r.poor & ~inc_poor),
+                          ("poor_only", ~r.poor & inc_poor), ("neither", ~r.poor & ~inc_poor)):
+            assert shares[key] == pytest.approx(ww[cell].sum() / ww.sum())
         # distribution ends in a complete cumulative
         dist = tables["distribution"]
         sel = dist[(dist["age_group"] == ag) & (dist["by"] == "all")
@@ -638,18 +529,73 @@ def test_moda_tables_many_dimensions_compressed_path():
     x = np.column_stack([f[f"c{j}"] for j in range(d)])
     r = alkire_foster(x, k=3)
     assert _value(t["summary"], "all", "M0") == pytest.approx(r.M0)
-    dec = decompose(x, f["g"], k=3)
-    for group, m0 in zip(dec["group"], dec["M0"], strict=True):
+    for group in np.unique(f["g"]):
+        m0 = alkire_foster(x[f["g"] == group], k=3).M0
         assert _value(t["summary"], "all", "M0", by="g", group=str(group)) == pytest.approx(m0)
 
 
-def test_pattern_bits_roundtrip():
-    # internal consistency: all 2^d patterns appear once in upset counts of the full design
-    d = 4
-    x = np.array(list(itertools.product([0, 1], repeat=d)), dtype=bool)
-    up = upset_counts(x, list("abcd"))
-    assert len(up) == 16
-    assert (up["share"] == 1 / 16).all()
+def _flat_config(names, k=1, **moda):
+    """One age group, one dimension a column (weight 1, no rule: the column is 0/1)."""
+    return parse_moda_config({
+        "moda": {"name": "flat", "k": k} | moda,
+        "age_groups": [{"name": "all", "min_age": 0, "max_age": 17}],
+        "dimensions": {n: {} for n in names},
+        "indicators": [{"name": n, "dimension": n, "column": n, "source": "test"} for n in names]})
+
+
+AF_NAMES = ["income", "education", "health", "vote"]
+
+
+def test_overlaps_table_af2011_known_answer():
+    f = {n: AF_G0[:, j].astype(int) for j, n in enumerate(AF_NAMES)} | {"age": np.full(4, 10)}
+    ov = moda_tables(f, _flat_config(AF_NAMES, k=2))["overlaps"]
+    pairs = ov[ov["measure"] == "overlap_2"].set_index("dimension")["value"]
+    assert len(pairs) == 6
+    assert pairs["education & vote"] == pytest.approx(2 / 4)  # persons 2 and 3
+    assert pairs["income & education"] == pytest.approx(1 / 4)
+    triples = ov[ov["measure"] == "overlap_3"]
+    assert len(triples) == 4
+    assert (triples["value"] == 0.25).all()  # only person 3
+
+
+def test_overlaps_and_patterns_tables_match_brute_force_weighted():
+    rng = np.random.default_rng(3)
+    names = ["water", "sanitation", "housing", "nutrition"]
+    x = rng.random((300, 4)) < 0.5
+    sw = rng.integers(1, 4, 300).astype(float)
+    f = {n: x[:, j].astype(int) for j, n in enumerate(names)} | {"age": np.full(300, 8)}
+    t = moda_tables(f, _flat_config(names), sample_weights=sw)
+    for _, row in t["overlaps"].iterrows():
+        cols = [names.index(n) for n in row["dimension"].split(" & ")]
+        assert row["value"] == pytest.approx(sw[x[:, cols].all(axis=1)].sum() / sw.sum())
+    pat = t["patterns"]
+    assert len(pat) == len({tuple(r) for r in x})  # every observed pattern once
+    assert pat["value"].sum() == pytest.approx(1.0)
+    assert pat["value"].is_monotonic_decreasing
+    for _, row in pat.iterrows():
+        deprived = set(row["dimension"].split("+")) - {"none"}
+        match = (x == np.array([n in deprived for n in names])).all(axis=1)
+        assert row["value"] == pytest.approx(sw[match].sum() / sw.sum())
+
+
+def test_income_table_known_answer():
+    # poor = deprived in the one dimension (k = 1)
+    f = {"d": np.array([1, 1, 0, 0, 1]), "inc": np.array([1, 0, 1, 0, 0]), "age": np.full(5, 4)}
+    t = moda_tables(f, _flat_config(["d"], income_poverty="inc"), sample_weights=[1, 2, 1, 1, 1])
+    got = t["income"].set_index("measure")["value"]
+    assert got[["deprived_and_poor", "deprived_only", "poor_only", "neither"]].tolist() == pytest.approx(
+        [1 / 6, 3 / 6, 1 / 6, 1 / 6])
+
+
+def test_subgroup_rows_known_answer_with_categorical_groups():
+    f = {n: AF_G0[:, j].astype(int) for j, n in enumerate(AF_NAMES)} | {
+        "age": np.full(4, 10), "g": pd.Categorical(["x", "y", "x", "y"], categories=["x", "y", "z"])}
+    s = moda_tables(f, _flat_config(AF_NAMES, k=2), groups=["g"])["summary"]
+    assert set(s.loc[s["by"] == "g", "group"]) == {"x", "y"}  # the empty category "z" left out
+    assert _value(s, "all", "M0", by="g", group="x") == pytest.approx(0.5)  # persons 1 (none), 3 (all four)
+    assert _value(s, "all", "M0", by="g", group="y") == pytest.approx(0.25)  # person 2 (two), 4 not poor
+    assert _value(s, "all", "contribution_to_M0", by="g", group="x") == pytest.approx(2 / 3)
+    assert _value(s, "all", "contribution_to_M0", by="g", group="y") == pytest.approx(1 / 3)
 
 
 def test_moda_tables_zero_weight_age_group_is_noted():

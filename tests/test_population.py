@@ -16,12 +16,8 @@ import pytest
 
 from povsim.model import PovertyModel
 from povsim.params import Parameters
-from povsim.population import (
-    HOUSEHOLD_SCHEMA,
-    PERSON_SCHEMA,
-    mean_adult_schooling,
-    new_person_table,
-)
+from povsim.population import mean_adult_schooling, new_person_table
+from povsim.registry import schema
 from povsim.table import Table, index_of, remap
 
 PERSONS = 20_000
@@ -330,7 +326,7 @@ def test_person_and_household_schemas_build_tables():
     P = new_person_table(4)
     P.append(2, id=np.array([0, 1]))
     assert P.alive.all() and (P.mother == -1).all() and (P.hh == -1).all()
-    assert set(PERSON_SCHEMA) == set(P.columns)
-    H = Table(HOUSEHOLD_SCHEMA, 1)
+    assert set(schema("person")) == set(P.columns)
+    H = Table(schema("household"), 1)
     H.append(1, id=np.array([7]))
     assert H.info_access[0] and H.insured[0] and not H.safe_water[0]

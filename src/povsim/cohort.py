@@ -34,7 +34,7 @@ def child_records(model, born_from: int) -> pd.DataFrame:
     ids = df["id"].to_numpy()
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
-    for iv in getattr(model, "interventions", None) or []:
+    for iv in model.interventions:
         for (year, _, _), kids in zip(iv.reach_log, iv.children_ids, strict=False):
             if not iv.effective(year) or len(kids) == 0:
                 continue

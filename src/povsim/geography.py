@@ -94,8 +94,8 @@ class Geography:
         Village labels (``county/township/index``, ``P`` marking pilot villages).
     population
         Initial persons of every village at full size (its population target).
-    township_names, township_county, project_township
-        Township labels, their county code and whether they are project townships.
+    township_names, project_township
+        Township labels and whether they are project townships.
     sampling_fraction
         Inclusion probability of every village of the frame (the scenario's ``scale``):
         1 for a full-scale run.
@@ -116,7 +116,6 @@ class Geography:
     names: list[str] = field(default_factory=list)
     population: np.ndarray | None = None
     township_names: tuple[str, ...] = ()
-    township_county: np.ndarray | None = None
     project_township: np.ndarray | None = None
     sampling_fraction: float = 1.0
     frame_villages: int = 0
@@ -130,12 +129,6 @@ class Geography:
     def weight(self) -> float:
         """Sampling weight of every simulated village (``1 / sampling_fraction``)."""
         return 1.0 / self.sampling_fraction
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Sampling weight of each simulated village (all equal: the sample is
-        self-weighting)."""
-        return np.full(self.n, self.weight)
 
     @property
     def project(self) -> np.ndarray:
@@ -267,7 +260,7 @@ def make_geography(
         remoteness_km=remote, water_coverage=water, sanitation_coverage=sanit,
         size_weight=size_weight, names=names,
         township_names=synthetic_township_names(counties, townships),
-        township_county=t_county.astype(np.int32), project_township=project_township,
+        project_township=project_township,
         frame_villages=n_v,
     )
 
@@ -334,10 +327,6 @@ class Area:
     project_townships: int
     pilot_villages_per_county: int
     path: str
-
-    @property
-    def population(self) -> int:
-        return sum(c.population for c in self.counties)
 
     @property
     def county_names(self) -> tuple[str, ...]:
@@ -490,9 +479,8 @@ def make_area_geography(area: Area, params, streams: Streams,
         if len(ts) == 0 or per_village == 0:
             continue
         # one pilot village per project township, the rest to the largest project townships
-        extra = _largest_remainder(per_village, np.array([np.count_nonzero(township == t)
-                                                          for t in ts]),
-                                   np.array([np.count_nonzero(township == t) for t in ts]))
+        villages = np.array([np.count_nonzero(township == t) for t in ts])
+        extra = _largest_remainder(per_village, villages, villages)
         extra = np.maximum(extra, 1)
         while extra.sum() > per_village:  # more project townships than pilot villages
             extra[int(np.argmax(extra))] -= 1
@@ -514,6 +502,6 @@ def make_area_geography(area: Area, params, streams: Streams,
         counties=county_names, county=county, township=township, pilot=pilot,
         remoteness_km=remote, water_coverage=water, sanitation_coverage=sanit,
         size_weight=population.astype(np.float64), names=names, population=population,
-        township_names=tuple(t_names), township_county=t_county_arr,
+        township_names=tuple(t_names),
         project_township=t_project, frame_villages=len(county), area=area.name,
     )

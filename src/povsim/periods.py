@@ -14,6 +14,7 @@ the value itself (ages, growth rates).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -61,12 +62,10 @@ def path(year: int, anchors: Sequence[tuple[int, float]], scale: str = "linear")
         return float(anchors[0][1])
     if year >= ys[-1]:
         return float(anchors[-1][1])
-    for (y0, v0), (y1, v1) in itertools.pairwise(anchors):
-        if y0 <= year <= y1:
-            w = (year - y0) / (y1 - y0)
-            out = _inv((1 - w) * _fwd(v0, scale) + w * _fwd(v1, scale), scale)
-            return float(round(out, 15))
-    raise AssertionError("unreachable")  # pragma: no cover
+    j = bisect.bisect_left(ys, year)  # ys[j - 1] < year <= ys[j]
+    (y0, v0), (y1, v1) = anchors[j - 1], anchors[j]
+    w = (year - y0) / (y1 - y0)
+    return float(round(_inv((1 - w) * _fwd(v0, scale) + w * _fwd(v1, scale), scale), 15))
 
 
 def ramp(year: int, start: int, full: int) -> float:

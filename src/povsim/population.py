@@ -116,19 +116,6 @@ CORE_COLUMNS = (
 )
 
 
-def __getattr__(name: str):
-    # the schemas are derived from the declarations of every model module
-    from povsim import registry
-
-    if name == "PERSON_SCHEMA":
-        return registry.schema("person")
-    if name == "HOUSEHOLD_SCHEMA":
-        return registry.schema("household")
-    if name == "ARCHIVE_COLUMNS":
-        return registry.archive_columns()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def new_person_table(capacity: int) -> Table:
     from povsim.registry import schema
 
@@ -273,18 +260,16 @@ def synthesize(
     n_keep_h = min(n_keep_h, n_h)
     keep = hh_of < n_keep_h
     roles, hh_of, age, sex = roles[keep], hh_of[keep], age[keep], sex[keep]
-    # drop empty households (cannot happen for elderly/family, but be safe) and renumber
-    used = np.zeros(n_keep_h, dtype=bool)
-    used[hh_of] = True
-    new_h = np.cumsum(used) - 1
-    hh_row = new_h[hh_of].astype(np.int32)
-    hh_src = np.flatnonzero(used)
+    # every household has a member (a family household its wife, an elderly household one
+    # or two elders), so the households kept are 0 .. n_keep_h - 1 as they are
+    hh_row = hh_of.astype(np.int32)
+    hh_src = np.arange(n_keep_h)
     n_p = len(age)
     # the household draws are done with: free them before the tables are built (they
     # would otherwise stay alive to the end and set the run's peak memory)
     del (wife_age, husband_present, husband_age, mean_k, childless, lam, total, first_age,
          birth_age, kids, child_ages, any_young, stem, n_gp, gp_age, e_age, e_two,
-         order, size, cum, keep, used, new_h, hh_of, elderly, fam)
+         order, size, cum, keep, hh_of, elderly, fam)
     blocks.clear()
 
     P = new_person_table(int(n_p * 1.25) + 64)
@@ -293,13 +278,14 @@ def synthesize(
     pid = np.arange(n_p, dtype=np.int64)
     P.append(n_p, id=pid, sex=sex, birth_year=(y0 - age).astype(np.int16), hh=hh_row)
 
-    # lineage: children point to the wife/husband of their household
+    # lineage: children point to the wife/husband of their household (every role has a
+    # block, empty or not, so every role has a code)
     role_code = {name: i for i, name in enumerate(role_names)}
     first_row = np.full((len(hh_src), len(role_names)), -1, dtype=np.int64)
     first_row[hh_row, roles] = pid
+    wife_row, husb_row, gpf, gpm, e1, e2 = (first_row[:, role_code[r]]
+                                            for r in ("wife", "husband", "gp1", "gp2", "e1", "e2"))
     is_child = np.isin(roles, [role_code[n] for n in role_names if n.startswith("child")])
-    wife_row = first_row[:, role_code["wife"]] if "wife" in role_code else np.full(len(hh_src), -1)
-    husb_row = first_row[:, role_code["husband"]] if "husband" in role_code else np.full(len(hh_src), -1)
     mrow = np.where(is_child, wife_row[hh_row], -1)
     frow = np.where(is_child, husb_row[hh_row], -1)
     P["mother_row"] = mrow
@@ -307,21 +293,17 @@ def synthesize(
     P["mother"] = mrow  # initial ids equal initial rows
     P["father"] = frow
     # grandparents are the parents of the husband (patrilocal stem family)
-    is_husband = roles == role_code.get("husband", -9)
-    gpf = first_row[:, role_code["gp1"]] if "gp1" in role_code else np.full(len(hh_src), -1)
-    gpm = first_row[:, role_code["gp2"]] if "gp2" in role_code else np.full(len(hh_src), -1)
+    is_husband = roles == role_code["husband"]
     P["father_row"] = np.where(is_husband, gpf[hh_row], P.father_row)
     P["mother_row"] = np.where(is_husband, gpm[hh_row], P.mother_row)
     P["father"] = P.father_row
     P["mother"] = P.mother_row
     # partners
-    is_wife = roles == role_code.get("wife", -9)
+    is_wife = roles == role_code["wife"]
     partner = np.full(n_p, -1, dtype=np.int64)
     both = is_wife & (husb_row[hh_row] >= 0)
     partner[both] = husb_row[hh_row[both]]
     partner[husb_row[hh_row[both]]] = np.flatnonzero(both)
-    e1 = first_row[:, role_code["e1"]] if "e1" in role_code else np.full(len(hh_src), -1)
-    e2 = first_row[:, role_code["e2"]] if "e2" in role_code else np.full(len(hh_src), -1)
     g_pair = (gpf >= 0) & (gpm >= 0)
     e_pair = (e1 >= 0) & (e2 >= 0)
     partner[gpf[g_pair]] = gpm[g_pair]
@@ -341,7 +323,7 @@ def synthesize(
         lam_o = np.maximum(cohort_fertility(y0 - age[older_woman], params)
                            / (1.0 - params.childless_share) - 1.0, 0.0)
         k_o = 1 + _poisson(u_k, lam_o)
-        is_gm = roles[older_woman] == role_code.get("gp2", -9)
+        is_gm = roles[older_woman] == role_code["gp2"]
         k_o = np.where(~is_gm & (u_0 < params.childless_share), 0, k_o)
         P.parity[older_woman] = np.minimum(k_o, 10).astype(np.int8)
     # generation by lineage: 0 without a parent in the population, else one more than the

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from povsim.geography import AREA_KINDS
+
 #: Source of every reference figure.
 BROCHURE = ("UNICEF China / IPRCC / Hubei Poverty Alleviation Office, 'Hubei Model' programme "
             "brochure (2017)")
@@ -40,7 +42,6 @@ class Figure:
     participations or activities whose simulated counterpart is defined differently).
     """
 
-    key: str
     label: str
     value: float
     kind: str
@@ -54,46 +55,46 @@ class Figure:
 #: joint efforts" and "Be child activity oriented"); definitions as documented in
 #: scenarios/hubei_pilot.toml.
 HUBEI_FIGURES: tuple[Figure, ...] = (
-    Figure("children", "children benefiting", 219_000, "persons", "children_reached_ref", "all",
+    Figure("children benefiting", 219_000, "persons", "children_reached_ref", "all",
            "distinct children aged 0-17 reached by any component (centre attendance, township "
            "parent sessions or health check-ups in a trained household or township, home visits, "
            "special-needs support) from 18 Feb 2014 to 31 Jul 2017; a child counts once"),
-    Figure("spend", "programme investment (RMB)", 275e6, "money", "cost_ref_rmb", "all",
+    Figure("programme investment (RMB)", 275e6, "money", "cost_ref_rmb", "all",
            "all programme costs incurred 18 Feb 2014 - 31 Jul 2017 (running costs for the "
            "months run, set-up, practitioner trainings, management), all funders, undiscounted"),
-    Figure("domestic", "domestic investment (RMB)", 239e6, "money", "cost_ref_rmb:domestic", "all",
+    Figure("domestic investment (RMB)", 239e6, "money", "cost_ref_rmb:domestic", "all",
            "the costs of the same window booked to the funder 'domestic'"),
-    Figure("bestseller", "Bestseller Fund (RMB)", 35.585e6, "money",
+    Figure("Bestseller Fund (RMB)", 35.585e6, "money",
            "cost_ref_rmb:bestseller_fund", "all",
            "the costs of the same window booked to the funder 'bestseller_fund'"),
-    Figure("centres", "child service centres", 80, "persons", "centres", "all",
+    Figure("child service centres", 80, "persons", "centres", "all",
            "village centres built (a centre that would serve nobody is not built)"),
-    Figure("home_visits", "children reached by home visits", 4_642, "persons",
+    Figure("children reached by home visits", 4_642, "persons",
            "children_reached_ref", "home_visits",
            "distinct children visited at home by the 240 volunteers, 2014 - Jul 2017"),
-    Figure("special_needs", "children with special needs helped", 4_126, "persons",
+    Figure("children with special needs helped", 4_126, "persons",
            "children_reached_ref", "special_needs_support",
            "distinct children with a disability aged 3-17 given enrolment and retention support"),
-    Figure("participations", "child participations in centre activities", 248_000,
+    Figure("child participations in centre activities", 248_000,
            "participations", "centre_participations", "child_service_centre",
            "simulated: child-years of centre attendance x the centre's themed activities a "
            "year (an upper bound: every attending child at every activity); the brochure counts "
            "a child once per activity attended"),
-    Figure("parents", "parents reached", 100_000, "participations", "caregivers_reached_ref",
+    Figure("parents reached", 100_000, "participations", "caregivers_reached_ref",
            "parent_training",
            "simulated: distinct adults of the households in township parent sessions; the "
            "brochure's 'more than 100,000 parents' counts parents at centre and township sessions"),
-    Figure("open_days", "centre-open days", 15_140, "activity", "centre_open_days",
+    Figure("centre-open days", 15_140, "activity", "centre_open_days",
            "child_service_centre", "days open a week x 52 x share of the year run, summed over "
            "centres and years to Jul 2017"),
-    Figure("activities", "themed centre activities", 3_391, "activity", "centre_activities",
+    Figure("themed centre activities", 3_391, "activity", "centre_activities",
            "child_service_centre", "activities a year x share of the year run, summed over centres"),
-    Figure("trainings", "practitioner training sessions", 709, "activity", "training_sessions",
+    Figure("practitioner training sessions", 709, "activity", "training_sessions",
            "all", "county and township training sessions on health, nutrition and child "
            "protection (components' trainings_per_year x share of the year run)"),
-    Figure("volunteers", "volunteers (80 county backbone + 160 village)", 240, "activity",
+    Figure("volunteers (80 county backbone + 160 village)", 240, "activity",
            "volunteers", "home_visits", "home-visit volunteers posted in the pilot villages"),
-    Figure("families", "poor families reached by trainings", 28_600, "activity",
+    Figure("poor families reached by trainings", 28_600, "activity",
            "households_reached_ref", "parent_training",
            "distinct households reached by the township parent and health-nutrition sessions"),
 )
@@ -158,9 +159,8 @@ def programme_tables(model) -> dict[str, pd.DataFrame]:
         v = costs["village"].astype(int).to_numpy()
         here = v >= 0
         vv = np.where(here, v, 0)
-        kinds = np.asarray(("pilot", "project", "non_project"))
         costs["county"] = np.where(here, np.asarray(geo.counties)[geo.county[vv]], "all")
-        costs["area"] = np.where(here, kinds[geo.area_kind[vv]], "all")
+        costs["area"] = np.where(here, np.asarray(AREA_KINDS)[geo.area_kind[vv]], "all")
         costs["arm"] = np.where(here, np.where(geo.pilot[vv], "pilot", "comparison"), "all")
         costs["village"] = np.where(here, np.asarray(geo.names, dtype=object)[vv],
                                     "county/township level")
@@ -209,15 +209,14 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
                            if yr <= ref_year])
         all_children.append(kids)
         ref_children.append(ref)
-        c = costs[costs["intervention"] == iv.name] if not costs.empty else costs
-        total = float(c["cost_rmb"].sum()) if len(c) else 0.0
-        disc = float(discount(c["cost_rmb"], c["year"], start, rate).sum()) if len(c) else 0.0
-        share = c["year"].map(lambda y, iv=iv: _window_share(iv, int(y))) if len(c) else None
-        in_ref = float((c["cost_rmb"] * share).sum()) if len(c) else 0.0
+        c = costs[costs["intervention"] == iv.name]
+        total = float(c["cost_rmb"].sum())
+        disc = float(discount(c["cost_rmb"], c["year"], start, rate).sum())
+        in_window = c["cost_rmb"] * c["year"].map(lambda y, iv=iv: _window_share(iv, int(y)))
+        in_ref = float(in_window.sum())
         ref_cost += in_ref
-        if len(c):
-            for f, v in (c["cost_rmb"] * share).groupby(c["funder"]).sum().items():
-                ref_by_funder[str(f)] = ref_by_funder.get(str(f), 0.0) + float(v)
+        for f, v in in_window.groupby(c["funder"]).sum().items():
+            ref_by_funder[str(f)] = ref_by_funder.get(str(f), 0.0) + float(v)
         n_kids = len(kids) * w
         rows += [("children_reached", iv.name, n_kids),
                  ("children_reached_ref", iv.name, len(ref) * w),
@@ -237,14 +236,13 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
             rows.append(("volunteers", iv.name, posted * w))
     kids = _unique_ids(all_children)
     ref_kids = _unique_ids(ref_children)
-    total = float(costs["cost_rmb"].sum()) if not costs.empty else 0.0
-    disc = float(discount(costs["cost_rmb"], costs["year"], start, rate).sum()) \
-        if not costs.empty else 0.0
+    total = float(costs["cost_rmb"].sum())
+    disc = float(discount(costs["cost_rmb"], costs["year"], start, rate).sum())
     centres = model.villages.centres()
-    trainings = float(costs.loc[costs["item"] == "training", "units"].sum()) if not costs.empty else 0.0
+    trainings = float(costs.loc[costs["item"] == "training", "units"].sum())
     n_kids = len(kids) * w
     first, last = programme_window(model.config) or (start, start)
-    window = costs[(costs["year"] >= first) & (costs["year"] <= last)] if not costs.empty else costs
+    window = costs[(costs["year"] >= first) & (costs["year"] <= last)]
     rows += [("children_reached", "all", n_kids),
              ("children_reached_ref", "all", len(ref_kids) * w),
              ("centres", "all", len(centres) * w),
@@ -254,7 +252,7 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
              ("cost_discounted_rmb", "all", disc),
              ("cost_per_child_reached_rmb", "all", total / n_kids if n_kids else np.nan),
              ("training_sessions", "all", trainings),
-             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()) if len(window) else 0.0)]
+             (f"spend_{first}_{last}_rmb", "all", float(window["cost_rmb"].sum()))]
     if centres:
         # participations: every attending child at every themed activity (an upper bound)
         per_child = next(iv.cfg.activities_per_year for iv in model.interventions
@@ -268,9 +266,8 @@ def programme_summary(model, costs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "intervention", "value"])
 
 
-def fidelity_table(programme: pd.DataFrame, figures: tuple[Figure, ...] = HUBEI_FIGURES
-                   ) -> pd.DataFrame | None:
-    """Each brochure figure beside the simulated one (mean, min and max over replicates),
+def fidelity_table(programme: pd.DataFrame) -> pd.DataFrame | None:
+    """Each brochure figure (:data:`HUBEI_FIGURES`) beside the simulated one (mean, min and max over replicates),
     with the definition used and, for counts of persons and money, whether the mean lies
     within the figure's tolerance.
 
@@ -287,7 +284,7 @@ def fidelity_table(programme: pd.DataFrame, figures: tuple[Figure, ...] = HUBEI_
         p = p.assign(replicate=0)
     reps = sorted(p["replicate"].unique())
     rows = []
-    for f in figures:
+    for f in HUBEI_FIGURES:
         d = p[(p["measure"] == f.measure) & (p["intervention"] == f.intervention)]
         vals = d.groupby("replicate")["value"].sum().reindex(reps, fill_value=0.0)
         has = not d.empty

@@ -75,16 +75,22 @@ def archive_columns() -> tuple[str, ...]:
     return tuple(c.name for c in columns() if c.table == "person" and c.archive)
 
 
+def _by_name(modules, attr: str, what: str) -> Mapping:
+    """The entries of every module's ``attr`` by their name, read-only; a name declared
+    twice is an error."""
+    out = {}
+    for mod in modules:
+        for d in getattr(mod, attr, ()):
+            if d.name in out:
+                raise RuntimeError(f"{what} {d.name!r} declared twice ({mod.__name__})")
+            out[d.name] = d
+    return MappingProxyType(out)
+
+
 @cache
 def value_names() -> Mapping[str, Value]:
     """Every modifiable value by name."""
-    out: dict[str, Value] = {}
-    for mod in process_modules():
-        for v in getattr(mod, "VALUES", ()):
-            if v.name in out:
-                raise RuntimeError(f"value {v.name!r} declared twice ({mod.__name__})")
-            out[v.name] = v
-    return MappingProxyType(out)
+    return _by_name(process_modules(), "VALUES", "value")
 
 
 @cache
@@ -101,13 +107,7 @@ def outcome_tables() -> Mapping[str, OutcomeTable]:
     """Every outcome table: those of the process modules, then the outcome modules'."""
     from povsim import outcomes
 
-    out: dict[str, OutcomeTable] = {}
-    for mod in (*model_modules(), *outcomes.MODULES):
-        for t in getattr(mod, "TABLES", ()):
-            if t.name in out:
-                raise RuntimeError(f"outcome table {t.name!r} declared twice ({mod.__name__})")
-            out[t.name] = t
-    return MappingProxyType(out)
+    return _by_name((*model_modules(), *outcomes.MODULES), "TABLES", "outcome table")
 
 
 def hooks(name: str) -> tuple[Callable, ...]:

@@ -38,7 +38,6 @@ import hashlib
 import io
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,38 +77,28 @@ class InitialState:
     history: dict[str, pd.DataFrame] = field(default_factory=dict)
     key: str = ""
     cached: bool = False
-    seconds: float = 0.0
-    note: str = ""
 
 
 def initial_state(scenario, geo: Geography, params, seed: int, persons: int) -> InitialState:
     """The start year's world of ``scenario`` with ``persons`` initial persons (spun up,
-    from the cache when present, or synthetic), with a note saying which."""
+    from the cache when present, or synthetic)."""
     pop, tm = scenario.population, scenario.time
     target = int(persons)
-    start = getattr(pop, "start", "synthetic")
-    if start == "synthetic":
+    if pop.start == "synthetic":
         streams = Streams(seed)
         P, H = synthesize(geo, target, tm.start_year, params, streams)
         world = World(P=P, H=H, V=new_village_table(geo), geo=geo, year=tm.start_year,
                       start_year=tm.start_year)
-        return InitialState(world, "synthetic", note=(
-            f"initial population: synthetic draw of {tm.start_year} (not spun up from "
-            "history); its first years relax towards the model's own dynamics"))
-    first = int(getattr(pop, "spinup_from", 1980))
+        return InitialState(world, "synthetic")
+    first = pop.spinup_from
     key = cache_key(geo, params, seed, first, tm.start_year, target)
-    t0 = time.perf_counter()
     loaded = _load(key, geo)
     if loaded is not None:
         world, history = loaded
-        return InitialState(world, "spinup", history, key, True, time.perf_counter() - t0,
-                            f"initial population: spun up from {first} (cached {key[:12]})")
+        return InitialState(world, "spinup", history, key, True)
     world, history = spin_up(geo, params, seed, first, tm.start_year, target)
-    seconds = time.perf_counter() - t0
     _save(key, world, history)
-    return InitialState(world, "spinup", history, key, False, seconds,
-                        f"initial population: spun up from {first} in {seconds:.1f} s "
-                        f"(cached as {key[:12]})")
+    return InitialState(world, "spinup", history, key, False)
 
 
 def spin_up(geo: Geography, params, seed: int, first: int, start_year: int,

@@ -15,19 +15,13 @@ __all__ = ["dumps_toml", "toml_string", "toml_value"]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+#: str.translate table: the short escapes, other control characters as \uXXXX
+_TRANSLATE = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)} | {ord(k): v for k, v in _ESCAPES.items()}
 
 
 def toml_string(s: str) -> str:
     """A TOML basic string (double quotes, escapes)."""
-    out = []
-    for ch in s:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + s.translate(_TRANSLATE) + '"'
 
 
 def _key(k: object) -> str:

@@ -52,12 +52,14 @@ class Scheme:
 
 
 class Village(mesa.Agent):
-    """A village: location and arm, and the programme's services in it.
+    """A village: its arm, and the programme's services in it.
 
     Attributes
     ----------
-    index, name, county, township, pilot, remoteness_km
-        Where the village is (its row of ``world.geo`` and ``world.V``).
+    index
+        Its row of ``world.geo`` and ``world.V`` (where the village is, and its state).
+    pilot
+        Pilot village (the programme arm).
     centre
         Its child service centre, once built.
     staff
@@ -71,13 +73,8 @@ class Village(mesa.Agent):
 
     def __init__(self, model: PovertyModel, index: int) -> None:
         super().__init__(model)
-        geo = model.world.geo
         self.index = index
-        self.name = geo.names[index]
-        self.county = geo.counties[int(geo.county[index])]
-        self.township = int(geo.township[index])
-        self.pilot = bool(geo.pilot[index])
-        self.remoteness_km = float(geo.remoteness_km[index])
+        self.pilot = bool(model.world.geo.pilot[index])
         self.centre: Centre | None = None
         self.staff: dict[str, int] = {}
         self.schemes: dict[str, Scheme] = {}
@@ -99,13 +96,6 @@ class Village(mesa.Agent):
         """Open the village's child service centre (once)."""
         if self.centre is None:
             self.centre = Centre(year, days_open_per_week, places, activities_per_year)
-
-    def coverage(self, amenity: str) -> float:
-        """Share of the village's occupied households with ``amenity`` (``safe_water``,
-        ``sanitation``, ``info``) this year."""
-        col = {"safe_water": "water_share", "sanitation": "sanitation_share",
-               "info": "info_share"}[amenity]
-        return float(self.model.world.V[col][self.index])
 
     # -- end of the year ---------------------------------------------------------
     def step(self, attended: int, share: float) -> None:

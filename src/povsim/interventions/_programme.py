@@ -38,7 +38,7 @@ class Programme:
             fixed = plan.fixed_cost()
             unit = plan.unit_cost()
             n = len(plan.rows)
-            requested = plan.cost()
+            requested = fixed + unit * n
             if requested <= remaining:
                 n_funded, funded_fixed = n, True
             elif fixed <= remaining:

@@ -260,17 +260,16 @@ class InterventionConfig(BaseModel):
 class Plan:
     """What an intervention wants to do this year, and what it would cost.
 
-    ``rows`` are the units it would reach, in rationing order (persons or households, as
-    ``unit`` says); ``ration``, when set, puts them into it (they are in row order because
-    nobody was left out, and the order is needed only if the budget leaves someone out:
-    :meth:`in_ration_order`).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
+    ``rows`` are the units it would reach, in rationing order (the intervention's ``unit``:
+    persons, households or villages); ``ration``, when set, puts them into it (they are in
+    row order because nobody was left out, and the order is needed only if the budget
+    leaves someone out: :meth:`in_ration_order`).  Cost = (``exposure`` x (``fixed_by_village`` + ``per_unit`` x units)
     + ``setup_by_village`` + ``trainings`` x ``training_cost``) x (1 + ``management``):
     running costs for the share of the year the programme runs, one-off set-up in full,
     practitioner trainings, and management as a share of all of it.
     """
 
     rows: np.ndarray
-    unit: str
     per_unit: float
     fixed_by_village: dict[int, float] = field(default_factory=dict)
     unit_villages: np.ndarray | None = None  # village of each row, for costs by village
@@ -296,10 +295,6 @@ class Plan:
     def unit_cost(self) -> float:
         """Cost of one more unit reached this year."""
         return float(self.per_unit * self.exposure * (1.0 + self.management))
-
-    def cost(self, n: int | None = None) -> float:
-        n = len(self.rows) if n is None else n
-        return self.fixed_cost() + self.unit_cost() * n
 
 
 class Intervention:
@@ -340,7 +335,6 @@ class Intervention:
         self.children_ids: list[np.ndarray] = []  # children reached, by year
         self.caregiver_ids: list[np.ndarray] = []  # adults of households reached, by year
         self.reach_log: list[tuple] = []  # (year, units reached, children reached)
-        self.funded_year = False
         self._village_cov: np.ndarray | None = None
         self.village_coverage()  # unknown village names fail when the model is built
 
@@ -352,12 +346,6 @@ class Intervention:
     def effective(self, year: int) -> bool:
         """Effects flow (after the roll-out lag) and the plan was funded this year."""
         return self.active(year) and year >= self.cfg.start_year + self.cfg.rollout_lag
-
-    def coverage_at(self, year: int) -> float:
-        c = self.cfg
-        if c.ramp_up_years == 0:
-            return c.coverage
-        return c.coverage * self._ramp(year)
 
     def _ramp(self, year: int) -> float:
         """Share of full coverage reached in ``year`` (linear ramp-up)."""
@@ -393,9 +381,8 @@ class Intervention:
     def coverage_of(self, world: World, rows: np.ndarray) -> float | np.ndarray:
         """This year's coverage for each of ``rows`` (one number without ``village_coverage``)."""
         cov = self.village_coverage()
-        if cov is None:
-            return self.coverage_at(world.year)
-        return cov[self.village_of(world, rows)] * self._ramp(world.year)
+        full = self.cfg.coverage if cov is None else cov[self.village_of(world, rows)]
+        return full * self._ramp(world.year)
 
     def exposure(self, year: int) -> float:
         """Share of ``year`` the programme runs: 1 in a whole year, less in the years of
@@ -442,14 +429,9 @@ class Intervention:
         geo = self.world.geo
         t = self.cfg.targeting
         ok = np.ones(geo.n, dtype=bool)
-        if t.villages == "pilot":
-            ok &= geo.pilot
-        elif t.villages == "comparison":
-            ok &= ~geo.pilot
-        elif t.villages == "project":
-            ok &= geo.project
-        elif t.villages == "non_project":
-            ok &= ~geo.project
+        if t.villages != "all":
+            ok &= {"pilot": geo.pilot, "comparison": ~geo.pilot, "project": geo.project,
+                   "non_project": ~geo.project}[t.villages]
         if t.counties is not None:
             codes = [geo.counties.index(c) for c in t.counties if c in geo.counties]
             ok &= np.isin(geo.county, codes)
@@ -578,7 +560,7 @@ class Intervention:
             keep = self.model.villages.admit(self, rows, villages)
             rows, villages = rows[keep][:cap], villages[keep][:cap]
             order = None
-        return Plan(rows=rows, unit=self.unit, per_unit=self.per_unit_cost(),
+        return Plan(rows=rows, per_unit=self.per_unit_cost(),
                     fixed_by_village=self.fixed_costs(world, rows), unit_villages=villages,
                     setup_by_village=self.setup_costs(world, rows),
                     exposure=self.exposure(world.year),
@@ -603,7 +585,6 @@ class Intervention:
         rows = plan.rows[:n_funded]
         self.reached = np.zeros(self._units(world), dtype=bool)
         self.reached[rows] = True
-        self.funded_year = funded_fixed or n_funded > 0
         # children reached (0-17; of a household programme, the members 0-17), in row order
         P, age, yr = world.P, world.age(), world.year
         kid_ids = np.empty(0, dtype=np.int64)

@@ -114,11 +114,6 @@ class ChildServiceCentre(Intervention):
                 agents[v].build_centre(world.year, c.days_open_per_week, c.places_per_centre,
                                        c.activities_per_year)
 
-    @property
-    def centres(self) -> int:
-        """Centres built in the run."""
-        return len(self.model.villages.centres())
-
     def _stimulation(self, world, rows, value):
         p = self.params
         return self.on_reached(rows, value, lambda v, on: v + self.fidelity * np.where(

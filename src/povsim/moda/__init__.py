@@ -8,9 +8,9 @@ weighted score reaches the cut-off ``k``.
 
 The package:
 
-* :mod:`~povsim.moda.measures` -- the Alkire-Foster maths on a deprivation matrix
-  (:func:`alkire_foster`, :func:`decompose`, :func:`overlaps`, :func:`upset_counts`,
-  :func:`income_overlap`; :func:`is_poor`, the one cut-off);
+* :mod:`~povsim.moda.measures` -- the Alkire-Foster maths: :func:`alkire_foster` on a
+  deprivation matrix, the measures of the tables' pattern counts, :func:`is_poor` (the one
+  cut-off);
 * :mod:`~povsim.moda.config` -- configurations (:func:`load_moda_config`, the format);
 * :mod:`~povsim.moda.score` -- the one per-child score: a configuration's rules compiled
   and applied to a child's values, shared by every path;
@@ -41,16 +41,7 @@ from povsim.moda.config import (
     parse_moda_config,
     parse_rule,
 )
-from povsim.moda.measures import (
-    SCORE_TOLERANCE,
-    AFResult,
-    alkire_foster,
-    decompose,
-    income_overlap,
-    is_poor,
-    overlaps,
-    upset_counts,
-)
+from povsim.moda.measures import SCORE_TOLERANCE, AFResult, alkire_foster, is_poor
 from povsim.moda.tables import TABLE_COLUMNS, TABLE_NAMES, compute_moda_tables, moda_tables
 
 __all__ = [
@@ -66,14 +57,10 @@ __all__ = [
     "MODASection",
     "alkire_foster",
     "compute_moda_tables",
-    "decompose",
     "default_moda_config_path",
-    "income_overlap",
     "is_poor",
     "load_moda_config",
     "moda_tables",
-    "overlaps",
     "parse_moda_config",
     "parse_rule",
-    "upset_counts",
 ]

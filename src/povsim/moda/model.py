@@ -21,7 +21,14 @@ import pandas as pd
 from povsim.moda.config import IndicatorSpec, MODAConfig, default_moda_config_path, load_moda_config
 from povsim.moda.measures import _DIRECT_PATTERN_BITS, _pattern_bits, is_poor
 from povsim.moda.score import model_counts, model_scores, rule_plan, score_rows
-from povsim.moda.tables import TABLE_NAMES, Rows, add_indicator_rows, add_partition_rows, compute_moda_tables
+from povsim.moda.tables import (
+    TABLE_NAMES,
+    Rows,
+    _indicator_values,
+    add_indicator_rows,
+    add_partition_rows,
+    compute_moda_tables,
+)
 from povsim.processes.schooling import overage
 from povsim.state import World
 
@@ -240,10 +247,7 @@ def child_deprivation(world: World, config: MODAConfig,
     q = np.full(len(rows), -1, dtype=np.int64)
     for i, ag in enumerate(config.age_groups):
         q[ag.contains(age)] = i
-    index = {c: i for i, c in enumerate(dict.fromkeys(ind.column for ind in config.indicators))}
-    values = np.empty((len(index), len(rows)))
-    for c, i in index.items():
-        values[i] = frame[c]
+    index, values = _indicator_values(frame, config.indicators)
     plan = rule_plan(config, index)
     codes = score_rows(values, age, q, plan, drop=False).codes
     score = np.zeros(len(rows))
@@ -251,8 +255,7 @@ def child_deprivation(world: World, config: MODAConfig,
     for i, ag in enumerate(config.age_groups):
         here = q == i
         w = config.weights_for(ag.name)
-        bits = ((codes[here, None] >> np.arange(len(w))) & 1).astype(np.float64)
-        score[here] = bits @ w
+        score[here] = _pattern_bits(codes[here], len(w)).astype(np.float64) @ w
         poor[here] = is_poor(score[here], config.k_for(ag.name), float(w.sum()))
     return rows, score, poor
 

@@ -9,7 +9,11 @@ and shares the table building here (:func:`add_partition_rows`, :func:`add_indic
 References
 ----------
 de Neubourg et al. (2012), MODA Step-by-Step Guidelines, UNICEF Office of Research
-WP-2012-10. Alkire and Foster (2011), doi:10.1016/j.jpubeco.2010.11.006.
+WP-2012-10 (overlap analysis; overlap of monetary poverty and deprivation). Alkire and
+Foster (2011), doi:10.1016/j.jpubeco.2010.11.006 (section 4: decomposability by subgroup,
+``M0 = sum_g (n_g / n) M0_g``).  Lex, A., Gehlenborg, N., Strobelt, H., Vuillemot, R. and
+Pfister, H. (2014). UpSet: visualization of intersecting sets. IEEE TVCG 20(12):
+1983-1992. doi:10.1109/TVCG.2014.2346248 (the ``patterns`` table).
 """
 
 from __future__ import annotations
@@ -444,8 +448,6 @@ def add_partition_rows(
         return total
     glabels = [lab for lab, p in zip(labels, present, strict=True) if p]
     n = m.n[present]
-    if total is None:  # pragma: no cover - "all" always comes first
-        raise RuntimeError("internal error: totals missing")
     tot_n = total.n[0]
     tot_m0 = total.M0[0]
     share = n / tot_n

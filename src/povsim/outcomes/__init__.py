@@ -74,7 +74,7 @@ class Cells:
                 codes, lab = village_level[b]
                 v_cell = v_cell * len(lab) + codes.astype(np.int64)
                 labels.append((b, lab))
-            _, self.cell = _household_cells(H.village, v_cell, P.hh)
+            self.cell = _person_cells(H.village, v_cell, P.hh)
         else:
             cell = np.zeros(P.n, dtype=np.int64)
             hv = None
@@ -176,7 +176,7 @@ class Collector:
                 self.rows.setdefault(table, []).extend(rows)
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {k: pd.DataFrame.from_records(v, columns=list(COLUMNS)) for k, v in self.rows.items()}
+        return {k: tidy(v) for k, v in self.rows.items()}
 
 
 def _collect_table(collect: Callable, world: World, cells: Cells) -> dict[str, list[tuple]]:
@@ -213,16 +213,15 @@ def tidy(records: list[tuple]) -> pd.DataFrame:
 
 
 @njit(cache=True, nogil=True)
-def _household_cells(h_village, v_cell, hh):
-    """Cell of every household (``v_cell[village]``) and of every person (its
-    household's), as int32."""
+def _person_cells(h_village, v_cell, hh):
+    """Cell of every person (its household's village's, ``v_cell[village]``), as int32."""
     hcell = np.empty(h_village.shape[0], dtype=np.int32)
     for h in range(h_village.shape[0]):
         hcell[h] = v_cell[h_village[h]]
     cell = np.empty(hh.shape[0], dtype=np.int32)
     for i in range(hh.shape[0]):
         cell[i] = hcell[hh[i]]
-    return hcell, cell
+    return cell
 
 
 #: The outcome modules of this package (each declares ``TABLES``).
