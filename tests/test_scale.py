@@ -154,6 +154,25 @@ def test_area_geography_is_the_hubei_pilot_at_one_to_one():
     assert geo.sampling_fraction == 1.0 and geo.n == geo.frame_villages > 2000
 
 
+def test_townships_a_scenario_may_name_are_those_of_the_counties_it_simulates(monkeypatch):
+    """An area file sharing only some counties with the default (Hubei) list simulates all
+    of its counties: ``targeting.townships`` may name the townships of every one."""
+    import dataclasses
+
+    from povsim import geography
+
+    hubei = geography.load_area("hubei_pilot_area")
+    other = dataclasses.replace(hubei, counties=(dataclasses.replace(hubei.counties[0], name="Elsewhere"),
+                                                 *hubei.counties[1:]))
+    monkeypatch.setattr(geography, "load_area", lambda name: other)
+    s = load_scenario("scenarios/baseline.toml")
+    geo = build_geography(s.population, Parameters(s.parameters), Streams(1))
+    names = geography.township_names(s.population)
+    assert "Elsewhere" in geo.counties and len(geo.counties) == 8
+    assert len(names) == len(geo.township_names) == 104
+    assert any(n.startswith("Elsewhere/") for n in names)
+
+
 @pytest.mark.slow
 def test_hubei_pilot_at_scale_1_and_0_1_agree_within_sampling_error():
     """The shipped pilot at full scale and at scale 0.1 (4 samples), to 2018."""

@@ -185,9 +185,7 @@ def build_geography(pop, params, streams: Streams) -> Geography:
         frame.frame_villages = frame.n
     else:
         area = load_area(pop.geography)
-        # the default county list is the Hubei pilot's; an area with other counties uses all
-        sel = tuple(pop.counties) if set(pop.counties) <= set(area.county_names) else None
-        frame = make_area_geography(area, params, streams, counties=sel)
+        frame = make_area_geography(area, params, streams, counties=_area_counties(pop, area))
     return sample_villages(frame, pop.sampling_fraction, streams)
 
 
@@ -277,8 +275,15 @@ def township_names(pop) -> tuple[str, ...]:
     if pop.geography == "synthetic":
         return synthetic_township_names(tuple(pop.counties), pop.townships)
     area = load_area(pop.geography)
-    chosen = set(pop.counties) & set(area.county_names) or set(area.county_names)
+    chosen = _area_counties(pop, area) or area.county_names
     return tuple(f"{c.name}/{t}" for c in area.counties if c.name in chosen for t in c.townships)
+
+
+def _area_counties(pop, area: Area) -> tuple[str, ...] | None:
+    """The counties of ``area`` a ``[population]`` table simulates: its county list when the
+    area has all of them, else (``None``) all of the area's.  The default list is the Hubei
+    pilot's, so an area file with other counties uses all of its own."""
+    return tuple(pop.counties) if set(pop.counties) <= set(area.county_names) else None
 
 
 def _village_attributes(vid: np.ndarray, params, streams: Streams):
