@@ -194,12 +194,6 @@ class World:
         return self.year - self.start_year
 
     # -- births, new households and the archive ----------------------------
-    @staticmethod
-    def hooks(name: str) -> tuple[Callable, ...]:
-        """The process modules' ``name`` functions, in model order (see
-        :func:`povsim.registry.hooks`)."""
-        return hooks(name)
-
     def new_households(self, ids: np.ndarray, village: np.ndarray, params, streams) -> np.ndarray:
         """Append empty households with these ids in these villages; every process module
         initialises its own columns of them (``on_new_households``).  Returns their rows."""

@@ -551,7 +551,7 @@ def _add_overlap_rows(
     codes = pattern_codes[seen]
     share = pattern_weight[seen] / n
     order = np.lexsort((codes, -share))
-    if d <= 12:
+    if d <= _DIRECT_PATTERN_BITS:
         names = _pattern_names(tuple(dims))
         labels = [names[c] for c in codes[order].tolist()]
     else:

@@ -25,6 +25,7 @@ from povsim.declare import person
 from povsim.params import Param
 from povsim.periods import REFERENCE_YEAR, path
 from povsim.processes.mortality import infant_q
+from povsim.registry import hooks
 from povsim.rng import newborn_ids, uniform_at
 from povsim.state import World
 
@@ -132,7 +133,7 @@ def step(world: World, params, streams) -> None:
         mother=P.id[mothers], father=P.id[fathers], mother_row=mothers.astype(np.int32),
         father_row=fathers.astype(np.int32), generation=gen, disabled=disabled,
     )
-    for hook in world.hooks("on_births"):
+    for hook in hooks("on_births"):
         hook(world, params, streams, rows)
 
 
