@@ -19,6 +19,7 @@ from povsim.brief.document import FigureBlock
 from povsim.brief.i18n import join, term
 from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
 from povsim.brief.outcomes import outcome
+from povsim.compare import replicate_values
 from povsim.report import ReportFigure
 
 __all__ = ["QUESTIONS", "brief_figures"]
@@ -35,14 +36,9 @@ class _Rule:
 
 
 def _mean_at(t: pd.DataFrame | None, measure: str, year: int, by: str = "all", group: str = "all") -> float:
-    if t is None:
-        return np.nan
-    d = t[(t["measure"] == measure) & (t["by"] == by) & (t["group"].astype(str) == group)]
-    if d.empty:
-        return np.nan
-    years = np.sort(d["year"].unique())
-    y = years[years <= year].max() if (years <= year).any() else years.min()
-    return float(d.loc[d["year"] == y, "value"].mean())
+    """Mean over replicates in ``year`` (the nearest earlier year in the table; NaN: no rows)."""
+    v = None if t is None else replicate_values(t, measure, year, by, group)
+    return np.nan if v is None else float(v.mean())
 
 
 def _trend(ctx: Context, table: str, measure: str) -> str | None:
@@ -196,8 +192,7 @@ def _cap_indices(ctx: Context, m: re.Match) -> str | None:
 
 def _table_of(kind: str, ctx: Context, name: str) -> pd.DataFrame | None:
     """Table ``name`` of a results folder of ``kind`` (``None`` for another kind, or when missing or empty)."""
-    t = ctx.res.extra.get(name) if ctx.res.kind == kind else None
-    return t if t is not None and not t.empty else None
+    return ctx.extra(name) if ctx.res.kind == kind else None
 
 
 def _cap_frontier(ctx: Context, m: re.Match) -> str | None:

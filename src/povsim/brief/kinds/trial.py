@@ -31,11 +31,6 @@ def trial_meta(ctx: Context) -> dict:
     return (ctx.manifest.get("scenario") or {}).get("trial") or {}
 
 
-def _summary(ctx: Context) -> pd.DataFrame | None:
-    t = ctx.res.extra.get("trial_summary")
-    return t if t is not None and not t.empty else None
-
-
 def verdicts(summary: pd.DataFrame) -> pd.Series:
     """Per outcome: ``True`` (model mean within the published 95 % CI), ``False`` (outside),
     ``None`` (no published interval); as ``povsim trial`` decided it."""
@@ -60,7 +55,7 @@ def _outcome(ctx: Context, r) -> str:
 
 def _what(ctx: Context) -> Section:
     sec = Section("what", ctx.t("sec.what.trial"))
-    m, summ = trial_meta(ctx), _summary(ctx)
+    m, summ = trial_meta(ctx), ctx.extra("trial_summary")
     if not m or summ is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.trial"))))
     title = str(m.get("title") or m.get("name") or "")
@@ -76,7 +71,7 @@ def _what(ctx: Context) -> Section:
 
 def _results(ctx: Context) -> Section:
     sec = Section("results", ctx.t("sec.trial_results"))
-    summ = _summary(ctx)
+    summ = ctx.extra("trial_summary")
     if summ is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.trial"))))
     ok = verdicts(summ)
