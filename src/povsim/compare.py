@@ -71,12 +71,6 @@ def union_window(scenarios) -> tuple[int, int] | None:
     return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
 
-def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
-    """Ratio of mean cost to mean effect over replicates with its 95% delta-method
-    interval: the first three values of :func:`ratio_interval`."""
-    return ratio_interval(cost, effect)[:3]
-
-
 def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
                      group: str = "all") -> pd.Series | None:
     """Per-replicate value of a tidy measure in a year (nearest earlier year if absent;
@@ -137,17 +131,8 @@ def paired_interval(base: pd.Series, alt: pd.Series) -> tuple[float, float, floa
     base, alt = base.reindex(idx), alt.reindex(idx)
     ok = base.notna() & alt.notna()
     base, alt = base[ok], alt[ok]
-    d = (alt - base).to_numpy(dtype=float)
-    r = len(d)
-    mean = float(d.mean()) if r else np.nan
-    if r >= 2 and np.std(d, ddof=1) > 0:
-        half = float(stats.t.ppf(0.975, r - 1) * np.std(d, ddof=1) / np.sqrt(r))
-        lo, hi = mean - half, mean + half
-    elif r >= 2:
-        lo = hi = mean
-    else:
-        lo = hi = np.nan
-    return float(base.mean()), float(alt.mean()), mean, lo, hi, r
+    mean, lo, hi = mean_interval((alt - base).to_numpy(dtype=float), missing="propagate")
+    return float(base.mean()), float(alt.mean()), mean, lo, hi, len(base)
 
 
 def _summ(name, when, base, alt, rows, scenario):
@@ -179,12 +164,12 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
             _summ(m, f"{label} ({year})", replicate_values(bt[tab], m, year), replicate_values(at[tab], m, year),
                   rows, s.name)
     # per generation of the children
-    for tabs, _key in ((bt, "base"), (at, "alt")):
+    def by_generation(tabs: dict) -> pd.DataFrame:
         g = tabs["moda_summary"]
-        g = g[(g["by"] == "generation") & (g["measure"] == "H")].copy()
-        g["wv"] = g["value"] * g["n"]
-        tabs["_gen"] = g.groupby(["replicate", "age_group", "group"])[["wv", "n"]].sum()
-    bg, ag_ = bt.pop("_gen"), at.pop("_gen")
+        g = g[(g["by"] == "generation") & (g["measure"] == "H")]
+        return g.assign(wv=g["value"] * g["n"]).groupby(["replicate", "age_group", "group"])[["wv", "n"]].sum()
+
+    bg, ag_ = by_generation(bt), by_generation(at)
     for (agroup, gen) in sorted({(a, g) for _, a, g in ag_.index}):
         b = (bg["wv"] / bg["n"]).xs((agroup, gen), level=("age_group", "group")) \
             if (agroup, gen) in {(a, g) for _, a, g in bg.index} else None
@@ -560,9 +545,7 @@ def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int
     """
     def run(s: Scenario) -> RunResult:
         cb = (lambda d, t: progress(s.name, d, t)) if progress else None
-        res = run_scenario(s, replicates=replicates, seed=seed, workers=workers, progress=cb,
-                           keep_lineage=True)
-        return res
+        return run_scenario(s, replicates=replicates, seed=seed, workers=workers, progress=cb, keep_lineage=True)
 
     b = run(base)
     alts = [run(a) for a in alternatives]
