@@ -433,11 +433,9 @@ class ReportFigure:
     caption: str
 
 
-def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
+def _last_moda_year(tabs: Mapping[str, pd.DataFrame]) -> int | None:
     t = tabs.get("moda")
-    if t is None or t.empty:
-        return None
-    return int(t["year"].min()), int(t["year"].max())
+    return None if t is None or t.empty else int(t["year"].max())
 
 
 def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
@@ -533,8 +531,7 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     for name, t in scen.items():
         sfx = f"_{name}" if many else ""
         lab = f" ({name})" if many else ""
-        yr = _moda_year_range(t)
-        last = yr[1] if yr else None
+        last = _last_moda_year(t)
         if "moda_dimensions" in t:
             add(f"moda_dimensions{sfx}", f"Share of children deprived in each dimension by age group, {last}{lab}.",
                 lambda t=t, last=last: plot_dimension_headcounts(t["moda_dimensions"], year=last),
@@ -673,7 +670,7 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
     c = res.extra.get("fit_targets", res.extra.get("target_checks"))
     if c is None or c.empty:
         return None
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "target": c["name"], "use": c["use"].map({"fit": "fitting", "holdout": "held out"}).fillna(c["use"]),
         "value": c["value"].map(lambda v: f"{v:.3g}"),
         "simulated": [f"{m:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if se == se else "")
@@ -682,7 +679,6 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
         "check": c["passes"].map({True: "pass", False: "FAIL"}),
         "source": [x if len(x) <= 140 else x[:139].rsplit(" ", 1)[0] + " …" for x in c["source"].astype(str)],
     })
-    return out
 
 
 def comparison_table(d: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -31,6 +31,7 @@ from povsim.errors import PovsimError, did_you_mean
 from povsim.summary import check_tidy, is_rate_measure, measure_label
 
 __all__ = [
+    "HATCHES",
     "LINESTYLES",
     "OKABE_ITO",
     "WINDOW_LABEL",
@@ -60,6 +61,8 @@ LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
     (0, (1, 3)),
     (0, (3, 1, 3, 1, 1, 1)),
 )
+#: hatches of bars, so that they stay distinguishable in greyscale
+HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
 _FOOTER_HEIGHT = 0.045  # share of the figure height kept free for the provenance line
 
@@ -115,6 +118,18 @@ def shade_window(ax: Axes, window: tuple[int, int] | None) -> None:
     """Shade the years a programme runs (inclusive), behind the lines."""
     if window is not None:
         ax.axvspan(window[0], window[1], color="#e8e8e8", zorder=0, linewidth=0, label=WINDOW_LABEL)
+
+
+def subgroup_suffix(by: str, group: object) -> str:
+    """``", arm pilot"`` for a subgroup, ``""`` for all children (the suffix of a title)."""
+    return "" if by == "all" else f", {by.replace('_', ' ')} {group}"
+
+
+def tidy_axes(ax: Axes, grey: str) -> None:
+    """A light grid of colour ``grey`` behind the data, and no top or right spine."""
+    ax.grid(color=grey, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def share_axis(ax: Axes) -> None:
@@ -180,10 +195,7 @@ def _draw(ax: Axes, sel: pd.DataFrame, measure: str, by: str, percent: bool | No
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if percent:
         share_axis(ax)
-    ax.grid(True, color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    tidy_axes(ax, "#dddddd")
     return _Drawn(len(groups), replicates, band_label, percent)
 
 
