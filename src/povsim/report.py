@@ -221,15 +221,15 @@ def translate_figure(fig: Figure, lang: str) -> None:
                 axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: translate(f(x, pos), lang)))
 
 
-def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
-    """The first of ``candidates`` that matplotlib's font manager knows, or ``None``."""
+def find_cjk_font() -> str | None:
+    """The first of :data:`CJK_FONTS` that matplotlib's font manager knows, or ``None``."""
     from matplotlib import font_manager
 
     names = {f.name.lower(): f.name for f in font_manager.fontManager.ttflist}
-    for c in candidates:
+    for c in CJK_FONTS:
         if c.lower() in names:
             return names[c.lower()]
-    for c in candidates:  # e.g. "Noto Sans CJK SC Regular" or "Noto Sans CJK JP" families
+    for c in CJK_FONTS:  # e.g. "Noto Sans CJK SC Regular" or "Noto Sans CJK JP" families
         for low, name in names.items():
             if low.startswith(c.lower()) or ("cjk" in low and "cjk" in c.lower()):
                 return name

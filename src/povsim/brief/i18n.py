@@ -86,8 +86,9 @@ PLAN_MEASURES = {
 }
 #: a plan's decision units
 PLAN_UNITS = {"village": ("village", "村"), "township": ("township", "乡镇"), "county": ("county", "县")}
-LEFT_BEHIND_ZH = {"left behind": "留守儿童", "not left behind": "非留守儿童"}
-SEX_ZH = {"female": "女童", "male": "男童"}
+LEFT_BEHIND = {"left behind": ("left-behind children", "留守儿童"),
+               "not left behind": ("children not left behind", "非留守儿童")}
+SEX = {"female": ("girls", "女童"), "male": ("boys", "男童")}
 
 #: exact-match terms for figure labels (:func:`povsim.report.translate`)
 TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v in SCENARIOS.items()},
@@ -119,21 +120,15 @@ def term(kind: str, name: str, lang: str) -> str:
         return DIMENSIONS_ZH.get(name, name) if lang == "zh" else name.replace("_", " ")
     if kind == "arm":
         return ARMS_ZH.get(name, name) if lang == "zh" else f"{name} villages" if name != "all" else "all"
-    if kind == "left_behind":
-        en = {"left behind": "left-behind children", "not left behind": "children not left behind"}
-        return LEFT_BEHIND_ZH.get(name, name) if lang == "zh" else en.get(name, name)
-    if kind == "sex":
-        return SEX_ZH.get(name, name) if lang == "zh" else {"female": "girls", "male": "boys"}.get(name, name)
     if kind == "method":
         return METHODS_ZH.get(name, name) if lang == "zh" else name
     if kind == "plan_measure":
         return PLAN_MEASURES.get(name, (name.replace("_", " "), name))[1 if lang == "zh" else 0]
-    if kind == "plan_unit":
-        return PLAN_UNITS.get(name, (name, name))[1 if lang == "zh" else 0]
-    table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS}[kind]
+    table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS, "left_behind": LEFT_BEHIND,
+             "sex": SEX, "plan_unit": PLAN_UNITS}[kind]
     if name in table:
         return table[name][1 if lang == "zh" else 0]
-    return name.replace("_", " ") if kind != "scenario" else name
+    return name.replace("_", " ") if kind in ("intervention", "funder") else name
 
 
 # -- messages ---------------------------------------------------------------------------

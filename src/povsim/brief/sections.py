@@ -227,9 +227,9 @@ def effects_arms(ctx: Context) -> tuple[Section, list[Effect]]:
     return sec, shown
 
 
-def outcomes_levels(ctx: Context, name: str | None = None) -> Section:
+def outcomes_levels(ctx: Context) -> Section:
     """A run without interventions: levels at the start, +5, +10 and +30 years."""
-    name = name or ctx.scenario_names[0]
+    name = ctx.scenario_names[0]
     sec = Section("outcomes", ctx.t("sec.outcomes"))
     sec.add(Para(ctx.t("outcomes.intro")))
     years = [ctx.start] + [ctx.start + k for k in OFFSETS]

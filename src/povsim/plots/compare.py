@@ -77,8 +77,8 @@ def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]],
     return fig
 
 
-def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", title: str | None = None,
-               provenance: str | None = None) -> Figure:
+def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", provenance: str | None = None
+               ) -> Figure:
     """Programme costs by year, stacked by intervention (or funder, county, item), one panel
     per scenario that has costs.
 
@@ -123,7 +123,7 @@ def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", t
             handles.setdefault(lab, h)
     axes[-1].legend(list(handles.values()), list(handles), frameon=False, fontsize=8, title=by.replace("_", " "),
                     loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.suptitle(title or f"Programme costs by year and {by.replace('_', ' ')} (mean over replicates)", fontsize=11)
+    fig.suptitle(f"Programme costs by year and {by.replace('_', ' ')} (mean over replicates)", fontsize=11)
     add_footer(fig, provenance)
     return fig
 

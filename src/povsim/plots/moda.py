@@ -121,20 +121,18 @@ def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
     return add_footer(fig, provenance)
 
 
-def moda_figures(tables: dict[str, pd.DataFrame], *, year: int | None = None,
-                 provenance: str | None = None, prefix: str = "moda_") -> dict[str, Figure]:
-    """All MODA figures that the tables allow, by file stem."""
+def moda_figures(tables: dict[str, pd.DataFrame], *, provenance: str | None = None) -> dict[str, Figure]:
+    """All MODA figures that the tables (``moda_dimensions``, ``moda_distribution``,
+    ``moda_income``) allow, by file stem; each in the tables' first year."""
     out: dict[str, Figure] = {}
-    dims = tables.get(f"{prefix}dimensions")
+    dims = tables.get("moda_dimensions")
     if dims is not None and not dims.empty:
-        out["moda_dimensions"] = plot_dimension_headcounts(dims, year=year, provenance=provenance)
-        out["moda_dimensions_censored"] = plot_dimension_headcounts(
-            dims, year=year, censored=True, provenance=provenance)
-    dist = tables.get(f"{prefix}distribution")
+        out["moda_dimensions"] = plot_dimension_headcounts(dims, provenance=provenance)
+        out["moda_dimensions_censored"] = plot_dimension_headcounts(dims, censored=True, provenance=provenance)
+    dist = tables.get("moda_distribution")
     if dist is not None and not dist.empty:
-        out["moda_distribution"] = plot_deprivation_distribution(dist, year=year,
-                                                                 provenance=provenance)
-    inc = tables.get(f"{prefix}income")
+        out["moda_distribution"] = plot_deprivation_distribution(dist, provenance=provenance)
+    inc = tables.get("moda_income")
     if inc is not None and not inc.empty:
-        out["moda_income_overlap"] = plot_income_overlap(inc, year=year, provenance=provenance)
+        out["moda_income_overlap"] = plot_income_overlap(inc, provenance=provenance)
     return out

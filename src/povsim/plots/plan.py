@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 
-def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, title: str | None = None,
-                  provenance: str | None = None) -> Figure:
+def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, provenance: str | None = None
+                  ) -> Figure:
     """Best outcome against budget: expected (with the 5-95 % band across scenarios of the
     optimal allocation), CVaR, the greedy split, and the current allocation."""
     fig = Figure(figsize=(8, 4.8), layout="constrained")
@@ -58,7 +58,7 @@ def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, 
             ax.axvline(r["budget_rmb_plan"] / 1e6, color="0.6", linewidth=0.7, linestyle="-.")
     ax.set_xlabel("Budget over the programme (million RMB, plan file's money)")
     ax.set_ylabel("Outcome (plan's weighted objective)")
-    ax.set_title(title or "Efficiency frontier", fontsize=11)
+    ax.set_title("Efficiency frontier", fontsize=11)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     tidy_axes(ax, "0.9")
     return add_footer(fig, provenance)

@@ -112,9 +112,6 @@ def plot_upset(
     age_group: str | None = None,
     year: int | None = None,
     top: int = 12,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
     provenance: str | None = None,
 ) -> Figure:
     """UpSet-style overlap figure: bars of the largest deprivation patterns, a dot matrix below.
@@ -159,10 +156,10 @@ def plot_upset(
         ax_bar.annotate(f"{100 * v:.1f}", (xi, v), xytext=(0, 2), textcoords="offset points", ha="center",
                         fontsize=7)
     ax_bar.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax_bar.set_ylabel(ylabel or "Share of children (%)")
+    ax_bar.set_ylabel("Share of children (%)")
     ax_bar.grid(axis="y", color="0.88", linewidth=0.6)
     ax_bar.spines[["top", "right"]].set_visible(False)
-    ax_bar.set_title(title or f"Overlapping deprivations, ages {age}, {y}", fontsize=11)
+    ax_bar.set_title(f"Overlapping deprivations, ages {age}, {y}", fontsize=11)
     for i in range(len(dims)):
         if i % 2 == 0:
             ax_dot.axhspan(i - 0.5, i + 0.5, color="0.94", linewidth=0)
@@ -175,7 +172,7 @@ def plot_upset(
     ax_dot.set_yticks(np.arange(len(dims)), [m.replace("_", " ") for m in dims], fontsize=8)
     ax_dot.set_ylim(len(dims) - 0.5, -0.5)
     ax_dot.set_xticks(x, [str(i + 1) for i in x], fontsize=7)
-    ax_dot.set_xlabel(xlabel or "Deprivation pattern (rank)")
+    ax_dot.set_xlabel("Deprivation pattern (rank)")
     ax_dot.spines[["top", "right"]].set_visible(False)
     return add_footer(fig, provenance)
 
@@ -216,17 +213,7 @@ def transition_matrix(mobility: pd.DataFrame, kind: str = "relative") -> pd.Data
                         columns=["poor as adult", "not poor as adult"])
 
 
-def plot_transition_heatmap(
-    mobility: pd.DataFrame,
-    *,
-    kind: str = "relative",
-    title: str | None = None,
-    row_labels: tuple[str, str] = ("poor as child", "not poor as child"),
-    col_labels: tuple[str, str] = ("poor as adult", "not poor as adult"),
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-    provenance: str | None = None,
-) -> Figure:
+def plot_transition_heatmap(mobility: pd.DataFrame, *, kind: str = "relative", provenance: str | None = None) -> Figure:
     """Heatmap of the intergenerational transition: childhood poverty -> adult poverty.
 
     Cells show the row (conditional) probability; the annotation adds the joint share of
@@ -241,24 +228,17 @@ def plot_transition_heatmap(
         for j in range(2):
             ax.text(j, i, f"{100 * cond[i, j]:.0f}%\n({100 * joint.iat[i, j]:.1f}% of all)", ha="center",
                     va="center", fontsize=9, color="white" if cond[i, j] < 0.55 else "black")
-    ax.set_xticks([0, 1], list(col_labels))
-    ax.set_yticks([0, 1], list(row_labels))
-    ax.set_xlabel(xlabel or f"Adult income poverty ({kind} line)")
-    ax.set_ylabel(ylabel or "Childhood income poverty")
+    ax.set_xticks([0, 1], list(joint.columns))
+    ax.set_yticks([0, 1], list(joint.index))
+    ax.set_xlabel(f"Adult income poverty ({kind} line)")
+    ax.set_ylabel("Childhood income poverty")
     fig.colorbar(im, ax=ax, label="P(adult status | childhood status)", format=PercentFormatter(1.0))
-    ax.set_title(title or "Intergenerational transmission of poverty", fontsize=11)
+    ax.set_title("Intergenerational transmission of poverty", fontsize=11)
     return add_footer(fig, provenance)
 
 
-def plot_transmission_by_generation(
-    generations: pd.DataFrame,
-    measure: str = "ever_poor_in_childhood_share",
-    *,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-    provenance: str | None = None,
-) -> Figure:
+def plot_transmission_by_generation(generations: pd.DataFrame, measure: str = "ever_poor_in_childhood_share", *,
+                                    provenance: str | None = None) -> Figure:
     """A share by generation (``generations_final.csv``): bars with the replicate range."""
     d = generations[(generations["by"] == "generation") & (generations["measure"] == measure)]
     if d.empty:
@@ -269,11 +249,11 @@ def plot_transmission_by_generation(
     ax = fig.subplots()
     x = _bars(ax, m, lo, hi)
     ax.set_xticks(x, [str(v) for v in m.index])
-    ax.set_xlabel(xlabel or "Generation")
+    ax.set_xlabel("Generation")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or f"{measure_label(measure)} (%)")
+    ax.set_ylabel(f"{measure_label(measure)} (%)")
     ax.set_ylim(bottom=0)
-    ax.set_title(title or "Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
+    ax.set_title("Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
     tidy_axes(ax, "0.88")
     return add_footer(fig, provenance)
 

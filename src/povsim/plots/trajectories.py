@@ -298,7 +298,6 @@ def plot_panel(
     specs: Sequence[tuple[str, str, str]],
     *,
     provenance: str | None = None,
-    ncols: int = 3,
     window: tuple[int, int] | None = None,
 ) -> Figure:
     """A grid of small trajectory panels for a run's headline measures.
@@ -312,17 +311,15 @@ def plot_panel(
         the panel title. Rates are shown in percent.
     provenance
         Small footer at the bottom left (see :func:`provenance_line`).
-    ncols
-        Panels per row (at most the number of panels); 6 panels make a 2 × 3 grid.
-        Each panel's title is its label; rates show percent tick labels, from zero.
     window
         First and last year of a programme, shaded in every panel.
 
     Returns
     -------
     Figure
-        One axes per panel, each with one line (whole population, ``by == "all"``);
-        the band legend is shown on the first panel.
+        One axes per panel, three to a row (6 panels make a 2 × 3 grid), each with one line
+        (whole population, ``by == "all"``) and its label as title; rates show percent tick
+        labels, from zero; the band legend is shown on the first panel.
 
     Raises
     ------
@@ -340,7 +337,7 @@ def plot_panel(
             raise PovsimError(f"no table {name!r}; {did_you_mean(name, tables)}")
         checked.append((_select(tables[name], measure, "all", name), measure, label))
 
-    ncols = max(1, min(int(ncols), len(checked)))
+    ncols = min(3, len(checked))
     nrows = math.ceil(len(checked) / ncols)
     fig = Figure(figsize=(3.6 * ncols, 2.9 * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
