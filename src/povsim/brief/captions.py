@@ -53,18 +53,6 @@ def _trend(ctx: Context, table: str, measure: str) -> str | None:
                  end=ctx.end, ends=join(ends, ctx.lang))
 
 
-def _cap_moda_h(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "moda", "moda_headcount_rate_0_5")
-
-
-def _cap_moda_m0(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "moda", "moda_M0_0_5")
-
-
-def _cap_income(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "income_poverty", "child_income_poverty_rate")
-
-
 def _cap_differences(ctx: Context, m: re.Match) -> str | None:
     d = ctx.csv("differences.csv")
     if d is None:
@@ -261,15 +249,16 @@ def _cap_trial_trajectories(ctx: Context, m: re.Match) -> str | None:
 _SCEN = r"(?P<scenario>_.+)?"
 RULES: tuple[_Rule, ...] = (
     _Rule("differences_end", "q.effects", _cap_differences),
-    _Rule("moda_H", "q.effects", _cap_moda_h),
-    _Rule("child_income_poverty_rate", "q.effects", _cap_income),
+    _Rule("moda_H", "q.effects", lambda ctx, m: _trend(ctx, "moda", "moda_headcount_rate_0_5")),
+    _Rule("child_income_poverty_rate", "q.effects", lambda ctx, m: _trend(ctx, "income_poverty",
+                                                                         "child_income_poverty_rate")),
     _Rule(rf"(?P<measure>moda_headcount_rate_0_5)_by_arm{_SCEN}", "q.context", _cap_by_arm),
     _Rule(rf"moda_headcount_rate_0_5_by_county{_SCEN}", "q.context", _cap_by_county),
     _Rule("ce_plane", "q.costs", _cap_ce),
     _Rule("costs", "q.costs", _cap_costs),
     _Rule("calibration_targets", "q.sure", _cap_calibration),
     _Rule(r"indices_(?P<output>.+)", "q.sure", _cap_indices),
-    _Rule("moda_M0", "q.context", _cap_moda_m0),
+    _Rule("moda_M0", "q.context", lambda ctx, m: _trend(ctx, "moda", "moda_M0_0_5")),
     _Rule(rf"moda_dimensions{_SCEN}", "q.context", _cap_dimensions),
     _Rule(rf"transition{_SCEN}", "q.context", _cap_transition),
     # a plan (povsim.plots.plan)

@@ -24,7 +24,6 @@ from povsim.brief.i18n import join, term
 from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import fmt_pct, fmt_rmb, isnum
 from povsim.plan.schema import main_budget_of, main_label_of, plan_label
-from povsim.report import Results
 from povsim.stats import t_half_width
 
 __all__ = ["KIND", "main_label", "plan_settings"]
@@ -395,8 +394,4 @@ def _title(ctx: Context) -> str:
     return ctx.t("title.plan", name=plan_settings(ctx).get("name") or ctx.folder.name)
 
 
-def _detect(res: Results) -> bool:
-    return res.kind == "plan"
-
-
-KIND = BriefKind("plan", detect=_detect, title=_title, sections=_sections, priority=10)
+KIND = BriefKind("plan", detect=lambda res: res.kind == "plan", title=_title, sections=_sections, priority=10)

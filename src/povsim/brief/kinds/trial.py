@@ -20,7 +20,6 @@ from povsim.brief.context import Context
 from povsim.brief.document import Bullets, FigureBlock, Missing, Para, Section, Table
 from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import fmt_count, isnum
-from povsim.report import Results
 
 __all__ = ["KIND", "trial_meta", "verdicts"]
 
@@ -138,8 +137,4 @@ def _title(ctx: Context) -> str:
     return ctx.t("title.trial", name=trial_meta(ctx).get("name") or ctx.folder.name)
 
 
-def _detect(res: Results) -> bool:
-    return res.kind == "trial"
-
-
-KIND = BriefKind("trial", detect=_detect, title=_title, sections=_sections, priority=10)
+KIND = BriefKind("trial", detect=lambda res: res.kind == "trial", title=_title, sections=_sections, priority=10)
