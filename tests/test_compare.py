@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from povsim.compare import compare, write_compare_results
-from povsim.mobility import mobility_table
+from povsim.mobility import mobility_tables
 from povsim.model import PovertyModel
 from povsim.scenario import scenario_from_dict
 
@@ -85,7 +85,7 @@ def test_mobility_measures_in_plausible_ranges():
                             "time": {"start_year": 2014, "years": 45}})
     m = PovertyModel(s, seed=2)
     m.run()
-    t = mobility_table(m.world, m.params.poverty_line).set_index("measure")
+    t = mobility_tables(m.world, m.params.poverty_line)["mobility"].set_index("measure")
     # intergenerational income elasticity and schooling persistence within birth cohorts:
     # positive, below 1 (a 45-year run from a synthetic start: cohorts born 2014 on)
     for k in ("ige_within_cohort", "schooling_slope_within_cohort", "rank_rank_within_cohort"):

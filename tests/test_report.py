@@ -126,7 +126,6 @@ def test_every_report_figure_has_title_labels_and_provenance(folders):
         for rf in figs:
             _check_figure(rf.figure)
             assert foot in _texts(rf.figure), rf.stem
-            assert rf.caption
 
 
 def _formats_ok(folder: Path, fmts: tuple[str, ...]) -> int:

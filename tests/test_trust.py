@@ -244,14 +244,14 @@ def test_unwritable_out_is_refused_before_the_run(tmp_path: Path, capsys) -> Non
 def test_ratio_of_means_interval_contains_the_ratio() -> None:
     """issue 12 item 12: the interval beside a cost-effectiveness ratio contains it (the
     replicate range 2.29-2.94 M did not contain 4.11 M)."""
-    from povsim.compare import ratio_of_means
+    from povsim.compare import ratio_interval
 
     rng = np.random.default_rng(3)
     for _ in range(200):
         n = int(rng.integers(2, 9))
         effect = rng.normal(1.0, 0.6, n)
         cost = rng.normal(4e6, 1e6, n)
-        r, lo, hi = ratio_of_means(cost, effect)
+        r, lo, hi = ratio_interval(cost, effect)[:3]
         if effect.mean() > 0:
             assert r == pytest.approx(cost.mean() / effect.mean())
             half = stats.t.ppf(0.975, n - 1) * effect.std(ddof=1) / np.sqrt(n)
@@ -265,7 +265,7 @@ def test_ratio_of_means_interval_contains_the_ratio() -> None:
     # the ratio of means
     cost = np.array([2.3e6, 2.9e6, 1.0e6, 2.5e6, 2.7e6, 1.1e6])
     effect = np.array([1.0, 1.0, 0.1, 1.0, 1.0, 0.1])
-    r, lo, hi = ratio_of_means(cost, effect)
+    r, lo, hi = ratio_interval(cost, effect)[:3]
     assert r > (cost / effect)[effect == 1.0].max() and lo <= r <= hi
 
 

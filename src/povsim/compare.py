@@ -71,12 +71,6 @@ def union_window(scenarios) -> tuple[int, int] | None:
     return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
 
-def ratio_of_means(cost: np.ndarray, effect: np.ndarray) -> tuple[float, float, float]:
-    """Ratio of mean cost to mean effect over replicates with its 95% delta-method
-    interval: the first three values of :func:`ratio_interval`."""
-    return ratio_interval(cost, effect)[:3]
-
-
 def replicate_values(tab: pd.DataFrame, measure: str, year: int, by: str = "all",
                      group: str = "all") -> pd.Series | None:
     """Per-replicate value of a tidy measure in a year (nearest earlier year if absent;
@@ -110,10 +104,11 @@ def _cohort_outcomes(tables: dict, cohorts: tuple[int, int]) -> dict[str, pd.Ser
     return out
 
 
-def _costs(tables: dict, rate: float, start: int) -> tuple[pd.Series, pd.Series]:
+def _costs(tables: dict, rate: float, start: int, none: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Total and discounted programme cost per replicate (``none`` for both: a run without costs)."""
     c = tables.get("costs")
     if c is None or c.empty:
-        return None, None
+        return none, none
     disc = c["cost_rmb"] / (1.0 + rate) ** (c["year"] - start)
     return c.groupby("replicate")["cost_rmb"].sum(), disc.groupby(c["replicate"]).sum()
 
@@ -137,17 +132,8 @@ def paired_interval(base: pd.Series, alt: pd.Series) -> tuple[float, float, floa
     base, alt = base.reindex(idx), alt.reindex(idx)
     ok = base.notna() & alt.notna()
     base, alt = base[ok], alt[ok]
-    d = (alt - base).to_numpy(dtype=float)
-    r = len(d)
-    mean = float(d.mean()) if r else np.nan
-    if r >= 2 and np.std(d, ddof=1) > 0:
-        half = float(stats.t.ppf(0.975, r - 1) * np.std(d, ddof=1) / np.sqrt(r))
-        lo, hi = mean - half, mean + half
-    elif r >= 2:
-        lo = hi = mean
-    else:
-        lo = hi = np.nan
-    return float(base.mean()), float(alt.mean()), mean, lo, hi, r
+    mean, lo, hi = mean_interval((alt - base).to_numpy(dtype=float), missing="propagate")
+    return float(base.mean()), float(alt.mean()), mean, lo, hi, len(base)
 
 
 def _summ(name, when, base, alt, rows, scenario):
@@ -179,12 +165,12 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
             _summ(m, f"{label} ({year})", replicate_values(bt[tab], m, year), replicate_values(at[tab], m, year),
                   rows, s.name)
     # per generation of the children
-    for tabs, _key in ((bt, "base"), (at, "alt")):
+    def by_generation(tabs: dict) -> pd.DataFrame:
         g = tabs["moda_summary"]
-        g = g[(g["by"] == "generation") & (g["measure"] == "H")].copy()
-        g["wv"] = g["value"] * g["n"]
-        tabs["_gen"] = g.groupby(["replicate", "age_group", "group"])[["wv", "n"]].sum()
-    bg, ag_ = bt.pop("_gen"), at.pop("_gen")
+        g = g[(g["by"] == "generation") & (g["measure"] == "H")]
+        return g.assign(wv=g["value"] * g["n"]).groupby(["replicate", "age_group", "group"])[["wv", "n"]].sum()
+
+    bg, ag_ = by_generation(bt), by_generation(at)
     for (agroup, gen) in sorted({(a, g) for _, a, g in ag_.index}):
         b = (bg["wv"] / bg["n"]).xs((agroup, gen), level=("age_group", "group")) \
             if (agroup, gen) in {(a, g) for _, a, g in bg.index} else None
@@ -198,14 +184,11 @@ def paired_differences(base: RunResult, alt: RunResult) -> pd.DataFrame:
         _summ(m, f"born {cohorts[0]}-{cohorts[1]}", bc.get(m), ac.get(m), rows, s.name)
     # costs
     rate = s.budget.discount_rate
-    b_tot, b_disc = _costs(bt, rate, start)
-    a_tot, a_disc = _costs(at, rate, start)
     zero = pd.Series(0.0, index=sorted(at["population"]["replicate"].unique()))
-    _summ("cost_rmb", "total", b_tot if b_tot is not None else zero,
-          a_tot if a_tot is not None else zero, rows, s.name)
-    _summ("cost_discounted_rmb", f"discounted to {start} at {rate:.0%}",
-          b_disc if b_disc is not None else zero, a_disc if a_disc is not None else zero, rows,
-          s.name)
+    b_tot, b_disc = _costs(bt, rate, start, zero)
+    a_tot, a_disc = _costs(at, rate, start, zero)
+    _summ("cost_rmb", "total", b_tot, a_tot, rows, s.name)
+    _summ("cost_discounted_rmb", f"discounted to {start} at {rate:.0%}", b_disc, a_disc, rows, s.name)
     return pd.DataFrame(rows, columns=_DIFF_COLUMNS)
 
 
@@ -311,19 +294,26 @@ def _patterns(patterns: pd.DataFrame | None) -> pd.DataFrame:
     return patterns[(patterns["by"] == "all") & (patterns["measure"] == "pattern_share")]
 
 
-def _pattern_h(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
-    """MODA headcount H by (replicate, year, age group) from the deprivation-pattern table
-    (share of children by the set of dimensions they are deprived in), and the number of
-    children ``n``."""
+def _pattern_groups(patterns: pd.DataFrame | None, config):
+    """Per age group of the deprivation-pattern table (share of children by the set of
+    dimensions they are deprived in): the age group, its rows, each row's set of dimensions,
+    whether that set makes a child MODA-poor, the dimensions' weights, and the number of
+    children ``n`` by (replicate, year)."""
     p = _patterns(patterns)
-    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "H", "n"])]
     for ag in p["age_group"].unique():
         w = {d: config.dimensions[d].weight for d in config.dimensions_for(ag)}
         q = p[p["age_group"] == ag]
-        score = q["dimension"].astype(str).map(lambda lab, w=w: sum(w.get(d, 0.0) for d in lab.split("+")))
-        poor = score >= config.k_for(ag) - 1e-9
+        sets = q["dimension"].astype(str).str.split("+")
+        poor = (sets.map(lambda ds, w=w: sum(w.get(d, 0.0) for d in ds)) >= config.k_for(ag) - 1e-9).to_numpy()
+        yield ag, q, sets, poor, w, q.groupby(["replicate", "year"])["n"].first()
+
+
+def _pattern_h(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
+    """MODA headcount H by (replicate, year, age group) from the deprivation-pattern table,
+    and the number of children ``n``."""
+    out = [pd.DataFrame(columns=["replicate", "year", "age_group", "H", "n"])]
+    for ag, q, _, poor, _, n in _pattern_groups(patterns, config):
         h = (q["value"] * poor).groupby([q["replicate"], q["year"]]).sum()
-        n = q.groupby(["replicate", "year"])["n"].first()
         out.append(pd.DataFrame({"H": h, "n": n}).reset_index().assign(age_group=ag))
     return pd.concat(out, ignore_index=True)
 
@@ -333,18 +323,10 @@ def _pattern_m0_terms(patterns: pd.DataFrame | None, config) -> pd.DataFrame:
     (replicate, year, age group): ``CH_d`` is the censored headcount (share of children who
     are MODA-poor and deprived in ``d``), read off the pattern table (Alkire & Foster 2011,
     J Public Econ 95:476, sec. 4: M0 breaks down exactly by dimension)."""
-    p = _patterns(patterns)
     out = [pd.DataFrame(columns=["replicate", "year", "age_group", "dimension", "term", "n"])]
-    for ag in p["age_group"].unique():
-        dims = config.dimensions_for(ag)
-        w = {d: config.dimensions[d].weight for d in dims}
+    for ag, q, sets, poor, w, n in _pattern_groups(patterns, config):
         total = sum(w.values())
-        q = p[p["age_group"] == ag]
-        sets = q["dimension"].astype(str).str.split("+")
-        score = sets.map(lambda ds, w=w: sum(w.get(d, 0.0) for d in ds))
-        poor = (score >= config.k_for(ag) - 1e-9).to_numpy()
-        n = q.groupby(["replicate", "year"])["n"].first()
-        for d in dims:
+        for d in w:
             has = sets.map(lambda ds, d=d: d in ds).to_numpy()
             term = (q["value"] * (poor & has) * w[d] / total).groupby([q["replicate"], q["year"]]).sum()
             out.append(pd.DataFrame({"term": term, "n": n}).reset_index().assign(age_group=ag, dimension=d))
@@ -442,10 +424,8 @@ def cost_effectiveness(base: RunResult, alt: RunResult) -> tuple[pd.DataFrame, p
     rate = s.budget.discount_rate
     reps = sorted(alt.tables["population"]["replicate"].unique())
     zero = pd.Series(0.0, index=reps)
-    _b_tot, b_disc = _costs(base.tables, rate, start)
-    _a_tot, a_disc = _costs(alt.tables, rate, start)
-    inc = (a_disc if a_disc is not None else zero).reindex(reps).fillna(0) - (
-        b_disc if b_disc is not None else zero).reindex(reps).fillna(0)
+    b_disc, a_disc = _costs(base.tables, rate, start, zero)[1], _costs(alt.tables, rate, start, zero)[1]
+    inc = a_disc.reindex(reps).fillna(0) - b_disc.reindex(reps).fillna(0)
     cfg_all, cfg_out = moda_config_of(s), moda_config_of(s, "outcome")
     out_table = "moda_outcome_patterns" if "moda_outcome_patterns" in alt.tables else "moda_patterns"
     bc = _cohort_outcomes(base.tables, (start - 17, end))
@@ -560,9 +540,7 @@ def compare(base: Scenario, alternatives: Sequence[Scenario], *, replicates: int
     """
     def run(s: Scenario) -> RunResult:
         cb = (lambda d, t: progress(s.name, d, t)) if progress else None
-        res = run_scenario(s, replicates=replicates, seed=seed, workers=workers, progress=cb,
-                           keep_lineage=True)
-        return res
+        return run_scenario(s, replicates=replicates, seed=seed, workers=workers, progress=cb, keep_lineage=True)
 
     b = run(base)
     alts = [run(a) for a in alternatives]

@@ -207,12 +207,18 @@ def _in_source_cohorts(d: pd.DataFrame) -> pd.Series:
     return (d["birth_year"] >= SOURCE_COHORTS[0]) & (d["birth_year"] <= SOURCE_COHORTS[1])
 
 
-def transition(d: pd.DataFrame) -> np.ndarray:
-    """5x5 shares: row = parent quintile, column = child quintile (within-cohort ranks)."""
+def _quintile_counts(d: pd.DataFrame) -> np.ndarray:
+    """5x5 counts of pairs: row = parent quintile, column = child quintile (within-cohort ranks)."""
     pq = np.minimum((d["parent_rank"].to_numpy() * 5).astype(int), 4)
     cq = np.minimum((d["child_rank"].to_numpy() * 5).astype(int), 4)
     m = np.zeros((5, 5))
     np.add.at(m, (pq, cq), 1.0)
+    return m
+
+
+def transition(d: pd.DataFrame) -> np.ndarray:
+    """5x5 shares: row = parent quintile, column = child quintile (within-cohort ranks)."""
+    m = _quintile_counts(d)
     with np.errstate(invalid="ignore"):
         return m / m.sum(axis=1, keepdims=True)
 
@@ -308,7 +314,7 @@ def mobility_tables(world: World, poverty_line: float) -> dict[str, pd.DataFrame
     old = (rec["age_reached"] >= 25).to_numpy()
     ps = rec["parent_school"].to_numpy()
     coh = cohort.to_numpy()
-    src = ((rec["birth_year"] >= SOURCE_COHORTS[0]) & (rec["birth_year"] <= SOURCE_COHORTS[1])).to_numpy()
+    src = _in_source_cohorts(rec).to_numpy()
     for tag, sel in (("", old), ("_1970_1989", old & src)):
         r = within_cohort_slope(ps[sel], own[sel], coh[sel])
         rows.append((f"schooling_slope_within_cohort{tag}", r["b"], r["se"], r["n"],
@@ -360,10 +366,7 @@ def _tidy_tables(world: World, rec: pd.DataFrame, pairs: pd.DataFrame,
     for sample, d in (("all_cohorts", pairs), ("cohorts_1970_1989", pairs[_in_source_cohorts(pairs)])):
         if len(d) < 25:
             continue
-        pq = np.minimum((d["parent_rank"].to_numpy() * 5).astype(int), 4)
-        cq = np.minimum((d["child_rank"].to_numpy() * 5).astype(int), 4)
-        counts = np.zeros((5, 5))
-        np.add.at(counts, (pq, cq), 1.0)
+        counts = _quintile_counts(d)
         for i in range(5):
             for j in range(5):
                 trans.append((yr, sample, str(i + 1), f"child_quintile_{j + 1}", counts[i, j],
@@ -379,11 +382,6 @@ def _tidy_tables(world: World, rec: pd.DataFrame, pairs: pd.DataFrame,
                          float(d["parent_rank"].to_numpy()[sel].mean()) if sel.any() else np.nan))
     return {"mobility_cohorts": tidy(cohorts), "mobility_groups": tidy(groups),
             "mobility_transition": tidy(trans), "mobility_rank_bins": tidy(bins)}
-
-
-def mobility_table(world: World, poverty_line: float) -> pd.DataFrame:
-    """The headline ``mobility`` table (``measure, value, se, n, definition``)."""
-    return mobility_tables(world, poverty_line)["mobility"]
 
 
 def lineage_outcomes(world: World, poverty_line: float, born_from: int) -> pd.DataFrame:

@@ -221,15 +221,15 @@ def translate_figure(fig: Figure, lang: str) -> None:
                 axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: translate(f(x, pos), lang)))
 
 
-def find_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
-    """The first of ``candidates`` that matplotlib's font manager knows, or ``None``."""
+def find_cjk_font() -> str | None:
+    """The first of :data:`CJK_FONTS` that matplotlib's font manager knows, or ``None``."""
     from matplotlib import font_manager
 
     names = {f.name.lower(): f.name for f in font_manager.fontManager.ttflist}
-    for c in candidates:
+    for c in CJK_FONTS:
         if c.lower() in names:
             return names[c.lower()]
-    for c in candidates:  # e.g. "Noto Sans CJK SC Regular" or "Noto Sans CJK JP" families
+    for c in CJK_FONTS:  # e.g. "Noto Sans CJK SC Regular" or "Noto Sans CJK JP" families
         for low, name in names.items():
             if low.startswith(c.lower()) or ("cjk" in low and "cjk" in c.lower()):
                 return name
@@ -426,18 +426,16 @@ def load_results(folder: str | Path, *, lazy: bool = False) -> Results:
 # -- figures -----------------------------------------------------------------------------
 @dataclass
 class ReportFigure:
-    """One figure of the pack: file stem, the Figure, and its caption."""
+    """One figure of the pack: file stem and the Figure (the brief writes each caption from the
+    folder's tables, :mod:`povsim.brief.captions`)."""
 
     stem: str
     figure: Figure
-    caption: str
 
 
-def _moda_year_range(tabs: dict[str, pd.DataFrame]) -> tuple[int, int] | None:
+def _last_moda_year(tabs: Mapping[str, pd.DataFrame]) -> int | None:
     t = tabs.get("moda")
-    if t is None or t.empty:
-        return None
-    return int(t["year"].min()), int(t["year"].max())
+    return None if t is None or t.empty else int(t["year"].max())
 
 
 def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
@@ -454,19 +452,6 @@ def finish_figure(fig: Figure, provenance: str | None, *, lang: str = "en",
     add_footer(fig, provenance)
     translate_figure(fig, lang)
     return fig
-
-
-#: captions of a plan's figures in the figure pack (the brief writes its own from the tables)
-PLAN_CAPTIONS = {
-    "frontier": "Efficiency frontier: the best expected outcome at each budget (band: 5-95 % across parameter "
-                "draws and seeds), the CVaR-optimal allocation, the greedy split and the current allocation.",
-    "allocation": "Level of every intervention in every village under the main plan, beside the current "
-                  "allocation.",
-    "verification": "The chosen allocations re-run in the full model (mean and 95 % interval over replicates, "
-                    "paired with the baseline) beside the surrogate's prediction.",
-    "marginal_returns": "Outcome per extra million RMB of one more level of each intervention at the main plan.",
-    "stability": "Share of parameter draws and seeds whose own optimal allocation gives a unit the plan's levels.",
-}
 
 
 def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure], list[str]]:
@@ -494,82 +479,66 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     window = union_window(resolved.values() if res.kind == "compare" else [resolved] if res.kind == "run" else [])
 
     # every figure gets its footer from finish_figure, once (the figure functions are called without one)
-    def add(stem: str, caption: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
+    def add(stem: str, make: Callable[[], Figure], labels: tuple[str, str] = ("", "")) -> None:
         try:
             fig = make()
         except (PovsimError, KeyError, ValueError, IndexError) as e:
             notes.append(f"{stem}: {e}")
             return
-        figs.append(ReportFigure(stem, finish_figure(fig, prov, lang=lang, labels=labels), caption))
+        figs.append(ReportFigure(stem, finish_figure(fig, prov, lang=lang, labels=labels)))
 
     scen = res.scenarios
     many = len(scen) > 1
     summaries = {n: t["moda_summary"] for n, t in scen.items() if "moda_summary" in t}
     if summaries:
-        add("moda_H", "MODA headcount ratio H (share of children deprived in at least k dimensions) by age "
-            "group; mean over replicates with the range across replicates.",
-            lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H"))
-        add("moda_M0", "MODA adjusted headcount ratio M0 = H x A by age group; mean with the replicate range.",
-            lambda: plot_moda_trajectories(summaries, "M0", title="MODA adjusted headcount M0",
-                                           ylabel="M0 (index, 0-1)"))
+        add("moda_H", lambda: plot_moda_trajectories(summaries, "H", title="MODA multidimensional poverty H"))
+        add("moda_M0", lambda: plot_moda_trajectories(summaries, "M0", title="MODA adjusted headcount M0",
+                                                      ylabel="M0 (index, 0-1)"))
     if many and all("income_poverty" in t for t in scen.values()):
-        add("child_income_poverty_rate", "Income poverty of children 0-17 by scenario.",
+        add("child_income_poverty_rate",
             lambda: plot_scenario_trajectories(scen, "income_poverty", "child_income_poverty_rate",
                                                title="Income poverty, children 0-17", provenance=prov,
                                                window=window))
     if "differences" in res.extra:
-        add("differences_end", "Paired differences (alternative - base) at the end of the programme, mean and "
-            "95% interval over replicates with common random numbers.",
-            lambda: plot_differences(res.extra["differences"], when_contains="end of programme"),
+        add("differences_end", lambda: plot_differences(res.extra["differences"], when_contains="end of programme"),
             ("", "Measure"))
     if "ce_points" in res.extra and not res.extra["ce_points"].empty:
-        add("ce_plane", "Cost-effectiveness plane: incremental discounted cost against child-years of "
-            "multidimensional deprivation averted; one point per replicate, ring = mean.",
-            lambda: plot_ce_plane(res.extra["ce_points"]))
+        add("ce_plane", lambda: plot_ce_plane(res.extra["ce_points"]))
     costs = {n: t["costs"] for n, t in scen.items() if "costs" in t}
     if costs:
-        add("costs", "Programme costs by year and intervention (million RMB at 2014 prices, undiscounted; mean over "
-            "replicates).", lambda: plot_costs(costs))
+        add("costs", lambda: plot_costs(costs))
     for name, t in scen.items():
         sfx = f"_{name}" if many else ""
-        lab = f" ({name})" if many else ""
-        yr = _moda_year_range(t)
-        last = yr[1] if yr else None
+        last = _last_moda_year(t)
         if "moda_dimensions" in t:
-            add(f"moda_dimensions{sfx}", f"Share of children deprived in each dimension by age group, {last}{lab}.",
-                lambda t=t, last=last: plot_dimension_headcounts(t["moda_dimensions"], year=last),
+            add(f"moda_dimensions{sfx}", lambda t=t, last=last: plot_dimension_headcounts(t["moda_dimensions"],
+                                                                                          year=last),
                 ("Dimension", ""))
         if "moda_patterns" in t:
             ages = list(dict.fromkeys(t["moda_patterns"]["age_group"].astype(str)))
             for age in ages:
                 add(f"moda_upset_{age.replace('-', '_')}{sfx}",
-                    f"Largest patterns of overlapping deprivations, ages {age}, {last} (bars: share of "
-                    f"children with exactly that set; dots: the dimensions in the set){lab}.",
                     lambda t=t, age=age, last=last: plot_upset(t["moda_patterns"], age_group=age, year=last))
         if "moda_income" in t:
-            add(f"moda_income_overlap{sfx}", f"Overlap of MODA deprivation and income poverty, {last}{lab}.",
-                lambda t=t, last=last: plot_income_overlap(t["moda_income"], year=last))
+            add(f"moda_income_overlap{sfx}", lambda t=t, last=last: plot_income_overlap(t["moda_income"], year=last))
         if "moda_distribution" in t:
-            add(f"moda_distribution{sfx}", f"Distribution of the number of deprivations per child, {last}{lab}.",
+            add(f"moda_distribution{sfx}",
                 lambda t=t, last=last: plot_deprivation_distribution(t["moda_distribution"], year=last))
         if "mobility" in t:
-            add(f"transition{sfx}", "Childhood income poverty -> adult income poverty (relative line): "
-                f"conditional probabilities, with the joint share of persons{lab}.",
-                lambda t=t: plot_transition_heatmap(t["mobility"]))
+            add(f"transition{sfx}", lambda t=t: plot_transition_heatmap(t["mobility"]))
         if "generations_final" in t:
-            add(f"childhood_poverty_by_generation{sfx}", f"Share ever income-poor in childhood by generation{lab}.",
+            add(f"childhood_poverty_by_generation{sfx}",
                 lambda t=t: plot_transmission_by_generation(t["generations_final"]))
         moda = t.get("moda")
         if moda is not None and "arm" in set(moda["by"]):
             for m, label in (("moda_headcount_rate_0_5", "MODA multidimensional poverty H, ages 0-5"),
                              ("moda_headcount_rate_6_17", "MODA multidimensional poverty H, ages 6-17")):
-                add(f"{m}_by_arm{sfx}", f"{label}: pilot vs comparison villages{lab}.",
+                add(f"{m}_by_arm{sfx}",
                     lambda m=m, label=label, moda=moda: plot_trajectory(
                         moda, m, by="arm", title=f"{label}, pilot vs comparison",
                         ylabel="Share of children (%)", window=window))
         if moda is not None and "county" in set(moda["by"]):
-            add(f"moda_headcount_rate_0_5_by_county{sfx}", f"MODA H, ages 0-5, by county in {last}; whiskers: "
-                f"replicate range{lab}.",
+            add(f"moda_headcount_rate_0_5_by_county{sfx}",
                 lambda moda=moda, last=last: plot_county_bars(moda, "moda_headcount_rate_0_5",
                                                    title=f"MODA multidimensional poverty H, ages 0-5 by county, "
                                                          f"{last}", ylabel="Share of children (%)",
@@ -578,19 +547,15 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
     if checks is not None and not checks.empty:
         from povsim.plots.calibration import plot_residuals, plot_targets, plot_trace
 
-        add("calibration_targets", "Calibration targets (value, tolerance band and 95% interval) against the "
-            "simulated value with its replicate interval, relative to the target; fitting and held-out targets.",
-            lambda: plot_targets(checks))
-        add("calibration_residuals", "Standardised residuals (simulated - target) / sigma of every calibration "
-            "target; the shaded band is +-2.", lambda: plot_residuals(checks))
+        add("calibration_targets", lambda: plot_targets(checks))
+        add("calibration_residuals", lambda: plot_residuals(checks))
         if "trace" in res.extra:
-            add("calibration_trace", "Calibration objective at each evaluated parameter point and best so far.",
-                lambda: plot_trace(res.extra["trace"]))
+            add("calibration_trace", lambda: plot_trace(res.extra["trace"]))
     if res.kind == "plan":
         from povsim.plots.plan import plan_figure_makers
 
         for stem, make in plan_figure_makers(res.extra).items():
-            add(stem, PLAN_CAPTIONS[stem], make)
+            add(stem, make)
     if res.kind == "trial" and "trial_summary" in res.extra:
         from povsim.plots.trial import plot_trial_forest, plot_trial_trajectories
 
@@ -598,12 +563,9 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
         summary, title = res.extra["trial_summary"], str(meta.get("title") or meta.get("name") or "")
         if lang != "en":  # labels and title are typed in English in the trial file: its identifiers instead
             summary, title = summary.assign(label=summary["outcome"]), str(meta.get("name") or "")
-        add("forest", "The model's estimate (mean, 95 % replicate interval) beside the published estimate (95 % CI) "
-            "for each outcome of the trial.", lambda: plot_trial_forest(summary, title=title))
+        add("forest", lambda: plot_trial_forest(summary, title=title))
         if "trajectories" in res.extra:
-            add("trajectories", "Measured score, latent skill and height-for-age of each arm's children by years "
-                "since the start (mean over replicates, min-max band).",
-                lambda: plot_trial_trajectories(res.extra["trajectories"]))
+            add("trajectories", lambda: plot_trial_trajectories(res.extra["trajectories"]))
     if "indices" in res.extra:
         from povsim.plots.sensitivity import plot_indices, plot_morris
 
@@ -611,11 +573,9 @@ def build_figures(res: Results, *, lang: str = "en") -> tuple[list[ReportFigure]
         for out in dict.fromkeys(idx["output"]):
             if "S1" in idx.columns and idx["S1"].notna().any():
                 keys = ("S1", "ST") if "ST" in idx.columns else ("S1", "delta")
-                add(f"indices_{out}", f"Sensitivity indices of {out} ({' and '.join(keys)}) with confidence "
-                    "intervals.", lambda out=out, keys=keys: plot_indices(idx, out, keys), ("", "Parameter"))
+                add(f"indices_{out}", lambda out=out, keys=keys: plot_indices(idx, out, keys), ("", "Parameter"))
             elif "mu_star" in idx.columns:
-                add(f"morris_{out}", f"Morris screening of {out}: mu* against sigma.",
-                    lambda out=out: plot_morris(idx, out))
+                add(f"morris_{out}", lambda out=out: plot_morris(idx, out))
     return figs, notes
 
 
@@ -673,7 +633,7 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
     c = res.extra.get("fit_targets", res.extra.get("target_checks"))
     if c is None or c.empty:
         return None
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "target": c["name"], "use": c["use"].map({"fit": "fitting", "holdout": "held out"}).fillna(c["use"]),
         "value": c["value"].map(lambda v: f"{v:.3g}"),
         "simulated": [f"{m:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if se == se else "")
@@ -682,7 +642,6 @@ def calibration_table(res: Results) -> pd.DataFrame | None:
         "check": c["passes"].map({True: "pass", False: "FAIL"}),
         "source": [x if len(x) <= 140 else x[:139].rsplit(" ", 1)[0] + " …" for x in c["source"].astype(str)],
     })
-    return out
 
 
 def comparison_table(d: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -428,13 +428,13 @@ def print_summary(summary_df: pd.DataFrame, title: str, console: Console | None 
     console.print(table)
 
 
-def print_table(df: pd.DataFrame, title: str, console: Console | None = None) -> None:
+def print_table(df: pd.DataFrame, title: str) -> None:
     """A table of text cells on the terminal (cells wrap, never cut), or as plain text when
     the output is piped or redirected."""
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = Console()
     if not console.is_terminal:
         console.print(f"{title}\n{df.to_string(index=False)}", markup=False, highlight=False, soft_wrap=True)
         return

@@ -19,6 +19,7 @@ from povsim.brief.document import FigureBlock
 from povsim.brief.i18n import join, term
 from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
 from povsim.brief.outcomes import outcome
+from povsim.compare import replicate_values
 from povsim.report import ReportFigure
 
 __all__ = ["QUESTIONS", "brief_figures"]
@@ -35,14 +36,9 @@ class _Rule:
 
 
 def _mean_at(t: pd.DataFrame | None, measure: str, year: int, by: str = "all", group: str = "all") -> float:
-    if t is None:
-        return np.nan
-    d = t[(t["measure"] == measure) & (t["by"] == by) & (t["group"].astype(str) == group)]
-    if d.empty:
-        return np.nan
-    years = np.sort(d["year"].unique())
-    y = years[years <= year].max() if (years <= year).any() else years.min()
-    return float(d.loc[d["year"] == y, "value"].mean())
+    """Mean over replicates in ``year`` (the nearest earlier year in the table; NaN: no rows)."""
+    v = None if t is None else replicate_values(t, measure, year, by, group)
+    return np.nan if v is None else float(v.mean())
 
 
 def _trend(ctx: Context, table: str, measure: str) -> str | None:
@@ -55,18 +51,6 @@ def _trend(ctx: Context, table: str, measure: str) -> str | None:
         return None
     return ctx.t("cap.trend", what=o.short(ctx.lang), first=fmt_level(first, o.unit, ctx.lang), start=ctx.start,
                  end=ctx.end, ends=join(ends, ctx.lang))
-
-
-def _cap_moda_h(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "moda", "moda_headcount_rate_0_5")
-
-
-def _cap_moda_m0(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "moda", "moda_M0_0_5")
-
-
-def _cap_income(ctx: Context, m: re.Match) -> str | None:
-    return _trend(ctx, "income_poverty", "child_income_poverty_rate")
 
 
 def _cap_differences(ctx: Context, m: re.Match) -> str | None:
@@ -196,8 +180,7 @@ def _cap_indices(ctx: Context, m: re.Match) -> str | None:
 
 def _table_of(kind: str, ctx: Context, name: str) -> pd.DataFrame | None:
     """Table ``name`` of a results folder of ``kind`` (``None`` for another kind, or when missing or empty)."""
-    t = ctx.res.extra.get(name) if ctx.res.kind == kind else None
-    return t if t is not None and not t.empty else None
+    return ctx.extra(name) if ctx.res.kind == kind else None
 
 
 def _cap_frontier(ctx: Context, m: re.Match) -> str | None:
@@ -266,15 +249,16 @@ def _cap_trial_trajectories(ctx: Context, m: re.Match) -> str | None:
 _SCEN = r"(?P<scenario>_.+)?"
 RULES: tuple[_Rule, ...] = (
     _Rule("differences_end", "q.effects", _cap_differences),
-    _Rule("moda_H", "q.effects", _cap_moda_h),
-    _Rule("child_income_poverty_rate", "q.effects", _cap_income),
+    _Rule("moda_H", "q.effects", lambda ctx, m: _trend(ctx, "moda", "moda_headcount_rate_0_5")),
+    _Rule("child_income_poverty_rate", "q.effects", lambda ctx, m: _trend(ctx, "income_poverty",
+                                                                         "child_income_poverty_rate")),
     _Rule(rf"(?P<measure>moda_headcount_rate_0_5)_by_arm{_SCEN}", "q.context", _cap_by_arm),
     _Rule(rf"moda_headcount_rate_0_5_by_county{_SCEN}", "q.context", _cap_by_county),
     _Rule("ce_plane", "q.costs", _cap_ce),
     _Rule("costs", "q.costs", _cap_costs),
     _Rule("calibration_targets", "q.sure", _cap_calibration),
     _Rule(r"indices_(?P<output>.+)", "q.sure", _cap_indices),
-    _Rule("moda_M0", "q.context", _cap_moda_m0),
+    _Rule("moda_M0", "q.context", lambda ctx, m: _trend(ctx, "moda", "moda_M0_0_5")),
     _Rule(rf"moda_dimensions{_SCEN}", "q.context", _cap_dimensions),
     _Rule(rf"transition{_SCEN}", "q.context", _cap_transition),
     # a plan (povsim.plots.plan)

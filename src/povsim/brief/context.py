@@ -68,6 +68,11 @@ class Context:
         except (OSError, ValueError):
             return {}
 
+    def extra(self, name: str) -> pd.DataFrame | None:
+        """The folder's own table ``name`` (not a scenario's; ``None`` when missing or empty)."""
+        t = self.res.extra.get(name)
+        return t if t is not None and not t.empty else None
+
     def table(self, scenario: str, name: str) -> pd.DataFrame | None:
         """Table ``name`` of one scenario (``None`` when the folder has none, or it is empty)."""
         t = self.res.scenarios.get(scenario, {}).get(name)

@@ -8,8 +8,12 @@ the renderers never compute anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Block", "Brief", "Bullets", "FigureBlock", "Heading", "Missing", "Para", "Section", "Table"]
 
@@ -46,6 +50,12 @@ class Table:
     rows: list[list[str]]
     caption: str = ""
     code_columns: tuple[int, ...] = ()  # columns holding file names, commands, identifiers
+
+    @classmethod
+    def as_written(cls, df: pd.DataFrame, caption: str = "") -> Table:
+        """A table whose layout the brief does not know (a newer povsim's), every cell as written."""
+        return cls(list(map(str, df.columns)), [[str(v) for v in r] for r in df.itertuples(index=False)], caption,
+                   tuple(range(len(df.columns))))
 
 
 @dataclass
@@ -85,21 +95,3 @@ class Brief:
 
     def figures(self) -> list[FigureBlock]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, FigureBlock)]
-
-    def texts(self) -> list[str]:
-        """Every piece of prose and every table cell outside code columns (for language checks)."""
-        out = [self.title, self.subtitle]
-        for s in self.sections:
-            out.append(s.title)
-            for b in s.blocks:
-                if isinstance(b, Para | Missing | Heading):
-                    out.append(b.text)
-                elif isinstance(b, Bullets):
-                    out.extend(b.items)
-                elif isinstance(b, Table):
-                    out.append(b.caption)
-                    out.extend(b.columns)
-                    out.extend(c for r in b.rows for i, c in enumerate(r) if i not in b.code_columns)
-                elif isinstance(b, FigureBlock):
-                    out.append(b.caption)
-        return [t for t in out if t]

@@ -16,23 +16,18 @@ import pandas as pd
 from povsim.brief.context import Context
 from povsim.brief.outcomes import Outcome
 from povsim.compare import paired_interval, replicate_values
+from povsim.moda import default_moda_config_path, load_moda_config
+from povsim.moda.views import service_indicators
 
 __all__ = ["OFFSETS", "SERVICE_INDICATORS", "Effect", "arm_effect", "dimension_decomposition", "scenario_effect",
            "subgroup_effects"]
 
 #: years after the start at which effects are reported
 OFFSETS = (5, 10, 30)
-def _service_indicators() -> frozenset[str]:
-    from povsim.moda import default_moda_config_path, load_moda_config
-    from povsim.moda.views import service_indicators
-
-    return frozenset(service_indicators(load_moda_config(default_moda_config_path())))
-
-
 #: MODA indicators that record the receipt of a service (a check-up, insurance, a transfer):
 #: the service flips them by itself; those tagged ``kind = "service"`` in the MODA
 #: configuration (``src/povsim/data/moda_hubei.toml``, :mod:`povsim.moda.views`)
-SERVICE_INDICATORS = _service_indicators()
+SERVICE_INDICATORS = frozenset(service_indicators(load_moda_config(default_moda_config_path())))
 
 
 @dataclass(frozen=True)

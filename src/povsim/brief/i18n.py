@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from povsim.brief.outcomes import COHORT, HEADLINE
 
-__all__ = ["LANGS", "MESSAGES", "TERMS_ZH", "msg", "number_word", "term"]
-
-LANGS = ("en", "zh")
+__all__ = ["MESSAGES", "TERMS_ZH", "msg", "number_word", "term"]
 
 # -- names of things --------------------------------------------------------------------
 COUNTIES_ZH = {"Yangxin": "阳新", "Wufeng": "五峰", "Tongshan": "通山", "Xuan'en": "宣恩", "Xuan’en": "宣恩",
@@ -88,8 +86,9 @@ PLAN_MEASURES = {
 }
 #: a plan's decision units
 PLAN_UNITS = {"village": ("village", "村"), "township": ("township", "乡镇"), "county": ("county", "县")}
-LEFT_BEHIND_ZH = {"left behind": "留守儿童", "not left behind": "非留守儿童"}
-SEX_ZH = {"female": "女童", "male": "男童"}
+LEFT_BEHIND = {"left behind": ("left-behind children", "留守儿童"),
+               "not left behind": ("children not left behind", "非留守儿童")}
+SEX = {"female": ("girls", "女童"), "male": ("boys", "男童")}
 
 #: exact-match terms for figure labels (:func:`povsim.report.translate`)
 TERMS_ZH: dict[str, str] = {**COUNTIES_ZH, **DIMENSIONS_ZH, **{k: v[1] for k, v in SCENARIOS.items()},
@@ -121,28 +120,21 @@ def term(kind: str, name: str, lang: str) -> str:
         return DIMENSIONS_ZH.get(name, name) if lang == "zh" else name.replace("_", " ")
     if kind == "arm":
         return ARMS_ZH.get(name, name) if lang == "zh" else f"{name} villages" if name != "all" else "all"
-    if kind == "left_behind":
-        en = {"left behind": "left-behind children", "not left behind": "children not left behind"}
-        return LEFT_BEHIND_ZH.get(name, name) if lang == "zh" else en.get(name, name)
-    if kind == "sex":
-        return SEX_ZH.get(name, name) if lang == "zh" else {"female": "girls", "male": "boys"}.get(name, name)
     if kind == "method":
         return METHODS_ZH.get(name, name) if lang == "zh" else name
     if kind == "plan_measure":
         return PLAN_MEASURES.get(name, (name.replace("_", " "), name))[1 if lang == "zh" else 0]
-    if kind == "plan_unit":
-        return PLAN_UNITS.get(name, (name, name))[1 if lang == "zh" else 0]
-    table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS}[kind]
+    table = {"intervention": INTERVENTIONS, "funder": FUNDERS, "scenario": SCENARIOS, "left_behind": LEFT_BEHIND,
+             "sex": SEX, "plan_unit": PLAN_UNITS}[kind]
     if name in table:
         return table[name][1 if lang == "zh" else 0]
-    return name.replace("_", " ") if kind != "scenario" else name
+    return name.replace("_", " ") if kind in ("intervention", "funder") else name
 
 
 # -- messages ---------------------------------------------------------------------------
 #: key -> (English, Chinese); ``{placeholders}`` are filled by :func:`msg`
 MESSAGES: dict[str, tuple[str, str]] = {
     # titles
-    "brief": ("Brief", "简报"),
     "title.compare": ("Brief: {alts} compared with {base}", "简报：{alts}与{base}的比较"),
     "title.run": ("Brief: {name}", "简报：{name}"),
     "title.batch": ("Brief: batch experiment {name}", "简报：批量实验 {name}"),
@@ -152,7 +144,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.trial": ("Brief: virtual trial {name}", "简报：虚拟试验 {name}"),
     "subtitle": ("povsim {version} · {created} · {replicates} replicates",
                  "povsim {version} · {created} · {replicates}次重复"),
-    "contents": ("Contents", "目录"),
     "page": ("page {i} of {n}", "第{i}页，共{n}页"),
     # sections
     "sec.what.compare": ("What was compared", "比较了什么"),
@@ -206,8 +197,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "{start}–{end}年（{years}年）。"),
     "what.scale": ("The population is scaled by {scale}: counts and costs are for the simulated population.",
                    "人口按{scale}倍缩放：人数和成本均指模拟人口。"),
-    "what.interventions": ("{name}: {interventions}.", "{name}：{interventions}。"),
-    "what.no_interventions": ("{name}: no interventions.", "{name}：无干预。"),
     "what.arms": ("Interventions reach the pilot villages; the comparison villages of the same run are the "
                   "counterfactual, so effects below are differences-in-differences: the change from {start} in "
                   "pilot villages minus the change in comparison villages.",
@@ -230,7 +219,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.outcome": ("Outcome", "结果指标"),
     "col.at": ("+{k} years ({year})", "+{k}年（{year}年）"),
     "col.at_missing": ("+{k} years", "+{k}年"),
-    "col.base": ("Baseline", "基准"),
     "col.when": ("When", "时点"),
     "col.difference": ("Difference [95 % interval]", "差异［95%区间］"),
     "not_reached": ("beyond {end}", "超出{end}年"),
@@ -238,8 +226,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "horizon (`[time] years`) to see them.",
                             "模拟在{end}年结束：本文件夹中没有{offsets}的效果；"
                             "如需查看，请延长模拟期（`[time] years`）。"),
-    "effects.summary_none": ("No headline difference of {alt} has a 95 % interval that excludes zero.",
-                             "{alt}的主要差异中，没有一个的95%区间排除零。"),
     "sentence.effect": ("Under {alt}, {outcome} {verb} by {amount} (95 % interval {lo} to {hi}) by {year} "
                         "compared with {base}.",
                         "在{alt}情景下，到{year}年，{outcome}比{base}{verb}{amount}（95%区间：{lo}至{hi}）。"),
@@ -261,8 +247,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                     "95%区间（{lo}至{hi}）包含零。"),
     "verb.falls": ("falls", "下降"),
     "verb.rises": ("rises", "上升"),
-    "verb.are": ("are", ""),
-    "verb.is": ("is", ""),
     # outcome levels (run without interventions)
     "outcomes.intro": ("Mean over replicates with the 2.5–97.5 percentile range across replicates.",
                        "各次重复的均值及重复间2.5–97.5百分位范围。"),
@@ -279,8 +263,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "by.sex": ("sex", "性别"),
     "by.generation": ("generation", "代"),
     "by.age_group": ("age group", "年龄组"),
-    "sex.female": ("girls", "女童"),
-    "sex.male": ("boys", "男童"),
     "sentence.who_county": ("Under {alt}, the largest fall in {outcome} by {year} is in {best} ({best_amount}); "
                             "the smallest is in {worst} ({worst_amount}).",
                             "在{alt}情景下，到{year}年{outcome}降幅最大的是{best}（{best_amount}），最小的是{worst}"
@@ -737,7 +719,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prov.seeds": ("Seeds", "随机种子"),
     "prov.folder": ("Results folder", "结果文件夹"),
     "prov.odd": ("Model description (ODD)", "模型描述（ODD）"),
-    "prov.python": ("Python", "Python"),
     "col.item": ("Item", "项目"),
     "col.detail": ("Value", "内容"),
     "dirty": (" (uncommitted changes)", "（有未提交的修改）"),

@@ -90,9 +90,8 @@ def _guess_unit(measure: str, declared: str | None) -> str:
         return "years"
     if "m0" in m:
         return "index"
-    if declared in ("share", None) and any(k in m for k in ("rate", "share", "prevalence", "transmission")):
-        return "share"
-    if declared == "share":
+    if declared == "share" or (declared is None and any(k in m for k in ("rate", "share", "prevalence",
+                                                                           "transmission"))):
         return "share"
     return "count" if "cases" in m or "count" in m else "index"
 

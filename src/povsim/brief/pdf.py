@@ -122,9 +122,9 @@ class _Layout:
             self.text(MARGIN["left"] + indent, line, prop, color)
         self.y -= after
 
-    def heading(self, text: str, size: float, *, rule: bool = False, keep: float = 70.0) -> None:
+    def heading(self, text: str, size: float, *, rule: bool = False) -> None:
         prop = _font(size, bold=True)
-        self.need(size * LEADING * 2 + keep)
+        self.need(size * LEADING * 2 + 70.0)  # kept with at least 70 pt of what follows it
         self.y -= size * 0.6
         self.lines(text, prop, color=NAVY if rule else "#111111", after=2.0)
         if rule:

@@ -27,6 +27,7 @@ from povsim.brief.effects import (
 from povsim.brief.i18n import join, term
 from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
 from povsim.brief.outcomes import COHORT, HEADLINE, Outcome, outcome
+from povsim.compare import replicate_values
 
 __all__ = ["costs", "effects_arms", "effects_compare", "figures", "method", "outcomes_levels", "sure",
            "target_table", "what_compare", "what_run", "where_run", "who_compare"]
@@ -161,10 +162,10 @@ def effects_compare(ctx: Context) -> tuple[Section, list[Effect]]:
     return sec, shown
 
 
-def _diff_row_cell(ctx: Context, o: Outcome, r: pd.Series) -> str:
-    e = Effect(o, str(r["scenario"]), 0, r["base_mean"], r["alt_mean"], r["diff_mean"], r["ci_lo"], r["ci_hi"],
-               int(r["replicates"]))
-    return _cell(e, ctx)
+def _diff_row_cell(ctx: Context, r) -> str:
+    """The cell of a row of ``differences.csv`` (a named tuple)."""
+    return _cell(Effect(outcome(r.measure), str(r.scenario), 0, r.base_mean, r.alt_mean, r.diff_mean, r.ci_lo,
+                        r.ci_hi, int(r.replicates)), ctx)
 
 
 def _when_label(ctx: Context, when: str) -> str:
@@ -196,15 +197,11 @@ def _cohort_and_more(ctx: Context, d: pd.DataFrame) -> list:
         | d["measure"].str.endswith("_cases")
     more = d[~skip & ~d.index.isin(cohort.index)]
     blocks: list = []
-    if not cohort.empty:
-        rows = [[outcome(r.measure).short(ctx.lang), _when_label(ctx, r.when),
-                 _diff_row_cell(ctx, outcome(r.measure), pd.Series(r._asdict()))] for r in cohort.itertuples()]
-        blocks.append(Table([ctx.t("col.outcome"), ctx.t("col.when"), ctx.t("col.difference")], rows))
-    if not more.empty:
-        rows = [[outcome(r.measure).short(ctx.lang), _when_label(ctx, r.when),
-                 _diff_row_cell(ctx, outcome(r.measure), pd.Series(r._asdict()))] for r in more.itertuples()]
-        blocks.append(Table([ctx.t("col.outcome"), ctx.t("col.when"), ctx.t("col.difference")], rows,
-                            caption=ctx.t("sub.more_comparisons")))
+    for part, caption in ((cohort, ""), (more, ctx.t("sub.more_comparisons"))):
+        if not part.empty:
+            rows = [[outcome(r.measure).short(ctx.lang), _when_label(ctx, r.when), _diff_row_cell(ctx, r)]
+                    for r in part.itertuples()]
+            blocks.append(Table([ctx.t("col.outcome"), ctx.t("col.when"), ctx.t("col.difference")], rows, caption))
     return blocks
 
 
@@ -230,15 +227,9 @@ def effects_arms(ctx: Context) -> tuple[Section, list[Effect]]:
     return sec, shown
 
 
-def _levels(t: pd.DataFrame, measure: str, year: int, by: str = "all", group: str = "all") -> pd.Series | None:
-    from povsim.compare import replicate_values
-
-    return replicate_values(t, measure, year, by, group)
-
-
-def outcomes_levels(ctx: Context, name: str | None = None) -> Section:
+def outcomes_levels(ctx: Context) -> Section:
     """A run without interventions: levels at the start, +5, +10 and +30 years."""
-    name = name or ctx.scenario_names[0]
+    name = ctx.scenario_names[0]
     sec = Section("outcomes", ctx.t("sec.outcomes"))
     sec.add(Para(ctx.t("outcomes.intro")))
     years = [ctx.start] + [ctx.start + k for k in OFFSETS]
@@ -250,7 +241,7 @@ def outcomes_levels(ctx: Context, name: str | None = None) -> Section:
             continue
         cells = []
         for y in years:
-            v = _levels(t, o.measure, y) if y <= ctx.end else None
+            v = replicate_values(t, o.measure, y) if y <= ctx.end else None
             if v is None or v.empty:
                 cells.append(ctx.t("not_reached", end=ctx.end) if y > ctx.end else ctx.t("n/a"))
                 continue
@@ -261,7 +252,7 @@ def outcomes_levels(ctx: Context, name: str | None = None) -> Section:
             cells.append(s)
         rows.append([o.short(ctx.lang), *cells])
         if o.measure in KEY_OUTCOMES:
-            first, last = _levels(t, o.measure, ctx.start), _levels(t, o.measure, ctx.end)
+            first, last = replicate_values(t, o.measure, ctx.start), replicate_values(t, o.measure, ctx.end)
             if first is not None and last is not None:
                 items.append(S.level_sentence(ctx, name, o, first.mean(), last.mean(), ctx.start, ctx.end))
     if rows:
@@ -336,7 +327,7 @@ def where_run(ctx: Context) -> Section:
             for m in WHO_OUTCOMES:
                 o = outcome(m)
                 tt = ctx.table(name, o.table)
-                v = _levels(tt, m, ctx.end, by, g) if tt is not None else None
+                v = replicate_values(tt, m, ctx.end, by, g) if tt is not None else None
                 cells.append(fmt_level(v.mean(), o.unit, ctx.lang) if v is not None and not v.empty else
                              ctx.t("n/a"))
                 if m == WHO_OUTCOMES[0] and v is not None and not v.empty:
@@ -407,9 +398,7 @@ def _cost_effectiveness(ctx: Context) -> list:
         return [Missing(ctx.t("missing", what=ctx.t("sub.ce")))]
     known = {"scenario", "ratio", "rmb_per_unit", "ci_lo", "ci_hi", "replicates", "replicates_no_benefit"}
     if not known <= set(ce.columns):  # a newer layout: shown as written rather than misread
-        return [Heading(ctx.t("sub.ce")),
-                Table(list(map(str, ce.columns)), [[str(v) for v in r] for r in ce.itertuples(index=False)],
-                      caption="cost_effectiveness.csv", code_columns=tuple(range(len(ce.columns))))]
+        return [Heading(ctx.t("sub.ce")), Table.as_written(ce, "cost_effectiveness.csv")]
     items, rows = [], []
     for r in ce.itertuples():
         name, ratio = str(r.scenario), str(r.ratio)
@@ -446,8 +435,8 @@ def _calibration(ctx: Context, name: str) -> list:
             blocks.append(Para(ctx.t("sure.at_bounds", params=join(list(fit["parameters_at_bounds"]), ctx.lang))))
     else:
         blocks.append(Missing(ctx.t("sure.no_calibration")))
-    checks = ctx.res.extra.get("target_checks")
-    if checks is not None and not checks.empty:
+    checks = ctx.extra("target_checks")
+    if checks is not None:
         passed = checks["passes"].astype(bool)
         blocks.append(Para(ctx.t("sure.targets", passed=int(passed.sum()), total=len(checks))))
         if (~passed).any():
@@ -501,9 +490,7 @@ def _decomposition(ctx: Context) -> list:
             any_table = True
     extra = [p for p in ("decomposition.csv", "indicator_decomposition.csv") if ctx.csv(p) is not None]
     for p in extra:  # a decomposition table written by `povsim compare` itself: shown as it is
-        d = ctx.csv(p)
-        blocks.append(Table(list(map(str, d.columns)), [[str(v) for v in row] for row in d.itertuples(index=False)],
-                            caption=p, code_columns=tuple(range(len(d.columns)))))
+        blocks.append(Table.as_written(ctx.csv(p), p))
         any_table = True
     if not any_table:
         blocks.append(Missing(ctx.t("sure.no_decomposition")))
@@ -523,7 +510,7 @@ def sure(ctx: Context, shown: Sequence[Effect], *, compare: bool) -> Section:
     else:
         name = ctx.scenario_names[0] if ctx.scenario_names else ""
         t = ctx.table(name, "moda")
-        v = _levels(t, KEY_OUTCOMES[0], ctx.end) if t is not None else None
+        v = replicate_values(t, KEY_OUTCOMES[0], ctx.end) if t is not None else None
         if v is not None and len(v) > 1:
             o = outcome(KEY_OUTCOMES[0])
             sec.add(Para(ctx.t("sure.replicates_run", reps=ctx.replicates, outcome=o.short(ctx.lang), year=ctx.end,

@@ -14,6 +14,7 @@ from povsim.brief.effects import Effect
 from povsim.brief.i18n import join, number_word, term
 from povsim.brief.numbers import fmt_count, fmt_diff, fmt_level, fmt_pct, fmt_rmb, isnum
 from povsim.brief.outcomes import Outcome
+from povsim.compare import CE_MEASURES
 
 __all__ = ["arm_effect_sentence", "ce_sentence", "cost_sentence", "cost_top_sentence", "decomposition_sentence",
            "effect_sentence", "level_sentence", "outcome_name", "where_sentence", "who_county_sentence",
@@ -132,10 +133,9 @@ def cost_top_sentence(ctx: Context, name: str, by_intervention: dict[str, float]
                  funder_share=fmt_pct(by_funder[funder] / sum(by_funder.values()), ctx.lang, digits=0))
 
 
-#: Cost-effectiveness measures of ``cost_effectiveness.csv`` (column ``measure``) with a
-#: unit in words (:data:`povsim.compare.CE_MEASURES`).
-CE_UNITS = ("moda_outcome_child_years", "stunting_years", "delay_years", "school_years", "adult_poverty",
-            "moda_all_child_years")
+#: Cost-effectiveness measures of ``cost_effectiveness.csv`` (column ``measure``), each with a
+#: unit in words (message ``ce.unit.<measure>``).
+CE_UNITS = tuple(key for key, _, _ in CE_MEASURES)
 
 
 def ce_unit(ctx: Context, ratio: str, measure: str | None = None) -> str:

@@ -19,11 +19,10 @@ __all__ = ["EXPORT_DPI", "csv_bytes", "export_name", "figure_export"]
 EXPORT_DPI = 300
 
 
-def figure_export(fig: Figure, fmt: str, *, lang: str = "en", font: str | None = None, dpi: int = EXPORT_DPI
-                  ) -> bytes:
+def figure_export(fig: Figure, fmt: str, *, lang: str = "en", dpi: int = EXPORT_DPI) -> bytes:
     """``fig`` as ``fmt`` (``png``, ``svg``, ``pdf``); the footer was added when it was drawn
     (:func:`povsim.dashboard.view.render`)."""
-    with DRAW_LOCK, rc_context(font_rc(lang, font)):
+    with DRAW_LOCK, rc_context(font_rc(lang)):
         return figure_bytes(fig, fmt, dpi)
 
 

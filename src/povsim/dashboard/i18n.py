@@ -16,7 +16,6 @@ LANGUAGES = {"en": "English", "zh": "中文"}
 UI_ZH: dict[str, str] = {
     # page
     "povsim dashboard": "povsim 结果面板",
-    "Language": "语言",
     "Results folders": "结果文件夹",
     "Folder": "文件夹",
     "View": "视图",

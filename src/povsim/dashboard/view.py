@@ -195,11 +195,11 @@ def years_control(df: pd.DataFrame) -> Iterator[Control]:
         yield Control("years", "Years", ys, (ys[0], ys[-1]), "range")
 
 
-def year_control(df: pd.DataFrame, label: str = "Year") -> Iterator[Control]:
+def year_control(df: pd.DataFrame) -> Iterator[Control]:
     """One year of the table (default: the last)."""
     ys = _years(df)
     if ys:
-        yield Control("year", label, ys, ys[-1], "slider")
+        yield Control("year", "Year", ys, ys[-1], "slider")
 
 
 def ages_control(df: pd.DataFrame, *, multi: bool = True) -> Iterator[Control]:

@@ -22,18 +22,16 @@ def _by_age(tables: Mapping[str, pd.DataFrame], table: str, measure: str) -> pd.
     return out.sort_index(axis=1)
 
 
-def _years(index: Sequence[int], years: Sequence[int] | None) -> list[int]:
-    if years is not None:
-        return [y for y in years if y in set(index)]
+def _years(index: Sequence[int]) -> list[int]:
+    """The years drawn: the first, +1, +3, +6, +16 and the last (those simulated)."""
     idx = sorted(index)
     picks = [idx[0], idx[0] + 1, idx[0] + 3, idx[0] + 6, idx[0] + 16, idx[-1]]
     return sorted({y for y in picks if y in set(idx)})
 
 
-def _percent_by_age(ax, frame: pd.DataFrame, years: Sequence[int] | None, ylabel: str,
-                    title: str) -> list[int]:
+def _percent_by_age(ax, frame: pd.DataFrame, ylabel: str, title: str) -> list[int]:
     """One line per selected year of a year x age share (in %); returns the years drawn."""
-    ys = _years(frame.index, years)
+    ys = _years(frame.index)
     for i, y in enumerate(ys):
         ax.plot(frame.columns, 100 * frame.loc[y], marker="o", ms=3,
                 color=OKABE_ITO[(i + 1) % 8], label=str(y))
@@ -45,15 +43,13 @@ def _percent_by_age(ax, frame: pd.DataFrame, years: Sequence[int] | None, ylabel
     return ys
 
 
-def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *,
-                                  years: Sequence[int] | None = None,
-                                  provenance: str | None = None) -> Figure:
+def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None) -> Figure:
     """Left: stunting (HAZ < -2) by single year of age 0-17, one line per selected year.
     Right: stunting by age band over the calendar years."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
-    _percent_by_age(ax, _by_age(tables, "growth_by_age", "stunting_prevalence"), years,
-                    "stunted (HAZ < -2), %", "Stunting by age")
+    _percent_by_age(ax, _by_age(tables, "growth_by_age", "stunting_prevalence"), "stunted (HAZ < -2), %",
+                    "Stunting by age")
     t = tables["stunting"]
     t = t[t["by"] == "all"]
     for i, (m, label) in enumerate((("stunting_prevalence", "0-4"),
@@ -69,13 +65,12 @@ def plot_stunting_by_age_and_year(tables: Mapping[str, pd.DataFrame], *,
     return fig
 
 
-def plot_haz_distribution(tables: Mapping[str, pd.DataFrame], *, year: int | None = None,
-                          provenance: str | None = None) -> Figure:
-    """HAZ by single year of age in one year: mean with +-1 SD, and the shares below -1, -2
-    and -3 (mild, moderate and severe stunting)."""
+def plot_haz_distribution(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None) -> Figure:
+    """HAZ by single year of age in the run's first simulated year: mean with +-1 SD, and the
+    shares below -1, -2 and -3 (mild, moderate and severe stunting)."""
     mean = _by_age(tables, "growth_by_age", "mean_haz")
     sq = _by_age(tables, "growth_by_age", "mean_haz_sq")
-    y = year if year is not None else int(mean.index.min()) + 1
+    y = int(mean.index.min()) + 1
     m, sd = mean.loc[y], np.sqrt(np.maximum(sq.loc[y] - mean.loc[y] ** 2, 0.0))
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
@@ -105,8 +100,7 @@ def plot_haz_distribution(tables: Mapping[str, pd.DataFrame], *, year: int | Non
     return fig
 
 
-def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, years: Sequence[int] | None = None,
-                      provenance: str | None = None) -> Figure:
+def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None) -> Figure:
     """Measured developmental delay (score below -1 SD on the instrument of the age: Bayley
     0-2, preschool IQ 3-5, school test 6-17) by single year of age, and mean latent
     cognitive and socio-emotional skill."""
@@ -115,8 +109,7 @@ def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, years: Sequence[int
     se = _by_age(tables, "development_by_age", "mean_skill_se")
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
-    ys = _percent_by_age(ax, delay, years, "score < -1 SD, %",
-                         "Developmental delay by age (measured)")
+    ys = _percent_by_age(ax, delay, "score < -1 SD, %", "Developmental delay by age (measured)")
     ax.legend(fontsize=8, frameon=False, loc="lower left")
     for x in (2.5, 5.5):
         ax.axvline(x, color="0.75", linewidth=0.8)
@@ -141,13 +134,11 @@ def plot_delay_by_age(tables: Mapping[str, pd.DataFrame], *, years: Sequence[int
     return fig
 
 
-def plot_anaemia_by_age(tables: Mapping[str, pd.DataFrame], *,
-                        years: Sequence[int] | None = None,
-                        provenance: str | None = None) -> Figure:
+def plot_anaemia_by_age(tables: Mapping[str, pd.DataFrame], *, provenance: str | None = None) -> Figure:
     """Anaemia (haemoglobin below the WHO threshold of age and sex) by single year of age."""
     fig = Figure(figsize=(6, 4), layout="constrained")
-    _percent_by_age(fig.subplots(), _by_age(tables, "anaemia_by_age", "anaemia_prevalence"),
-                    years, "anaemic, %", "Anaemia by age")
+    _percent_by_age(fig.subplots(), _by_age(tables, "anaemia_by_age", "anaemia_prevalence"), "anaemic, %",
+                    "Anaemia by age")
     add_footer(fig, provenance, margin=0.04)
     return fig
 

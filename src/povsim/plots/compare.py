@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, shade_window, share_axis
+from povsim.plots.trajectories import HATCHES, LINESTYLES, OKABE_ITO, add_footer, shade_window, share_axis
 from povsim.summary import is_share, measure_label
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -77,8 +77,8 @@ def plot_scenario_trajectories(tables: Mapping[str, Mapping[str, pd.DataFrame]],
     return fig
 
 
-def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", title: str | None = None,
-               provenance: str | None = None) -> Figure:
+def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", provenance: str | None = None
+               ) -> Figure:
     """Programme costs by year, stacked by intervention (or funder, county, item), one panel
     per scenario that has costs.
 
@@ -95,8 +95,6 @@ def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", t
     Figure
         Bars: mean over replicates of the yearly cost, in million RMB.
     """
-    from povsim.plots.report import HATCHES
-
     sel = {n: d for n, d in costs.items() if d is not None and not d.empty}
     if not sel:
         raise ValueError("no scenario has programme costs (costs.csv is empty or missing)")
@@ -119,15 +117,13 @@ def plot_costs(costs: Mapping[str, pd.DataFrame], *, by: str = "intervention", t
         ax.grid(axis="y", color="0.9")
         ax.set_axisbelow(True)
     axes[0].set_ylabel("Cost (million RMB, 2014 prices)")
-    handles, labels = {}, []
+    handles: dict = {}  # one legend entry per key, in the order of first appearance
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in handles:
-                handles[lab] = h
-                labels.append(lab)
-    axes[-1].legend([handles[lab] for lab in labels], labels, frameon=False, fontsize=8, title=by.replace("_", " "),
+            handles.setdefault(lab, h)
+    axes[-1].legend(list(handles.values()), list(handles), frameon=False, fontsize=8, title=by.replace("_", " "),
                     loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.suptitle(title or f"Programme costs by year and {by.replace('_', ' ')} (mean over replicates)", fontsize=11)
+    fig.suptitle(f"Programme costs by year and {by.replace('_', ' ')} (mean over replicates)", fontsize=11)
     add_footer(fig, provenance)
     return fig
 

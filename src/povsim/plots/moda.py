@@ -13,9 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from povsim.plots.trajectories import OKABE_ITO, add_footer
-
-_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+from povsim.plots.trajectories import HATCHES, OKABE_ITO, add_footer, subgroup_suffix
 
 
 def _pick(df: pd.DataFrame, year: int | None, by: str = "all",
@@ -33,11 +31,6 @@ def _pick(df: pd.DataFrame, year: int | None, by: str = "all",
 def _mean(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Mean over replicates (if any) of ``value`` by ``keys``."""
     return df.groupby(keys, sort=False, as_index=False)["value"].mean()
-
-
-def _subgroup(by: str, group: str) -> str:
-    """``", arm pilot"`` for a subgroup, ``""`` for all children (the title's suffix)."""
-    return "" if by == "all" else f", {by.replace('_', ' ')} {group}"
 
 
 def _finish(fig: Figure, ax, title: str, year: int | None, provenance: str | None) -> Figure:
@@ -66,13 +59,13 @@ def plot_dimension_headcounts(dimensions: pd.DataFrame, *, year: int | None = No
         vals = df[df["age_group"] == ag].set_index("dimension")["value"].reindex(dims)
         ax.bar(x + i * width - 0.4 + width / 2, vals.to_numpy(), width,
                color=OKABE_ITO[(i + 1) % len(OKABE_ITO)], edgecolor="black", linewidth=0.5,
-               hatch=_HATCHES[i % len(_HATCHES)], label=f"ages {ag}")
+               hatch=HATCHES[i % len(HATCHES)], label=f"ages {ag}")
     ax.set_xticks(x, [d.replace("_", " ") for d in dims], rotation=30, ha="right")
     ax.set_ylabel("Share of children deprived (%)")
     ax.set_ylim(0, 1)
     ax.legend(frameon=False, fontsize=8)
     kind = "censored (MODA-poor only)" if censored else "uncensored"
-    return _finish(fig, ax, f"Deprivation by dimension, {kind}{_subgroup(by, group)}", y, provenance)
+    return _finish(fig, ax, f"Deprivation by dimension, {kind}{subgroup_suffix(by, group)}", y, provenance)
 
 
 def plot_deprivation_distribution(distribution: pd.DataFrame, *, year: int | None = None,
@@ -91,11 +84,11 @@ def plot_deprivation_distribution(distribution: pd.DataFrame, *, year: int | Non
         j = d["dimension"].astype(int).to_numpy()
         ax.bar(j + i * width - 0.4 + width / 2, d["value"].to_numpy(), width,
                color=OKABE_ITO[(i + 1) % len(OKABE_ITO)], edgecolor="black", linewidth=0.5,
-               hatch=_HATCHES[i % len(_HATCHES)], label=f"ages {ag}")
+               hatch=HATCHES[i % len(HATCHES)], label=f"ages {ag}")
     ax.set_xlabel("Number of dimensions deprived")
     ax.set_ylabel("Share of children (%)")
     ax.legend(frameon=False, fontsize=8)
-    return _finish(fig, ax, f"Number of deprivations per child{_subgroup(by, group)}", y, provenance)
+    return _finish(fig, ax, f"Number of deprivations per child{subgroup_suffix(by, group)}", y, provenance)
 
 
 def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
@@ -115,33 +108,31 @@ def plot_income_overlap(income: pd.DataFrame, *, year: int | None = None,
         vals = np.array([df[(df["age_group"] == a) & (df["measure"] == p)]["value"].sum()
                          for a in ages])
         ax.barh(ages, vals, left=left, color=OKABE_ITO[(i + 1) % len(OKABE_ITO)],
-                edgecolor="black", linewidth=0.5, hatch=_HATCHES[i], label=lab)
+                edgecolor="black", linewidth=0.5, hatch=HATCHES[i], label=lab)
         left += vals
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Share of children (%)")
     ax.set_ylabel("Age group")
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.set_title("MODA deprivation and income poverty" + _subgroup(by, group) + (f", {y}" if y else ""),
+    ax.set_title("MODA deprivation and income poverty" + subgroup_suffix(by, group) + (f", {y}" if y else ""),
                  fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     return add_footer(fig, provenance)
 
 
-def moda_figures(tables: dict[str, pd.DataFrame], *, year: int | None = None,
-                 provenance: str | None = None, prefix: str = "moda_") -> dict[str, Figure]:
-    """All MODA figures that the tables allow, by file stem."""
+def moda_figures(tables: dict[str, pd.DataFrame], *, provenance: str | None = None) -> dict[str, Figure]:
+    """All MODA figures that the tables (``moda_dimensions``, ``moda_distribution``,
+    ``moda_income``) allow, by file stem; each in the tables' first year."""
     out: dict[str, Figure] = {}
-    dims = tables.get(f"{prefix}dimensions")
+    dims = tables.get("moda_dimensions")
     if dims is not None and not dims.empty:
-        out["moda_dimensions"] = plot_dimension_headcounts(dims, year=year, provenance=provenance)
-        out["moda_dimensions_censored"] = plot_dimension_headcounts(
-            dims, year=year, censored=True, provenance=provenance)
-    dist = tables.get(f"{prefix}distribution")
+        out["moda_dimensions"] = plot_dimension_headcounts(dims, provenance=provenance)
+        out["moda_dimensions_censored"] = plot_dimension_headcounts(dims, censored=True, provenance=provenance)
+    dist = tables.get("moda_distribution")
     if dist is not None and not dist.empty:
-        out["moda_distribution"] = plot_deprivation_distribution(dist, year=year,
-                                                                 provenance=provenance)
-    inc = tables.get(f"{prefix}income")
+        out["moda_distribution"] = plot_deprivation_distribution(dist, provenance=provenance)
+    inc = tables.get("moda_income")
     if inc is not None and not inc.empty:
-        out["moda_income_overlap"] = plot_income_overlap(inc, year=year, provenance=provenance)
+        out["moda_income_overlap"] = plot_income_overlap(inc, provenance=provenance)
     return out

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from povsim.plots.report import add_footer
-from povsim.plots.trajectories import OKABE_ITO
+from povsim.plots.trajectories import OKABE_ITO, tidy_axes
 
 __all__ = [
     "plan_figure_makers",
@@ -28,14 +28,8 @@ __all__ = [
 ]
 
 
-def _style(ax) -> None:
-    ax.grid(color="0.9", linewidth=0.6)
-    ax.set_axisbelow(True)
-    ax.spines[["top", "right"]].set_visible(False)
-
-
-def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, title: str | None = None,
-                  provenance: str | None = None) -> Figure:
+def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, provenance: str | None = None
+                  ) -> Figure:
     """Best outcome against budget: expected (with the 5-95 % band across scenarios of the
     optimal allocation), CVaR, the greedy split, and the current allocation."""
     fig = Figure(figsize=(8, 4.8), layout="constrained")
@@ -64,9 +58,9 @@ def plot_frontier(frontier: pd.DataFrame, plans: pd.DataFrame | None = None, *, 
             ax.axvline(r["budget_rmb_plan"] / 1e6, color="0.6", linewidth=0.7, linestyle="-.")
     ax.set_xlabel("Budget over the programme (million RMB, plan file's money)")
     ax.set_ylabel("Outcome (plan's weighted objective)")
-    ax.set_title(title or "Efficiency frontier", fontsize=11)
+    ax.set_title("Efficiency frontier", fontsize=11)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    _style(ax)
+    tidy_axes(ax, "0.9")
     return add_footer(fig, provenance)
 
 
@@ -109,7 +103,7 @@ def plot_verification(verification: pd.DataFrame, *, provenance: str | None = No
     ax.set_xlabel("Outcome over the baseline (plan's weighted objective)")
     ax.set_title("Verification in the full model (common random numbers)", fontsize=11)
     ax.legend(frameon=False, fontsize=8)
-    _style(ax)
+    tidy_axes(ax, "0.9")
     return add_footer(fig, provenance)
 
 
@@ -128,7 +122,7 @@ def plot_marginal_returns(by_intervention: pd.DataFrame, *, provenance: str | No
     ax.set_ylabel("Outcome per million RMB (plan file's money)")
     ax.set_title("Marginal returns at the main plan", fontsize=11)
     ax.legend(frameon=False, fontsize=8)
-    _style(ax)
+    tidy_axes(ax, "0.9")
     return add_footer(fig, provenance)
 
 
@@ -144,7 +138,7 @@ def plot_stability(stability: pd.DataFrame, *, provenance: str | None = None) ->
     ax.set_ylabel("share of scenarios with the same levels")
     ax.set_ylim(0, 1)
     ax.set_title("Stability of each unit's allocation across parameter draws and seeds", fontsize=11)
-    _style(ax)
+    tidy_axes(ax, "0.9")
     return add_footer(fig, provenance)
 
 

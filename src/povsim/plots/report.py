@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from povsim.errors import PovsimError
-from povsim.plots.trajectories import LINESTYLES, OKABE_ITO, add_footer, share_axis
+from povsim.plots.trajectories import HATCHES, LINESTYLES, OKABE_ITO, add_footer, share_axis, subgroup_suffix, tidy_axes
 from povsim.summary import is_rate_measure, measure_label
 
 __all__ = [
@@ -35,15 +35,6 @@ __all__ = [
     "plot_transmission_by_generation",
     "plot_upset",
 ]
-
-HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
-
-
-def _style(ax) -> None:
-    ax.grid(color="0.88", linewidth=0.6)
-    ax.set_axisbelow(True)
-    ax.spines[["top", "right"]].set_visible(False)
-
 
 def plot_moda_trajectories(
     summaries: Mapping[str, pd.DataFrame],
@@ -103,7 +94,7 @@ def plot_moda_trajectories(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a few years must not tick at 2014.5
         if measure in ("H", "A"):
             share_axis(ax)
-        _style(ax)
+        tidy_axes(ax, "0.88")
         if j == 0:
             ax.set_ylabel(ylabel or ("Share of children (%)" if measure == "H" else f"MODA {measure}"))
     handles, labels = axes[0].get_legend_handles_labels()
@@ -111,8 +102,7 @@ def plot_moda_trajectories(
         handles.append(Patch(facecolor="0.5", alpha=0.3, linewidth=0))
         labels.append("range over replicates")
     axes[-1].legend(handles, labels, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    sub = "" if by == "all" else f", {by.replace('_', ' ')} {group}"
-    fig.suptitle(title or f"MODA {measure} by age group{sub}", fontsize=11)
+    fig.suptitle(title or f"MODA {measure} by age group{subgroup_suffix(by, group)}", fontsize=11)
     return add_footer(fig, provenance)
 
 
@@ -122,9 +112,6 @@ def plot_upset(
     age_group: str | None = None,
     year: int | None = None,
     top: int = 12,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
     provenance: str | None = None,
 ) -> Figure:
     """UpSet-style overlap figure: bars of the largest deprivation patterns, a dot matrix below.
@@ -169,10 +156,10 @@ def plot_upset(
         ax_bar.annotate(f"{100 * v:.1f}", (xi, v), xytext=(0, 2), textcoords="offset points", ha="center",
                         fontsize=7)
     ax_bar.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax_bar.set_ylabel(ylabel or "Share of children (%)")
+    ax_bar.set_ylabel("Share of children (%)")
     ax_bar.grid(axis="y", color="0.88", linewidth=0.6)
     ax_bar.spines[["top", "right"]].set_visible(False)
-    ax_bar.set_title(title or f"Overlapping deprivations, ages {age}, {y}", fontsize=11)
+    ax_bar.set_title(f"Overlapping deprivations, ages {age}, {y}", fontsize=11)
     for i in range(len(dims)):
         if i % 2 == 0:
             ax_dot.axhspan(i - 0.5, i + 0.5, color="0.94", linewidth=0)
@@ -185,14 +172,20 @@ def plot_upset(
     ax_dot.set_yticks(np.arange(len(dims)), [m.replace("_", " ") for m in dims], fontsize=8)
     ax_dot.set_ylim(len(dims) - 0.5, -0.5)
     ax_dot.set_xticks(x, [str(i + 1) for i in x], fontsize=7)
-    ax_dot.set_xlabel(xlabel or "Deprivation pattern (rank)")
+    ax_dot.set_xlabel("Deprivation pattern (rank)")
     ax_dot.spines[["top", "right"]].set_visible(False)
     return add_footer(fig, provenance)
 
 
-def _mobility_means(mobility: pd.DataFrame) -> dict[str, float]:
-    m = mobility.assign(value=pd.to_numeric(mobility["value"], errors="coerce"))
-    return {k: float(v) for k, v in m.groupby("measure")["value"].mean().items()}
+def _bars(ax, m: pd.Series, lo: pd.Series, hi: pd.Series, *, whiskers: bool = True) -> np.ndarray:
+    """One coloured, hatched bar per value of ``m``, with ``lo``-``hi`` whiskers; the bars' x."""
+    x = np.arange(len(m))
+    for i, xi in enumerate(x):
+        ax.bar(xi, m.iloc[i], color=OKABE_ITO[(i + 1) % len(OKABE_ITO)], edgecolor="black", linewidth=0.5,
+               hatch=HATCHES[i % len(HATCHES)])
+    if whiskers:
+        ax.errorbar(x, m.to_numpy(), yerr=np.vstack([m - lo, hi - m]), fmt="none", ecolor="black", capsize=3)
+    return x
 
 
 def transition_matrix(mobility: pd.DataFrame, kind: str = "relative") -> pd.DataFrame:
@@ -208,7 +201,7 @@ def transition_matrix(mobility: pd.DataFrame, kind: str = "relative") -> pd.Data
         The table has none of these measures or they are all missing (too few persons
         observed both as children and as adults).
     """
-    m = _mobility_means(mobility)
+    m = mobility.assign(value=pd.to_numeric(mobility["value"], errors="coerce")).groupby("measure")["value"].mean()
     pp = m.get(f"p_adult_poor_{kind}_given_child_poor", np.nan)
     pn = m.get(f"p_adult_poor_{kind}_given_child_nonpoor", np.nan)
     s = m.get("child_poverty_share", np.nan)
@@ -220,17 +213,7 @@ def transition_matrix(mobility: pd.DataFrame, kind: str = "relative") -> pd.Data
                         columns=["poor as adult", "not poor as adult"])
 
 
-def plot_transition_heatmap(
-    mobility: pd.DataFrame,
-    *,
-    kind: str = "relative",
-    title: str | None = None,
-    row_labels: tuple[str, str] = ("poor as child", "not poor as child"),
-    col_labels: tuple[str, str] = ("poor as adult", "not poor as adult"),
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-    provenance: str | None = None,
-) -> Figure:
+def plot_transition_heatmap(mobility: pd.DataFrame, *, kind: str = "relative", provenance: str | None = None) -> Figure:
     """Heatmap of the intergenerational transition: childhood poverty -> adult poverty.
 
     Cells show the row (conditional) probability; the annotation adds the joint share of
@@ -245,24 +228,17 @@ def plot_transition_heatmap(
         for j in range(2):
             ax.text(j, i, f"{100 * cond[i, j]:.0f}%\n({100 * joint.iat[i, j]:.1f}% of all)", ha="center",
                     va="center", fontsize=9, color="white" if cond[i, j] < 0.55 else "black")
-    ax.set_xticks([0, 1], list(col_labels))
-    ax.set_yticks([0, 1], list(row_labels))
-    ax.set_xlabel(xlabel or f"Adult income poverty ({kind} line)")
-    ax.set_ylabel(ylabel or "Childhood income poverty")
+    ax.set_xticks([0, 1], list(joint.columns))
+    ax.set_yticks([0, 1], list(joint.index))
+    ax.set_xlabel(f"Adult income poverty ({kind} line)")
+    ax.set_ylabel("Childhood income poverty")
     fig.colorbar(im, ax=ax, label="P(adult status | childhood status)", format=PercentFormatter(1.0))
-    ax.set_title(title or "Intergenerational transmission of poverty", fontsize=11)
+    ax.set_title("Intergenerational transmission of poverty", fontsize=11)
     return add_footer(fig, provenance)
 
 
-def plot_transmission_by_generation(
-    generations: pd.DataFrame,
-    measure: str = "ever_poor_in_childhood_share",
-    *,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-    provenance: str | None = None,
-) -> Figure:
+def plot_transmission_by_generation(generations: pd.DataFrame, measure: str = "ever_poor_in_childhood_share", *,
+                                    provenance: str | None = None) -> Figure:
     """A share by generation (``generations_final.csv``): bars with the replicate range."""
     d = generations[(generations["by"] == "generation") & (generations["measure"] == measure)]
     if d.empty:
@@ -271,18 +247,14 @@ def plot_transmission_by_generation(
     m, lo, hi = g.mean(), g.min(), g.max()
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
-    x = np.arange(len(m))
-    for i, xi in enumerate(x):
-        ax.bar(xi, m.iloc[i], color=OKABE_ITO[(i + 1) % len(OKABE_ITO)], edgecolor="black", linewidth=0.5,
-               hatch=HATCHES[i % len(HATCHES)])
-    ax.errorbar(x, m.to_numpy(), yerr=np.vstack([m - lo, hi - m]), fmt="none", ecolor="black", capsize=3)
+    x = _bars(ax, m, lo, hi)
     ax.set_xticks(x, [str(v) for v in m.index])
-    ax.set_xlabel(xlabel or "Generation")
+    ax.set_xlabel("Generation")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel or f"{measure_label(measure)} (%)")
+    ax.set_ylabel(f"{measure_label(measure)} (%)")
     ax.set_ylim(bottom=0)
-    ax.set_title(title or "Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
-    _style(ax)
+    ax.set_title("Childhood poverty by generation (whiskers: replicate range)", fontsize=11)
+    tidy_axes(ax, "0.88")
     return add_footer(fig, provenance)
 
 
@@ -310,12 +282,7 @@ def plot_county_bars(
     m, lo, hi = m[order], lo[order], hi[order]
     fig = Figure(figsize=(max(6.0, 0.7 * len(m) + 2), 4.2), layout="constrained")
     ax = fig.subplots()
-    x = np.arange(len(m))
-    for i, xi in enumerate(x):
-        ax.bar(xi, m.iloc[i], color=OKABE_ITO[(i + 1) % len(OKABE_ITO)], edgecolor="black", linewidth=0.5,
-               hatch=HATCHES[i % len(HATCHES)])
-    if d["replicate"].nunique() > 1:
-        ax.errorbar(x, m.to_numpy(), yerr=np.vstack([m - lo, hi - m]), fmt="none", ecolor="black", capsize=3)
+    x = _bars(ax, m, lo, hi, whiskers=d["replicate"].nunique() > 1)
     ax.set_xticks(x, [str(v) for v in m.index], rotation=30, ha="right")
     ax.set_xlabel(xlabel or by.replace("_", " ").capitalize())
     rate = is_rate_measure(measure)
@@ -324,5 +291,5 @@ def plot_county_bars(
     ax.set_ylim(bottom=min(0.0, float(lo.min())))
     ax.set_ylabel(ylabel or (measure_label(measure) + (" (%)" if rate else "")))
     ax.set_title(title or f"{measure_label(measure)} by {by}, {y}", fontsize=11)
-    _style(ax)
+    tidy_axes(ax, "0.88")
     return add_footer(fig, provenance)

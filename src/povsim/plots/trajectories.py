@@ -31,6 +31,7 @@ from povsim.errors import PovsimError, did_you_mean
 from povsim.summary import check_tidy, is_rate_measure, measure_label
 
 __all__ = [
+    "HATCHES",
     "LINESTYLES",
     "OKABE_ITO",
     "WINDOW_LABEL",
@@ -60,6 +61,8 @@ LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
     (0, (1, 3)),
     (0, (3, 1, 3, 1, 1, 1)),
 )
+#: hatches of bars, so that they stay distinguishable in greyscale
+HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
 _FOOTER_HEIGHT = 0.045  # share of the figure height kept free for the provenance line
 
@@ -115,6 +118,18 @@ def shade_window(ax: Axes, window: tuple[int, int] | None) -> None:
     """Shade the years a programme runs (inclusive), behind the lines."""
     if window is not None:
         ax.axvspan(window[0], window[1], color="#e8e8e8", zorder=0, linewidth=0, label=WINDOW_LABEL)
+
+
+def subgroup_suffix(by: str, group: object) -> str:
+    """``", arm pilot"`` for a subgroup, ``""`` for all children (the suffix of a title)."""
+    return "" if by == "all" else f", {by.replace('_', ' ')} {group}"
+
+
+def tidy_axes(ax: Axes, grey: str) -> None:
+    """A light grid of colour ``grey`` behind the data, and no top or right spine."""
+    ax.grid(color=grey, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def share_axis(ax: Axes) -> None:
@@ -180,10 +195,7 @@ def _draw(ax: Axes, sel: pd.DataFrame, measure: str, by: str, percent: bool | No
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if percent:
         share_axis(ax)
-    ax.grid(True, color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    tidy_axes(ax, "#dddddd")
     return _Drawn(len(groups), replicates, band_label, percent)
 
 
@@ -286,7 +298,6 @@ def plot_panel(
     specs: Sequence[tuple[str, str, str]],
     *,
     provenance: str | None = None,
-    ncols: int = 3,
     window: tuple[int, int] | None = None,
 ) -> Figure:
     """A grid of small trajectory panels for a run's headline measures.
@@ -300,17 +311,15 @@ def plot_panel(
         the panel title. Rates are shown in percent.
     provenance
         Small footer at the bottom left (see :func:`provenance_line`).
-    ncols
-        Panels per row (at most the number of panels); 6 panels make a 2 × 3 grid.
-        Each panel's title is its label; rates show percent tick labels, from zero.
     window
         First and last year of a programme, shaded in every panel.
 
     Returns
     -------
     Figure
-        One axes per panel, each with one line (whole population, ``by == "all"``);
-        the band legend is shown on the first panel.
+        One axes per panel, three to a row (6 panels make a 2 × 3 grid), each with one line
+        (whole population, ``by == "all"``) and its label as title; rates show percent tick
+        labels, from zero; the band legend is shown on the first panel.
 
     Raises
     ------
@@ -328,7 +337,7 @@ def plot_panel(
             raise PovsimError(f"no table {name!r}; {did_you_mean(name, tables)}")
         checked.append((_select(tables[name], measure, "all", name), measure, label))
 
-    ncols = max(1, min(int(ncols), len(checked)))
+    ncols = min(3, len(checked))
     nrows = math.ceil(len(checked) / ncols)
     fig = Figure(figsize=(3.6 * ncols, 2.9 * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()

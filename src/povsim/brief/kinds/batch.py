@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from povsim.brief import sections as S
 from povsim.brief.context import Context
@@ -42,17 +41,13 @@ def _what(ctx: Context) -> Section:
                               done=done, failed=failed)))
 
 
-def _collected(ctx: Context, table: str) -> pd.DataFrame | None:
-    return ctx.csv(f"tables/{table}.csv")
-
-
 def _outcomes(ctx: Context) -> Section:
     sec = Section("outcomes", ctx.t("sec.outcomes"))
     sec.add(Para(ctx.t("batch.outcomes")))
     rows = []
     start = None
     for o in HEADLINE:
-        t = _collected(ctx, o.table)
+        t = ctx.csv(f"tables/{o.table}.csv")  # collected over the batch's runs
         if t is None or "scenario" not in t.columns:
             continue
         t = t[(t["measure"] == o.measure) & (t["by"] == "all")]

@@ -19,11 +19,11 @@ def _name(ctx: Context) -> str:
 
 
 def _targets(ctx: Context) -> tuple[Section, Section]:
-    c = ctx.res.extra.get("fit_targets")
+    c = ctx.extra("fit_targets")
     p = ctx.res.extra.get("parameters")
     what = Section("what", ctx.t("sec.what.calibrate"))
     tgt = Section("targets", ctx.t("sec.targets"))
-    if c is None or c.empty:
+    if c is None:
         missing = Missing(ctx.t("missing", what=ctx.t("missing.targets")))
         return what.add(missing), tgt.add(missing)
     use = c["use"].astype(str)
@@ -43,16 +43,15 @@ def _targets(ctx: Context) -> tuple[Section, Section]:
 
 def _parameters(ctx: Context) -> Section:
     sec = Section("parameters", ctx.t("sec.parameters"))
-    p = ctx.res.extra.get("parameters")
-    if p is None or p.empty:
+    p = ctx.extra("parameters")
+    if p is None:
         return sec.add(Missing(ctx.t("missing", what="parameters.csv")))
     cols = {c.lower(): c for c in p.columns}
     name, fit = cols.get("parameter", cols.get("name")), cols.get("fitted", cols.get("fit"))
     lo, hi, se = cols.get("lower"), cols.get("upper"), cols.get("approx_se")
     at = cols.get("at_bound")
     if name is None or fit is None:
-        return sec.add(Table(list(map(str, p.columns)), [[str(v) for v in r] for r in p.itertuples(index=False)],
-                             code_columns=tuple(range(len(p.columns)))))
+        return sec.add(Table.as_written(p))
     bounds = [n for n, a in zip(p[name], p[at], strict=True) if str(a).lower() not in ("false", "nan", "", "0")] \
         if at else []
     if bounds:

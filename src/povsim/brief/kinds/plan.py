@@ -24,7 +24,6 @@ from povsim.brief.i18n import join, term
 from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import fmt_pct, fmt_rmb, isnum
 from povsim.plan.schema import main_budget_of, main_label_of, plan_label
-from povsim.report import Results
 from povsim.stats import t_half_width
 
 __all__ = ["KIND", "main_label", "plan_settings"]
@@ -36,11 +35,6 @@ def plan_settings(ctx: Context) -> dict:
     return (ctx.manifest.get("scenario") or {}).get("plan") or {}
 
 
-def _tab(ctx: Context, name: str) -> pd.DataFrame | None:
-    t = ctx.res.extra.get(name)
-    return t if t is not None and not t.empty else None
-
-
 def main_label(ctx: Context) -> str:
     """Name of the main plan in the tables (``plan_275M``), by the planner's own rule."""
     return main_label_of(plan_settings(ctx))
@@ -49,14 +43,14 @@ def main_label(ctx: Context) -> str:
 def _main_budget(ctx: Context) -> float:
     p = plan_settings(ctx)
     b = p.get("budget") or {}
-    plans = _tab(ctx, "plans")
+    plans = ctx.extra("plans")
     levels = b.get("levels_rmb") or (list(plans["budget_rmb_plan"]) if plans is not None else [])
     return main_budget_of(levels, b.get("main_rmb")) if levels else np.nan
 
 
 def _scale(ctx: Context) -> float:
     """Simulated RMB per RMB of the plan file."""
-    plans = _tab(ctx, "plans")
+    plans = ctx.extra("plans")
     if plans is None:
         return 1.0
     r = plans.iloc[0]
@@ -95,7 +89,7 @@ def _num(v: float) -> str:
 def _what(ctx: Context) -> Section:
     sec = Section("what", ctx.t("sec.what.plan"))
     p = plan_settings(ctx)
-    villages = _tab(ctx, "villages")
+    villages = ctx.extra("villages")
     if not p or villages is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.plan"))))
     b, o, d = p.get("budget") or {}, p.get("objective") or {}, p.get("design") or {}
@@ -124,7 +118,7 @@ def _what(ctx: Context) -> Section:
     sense = str(o.get("sense", "maximise_outcome"))
     sec.add(Para(ctx.t("what.plan_objective", sense=ctx.t(f"plan.sense.{sense}"), weights=join(weights, ctx.lang),
                        risk=risk_text)))
-    ver = _tab(ctx, "verification")
+    ver = ctx.extra("verification")
     sec.add(Para(ctx.t("what.plan_method", runs=(ctx.manifest.get("extra") or {}).get("runs", "?"),
                        draws=d.get("draws", "?"), seeds=d.get("seeds_per_draw", "?"),
                        types=d.get("village_types", "?"),
@@ -133,14 +127,14 @@ def _what(ctx: Context) -> Section:
 
 
 def _alloc_rows(ctx: Context) -> pd.DataFrame | None:
-    a = _tab(ctx, "allocation")
+    a = ctx.extra("allocation")
     return None if a is None else a[a["allocation"].astype(str) == main_label(ctx)]
 
 
 def _allocation(ctx: Context) -> Section:
     sec = Section("allocation", ctx.t("sec.allocation"))
-    villages, a = _tab(ctx, "villages"), _alloc_rows(ctx)
-    plans = _tab(ctx, "plans")
+    villages, a = ctx.extra("villages"), _alloc_rows(ctx)
+    plans = ctx.extra("plans")
     if villages is None or a is None or a.empty or plans is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.plan"))))
     names = _names(ctx) or [c.removeprefix("level_") for c in villages.columns if c.startswith("level_")]
@@ -203,13 +197,13 @@ def _allocation(ctx: Context) -> Section:
                           fmt_rmb(float(cost_v.get(r.name, 0.0)), ctx.lang)])
         sec.add(Table([ctx.t("col.village"), ctx.t("col.county"), *[term("intervention", n, ctx.lang) for n in names],
                        ctx.t("col.cost_plan")], vrows, caption=ctx.t("sub.by_village"), code_columns=(0,)))
-    alt = _tab(ctx, "alternatives")
+    alt = ctx.extra("alternatives")
     if alt is not None:
         for r in alt[alt["status"].astype(str) == "optimal"].itertuples():
             sec.add(Para(ctx.t("plan.alternative", within=fmt_pct(float(r.within), ctx.lang, 0), sites=int(r.sites),
                                sites_opt=int(r.sites_optimum), interventions=int(r.interventions_used),
                                expected=_num(r.expected), expected_opt=_num(float(row["expected"])))))
-    roll = _tab(ctx, "rollout")
+    roll = ctx.extra("rollout")
     if roll is not None:
         first = list(roll.sort_values("rank")["unit"].astype(str).head(3))
         sec.add(Para(ctx.t("plan.rollout", names=join([f"`{n}`" for n in first], ctx.lang))))
@@ -218,7 +212,7 @@ def _allocation(ctx: Context) -> Section:
 
 def _frontier(ctx: Context) -> Section:
     sec = Section("frontier", ctx.t("sec.frontier"))
-    f, plans = _tab(ctx, "frontier"), _tab(ctx, "plans")
+    f, plans = ctx.extra("frontier"), ctx.extra("plans")
     if f is None or plans is None:
         return sec.add(Missing(ctx.t("missing", what="frontier.csv, plans.csv")))
     e = f[f["objective"] == "expected"].sort_values("budget_rmb_plan")
@@ -243,8 +237,8 @@ def _frontier(ctx: Context) -> Section:
         if isnum(g) and abs(g - m["expected"]) > 1e-9 * max(abs(m["expected"]), 1.0):
             sec.add(Para(ctx.t("plan.frontier_greedy", budget=fmt_rmb(m["budget_rmb_plan"], ctx.lang), greedy=_num(g),
                                expected=_num(m["expected"]))))
-        sh = _tab(ctx, "shadow_price")
-        b = _tab(ctx, "binding_constraints")
+        sh = ctx.extra("shadow_price")
+        b = ctx.extra("binding_constraints")
         binding = list(b.loc[b["binding"].astype(bool), "constraint"].astype(str)) if b is not None else []
         if sh is not None:
             r = sh[np.isclose(sh["budget_rmb_plan"], m["budget_rmb_plan"])]
@@ -273,7 +267,7 @@ def _gain_sentence(ctx: Context, label: str, measure: str, value: float, lo: flo
 
 def _gains(ctx: Context) -> Section:
     sec = Section("gains", ctx.t("sec.gains"))
-    ver = _tab(ctx, "verification")
+    ver = ctx.extra("verification")
     if ver is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.verification"))))
     reps = int(ver["replicates"].max())
@@ -290,7 +284,7 @@ def _gains(ctx: Context) -> Section:
              f"{v.at[a, 'error']:+,.1f}"] for a in order if a in v.index]
     sec.add(Table([ctx.t("col.allocation"), ctx.t("col.description"), ctx.t("col.cost"), ctx.t("col.surrogate"),
                    ctx.t("col.model"), ctx.t("col.error")], rows, code_columns=(0,)))
-    vm = _tab(ctx, "verification_measures")
+    vm = ctx.extra("verification_measures")
     if vm is not None:
         shown = [a for a in (main, "current") if a in set(vm["allocation"].astype(str))]
         rows = []
@@ -311,7 +305,7 @@ def _gains(ctx: Context) -> Section:
 def _versus(ctx: Context) -> Section:
     sec = Section("versus", ctx.t("sec.versus"))
     p = plan_settings(ctx)
-    villages, ver = _tab(ctx, "villages"), _tab(ctx, "verification")
+    villages, ver = ctx.extra("villages"), ctx.extra("verification")
     cur_cols = [c for c in villages.columns if c.startswith("current_")] if villages is not None else []
     if villages is not None and cur_cols and ver is not None and "current" in set(ver["allocation"].astype(str)):
         cost = float(ver.loc[ver["allocation"].astype(str) == "current", "cost_rmb_simulated"].iloc[0])
@@ -325,7 +319,7 @@ def _versus(ctx: Context) -> Section:
     if extra:
         sec.add(Para(ctx.t("plan.versus_extra", extra=join([term("intervention", k, ctx.lang) for k in extra],
                                                            ctx.lang))))
-    pairs = _tab(ctx, "verification_pairs")
+    pairs = ctx.extra("verification_pairs")
     main = main_label(ctx)
     q = None if pairs is None else pairs[(pairs["allocation"].astype(str) == main)
                                          & (pairs["versus"].astype(str) == "current")]
@@ -340,7 +334,7 @@ def _versus(ctx: Context) -> Section:
                  f"{r.difference:+,.1f} [{r.lo:+,.1f}, {r.hi:+,.1f}]" if isnum(r.lo) else f"{r.difference:+,.1f}",
                  fmt_pct(float(r.p_better), ctx.lang, 0)] for r in q.itertuples()]
         sec.add(Table([ctx.t("col.measure"), ctx.t("col.main_minus_current"), ctx.t("col.p_better")], rows))
-    prob = _tab(ctx, "probabilities")
+    prob = ctx.extra("probabilities")
     if prob is not None:
         items = []
         for r in prob.itertuples():
@@ -362,18 +356,18 @@ _VERSUS = ("greedy split", "current allocation")
 def _sure(ctx: Context) -> Section:
     sec = Section("sure", ctx.t("sec.sure"))
     p = plan_settings(ctx)
-    ver = _tab(ctx, "verification")
+    ver = ctx.extra("verification")
     if ver is not None:
         sec.add(Para(ctx.t("plan.sure_error", lo=f"{ver['error'].min():+,.1f}", hi=f"{ver['error'].max():+,.1f}",
                            rlo=fmt_pct(float(ver["relative_error"].min()), ctx.lang, 0),
                            rhi=fmt_pct(float(ver["relative_error"].max()), ctx.lang, 0))))
-    opt = _tab(ctx, "optimality")
+    opt = ctx.extra("optimality")
     if opt is not None:
         gap = float(opt["gap"].max())
         open_ = opt[opt["status"].astype(str) != "optimal"]
         sec.add(Para(ctx.t("plan.sure_gap", gap=f"{gap:.1e}") if open_.empty else
                      ctx.t("plan.sure_gap_open", n=len(open_), total=len(opt), gap=f"{gap:.1e}")))
-    st = _tab(ctx, "stability")
+    st = ctx.extra("stability")
     if st is not None:
         sec.add(Para(ctx.t("plan.sure_stability", n=int((st["stability"] < 0.5).sum()), total=len(st))))
     d = p.get("design") or {}
@@ -400,8 +394,4 @@ def _title(ctx: Context) -> str:
     return ctx.t("title.plan", name=plan_settings(ctx).get("name") or ctx.folder.name)
 
 
-def _detect(res: Results) -> bool:
-    return res.kind == "plan"
-
-
-KIND = BriefKind("plan", detect=_detect, title=_title, sections=_sections, priority=10)
+KIND = BriefKind("plan", detect=lambda res: res.kind == "plan", title=_title, sections=_sections, priority=10)

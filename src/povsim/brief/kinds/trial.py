@@ -20,7 +20,6 @@ from povsim.brief.context import Context
 from povsim.brief.document import Bullets, FigureBlock, Missing, Para, Section, Table
 from povsim.brief.kinds import BriefKind
 from povsim.brief.numbers import fmt_count, isnum
-from povsim.report import Results
 
 __all__ = ["KIND", "trial_meta", "verdicts"]
 
@@ -29,11 +28,6 @@ def trial_meta(ctx: Context) -> dict:
     """The trial as recorded in ``manifest.json`` (``scenario.trial``: name, title, source,
     host scenario, persons, replicates, seed, assumptions, notes)."""
     return (ctx.manifest.get("scenario") or {}).get("trial") or {}
-
-
-def _summary(ctx: Context) -> pd.DataFrame | None:
-    t = ctx.res.extra.get("trial_summary")
-    return t if t is not None and not t.empty else None
 
 
 def verdicts(summary: pd.DataFrame) -> pd.Series:
@@ -60,7 +54,7 @@ def _outcome(ctx: Context, r) -> str:
 
 def _what(ctx: Context) -> Section:
     sec = Section("what", ctx.t("sec.what.trial"))
-    m, summ = trial_meta(ctx), _summary(ctx)
+    m, summ = trial_meta(ctx), ctx.extra("trial_summary")
     if not m or summ is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.trial"))))
     title = str(m.get("title") or m.get("name") or "")
@@ -76,7 +70,7 @@ def _what(ctx: Context) -> Section:
 
 def _results(ctx: Context) -> Section:
     sec = Section("results", ctx.t("sec.trial_results"))
-    summ = _summary(ctx)
+    summ = ctx.extra("trial_summary")
     if summ is None:
         return sec.add(Missing(ctx.t("missing", what=ctx.t("missing.trial"))))
     ok = verdicts(summ)
@@ -143,8 +137,4 @@ def _title(ctx: Context) -> str:
     return ctx.t("title.trial", name=trial_meta(ctx).get("name") or ctx.folder.name)
 
 
-def _detect(res: Results) -> bool:
-    return res.kind == "trial"
-
-
-KIND = BriefKind("trial", detect=_detect, title=_title, sections=_sections, priority=10)
+KIND = BriefKind("trial", detect=lambda res: res.kind == "trial", title=_title, sections=_sections, priority=10)

@@ -130,11 +130,8 @@ def _moda_draw(res: Results, sel: Selection) -> Drawn:
     m = sel["measure"]
     summ = {n: apply_filters(t["moda_summary"], sel) for n, t in res.scenarios.items()
             if "moda_summary" in t and n in sel["scenarios"]}
-    title = {"H": "MODA multidimensional poverty H", "M0": "MODA adjusted headcount M0", "A": "MODA intensity A"}[m]
-    by, group = sel.get("by", "all"), sel.get("group", "all")
-    if by != "all":
-        title += f", {by.replace('_', ' ')} {group}"
-    fig = plot_moda_trajectories(summ, m, by=by, group=group, title=title,
+    title = run.MODA_MEASURES[m] + run.where(sel)
+    fig = plot_moda_trajectories(summ, m, by=sel.get("by", "all"), group=sel.get("group", "all"), title=title,
                                  ylabel="M0 (index, 0-1)" if m == "M0" else None)
     data = pd.concat([subgroup_rows(s[s["measure"] == m], sel).assign(scenario=n) for n, s in summ.items()],
                      ignore_index=True)

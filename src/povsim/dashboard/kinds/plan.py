@@ -25,7 +25,7 @@ from povsim.dashboard.view import (
     no_controls,
     values_control,
 )
-from povsim.report import PLAN_CAPTIONS, Results, load_results, plan_results_folder
+from povsim.report import Results, load_results, plan_results_folder
 
 __all__ = ["KIND", "views"]
 
@@ -82,17 +82,20 @@ def _allocation_draw(res: Results, sel: Selection) -> Drawn:
 
 def _verification_draw(res: Results, sel: Selection) -> Drawn:
     ver = res.extra["verification"]
-    return Drawn(_figure(res, "verification"), ver, PLAN_CAPTIONS["verification"], table=ver)
+    return Drawn(_figure(res, "verification"), ver, "The chosen allocations re-run in the full model (mean and 95 % "
+                 "interval over replicates, paired with the baseline) beside the surrogate's prediction.", table=ver)
 
 
 def _marginal_draw(res: Results, sel: Selection) -> Drawn:
     m = res.extra["marginal_by_intervention"]
-    return Drawn(_figure(res, "marginal_returns"), m, PLAN_CAPTIONS["marginal_returns"], table=m)
+    return Drawn(_figure(res, "marginal_returns"), m, "Outcome per extra million RMB of one more level of each "
+                 "intervention at the main plan.", table=m)
 
 
 def _stability_draw(res: Results, sel: Selection) -> Drawn:
     s = res.extra["stability"]
-    return Drawn(_figure(res, "stability"), s, PLAN_CAPTIONS["stability"])
+    return Drawn(_figure(res, "stability"), s, "Share of parameter draws and seeds whose own optimal allocation "
+                 "gives a unit the plan's levels.")
 
 
 def views(res: Results) -> list[View]:

@@ -29,7 +29,7 @@ from povsim.dashboard.view import (
 from povsim.errors import PovsimError
 from povsim.report import Results, calibration_table, load_results
 
-__all__ = ["KIND", "headline", "scenario_tables", "views"]
+__all__ = ["KIND", "MODA_MEASURES", "headline", "scenario_tables", "views", "where"]
 
 
 def headline() -> list[tuple[str, str, str]]:
@@ -56,8 +56,7 @@ def scenario_control(res: Results) -> Iterator[Control]:
 
 def scenario_tables(res: Results, sel: Selection) -> Mapping[str, pd.DataFrame]:
     """The tables of the chosen scenario (the only one of a run folder)."""
-    name = sel.get("scenario", next(iter(res.scenarios)))
-    return res.scenarios[name]
+    return res.scenarios[_scenario_name(res, sel)]
 
 
 def _scenario_name(res: Results, sel: Selection) -> str:
@@ -74,10 +73,11 @@ def _rows(table: str):
     return lambda res: any(table in tabs and not tabs[table].empty for tabs in res.scenarios.values())
 
 
-def _where(sel: Selection) -> str:
-    """``", arm pilot"`` for a chosen subgroup (captions)."""
-    by = sel.get("by", "all")
-    return "" if by == "all" or "group" not in sel else f", {by.replace('_', ' ')} {sel['group']}"
+def where(sel: Selection) -> str:
+    """``", arm pilot"`` for a chosen subgroup (titles and captions)."""
+    from povsim.plots.trajectories import subgroup_suffix
+
+    return subgroup_suffix(sel.get("by", "all"), sel.get("group"))
 
 
 # -- headline panel -------------------------------------------------------------------------
@@ -134,14 +134,14 @@ def _trajectory_draw(res: Results, sel: Selection) -> Drawn:
 
 
 # -- MODA by age group ------------------------------------------------------------------------
-_MODA_MEASURES = {"H": "MODA multidimensional poverty H", "M0": "MODA adjusted headcount M0",
+MODA_MEASURES = {"H": "MODA multidimensional poverty H", "M0": "MODA adjusted headcount M0",
                   "A": "MODA intensity A"}
 
 
 def _moda_controls(res: Results, sel: Selection) -> Iterator[Control]:
     yield from scenario_control(res)
     s = scenario_tables(res, sel)["moda_summary"]
-    yield Control("measure", "Measure", tuple(_MODA_MEASURES), "H")
+    yield Control("measure", "Measure", tuple(MODA_MEASURES), "H")
     yield from ages_control(s)
     yield from subgroup_controls(s, sel, measure=sel["measure"])
     yield from years_control(s)
@@ -154,10 +154,10 @@ def _moda_draw(res: Results, sel: Selection) -> Drawn:
     s = apply_filters(scenario_tables(res, sel)["moda_summary"], sel)
     m = sel["measure"]
     fig = plot_moda_trajectories({name: s}, m, by=sel.get("by", "all"), group=sel.get("group", "all"),
-                                 title=_MODA_MEASURES[m] + _where(sel),
+                                 title=MODA_MEASURES[m] + where(sel),
                                  ylabel="M0 (index, 0-1)" if m == "M0" else None)
     data = subgroup_rows(s[s["measure"] == m], sel)
-    return Drawn(fig, data, f"{_MODA_MEASURES[m]} by age group{_where(sel)}: mean over replicates with the range "
+    return Drawn(fig, data, f"{MODA_MEASURES[m]} by age group{where(sel)}: mean over replicates with the range "
                             "across replicates.")
 
 
@@ -183,7 +183,7 @@ def _dimensions_draw(res: Results, sel: Selection) -> Drawn:
                                     group=sel.get("group", "all"))
     m = "censored_headcount" if cens else "uncensored_headcount"
     return Drawn(fig, subgroup_rows(d[d["measure"] == m], sel),
-                 f"Share of children deprived in each dimension by age group, {sel.get('year')}{_where(sel)}"
+                 f"Share of children deprived in each dimension by age group, {sel.get('year')}{where(sel)}"
                  + (" (censored: among the MODA-poor only)." if cens else "."), labels=("Dimension", ""))
 
 
@@ -194,7 +194,7 @@ def _distribution_draw(res: Results, sel: Selection) -> Drawn:
     fig = plot_deprivation_distribution(d, year=sel.get("year"), by=sel.get("by", "all"),
                                         group=sel.get("group", "all"))
     return Drawn(fig, subgroup_rows(d[d["measure"] == "deprivation_count_share"], sel),
-                 f"Distribution of the number of deprivations per child, {sel.get('year')}{_where(sel)}.")
+                 f"Distribution of the number of deprivations per child, {sel.get('year')}{where(sel)}.")
 
 
 def _income_draw(res: Results, sel: Selection) -> Drawn:
@@ -203,7 +203,7 @@ def _income_draw(res: Results, sel: Selection) -> Drawn:
     d = apply_filters(scenario_tables(res, sel)["moda_income"], sel)
     fig = plot_income_overlap(d, year=sel.get("year"), by=sel.get("by", "all"), group=sel.get("group", "all"))
     return Drawn(fig, subgroup_rows(d, sel),
-                 f"Overlap of MODA deprivation and income poverty, {sel.get('year')}{_where(sel)}.")
+                 f"Overlap of MODA deprivation and income poverty, {sel.get('year')}{where(sel)}.")
 
 
 # -- overlapping deprivations (UpSet) -------------------------------------------------------------

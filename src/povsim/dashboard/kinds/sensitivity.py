@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from povsim.dashboard.folder import Kind
-from povsim.dashboard.view import Control, Drawn, Selection, View
+from povsim.dashboard.view import Control, Drawn, Selection, View, has_extra
 from povsim.report import Results, load_results
 
 __all__ = ["KIND", "views"]
@@ -61,8 +61,7 @@ def _second_draw(res: Results, sel: Selection) -> Drawn:
 def views(res: Results) -> list[View]:
     return [
         View("indices", "Sensitivity indices", _indices_controls, _indices_draw),
-        View("second_order", "Second-order indices", _second_controls, _second_draw,
-             lambda r: "second_order" in r.extra and not r.extra["second_order"].empty),
+        View("second_order", "Second-order indices", _second_controls, _second_draw, has_extra("second_order")),
     ]
 
 
