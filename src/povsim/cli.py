@@ -10,8 +10,11 @@ that would not fit in memory), 1 a failure inside a run.  No traceback unless ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from povsim.errors import PovsimError, RunError, ScenarioError, ScenarioErrors
@@ -652,9 +655,22 @@ class _BatchReporter:
             self.progress = None
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    import signal
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM (a scheduler's time limit, e.g. SLURM's) stops the command
+    like Ctrl-C, so that finished runs are kept and the same command resumes."""
 
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
     from povsim.experiment import BatchInterrupted, batch_status, collect_batch, run_batch
     from povsim.experiment.estimate import format_seconds
 
@@ -672,14 +688,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 print(f"  {name}: {rows:,} rows")
         return 0
 
-    def on_term(signum, frame):  # SIGTERM (e.g. a SLURM time limit) stops the batch like Ctrl-C
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                        dask_local=args.dask_local, extend=args.extend, memory_check=not args.skip_memory_check,
-                        reporter=_BatchReporter(args.quiet), command_line=sys.argv)
+        with sigterm_interrupts():
+            res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                            dask_local=args.dask_local, extend=args.extend, memory_check=not args.skip_memory_check,
+                            reporter=_BatchReporter(args.quiet), command_line=sys.argv)
     except BatchInterrupted as e:
         print(str(e), file=sys.stderr)
         return 130
@@ -687,8 +700,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"interrupted: finished runs are kept; run the same command again to resume (or `povsim batch "
               f"collect {file}` for the tables)", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(f"done: {res.done} of {res.total} runs; failed: {len(res.failed)}; pending: {res.pending} "
               f"({res.ran} executed now, {format_seconds(res.seconds)})")

@@ -100,10 +100,7 @@ _DESIGN_TAG = int.from_bytes(hashlib.sha256(b"povsim.experiment.design").digest(
 # --------------------------------------------------------------------------- file schema
 
 
-_Table = StrictModel
-
-
-class _ExperimentMeta(_Table):
+class _ExperimentMeta(StrictModel):
     name: str = Field(pattern=_NAME_PATTERN)
     description: str = ""
     scenarios: Annotated[tuple[StrictStr, ...], Field(strict=False, min_length=1)]
@@ -112,26 +109,26 @@ class _ExperimentMeta(_Table):
     outputs: Annotated[tuple[StrictStr, ...], Field(strict=False, min_length=1)] | None = None
 
 
-class _ParameterSpec(_Table):
+class _ParameterSpec(StrictModel):
     range: Annotated[tuple[StrictFloat, StrictFloat], Field(strict=False)] | None = None
     distribution: StrictStr | None = None
     values: Annotated[tuple[StrictFloat, ...], Field(strict=False, min_length=1)] | None = None
     levels: StrictInt | None = None
 
 
-class _Design(_Table):
+class _Design(StrictModel):
     method: StrictStr = "none"
     n: StrictInt | None = None
     parameters: dict[str, _ParameterSpec] = Field(default_factory=dict)
 
 
-class _Overrides(_Table):
+class _Overrides(StrictModel):
     population: dict[str, Any] = Field(default_factory=dict)
     time: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
-class _ExperimentFile(_Table):
+class _ExperimentFile(StrictModel):
     experiment: _ExperimentMeta
     design: _Design = _Design()
     overrides: _Overrides = _Overrides()

@@ -68,7 +68,6 @@ class PlanResult:
     folder: Path
     tables: dict[str, pd.DataFrame]
     summary: str
-    runs_total: int
     runs_executed: int
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -357,8 +356,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
         tables = _tables(plan, pm, col, sur, costs, opt, ver, solver, timings)
         summary = _summary(plan, pm, opt, ver, timings, runner)
         final = _write(plan, folder, tables, summary, figures, command_line, timings, runner, len(keyspace))
-    return PlanResult(folder=final, tables=tables, summary=summary, runs_total=len(keyspace),
-                      runs_executed=runner.executed, timings=timings)
+    return PlanResult(folder=final, tables=tables, summary=summary, runs_executed=runner.executed, timings=timings)
 
 
 def _check_folder(folder: Path) -> None:
@@ -394,20 +392,14 @@ def _locked(store: RunStore):
     """The store's lock, with a message about plans (not batches) when it is taken."""
     from povsim.experiment.errors import BatchError
 
-    lock = store.locked()
-    try:
-        lock.__enter__()
-    except BatchError as exc:
-        pid = str(exc).split("(pid ")[-1].split(")")[0] if "(pid " in str(exc) else "?"
-        raise PlanError(f"another povsim process (pid {pid}) is working in {store.folder}; wait for it to finish, "
-                        "or use another --out") from None
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(store.locked())
+        except BatchError as exc:
+            pid = str(exc).split("(pid ")[-1].split(")")[0] if "(pid " in str(exc) else "?"
+            raise PlanError(f"another povsim process (pid {pid}) is working in {store.folder}; wait for it to "
+                            "finish, or use another --out") from None
         yield
-    except BaseException:
-        if not lock.__exit__(*sys.exc_info()):
-            raise
-    else:
-        lock.__exit__(None, None, None)
 
 
 def _keyspace(des: _Design, vspecs: list[PlanRunSpec]) -> pd.DataFrame:
