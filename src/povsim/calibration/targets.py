@@ -208,10 +208,6 @@ class CalibrationSpec:
         return tuple(t for t in self.targets if t.use == "fit")
 
     @property
-    def holdout_targets(self) -> tuple[Target, ...]:
-        return tuple(t for t in self.targets if t.use == "holdout")
-
-    @property
     def outcomes(self) -> tuple[Outcome, ...]:
         """Every outcome the targets read (numerators and denominators), deduplicated."""
         seen: dict[Outcome, None] = {}

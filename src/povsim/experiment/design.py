@@ -61,6 +61,7 @@ __all__ = [
     "Experiment",
     "design_rng",
     "distribution_draws",
+    "from_unit",
     "grid_points",
     "is_tidy",
     "latin_hypercube",
@@ -237,7 +238,9 @@ def grid_points(values: Sequence[Sequence[float]]) -> np.ndarray:
     return np.asarray(rows, dtype=float).reshape(len(rows), len(values))
 
 
-def _scale(unit: np.ndarray, bounds: np.ndarray, log: np.ndarray) -> np.ndarray:
+def from_unit(unit: np.ndarray, bounds: np.ndarray, log: np.ndarray) -> np.ndarray:
+    """Points of the unit cube ``(n, d)`` mapped onto ``bounds`` ``(d, 2)``: linearly, or
+    on the log scale where ``log`` ``(d,)`` is set (``loguniform`` parameters)."""
     lo, hi = bounds[:, 0], bounds[:, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         lin = lo + unit * (hi - lo)
@@ -276,7 +279,7 @@ def latin_hypercube(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | Non
     bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
     log = np.zeros(len(bounds), dtype=bool) if log is None else np.asarray(log, dtype=bool)
     unit = qmc.LatinHypercube(d=len(bounds), seed=design_rng(seed)).random(n)
-    return _scale(unit, bounds, log)
+    return from_unit(unit, bounds, log)
 
 
 def distribution_draws(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | None = None) -> np.ndarray:
@@ -300,7 +303,7 @@ def distribution_draws(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | 
     bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
     log = np.zeros(len(bounds), dtype=bool) if log is None else np.asarray(log, dtype=bool)
     unit = design_rng(seed).random((n, len(bounds)))
-    return _scale(unit, bounds, log)
+    return from_unit(unit, bounds, log)
 
 
 # --------------------------------------------------------------------------- loading

@@ -39,6 +39,7 @@ from povsim.plan import design as dsg
 from povsim.plan.analysis import (
     Solver,
     alternatives,
+    band,
     binding_constraints,
     frontier,
     marginal_by_intervention,
@@ -610,10 +611,10 @@ def _current_point(pm: PlanModel, p) -> dict | None:
     if pm.current_cov is None:
         return None
     b = pm.benefit_of(pm.current_cov).sum(axis=1)
-    lo, hi = (np.percentile(b, [5, 95]) if len(b) > 1 else (b[0], b[0]))
+    lo, hi = band(b)
     return {"budget_rmb_simulated": pm.current_total, "budget_rmb_plan": pm.current_total / pm.scale,
             "objective": "current allocation", "status": "surrogate", "expected": float(b.mean()),
-            "cvar": cvar(b, p.probs, pm.plan.objective.cvar_level), "band_lo": float(lo), "band_hi": float(hi),
+            "cvar": cvar(b, p.probs, pm.plan.objective.cvar_level), "band_lo": lo, "band_hi": hi,
             "cost_rmb_simulated": pm.current_total}
 
 
