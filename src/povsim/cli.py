@@ -273,13 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --replace-fitted: replace it even with a worse or non-converged fit")
     cal.add_argument("--no-figures", action="store_true", help="skip figures")
     _executor_args(cal)
-    _common(cal)
-    cal.set_defaults(out=None)
-    for action in cal._actions:
-        if action.dest == "out":
-            action.help = "cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)"
-        if action.dest == "force":
-            action.help = "replace a finished report in the calibration folder (cached runs are reused)"
+    _common(cal, writes=False)
+    cal.add_argument("--out", metavar="DIR",
+                     help="cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)")
+    cal.add_argument("--force", action="store_true",
+                     help="replace a finished report in the calibration folder (cached runs are reused)")
 
     from povsim.plan.cli import add_parser as add_plan_parser
 

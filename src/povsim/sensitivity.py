@@ -350,7 +350,6 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         low, what = _minimum_n(method, d, opts)
         bad = meta.n < low or (method == "sobol" and meta.n & (meta.n - 1) != 0)
         if bad:
-            hint = ""
             if method == "sobol" and meta.n >= 1:
                 below = 2 ** math.floor(math.log2(meta.n))
                 hint = f"use n = {max(below, 2)} or n = {max(below * 2, 2)}"

@@ -233,11 +233,8 @@ def target_checks(scenario, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | N
     # checked against what this run wrote: an outcome it lacks could not be read anyway,
     # and no extra probe run is needed
     spec = load_targets(path, catalogue=catalogue_of(tables), check_horizon=False)
-    reps = None
-    for df in tables.values():
-        if isinstance(df, pd.DataFrame) and "replicate" in df.columns:
-            reps = sorted(df["replicate"].unique())
-            break
+    reps = next((sorted(df["replicate"].unique()) for df in tables.values()
+                 if isinstance(df, pd.DataFrame) and "replicate" in df.columns), None)
     if not reps:
         return None
     per = [{k: (v[v["replicate"] == r] if isinstance(v, pd.DataFrame) and "replicate" in v.columns else v)

@@ -483,19 +483,12 @@ def _verify(plan: Plan, area: dsg.Area, pm: PlanModel, opt: dict[str, Any], draw
                                        f"{plan.name}_{n}".replace(".", "_"))
             for n, (_, cov, _) in allocs.items()}
     specs, by = [], {}
+    runs = {"baseline": base_sc, **({"current": plan.current} if plan.current is not None else {}), **scen}
     for r in range(R):
         point, seed = draws[r % D], dsg.verify_seed(plan, r)
-        b = dsg.spec(plan, base_sc, point, seed, "baseline", phase="verify", replicate=r, draw=r % D)
-        specs.append(b)
-        by[("baseline", r)] = b
-        if plan.current is not None:
-            c = dsg.spec(plan, plan.current, point, seed, "current", phase="verify", replicate=r, draw=r % D)
-            specs.append(c)
-            by[("current", r)] = c
-        for n, sc in scen.items():
-            s = dsg.spec(plan, sc, point, seed, n, phase="verify", replicate=r, draw=r % D)
-            specs.append(s)
-            by[(n, r)] = s
+        for n, sc in runs.items():
+            by[(n, r)] = dsg.spec(plan, sc, point, seed, n, phase="verify", replicate=r, draw=r % D)
+            specs.append(by[(n, r)])
     runner.run(specs, "verification runs")
     start = plan.scenario.time.start_year
     rate = plan.discount_rate if plan.objective.discount_outcomes else 0.0
