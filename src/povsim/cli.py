@@ -317,25 +317,18 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     logger = logging.getLogger("povsim")
     logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.WARNING)
+    logger.setLevel(logging.ERROR if args.quiet else logging.WARNING)
     try:
         check_options(args)
         return commands[args.command](args)
-    except ScenarioErrors as e:
-        if getattr(args, "debug", False):
-            raise
-        for err in e.errors:
-            print(f"error: {err.message()}", file=sys.stderr)
-        return 2
-    except RunError as e:
-        if getattr(args, "debug", False):
-            raise
-        print(f"run failed: {e}", file=sys.stderr)
-        return 1
     except PovsimError as e:
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        if isinstance(e, RunError):
+            print(f"run failed: {e}", file=sys.stderr)
+            return 1
+        for line in [err.message() for err in e.errors] if isinstance(e, ScenarioErrors) else [str(e)]:
+            print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the results folder", file=sys.stderr)
