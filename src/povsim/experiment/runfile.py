@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "encode", "read_table_names"]
+__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "canonical_json", "encode", "read_table_names"]
 
 MAGIC = b"POVSIMR1"
 _LEN = struct.Struct("<Q")
@@ -42,7 +42,8 @@ class CorruptRunFile(ValueError):
     """A result file that is truncated, altered or not a result file at all."""
 
 
-def _canonical(obj: Any) -> bytes:
+def canonical_json(obj: Any) -> bytes:
+    """``obj`` as canonical JSON (sorted keys, no spaces, UTF-8): the bytes checksums and keys hash."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -92,9 +93,9 @@ def encode(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any] | None = 
         layout.append({"name": str(name), "rows": len(df), "columns": cols})
     payload = b"".join(chunks)
     layout_doc = {"tables": layout}
-    digest = hashlib.sha256(_canonical(layout_doc))
+    digest = hashlib.sha256(canonical_json(layout_doc))
     digest.update(payload)
-    header = _canonical({"format": 1, "layout": layout_doc, "sha256": digest.hexdigest(),
+    header = canonical_json({"format": 1, "layout": layout_doc, "sha256": digest.hexdigest(),
                          "payload_bytes": len(payload), "meta": dict(meta or {})})
     return MAGIC + _LEN.pack(len(header)) + header + payload
 
@@ -119,7 +120,7 @@ def _split(data: bytes, source: str) -> tuple[dict[str, Any], memoryview]:
 
 
 def _verify(header: dict[str, Any], payload: memoryview, source: str) -> None:
-    digest = hashlib.sha256(_canonical(header["layout"]))
+    digest = hashlib.sha256(canonical_json(header["layout"]))
     digest.update(payload)
     if digest.hexdigest() != header["sha256"]:
         raise CorruptRunFile(f"{source}: checksum mismatch (the file was altered or damaged)")
@@ -194,6 +195,11 @@ class RunFile:
     def meta(self) -> dict[str, Any]:
         """Metadata of the run (not covered by the checksum)."""
         return dict(self.header.get("meta") or {})
+
+    @property
+    def sha256(self) -> str:
+        """Checksum of the run's tables."""
+        return str(self.header["sha256"])
 
     @property
     def table_names(self) -> list[str]:
