@@ -188,11 +188,6 @@ class Experiment:
         return [replicate_seed(self.seed, r) for r in range(self.replicates)]
 
     @property
-    def n_runs(self) -> int:
-        """Scenarios x points x replicates."""
-        return len(self.scenarios) * len(self.points) * self.replicates
-
-    @property
     def source_files(self) -> list[str]:
         """The design file and every scenario file read (``extends`` chains included)."""
         files = [self.file]
