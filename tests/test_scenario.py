@@ -115,7 +115,6 @@ def test_parameters_and_persons(tmp_path: Path) -> None:
     )
     assert s.parameters == {"mortality_scale": 1.0, "school_age": 7.0}
     assert s.total_persons == 1000
-    assert s.population.mean_village_size == 1000 / 160
     assert s.warnings == ()
 
 

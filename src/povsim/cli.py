@@ -10,8 +10,11 @@ that would not fit in memory), 1 a failure inside a run.  No traceback unless ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from povsim.errors import PovsimError, RunError, ScenarioError, ScenarioErrors
@@ -270,13 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --replace-fitted: replace it even with a worse or non-converged fit")
     cal.add_argument("--no-figures", action="store_true", help="skip figures")
     _executor_args(cal)
-    _common(cal)
-    cal.set_defaults(out=None)
-    for action in cal._actions:
-        if action.dest == "out":
-            action.help = "cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)"
-        if action.dest == "force":
-            action.help = "replace a finished report in the calibration folder (cached runs are reused)"
+    _common(cal, writes=False)
+    cal.add_argument("--out", metavar="DIR",
+                     help="cache and report folder (default: results/calibrate-<name>; an unfinished one resumes)")
+    cal.add_argument("--force", action="store_true",
+                     help="replace a finished report in the calibration folder (cached runs are reused)")
 
     from povsim.plan.cli import add_parser as add_plan_parser
 
@@ -316,25 +317,18 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     logger = logging.getLogger("povsim")
     logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.WARNING)
+    logger.setLevel(logging.ERROR if args.quiet else logging.WARNING)
     try:
         check_options(args)
         return commands[args.command](args)
-    except ScenarioErrors as e:
-        if getattr(args, "debug", False):
-            raise
-        for err in e.errors:
-            print(f"error: {err.message()}", file=sys.stderr)
-        return 2
-    except RunError as e:
-        if getattr(args, "debug", False):
-            raise
-        print(f"run failed: {e}", file=sys.stderr)
-        return 1
     except PovsimError as e:
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        if isinstance(e, RunError):
+            print(f"run failed: {e}", file=sys.stderr)
+            return 1
+        for line in [err.message() for err in e.errors] if isinstance(e, ScenarioErrors) else [str(e)]:
+            print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: nothing was written to the results folder", file=sys.stderr)
@@ -652,9 +646,22 @@ class _BatchReporter:
             self.progress = None
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    import signal
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM (a scheduler's time limit, e.g. SLURM's) stops the command
+    like Ctrl-C, so that finished runs are kept and the same command resumes."""
 
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
     from povsim.experiment import BatchInterrupted, batch_status, collect_batch, run_batch
     from povsim.experiment.estimate import format_seconds
 
@@ -672,14 +679,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 print(f"  {name}: {rows:,} rows")
         return 0
 
-    def on_term(signum, frame):  # SIGTERM (e.g. a SLURM time limit) stops the batch like Ctrl-C
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                        dask_local=args.dask_local, extend=args.extend, memory_check=not args.skip_memory_check,
-                        reporter=_BatchReporter(args.quiet), command_line=sys.argv)
+        with sigterm_interrupts():
+            res = run_batch(file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                            dask_local=args.dask_local, extend=args.extend, memory_check=not args.skip_memory_check,
+                            reporter=_BatchReporter(args.quiet), command_line=sys.argv)
     except BatchInterrupted as e:
         print(str(e), file=sys.stderr)
         return 130
@@ -687,8 +691,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"interrupted: finished runs are kept; run the same command again to resume (or `povsim batch "
               f"collect {file}` for the tables)", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(f"done: {res.done} of {res.total} runs; failed: {len(res.failed)}; pending: {res.pending} "
               f"({res.ran} executed now, {format_seconds(res.seconds)})")

@@ -120,10 +120,7 @@ class SensitivityError(PovsimError):
 # --------------------------------------------------------------------------- file schema
 
 
-_Table = StrictModel
-
-
-class _Meta(_Table):
+class _Meta(StrictModel):
     name: str = Field(pattern=_NAME_PATTERN)
     description: str = ""
     scenarios: Annotated[tuple[StrictStr, ...], Field(strict=False)] = ()
@@ -139,40 +136,13 @@ class _Meta(_Table):
     pawn_slides: StrictInt = 10
 
 
-class _ParamSpec(_Table):
+class _ParamSpec(StrictModel):
     range: Annotated[tuple[StrictFloat, StrictFloat], Field(strict=False)] | None = None
     distribution: StrictStr | None = None
     group: StrictStr | None = None
 
 
-class _OutputSpec(_Table):
-    name: str = Field(pattern=_NAME_PATTERN)
-    table: StrictStr | None = None
-    measure: StrictStr | None = None
-    year: StrictInt | StrictStr = "last"
-    by: StrictStr = "all"
-    group: StrictStr = "all"
-    intervention: StrictStr = "all"
-    field: StrictStr = "value"
-    scenario: StrictStr | None = None
-    minus: StrictStr | None = None
-    ratio: Annotated[tuple[StrictStr, StrictStr], Field(strict=False)] | None = None
-    scale: StrictFloat = 1.0
-
-
-
-class _File(_Table):
-    sensitivity: _Meta
-    parameters: dict[str, _ParamSpec] = Field(min_length=1)
-    outputs: Annotated[tuple[_OutputSpec, ...], Field(strict=False, min_length=1)]
-    overrides: _Overrides = _Overrides()
-
-
-# --------------------------------------------------------------------------- the study
-
-
-@dataclass(frozen=True)
-class OutputSpec:
+class OutputSpec(StrictModel):
     """One output of a study: how to read a number from the runs of one sample point.
 
     Attributes
@@ -192,18 +162,28 @@ class OutputSpec:
         Multiplier (e.g. 1000 for "per 1,000").
     """
 
-    name: str
-    table: str | None = None
-    measure: str | None = None
-    year: int | str = "last"
-    by: str = "all"
-    group: str = "all"
-    intervention: str = "all"
-    field: str = "value"
-    scenario: str | None = None
-    minus: str | None = None
-    ratio: tuple[str, str] | None = None
-    scale: float = 1.0
+    name: str = Field(pattern=_NAME_PATTERN)
+    table: StrictStr | None = None
+    measure: StrictStr | None = None
+    year: StrictInt | StrictStr = "last"
+    by: StrictStr = "all"
+    group: StrictStr = "all"
+    intervention: StrictStr = "all"
+    field: StrictStr = "value"
+    scenario: StrictStr | None = None
+    minus: StrictStr | None = None
+    ratio: Annotated[tuple[StrictStr, StrictStr], Field(strict=False)] | None = None
+    scale: StrictFloat = 1.0
+
+
+class _File(StrictModel):
+    sensitivity: _Meta
+    parameters: dict[str, _ParamSpec] = Field(min_length=1)
+    outputs: Annotated[tuple[OutputSpec, ...], Field(strict=False, min_length=1)]
+    overrides: _Overrides = _Overrides()
+
+
+# --------------------------------------------------------------------------- the study
 
 
 @dataclass(frozen=True)
@@ -370,7 +350,6 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         low, what = _minimum_n(method, d, opts)
         bad = meta.n < low or (method == "sobol" and meta.n & (meta.n - 1) != 0)
         if bad:
-            hint = ""
             if method == "sobol" and meta.n >= 1:
                 below = 2 ** math.floor(math.log2(meta.n))
                 hint = f"use n = {max(below, 2)} or n = {max(below * 2, 2)}"
@@ -381,7 +360,7 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
     scenario_names: list[str] = []
     scenarios: tuple[tuple[str, Scenario], ...] = ()
     if meta.scenarios:
-        scenarios = _load_scenarios(meta.scenarios, file, _Overrides(**spec.overrides.model_dump()), errors)
+        scenarios = _load_scenarios(meta.scenarios, file, spec.overrides, errors)
         for err in errors:  # the experiment loader names [overrides] keys the same way
             if err.key.startswith("experiment."):
                 err.key = "sensitivity." + err.key.removeprefix("experiment.")
@@ -400,7 +379,7 @@ def load_study(path: str | os.PathLike[str], *, params: Mapping[str, Param] | No
         outputs=outputs)
 
 
-def _check_outputs(specs: Sequence[_OutputSpec], scenarios: list[str], model: bool, fail) -> tuple[OutputSpec, ...]:
+def _check_outputs(specs: Sequence[OutputSpec], scenarios: list[str], model: bool, fail) -> tuple[OutputSpec, ...]:
     from povsim.experiment.design import KNOWN_OUTPUTS
 
     out: list[OutputSpec] = []
@@ -434,8 +413,8 @@ def _check_outputs(specs: Sequence[_OutputSpec], scenarios: list[str], model: bo
                 fail(f"{key}.minus", o.minus, "a scenario other than the one subtracted from",
                      "set scenario = ... to the other one")
         seen.add(o.name)
-        out.append(OutputSpec(**{**o.model_dump(),
-                                 "scenario": o.scenario or (scenarios[0] if scenarios and o.ratio is None else None)}))
+        out.append(o.model_copy(update={
+            "scenario": o.scenario or (scenarios[0] if scenarios and o.ratio is None else None)}))
     return tuple(out)
 
 

@@ -72,9 +72,6 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 from povsim.config import StrictModel, read_toml, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 
-MEASURES = ("score", "skill", "skill_se", "haz", "stunted", "hb", "anaemic", "dropout",
-            "enrolled", "school_years", "log_earnings")
-
 
 class _Meta(StrictModel):
     name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -381,19 +378,13 @@ def _outcome_values(world, params, streams, rows: np.ndarray, o: _Outcome, k: in
         from povsim.processes.development import measured
 
         return measured(world, params, streams, rows, o.instrument, sub=k + 1)
-    if m in ("skill", "skill_se", "haz", "hb"):
-        return P[m][rows].astype(np.float64)
-    if m in ("stunted", "anaemic", "enrolled"):
-        return P[m][rows].astype(np.float64)
     if m == "dropout":
         # left school without completing junior high
         return ((~P.enrolled[rows]) & (P.school_years[rows] < 9)).astype(np.float64)
-    if m == "school_years":
-        return P.school_years[rows].astype(np.float64)
     if m == "log_earnings":
         e = P.earnings[rows].astype(np.float64)
         return np.where(e > 0, np.log(np.maximum(e, 1e-9)), np.nan)
-    raise ValueError(m)
+    return P[m][rows].astype(np.float64)  # a column of that name: skill, haz, stunted, school_years, ...
 
 
 def _estimate(o: _Outcome, y_c: np.ndarray, y_t: np.ndarray) -> float:
@@ -494,8 +485,8 @@ def run_trial_replicate(spec: TrialSpec, seed: int) -> dict[str, pd.DataFrame]:
                         c, tr = _arm_index(o, arms)
                         b = did_base[j]
                         est = ((prev[tr] - b[tr]) - (prev[c] - b[c])) * o.scale
-                        est_rows.append((o.name, est, _n(arm_rows(c, True, o.ages)),
-                                         _n(arm_rows(tr, True, o.ages)), prev[c], prev[tr]))
+                        est_rows.append((o.name, est, len(arm_rows(c, True, o.ages)),
+                                         len(arm_rows(tr, True, o.ages)), prev[c], prev[tr]))
                 continue
             if o.years_after_start is not None and t == o.years_after_start:
                 c, tr = _arm_index(o, arms)
@@ -530,10 +521,6 @@ def run_trial_replicate(spec: TrialSpec, seed: int) -> dict[str, pd.DataFrame]:
                            "children": [int((arm_of == k).sum()) for k in range(len(arms))],
                            "units": [int((unit_arms == k).sum()) for k in range(len(arms))]})
     return {"estimates": est, "trajectories": traj, "sample": sample}
-
-
-def _n(rows: np.ndarray) -> int:
-    return len(rows)
 
 
 def _mean(y: np.ndarray) -> float:
@@ -656,6 +643,13 @@ def write_trial_results(result: TrialResult, folder: Path, *, command_line: list
                 folder / "figures" / "trajectories")
 
 
+def _source_text(r: Any) -> str:
+    """The source's estimate and CI of a summary row (``n/a`` when the source gives none)."""
+    if not np.isfinite(r.source_estimate):
+        return "n/a"
+    return f"{r.source_estimate:.3g}" + (f" [{r.source_lo:.3g}, {r.source_hi:.3g}]" if np.isfinite(r.source_lo) else "")
+
+
 def report_markdown(result: TrialResult) -> str:
     """The trial's report: design, sources, assumptions, model beside the source."""
     from povsim.report import md_table
@@ -681,11 +675,8 @@ def report_markdown(result: TrialResult) -> str:
     tab = result.summary
     rows = []
     for r in tab.itertuples():
-        src = ("n/a" if not np.isfinite(r.source_estimate) else
-               f"{r.source_estimate:.3g}" + (f" [{r.source_lo:.3g}, {r.source_hi:.3g}]"
-                                             if np.isfinite(r.source_lo) else ""))
         rows.append([r.label, r.estimator, f"{r.model_mean:.3g} [{r.model_lo:.3g}, {r.model_hi:.3g}]",
-                     src, "n/a" if r.within_source_ci is None else ("yes" if r.within_source_ci else "no"),
+                     _source_text(r), "n/a" if r.within_source_ci is None else ("yes" if r.within_source_ci else "no"),
                      f"{r.n_control:.0f} / {r.n_treated:.0f}"])
     lines.append(md_table(pd.DataFrame(rows, columns=[
         "outcome", "estimator", "model mean [95% replicate interval]", "source [95% CI]",
@@ -706,11 +697,8 @@ def print_trial(result: TrialResult, folder: Path | None = None) -> None:
     for col in ("outcome", "estimator", "model", "source [95% CI]", "within CI", "n C/T"):
         t.add_column(col, overflow="fold")
     for r in result.summary.itertuples():
-        src = ("n/a" if not np.isfinite(r.source_estimate) else
-               f"{r.source_estimate:.3g}" + (f" [{r.source_lo:.3g}, {r.source_hi:.3g}]"
-                                             if np.isfinite(r.source_lo) else ""))
         t.add_row(r.label, r.estimator, f"{r.model_mean:.3g} [{r.model_lo:.3g}, {r.model_hi:.3g}]",
-                  src, "-" if r.within_source_ci is None else ("yes" if r.within_source_ci else "NO"),
+                  _source_text(r), "-" if r.within_source_ci is None else ("yes" if r.within_source_ci else "NO"),
                   f"{r.n_control:.0f}/{r.n_treated:.0f}")
     con = Console(width=160)
     con.print(t)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -62,25 +61,19 @@ def load_results(folder: Path) -> tuple[dict[str, pd.DataFrame], dict]:
 def _fitted_state(scenario) -> pd.DataFrame | None:
     """Free parameters of the fitted file: value, bounds, SE, at a bound, SE > half range
     (read from the header the calibration writes)."""
-    path = scenario.calibration.file if hasattr(scenario.calibration, "file") else None
+    from povsim.calibration.report import fitted_parameters
+
     files = [Path(f) for f in scenario.source_files if "fitted" in Path(f).parts]
-    path = files[0] if files else path
-    if path is None or not Path(path).is_file():
+    if not files or not files[0].is_file():
         return None
-    pat = re.compile(r"^#\s+(\w+) = (\S+)\s+bounds \[(\S+), (\S+)\], start (\S+), SE ~(\S+) \((.*)\)$")
-    rows = []
-    for line in Path(path).read_text().splitlines():
-        m = pat.match(line)
-        if m:
-            name, v, lo, hi, _, se, unit = m.groups()
-            v, lo, hi = float(v), float(lo), float(hi)
-            se = float(se) if se != "nan" else math.nan
-            span = hi - lo
-            rows.append({"parameter": name, "fitted": v, "lower": lo, "upper": hi, "approx SE": se,
-                         "at bound": v <= lo + 0.01 * span or v >= hi - 0.01 * span,
-                         "SE > half range": (not math.isfinite(se)) or se > 0.5 * span,
-                         "unit": unit})
-    return pd.DataFrame(rows) if rows else None
+    fp = fitted_parameters(files[0])
+    if fp.empty:
+        return None
+    v, lo, hi, se = fp["value"], fp["lower"], fp["upper"], fp["se"]
+    span = hi - lo
+    return pd.DataFrame({"parameter": fp["parameter"], "fitted": v, "lower": lo, "upper": hi, "approx SE": se,
+                         "at bound": (v <= lo + 0.01 * span) | (v >= hi - 0.01 * span),
+                         "SE > half range": ~np.isfinite(se) | (se > 0.5 * span), "unit": fp["unit"]})
 
 
 def build(tables: dict[str, pd.DataFrame], scenario, provenance: dict, figures: Path) -> str:
@@ -218,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
 
         prov = {"scenario": f"`{a.scenario.relative_to(ROOT) if a.scenario.is_relative_to(ROOT) else a.scenario}`",
                 "persons": f"{scenario.total_persons:,}", "replicates": reps, "seed": seed,
-                "initial population": getattr(scenario.population, "start", "synthetic"),
+                "initial population": scenario.population.start,
                 "source of the tables": how, "git commit": git_commit(ROOT) or "unknown",
                 "generated": datetime.now(UTC).isoformat(timespec="seconds"),
                 "command": "`python -m povsim.validation " + " ".join(argv if argv is not None else sys.argv[1:]) + "`"}

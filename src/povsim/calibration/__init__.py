@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.calibration.evaluate import Evaluator
-from povsim.calibration.fit import METHODS, CalibrationError, FitResult, fit
+from povsim.calibration.fit import METHODS, CalibrationError, FitResult, check_method, fit
 from povsim.calibration.report import check_table, fitted_toml, target_table, write_report
 from povsim.calibration.report import command_line as _command_line
 from povsim.calibration.targets import CalibrationSpec, Outcome, Target, catalogue_of, extract, load_targets
@@ -173,14 +173,9 @@ def run_calibration(file: str | Path, *, method: str = "least-squares", replicat
         raise OutputError(f"{fitted} is not a fitted parameter set written by `povsim calibrate` (it has no "
                           "[calibration.fit] objective); povsim will not replace it: move it, or name another "
                           "file with `fitted = ...` in the target file")
-    if method not in METHODS:
-        from povsim.errors import did_you_mean
-
-        raise CalibrationError(f"unknown method {method!r}; expected one of {', '.join(METHODS)} "
-                               f"({did_you_mean(method, METHODS)})")
+    check_method(method)
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in ("report.md",):
-        (folder / stale).unlink(missing_ok=True)
+    (folder / "report.md").unlink(missing_ok=True)
 
     with make_executor(workers, scheduler, dask_local) as ex:
         ev = Evaluator(spec, ex, folder / "cache", replicates=replicates, progress=progress)
@@ -238,11 +233,8 @@ def target_checks(scenario, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | N
     # checked against what this run wrote: an outcome it lacks could not be read anyway,
     # and no extra probe run is needed
     spec = load_targets(path, catalogue=catalogue_of(tables), check_horizon=False)
-    reps = None
-    for df in tables.values():
-        if isinstance(df, pd.DataFrame) and "replicate" in df.columns:
-            reps = sorted(df["replicate"].unique())
-            break
+    reps = next((sorted(df["replicate"].unique()) for df in tables.values()
+                 if isinstance(df, pd.DataFrame) and "replicate" in df.columns), None)
     if not reps:
         return None
     per = [{k: (v[v["replicate"] == r] if isinstance(v, pd.DataFrame) and "replicate" in v.columns else v)

@@ -26,7 +26,7 @@ import numpy as np
 from povsim.calibration.targets import CalibrationSpec, Target, extract
 from povsim.errors import RunError
 from povsim.experiment.executors import Executor
-from povsim.experiment.worker import RunOutcome, RunSpec, current_rss, peak_rss
+from povsim.experiment.worker import RunOutcome, RunSpec, current_rss, failed_outcome, peak_rss
 from povsim.output import atomic_write_text
 from povsim.runner import replicate_seed
 
@@ -40,7 +40,6 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
     (NaN where the run has no such outcome); never raises for a failure inside the run.
     """
     import platform
-    import traceback
 
     from povsim.runner import run_replicate
 
@@ -51,9 +50,7 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
         tables, person_years = run_replicate(scenario, spec.seed)
         stats = extract(tables, targets)
     except Exception as exc:  # recorded and reported by the evaluator, not raised
-        lines = traceback.format_exception_only(exc)
-        return RunOutcome(key=spec.key, ok=False, error=lines[-1].strip() if lines else repr(exc),
-                          traceback=traceback.format_exc(), seconds=time.perf_counter() - t0)
+        return failed_outcome(spec.key, exc, time.perf_counter() - t0)
     return RunOutcome(key=spec.key, ok=True, seconds=time.perf_counter() - t0, person_years=int(person_years),
                       rss_before=rss0, peak_rss=peak_rss(), host=platform.node(),
                       extra={"stats": [None if not math.isfinite(v) else float(v) for v in stats]})

@@ -45,9 +45,9 @@ from scipy import optimize
 
 from povsim.calibration.evaluate import Evaluator
 from povsim.calibration.targets import CalibrationSpec
-from povsim.errors import PovsimError
+from povsim.errors import PovsimError, did_you_mean
 
-__all__ = ["METHODS", "CalibrationError", "FitResult", "covariance", "fit", "residuals"]
+__all__ = ["METHODS", "CalibrationError", "FitResult", "check_method", "covariance", "fit", "residuals"]
 
 #: Optimisation methods ``povsim calibrate --method`` accepts.
 METHODS: tuple[str, ...] = ("least-squares", "nelder-mead", "powell", "differential-evolution")
@@ -132,6 +132,13 @@ class FitResult:
         return out
 
 
+def check_method(method: str) -> None:
+    """Refuse a method that is not one of :data:`METHODS` (:class:`CalibrationError`)."""
+    if method not in METHODS:
+        raise CalibrationError(f"unknown method {method!r}; expected one of {', '.join(METHODS)} "
+                               f"({did_you_mean(method, METHODS)})")
+
+
 def covariance(jac: np.ndarray) -> np.ndarray:
     """Gauss-Newton covariance ``(J^T J)^-1`` of the estimates from the residual Jacobian.
 
@@ -186,11 +193,7 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, *, method: str = "least-squ
     on_point
         Called as ``on_point(evaluations, objective, best)`` after each point.
     """
-    if method not in METHODS:
-        from povsim.errors import did_you_mean
-
-        raise CalibrationError(f"unknown method {method!r}; expected one of {', '.join(METHODS)} "
-                               f"({did_you_mean(method, METHODS)})")
+    check_method(method)
     n = len(spec.parameters)
     lo = np.array([p.lower for p in spec.parameters])
     hi = np.array([p.upper for p in spec.parameters])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from povsim.calibration.fit import FitResult
 from povsim.calibration.targets import CalibrationSpec, Target, extract
 from povsim.output import atomic_write_csv, atomic_write_text, file_checksum, git_commit, povsim_version, save_figure
 
-__all__ = ["check_table", "fitted_toml", "target_table", "write_report"]
+__all__ = ["check_table", "fitted_parameters", "fitted_toml", "target_table", "write_report"]
 
 
 def target_table(targets: Sequence[Target], stats: np.ndarray) -> pd.DataFrame:
@@ -115,6 +116,25 @@ def fitted_toml(result: FitResult, command_line: Sequence[str], checks: pd.DataF
         head.append(f"#   {p.name} = {v:.6g}  bounds [{p.lower:g}, {p.upper:g}], start {x0:.6g}, SE ~{s:.3g} "
                     f"({p.param.unit})")
     return "\n".join(head) + "\n\n" + dumps_toml(data)
+
+
+#: A header line of a fitted file, one per free parameter (as :func:`fitted_toml` writes it).
+_HEADER_LINE = re.compile(r"^#\s+(\w+) = (\S+)\s+bounds \[([^,\]]+), ([^\]]+)\], start (\S+), SE ~(\S+)(?: \((.*)\))?$")
+
+
+def fitted_parameters(path: str | Path) -> pd.DataFrame:
+    """The free parameters of a fitted file, read back from the header :func:`fitted_toml`
+    writes: ``parameter, value, lower, upper, start, se, unit`` (lines that do not parse
+    are left out)."""
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        m = _HEADER_LINE.match(line)
+        if m:
+            try:
+                rows.append((m[1], *(float(x) for x in m.groups()[1:6]), m[7] or ""))
+            except ValueError:
+                continue
+    return pd.DataFrame(rows, columns=["parameter", "value", "lower", "upper", "start", "se", "unit"])
 
 
 def _markdown_table(df: pd.DataFrame) -> str:

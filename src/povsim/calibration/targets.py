@@ -66,10 +66,7 @@ __all__ = [
 _SELECTORS = ("by", "group", "age_group", "dimension", "indicator")
 
 
-_Table = StrictModel
-
-
-class _OutcomeSpec(_Table):
+class _OutcomeSpec(StrictModel):
     table: StrictStr
     measure: StrictStr
     years: tuple[StrictInt, StrictInt] | None = Field(default=None, strict=False)
@@ -80,7 +77,7 @@ class _OutcomeSpec(_Table):
     indicator: StrictStr | None = None
 
 
-class _TargetSpec(_Table):
+class _TargetSpec(StrictModel):
     name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: StrictStr = ""
     value: float = Field(strict=False)
@@ -95,12 +92,12 @@ class _TargetSpec(_Table):
     per: _OutcomeSpec | None = None
 
 
-class _ParameterSpec(_Table):
+class _ParameterSpec(StrictModel):
     bounds: tuple[float, float] = Field(strict=False)
     start: float | None = Field(default=None, strict=False)
 
 
-class _Meta(_Table):
+class _Meta(StrictModel):
     name: StrictStr = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: StrictStr = ""
     scenario: StrictStr
@@ -111,7 +108,7 @@ class _Meta(_Table):
     fitted: StrictStr | None = None
 
 
-class _File(_Table):
+class _File(StrictModel):
     calibration: _Meta
     parameters: dict[str, _ParameterSpec] = Field(min_length=1)
     target: tuple[_TargetSpec, ...] = Field(min_length=1, strict=False)
@@ -209,10 +206,6 @@ class CalibrationSpec:
     @property
     def fit_targets(self) -> tuple[Target, ...]:
         return tuple(t for t in self.targets if t.use == "fit")
-
-    @property
-    def holdout_targets(self) -> tuple[Target, ...]:
-        return tuple(t for t in self.targets if t.use == "holdout")
 
     @property
     def outcomes(self) -> tuple[Outcome, ...]:

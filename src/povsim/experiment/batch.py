@@ -335,7 +335,7 @@ def run_batch(
             status = "interrupted"
             raise BatchInterrupted(
                 f"interrupted: {len(done)} of {len(ks)} runs are finished and kept in {store.folder}; run the "
-                "same command again to resume", done=len(done), total=len(ks)) from None
+                "same command again to resume") from None
         except OutputError as exc:
             status = "stopped: cannot write"
             raise OutputError(f"{exc}. The batch stopped; the {len(done)} finished runs are kept in "
@@ -461,13 +461,9 @@ def _report_estimate(rep: Reporter, est: Estimate, todo: list[RunEntry], ex: Exe
     per = ", ".join(f"{n} {s:.2f} s" for n, s in est.seconds.items())
     rep.message(f"{len(todo)} run(s) to go on {slots} worker(s): about {format_seconds(wall)} "
                 f"(per run: {per}; from the {est.source})")
-    slot_mem, where = ex.slot_memory()
+    slot_mem, where = ex.slot_memory() if memory_check else (None, "memory check skipped")  # None: not checked
     persons = {n: sc.total_persons for n, sc in ks.scenarios.items()}
-    if memory_check:
-        line = check_memory(est, names, slots, slot_mem, where, dask=ex.name == "dask", persons=persons)
-    else:
-        line = check_memory(est, names, slots, None, "memory check skipped", dask=False, persons=persons)
-    rep.message(line)
+    rep.message(check_memory(est, names, slots, slot_mem, where, dask=ex.name == "dask", persons=persons))
 
 
 def collect_batch_store(store: RunStore, runs: Sequence[dict[str, Any]], parameters: list[str],

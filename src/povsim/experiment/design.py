@@ -61,6 +61,7 @@ __all__ = [
     "Experiment",
     "design_rng",
     "distribution_draws",
+    "from_unit",
     "grid_points",
     "is_tidy",
     "latin_hypercube",
@@ -100,10 +101,7 @@ _DESIGN_TAG = int.from_bytes(hashlib.sha256(b"povsim.experiment.design").digest(
 # --------------------------------------------------------------------------- file schema
 
 
-_Table = StrictModel
-
-
-class _ExperimentMeta(_Table):
+class _ExperimentMeta(StrictModel):
     name: str = Field(pattern=_NAME_PATTERN)
     description: str = ""
     scenarios: Annotated[tuple[StrictStr, ...], Field(strict=False, min_length=1)]
@@ -112,26 +110,26 @@ class _ExperimentMeta(_Table):
     outputs: Annotated[tuple[StrictStr, ...], Field(strict=False, min_length=1)] | None = None
 
 
-class _ParameterSpec(_Table):
+class _ParameterSpec(StrictModel):
     range: Annotated[tuple[StrictFloat, StrictFloat], Field(strict=False)] | None = None
     distribution: StrictStr | None = None
     values: Annotated[tuple[StrictFloat, ...], Field(strict=False, min_length=1)] | None = None
     levels: StrictInt | None = None
 
 
-class _Design(_Table):
+class _Design(StrictModel):
     method: StrictStr = "none"
     n: StrictInt | None = None
     parameters: dict[str, _ParameterSpec] = Field(default_factory=dict)
 
 
-class _Overrides(_Table):
+class _Overrides(StrictModel):
     population: dict[str, Any] = Field(default_factory=dict)
     time: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
-class _ExperimentFile(_Table):
+class _ExperimentFile(StrictModel):
     experiment: _ExperimentMeta
     design: _Design = _Design()
     overrides: _Overrides = _Overrides()
@@ -190,11 +188,6 @@ class Experiment:
         return [replicate_seed(self.seed, r) for r in range(self.replicates)]
 
     @property
-    def n_runs(self) -> int:
-        """Scenarios x points x replicates."""
-        return len(self.scenarios) * len(self.points) * self.replicates
-
-    @property
     def source_files(self) -> list[str]:
         """The design file and every scenario file read (``extends`` chains included)."""
         files = [self.file]
@@ -240,7 +233,9 @@ def grid_points(values: Sequence[Sequence[float]]) -> np.ndarray:
     return np.asarray(rows, dtype=float).reshape(len(rows), len(values))
 
 
-def _scale(unit: np.ndarray, bounds: np.ndarray, log: np.ndarray) -> np.ndarray:
+def from_unit(unit: np.ndarray, bounds: np.ndarray, log: np.ndarray) -> np.ndarray:
+    """Points of the unit cube ``(n, d)`` mapped onto ``bounds`` ``(d, 2)``: linearly, or
+    on the log scale where ``log`` ``(d,)`` is set (``loguniform`` parameters)."""
     lo, hi = bounds[:, 0], bounds[:, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         lin = lo + unit * (hi - lo)
@@ -279,7 +274,7 @@ def latin_hypercube(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | Non
     bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
     log = np.zeros(len(bounds), dtype=bool) if log is None else np.asarray(log, dtype=bool)
     unit = qmc.LatinHypercube(d=len(bounds), seed=design_rng(seed)).random(n)
-    return _scale(unit, bounds, log)
+    return from_unit(unit, bounds, log)
 
 
 def distribution_draws(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | None = None) -> np.ndarray:
@@ -303,7 +298,7 @@ def distribution_draws(bounds: np.ndarray, n: int, seed: int, log: np.ndarray | 
     bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
     log = np.zeros(len(bounds), dtype=bool) if log is None else np.asarray(log, dtype=bool)
     unit = design_rng(seed).random((n, len(bounds)))
-    return _scale(unit, bounds, log)
+    return from_unit(unit, bounds, log)
 
 
 # --------------------------------------------------------------------------- loading

@@ -14,15 +14,4 @@ class BatchError(PovsimError):
 
 
 class BatchInterrupted(PovsimError):
-    """The batch was interrupted (Ctrl-C, SIGTERM); finished runs are kept.
-
-    Attributes
-    ----------
-    done, total
-        Finished runs and runs in the design when the batch stopped.
-    """
-
-    def __init__(self, message: str, done: int, total: int) -> None:
-        self.done = done
-        self.total = total
-        super().__init__(message)
+    """The batch was interrupted (Ctrl-C, SIGTERM); finished runs are kept."""

@@ -134,7 +134,7 @@ def spinup_seconds(sc: Scenario, cost: Mapping[str, float] = RUN_COST, threads: 
     synthetic start costs nothing.  Conservative: a cached spin-up loads in well under a
     second."""
     pop = sc.population
-    if getattr(pop, "start", "synthetic") != "spinup":
+    if pop.start != "spinup":
         return 0.0
     years = max(sc.time.start_year - int(pop.spinup_from), 0)
     return float(sc.total_persons) * years * cost["t_py"] / thread_speedup(threads)

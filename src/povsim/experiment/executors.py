@@ -209,7 +209,6 @@ class LocalPool(Executor):
             raise BatchError(f"--workers must be at least 1, got {n}")
         self.workers = n
         self._pool: ProcessPoolExecutor | None = None
-        self.restarts = 0
         self.max_breaks = 3
 
     def start(self) -> None:
@@ -306,7 +305,6 @@ class LocalPool(Executor):
                         "may be unable to start (is povsim importable there? if you call povsim from a script, "
                         "guard it with `if __name__ == \"__main__\":`) or be killed for lack of memory (try "
                         "fewer --workers); the finished runs are kept")
-                self.restarts += 1
                 self.start()
             fill()
 

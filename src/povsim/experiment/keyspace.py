@@ -13,7 +13,6 @@ the scenarios of each point side by side (paired comparisons) and whole replicat
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from povsim.experiment.design import Experiment
+from povsim.experiment.runfile import canonical_json
 from povsim.scenario import Scenario
 
 __all__ = ["Keyspace", "RunEntry", "expand", "run_key", "scenario_identity"]
@@ -33,10 +33,6 @@ def scenario_identity(scenario: Scenario) -> dict[str, Any]:
     data = scenario.resolved_dict()
     data["scenario"] = {k: v for k, v in data["scenario"].items() if k != "description"}
     return data
-
-
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
 
 
 def run_key(scenario: Scenario | Mapping[str, Any], point: Mapping[str, float], seed: int) -> str:
@@ -52,8 +48,8 @@ def run_key(scenario: Scenario | Mapping[str, Any], point: Mapping[str, float], 
         The run's seed.
     """
     ident = scenario_identity(scenario) if isinstance(scenario, Scenario) else dict(scenario)
-    text = _canonical({"scenario": ident, "point": {k: float(v) for k, v in point.items()}, "seed": int(seed)})
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:KEY_LENGTH]
+    text = canonical_json({"scenario": ident, "point": {k: float(v) for k, v in point.items()}, "seed": int(seed)})
+    return hashlib.sha256(text).hexdigest()[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -106,8 +102,8 @@ class Keyspace:
 
     def fingerprint(self, outputs: tuple[str, ...] | None) -> str:
         """SHA-256 of the set of keys and the outputs kept (``None``: the default): equal for equal designs."""
-        text = _canonical({"keys": sorted(self.keys), "outputs": sorted(outputs) if outputs is not None else None})
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        text = canonical_json({"keys": sorted(self.keys), "outputs": sorted(outputs) if outputs is not None else None})
+        return hashlib.sha256(text).hexdigest()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per run: ``run_key, scenario, point, <parameters>, replicate, seed, scenario_file``."""

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "decode_tables", "encode", "read_table_names"]
+__all__ = ["MAGIC", "CorruptRunFile", "RunFile", "canonical_json", "encode", "read_table_names"]
 
 MAGIC = b"POVSIMR1"
 _LEN = struct.Struct("<Q")
@@ -42,7 +42,8 @@ class CorruptRunFile(ValueError):
     """A result file that is truncated, altered or not a result file at all."""
 
 
-def _canonical(obj: Any) -> bytes:
+def canonical_json(obj: Any) -> bytes:
+    """``obj`` as canonical JSON (sorted keys, no spaces, UTF-8): the bytes checksums and keys hash."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -92,9 +93,9 @@ def encode(tables: Mapping[str, pd.DataFrame], meta: Mapping[str, Any] | None = 
         layout.append({"name": str(name), "rows": len(df), "columns": cols})
     payload = b"".join(chunks)
     layout_doc = {"tables": layout}
-    digest = hashlib.sha256(_canonical(layout_doc))
+    digest = hashlib.sha256(canonical_json(layout_doc))
     digest.update(payload)
-    header = _canonical({"format": 1, "layout": layout_doc, "sha256": digest.hexdigest(),
+    header = canonical_json({"format": 1, "layout": layout_doc, "sha256": digest.hexdigest(),
                          "payload_bytes": len(payload), "meta": dict(meta or {})})
     return MAGIC + _LEN.pack(len(header)) + header + payload
 
@@ -119,13 +120,13 @@ def _split(data: bytes, source: str) -> tuple[dict[str, Any], memoryview]:
 
 
 def _verify(header: dict[str, Any], payload: memoryview, source: str) -> None:
-    digest = hashlib.sha256(_canonical(header["layout"]))
+    digest = hashlib.sha256(canonical_json(header["layout"]))
     digest.update(payload)
     if digest.hexdigest() != header["sha256"]:
         raise CorruptRunFile(f"{source}: checksum mismatch (the file was altered or damaged)")
 
 
-def _column(entry: Mapping[str, Any], payload: memoryview, rows: int) -> pd.Series:
+def _column(entry: Mapping[str, Any], payload: memoryview) -> pd.Series:
     arr = np.frombuffer(payload, dtype=np.dtype(entry["dtype"]), count=entry["length"],
                         offset=entry["offset"]).copy()
     if entry["kind"] == "num":
@@ -135,19 +136,6 @@ def _column(entry: Mapping[str, Any], payload: memoryview, rows: int) -> pd.Seri
     cats[-1] = np.nan
     values = cats[np.where(arr < 0, len(cats) - 1, arr)]
     return pd.Series(values, dtype=entry["pandas_dtype"], name=entry["name"])
-
-
-def decode_tables(header: Mapping[str, Any], payload: memoryview,
-                  names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Tables (all, or ``names``) from a parsed, verified file."""
-    wanted = None if names is None else set(names)
-    out: dict[str, pd.DataFrame] = {}
-    for t in header["layout"]["tables"]:
-        if wanted is not None and t["name"] not in wanted:
-            continue
-        cols = {c["name"]: _column(c, payload, t["rows"]) for c in t["columns"]}
-        out[t["name"]] = pd.DataFrame(cols, index=pd.RangeIndex(t["rows"]))
-    return out
 
 
 def read_table_names(path: str | Path) -> list[str]:
@@ -180,8 +168,6 @@ class RunFile:
     ----------
     path
         The file.
-    verify
-        Check the SHA-256 (default); without it only the structure and length are checked.
 
     Raises
     ------
@@ -191,12 +177,10 @@ class RunFile:
         The file cannot be read.
     """
 
-    def __init__(self, path: str | Path, *, verify: bool = True) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        data = self.path.read_bytes()
-        self.header, self._payload = _split(data, str(self.path))
-        if verify:
-            _verify(self.header, self._payload, str(self.path))
+        self.header, self._payload = _split(self.path.read_bytes(), str(self.path))
+        _verify(self.header, self._payload, str(self.path))
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "<bytes>") -> RunFile:
@@ -224,7 +208,10 @@ class RunFile:
 
     def tables(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         """The stored tables (all, or those in ``names``)."""
-        return decode_tables(self.header, self._payload, names)
+        wanted = None if names is None else set(names)
+        return {t["name"]: pd.DataFrame({c["name"]: _column(c, self._payload) for c in t["columns"]},
+                                        index=pd.RangeIndex(t["rows"]))
+                for t in self.header["layout"]["tables"] if wanted is None or t["name"] in wanted}
 
     def raw_columns(self, name: str) -> list[tuple[dict[str, Any], np.ndarray]] | None:
         """The stored arrays of one table, without building a DataFrame.

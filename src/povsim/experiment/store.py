@@ -76,7 +76,6 @@ class RunStore:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder).absolute()
         self.runs = self.folder / "runs"
-        self._lock_fd: int | None = None
 
     # -- paths ----------------------------------------------------------------
     def result_path(self, key: str) -> Path:
@@ -146,10 +145,8 @@ class RunStore:
         try:
             os.ftruncate(fd, 0)
             os.write(fd, str(os.getpid()).encode())
-            self._lock_fd = fd
             yield
         finally:
-            self._lock_fd = None
             with contextlib.suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
@@ -227,7 +224,7 @@ class RunStore:
             state.pending.append(key)
         return state
 
-    def write_outcome(self, outcome: RunOutcome, code: dict[str, Any] | None = None) -> None:
+    def write_outcome(self, outcome: RunOutcome) -> None:
         """Store a finished run: its result file, or its failure record.
 
         A result is verified before it is written and replaces any earlier failure record.
@@ -250,7 +247,7 @@ class RunStore:
                 return
         record = {"key": outcome.key, "error": outcome.error, "traceback": outcome.traceback,
                   "seconds": round(outcome.seconds, 6), "host": outcome.host, "pid": outcome.pid,
-                  "failed": datetime.now(UTC).isoformat(timespec="seconds"), "code": code or {}}
+                  "failed": datetime.now(UTC).isoformat(timespec="seconds"), "code": {}}
         _output.atomic_write_text(self.failed_path(outcome.key), _dumps(record))
 
     def read(self, key: str, names: Iterable[str] | None = None):

@@ -18,12 +18,13 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from povsim.experiment.design import is_tidy
 from povsim.experiment.runfile import encode
 from povsim.scenario import Scenario
 
-__all__ = ["RunOutcome", "RunSpec", "current_rss", "execute", "peak_rss"]
+__all__ = ["RunOutcome", "RunSpec", "current_rss", "execute", "failed_outcome", "peak_rss"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,14 @@ def current_rss() -> int:
         return peak_rss()
 
 
+def failed_outcome(key: str, exc: Exception, seconds: float, **fields: Any) -> RunOutcome:
+    """The outcome of a run that raised ``exc`` (call it in the ``except`` block: the
+    traceback is the one being handled): its error line and traceback, and ``fields``."""
+    lines = traceback.format_exception_only(exc)
+    return RunOutcome(key=key, ok=False, error=lines[-1].strip() if lines else repr(exc),
+                      traceback=traceback.format_exc(), seconds=seconds, **fields)
+
+
 def execute(spec: RunSpec) -> RunOutcome:
     """Run one replicate of one scenario at one parameter point.
 
@@ -128,9 +137,7 @@ def execute(spec: RunSpec) -> RunOutcome:
         }
         blob = encode(kept, meta)
     except Exception as exc:  # any failure of the run is recorded, not raised
-        lines = traceback.format_exception_only(exc)
-        return RunOutcome(key=spec.key, ok=False, error=lines[-1].strip() if lines else repr(exc),
-                          traceback=traceback.format_exc(), seconds=time.perf_counter() - t0,
-                          rss_before=rss0, peak_rss=peak_rss(), host=host, pid=pid)
+        return failed_outcome(spec.key, exc, time.perf_counter() - t0, rss_before=rss0, peak_rss=peak_rss(),
+                              host=host, pid=pid)
     return RunOutcome(key=spec.key, ok=True, blob=blob, seconds=seconds, person_years=int(person_years),
                       rss_before=rss0, peak_rss=meta["peak_rss"], host=host, pid=pid)

@@ -17,6 +17,7 @@ from povsim.plan.problem import PlanModel
 
 __all__ = [
     "alternatives",
+    "band",
     "binding_constraints",
     "frontier",
     "marginal_returns",
@@ -47,7 +48,8 @@ class Solver:
         return pd.DataFrame(self.log)
 
 
-def _band(values: np.ndarray) -> tuple[float, float]:
+def band(values: np.ndarray) -> tuple[float, float]:
+    """The 5-95 % band of an outcome across scenarios (the value itself for one scenario)."""
     lo, hi = np.percentile(values, [5, 95]) if len(values) > 1 else (values[0], values[0])
     return float(lo), float(hi)
 
@@ -64,7 +66,7 @@ def frontier(pm: PlanModel, solver: Solver, budgets: list[float], alpha: float) 
                 rows.append({"budget_rmb_simulated": B, "budget_rmb_plan": B / pm.scale, "objective": kind,
                              "status": s.status})
                 continue
-            lo, hi = _band(s.benefit)
+            lo, hi = band(s.benefit)
             rows.append({"budget_rmb_simulated": B, "budget_rmb_plan": B / pm.scale, "objective": kind,
                          "status": s.status, "expected": s.expected, "cvar": s.cvar, "band_lo": lo, "band_hi": hi,
                          "cost_rmb_simulated": s.cost, "gap": s.gap, "bound": s.bound,
@@ -73,7 +75,7 @@ def frontier(pm: PlanModel, solver: Solver, budgets: list[float], alpha: float) 
         gb = evaluate(p, g)
         rows.append({"budget_rmb_simulated": B, "budget_rmb_plan": B / pm.scale, "objective": "greedy split",
                      "status": "heuristic", "expected": float(p.probs @ gb), "cvar": cvar(gb, p.probs, alpha),
-                     "band_lo": _band(gb)[0], "band_hi": _band(gb)[1],
+                     "band_lo": band(gb)[0], "band_hi": band(gb)[1],
                      "cost_rmb_simulated": float(_cost(p, g)), "sites": int((g >= 0).sum())})
     return pd.DataFrame(rows)
 

@@ -7,7 +7,6 @@ progress reporter; everything else about planning lives in :mod:`povsim.plan`.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Callable
 
@@ -75,27 +74,18 @@ def add_parser(sub: argparse._SubParsersAction, executor_args: Callable[[argpars
 
 def run_command(args: argparse.Namespace, reporter) -> int:
     """Run ``povsim plan`` with parsed arguments; returns the exit code."""
-    from povsim.errors import ScenarioError, ScenarioErrors
+    from povsim.cli import sigterm_interrupts
     from povsim.plan.run import run_plan
 
-    for opt, value, low in (("--workers", args.workers, 0), ("--dask-local", args.dask_local, 1)):
-        if value is not None and value < low:
-            raise ScenarioErrors([ScenarioError("<command line>", opt, value, f"an integer >= {low}",
-                                                "e.g. 2, or leave it out to use all cores")])
-
-    def on_term(signum, frame):  # a scheduler's time limit stops the plan like Ctrl-C
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # --workers and --dask-local are checked by povsim.cli.check_options before this runs
     try:
-        res = run_plan(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                       dask_local=args.dask_local, reporter=reporter, command_line=sys.argv,
-                       figures=not args.no_figures)
+        with sigterm_interrupts():
+            res = run_plan(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                           dask_local=args.dask_local, reporter=reporter, command_line=sys.argv,
+                           figures=not args.no_figures)
     except KeyboardInterrupt:
         print("interrupted: finished model runs are kept; run the same command again to resume", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(res.summary, end="")
         print(f"plan: {res.folder}")

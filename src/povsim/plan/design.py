@@ -28,7 +28,6 @@ the calibration bounds; and any declared parameter listed in ``uncertainty.param
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from povsim.experiment.design import from_unit
 from povsim.experiment.keyspace import run_key, scenario_identity
 from povsim.plan.schema import Plan
 from povsim.plan.worker import RECORDER_VERSION, PlanRunSpec
@@ -173,26 +173,16 @@ def design_levels(plan: Plan, area: Area, scenario: int, run: int) -> dict[str, 
 
 # --------------------------------------------------------------------------- uncertainty
 
-_SE_LINE = re.compile(r"^#\s+(\w+) = (\S+)\s+bounds \[([^,\]]+), ([^\]]+)\], start \S+, SE ~(\S+)")
-
-
 def calibration_uncertainty(path: str | Path) -> pd.DataFrame:
     """Fitted value, bounds and approximate SE of each parameter of a fitted file.
 
     ``povsim calibrate`` writes them in the header of ``calibration/fitted/<name>.toml``
-    (one line per parameter: ``name = value  bounds [lo, hi], start x, SE ~se (unit)``).
-    Parameters whose SE is not finite or zero (not identified) are left out.
+    (:func:`povsim.calibration.report.fitted_parameters` reads them back).  Parameters
+    whose SE is not finite or zero (not identified) are left out.
     """
-    rows = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        m = _SE_LINE.match(line)
-        if m:
-            name, value, lo, hi, se = m.groups()
-            try:
-                rows.append((name, float(value), float(lo), float(hi), float(se)))
-            except ValueError:
-                continue
-    df = pd.DataFrame(rows, columns=["parameter", "value", "lower", "upper", "se"])
+    from povsim.calibration.report import fitted_parameters
+
+    df = fitted_parameters(path)[["parameter", "value", "lower", "upper", "se"]]
     return df[np.isfinite(df["se"]) & (df["se"] > 0)].reset_index(drop=True)
 
 
@@ -234,10 +224,7 @@ def parameter_draws(plan: Plan) -> list[dict[str, float]]:
     reg = registry()
     for name in plan.uncertainty.parameters:
         p = reg[name]
-        lo, hi = p.range
-        u = rng.random(n)
-        vals = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))) if p.distribution == "loguniform" else lo + u * (
-            hi - lo)
+        vals = from_unit(rng.random((n, 1)), np.array([p.range]), np.array([p.distribution == "loguniform"]))[:, 0]
         for k in range(n):
             points[k][name] = float(np.rint(vals[k]) if p.integer else vals[k])
     return points

@@ -202,12 +202,8 @@ class VillageRecorder:
                 "children": np.bincount(village[alive & (age < 18)], minlength=n).astype(np.float64),
                 "children_0_5": np.bincount(village[alive & (age <= 5)], minlength=n).astype(np.float64),
                 "households": hv.astype(np.float64),
-                "income_poor_share": np.bincount(H.village, weights=H.income_poor.astype(float), minlength=n)
-                / np.maximum(hv, 1),
-                "safe_water_share": np.bincount(H.village, weights=H.safe_water.astype(float), minlength=n)
-                / np.maximum(hv, 1),
-                "sanitation_share": np.bincount(H.village, weights=H.sanitation.astype(float), minlength=n)
-                / np.maximum(hv, 1),
+                **{f"{c}_share": np.bincount(H.village, weights=H[c].astype(float), minlength=n) / np.maximum(hv, 1)
+                   for c in ("income_poor", "safe_water", "sanitation")},
                 "left_behind_share": np.bincount(village[rows], weights=world.P.left_behind[rows]
                                                  .astype(float), minlength=n)
                 / np.maximum(np.bincount(village[rows], minlength=n), 1),

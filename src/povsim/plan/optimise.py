@@ -684,7 +684,6 @@ def relaxation(p: Problem, obj: Objective | None = None) -> Relaxation:
     return Relaxation(status="optimal", objective=sign * float(res.fun), duals=duals)
 
 
-
 def greedy(p: Problem, budget: float | None = None) -> np.ndarray:
     """The incremental greedy split (as budget-outcome heuristics do): start from nothing
     (or the minimum levels) and repeatedly buy the upgrade with the best ratio of expected
@@ -702,8 +701,8 @@ def greedy(p: Problem, budget: float | None = None) -> np.ndarray:
     """
     _, U, NI, L, Y = p.shape
     allowed = p.allowed()
-    budget = np.inf if (p.budget if budget is None else budget) is None else float(
-        p.budget if budget is None else budget)
+    budget = p.budget if budget is None else budget
+    budget = np.inf if budget is None else float(budget)
     per_year = p.budget_per_year if p.budget_per_year is not None else np.full(Y, np.inf)
     mean_b = np.tensordot(p.probs, p.benefit, axes=1)  # (U, I, L)
     mean_g = [(a, b, p.probs @ g) for a, b, g in p.interactions]  # (U,)
@@ -726,7 +725,7 @@ def greedy(p: Problem, budget: float | None = None) -> np.ndarray:
         cur = np.maximum(li, 0)
         cov = np.where(on, levels[np.arange(NI)[None, :], cur], 0.0)  # (U, I)
         cur_b = np.where(on, np.take_along_axis(mean_b, cur[..., None], 2)[..., 0], 0.0)
-        cur_c = np.where(on[..., None], np.take_along_axis(p.cost, cur[..., None, None].repeat(Y, 3), 2)[:, :, 0], 0.0)
+        cur_c = usage_at(p.cost, li)  # (U, I, Y)
         gain = mean_b - cur_b[..., None]  # (U, I, L)
         for a, b, g in mean_g:
             gain[:, a, :] += g[:, None] * (levels[a][None, :] - cov[:, a][:, None]) * cov[:, b][:, None]

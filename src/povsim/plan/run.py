@@ -39,6 +39,7 @@ from povsim.plan import design as dsg
 from povsim.plan.analysis import (
     Solver,
     alternatives,
+    band,
     binding_constraints,
     frontier,
     marginal_by_intervention,
@@ -68,7 +69,6 @@ class PlanResult:
     folder: Path
     tables: dict[str, pd.DataFrame]
     summary: str
-    runs_total: int
     runs_executed: int
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -357,8 +357,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
         tables = _tables(plan, pm, col, sur, costs, opt, ver, solver, timings)
         summary = _summary(plan, pm, opt, ver, timings, runner)
         final = _write(plan, folder, tables, summary, figures, command_line, timings, runner, len(keyspace))
-    return PlanResult(folder=final, tables=tables, summary=summary, runs_total=len(keyspace),
-                      runs_executed=runner.executed, timings=timings)
+    return PlanResult(folder=final, tables=tables, summary=summary, runs_executed=runner.executed, timings=timings)
 
 
 def _check_folder(folder: Path) -> None:
@@ -394,20 +393,14 @@ def _locked(store: RunStore):
     """The store's lock, with a message about plans (not batches) when it is taken."""
     from povsim.experiment.errors import BatchError
 
-    lock = store.locked()
-    try:
-        lock.__enter__()
-    except BatchError as exc:
-        pid = str(exc).split("(pid ")[-1].split(")")[0] if "(pid " in str(exc) else "?"
-        raise PlanError(f"another povsim process (pid {pid}) is working in {store.folder}; wait for it to finish, "
-                        "or use another --out") from None
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(store.locked())
+        except BatchError as exc:
+            pid = str(exc).split("(pid ")[-1].split(")")[0] if "(pid " in str(exc) else "?"
+            raise PlanError(f"another povsim process (pid {pid}) is working in {store.folder}; wait for it to "
+                            "finish, or use another --out") from None
         yield
-    except BaseException:
-        if not lock.__exit__(*sys.exc_info()):
-            raise
-    else:
-        lock.__exit__(None, None, None)
 
 
 def _keyspace(des: _Design, vspecs: list[PlanRunSpec]) -> pd.DataFrame:
@@ -490,19 +483,12 @@ def _verify(plan: Plan, area: dsg.Area, pm: PlanModel, opt: dict[str, Any], draw
                                        f"{plan.name}_{n}".replace(".", "_"))
             for n, (_, cov, _) in allocs.items()}
     specs, by = [], {}
+    runs = {"baseline": base_sc, **({"current": plan.current} if plan.current is not None else {}), **scen}
     for r in range(R):
         point, seed = draws[r % D], dsg.verify_seed(plan, r)
-        b = dsg.spec(plan, base_sc, point, seed, "baseline", phase="verify", replicate=r, draw=r % D)
-        specs.append(b)
-        by[("baseline", r)] = b
-        if plan.current is not None:
-            c = dsg.spec(plan, plan.current, point, seed, "current", phase="verify", replicate=r, draw=r % D)
-            specs.append(c)
-            by[("current", r)] = c
-        for n, sc in scen.items():
-            s = dsg.spec(plan, sc, point, seed, n, phase="verify", replicate=r, draw=r % D)
-            specs.append(s)
-            by[(n, r)] = s
+        for n, sc in runs.items():
+            by[(n, r)] = dsg.spec(plan, sc, point, seed, n, phase="verify", replicate=r, draw=r % D)
+            specs.append(by[(n, r)])
     runner.run(specs, "verification runs")
     start = plan.scenario.time.start_year
     rate = plan.discount_rate if plan.objective.discount_outcomes else 0.0
@@ -618,10 +604,10 @@ def _current_point(pm: PlanModel, p) -> dict | None:
     if pm.current_cov is None:
         return None
     b = pm.benefit_of(pm.current_cov).sum(axis=1)
-    lo, hi = (np.percentile(b, [5, 95]) if len(b) > 1 else (b[0], b[0]))
+    lo, hi = band(b)
     return {"budget_rmb_simulated": pm.current_total, "budget_rmb_plan": pm.current_total / pm.scale,
             "objective": "current allocation", "status": "surrogate", "expected": float(b.mean()),
-            "cvar": cvar(b, p.probs, pm.plan.objective.cvar_level), "band_lo": float(lo), "band_hi": float(hi),
+            "cvar": cvar(b, p.probs, pm.plan.objective.cvar_level), "band_lo": lo, "band_hi": hi,
             "cost_rmb_simulated": pm.current_total}
 
 

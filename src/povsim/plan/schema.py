@@ -260,10 +260,6 @@ class Plan:
         }
 
 
-# --------------------------------------------------------------------------- errors
-
-
-
 def _resolve(base: Path, rel: str) -> Path:
     return Path(os.path.normpath(base.parent / rel))
 

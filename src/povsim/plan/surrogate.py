@@ -187,13 +187,11 @@ class Basis:
 
 @dataclass
 class Fit:
-    """Weighted least squares fit: coefficients, covariance, R^2, residual SD, rows."""
+    """Weighted least squares fit: coefficients, their covariance, R^2."""
 
     coef: np.ndarray
     cov: np.ndarray
     r2: float
-    sigma: float
-    n: int
 
 
 def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> Fit:
@@ -208,7 +206,7 @@ def wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> Fit:
     ybar = np.average(y, weights=w) if w.sum() > 0 else 0.0
     tss = float(((y - ybar) ** 2 * w).sum())
     r2 = 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan
-    return Fit(coef=coef, cov=cov, r2=r2, sigma=float(np.sqrt(s2)), n=len(y))
+    return Fit(coef=coef, cov=cov, r2=r2)
 
 
 def shrink(coefs: np.ndarray, ses: np.ndarray) -> np.ndarray:
@@ -230,8 +228,6 @@ class Surrogate:
     ----------
     coef
         Measure -> ``(W, P)`` shrunk coefficients per scenario.
-    raw
-        Measure -> ``(W, P)`` unshrunk coefficients; ``se`` their standard errors.
     pooled
         Measure -> fit on all scenarios together.
     types
@@ -242,8 +238,6 @@ class Surrogate:
     interventions: tuple[str, ...]
     measures: tuple[str, ...]
     coef: dict[str, np.ndarray]
-    raw: dict[str, np.ndarray]
-    se: dict[str, np.ndarray]
     pooled: dict[str, Fit]
     types: np.ndarray
     exposure: np.ndarray
@@ -340,18 +334,17 @@ def fit_surrogate(data: DesignData, weights: Mapping[str, float], *, types: np.n
     basis = Basis(n_types, data.on_off, tuple(pairs))
     X_all = basis.matrix(cov, typ)
     Xs = X_all.reshape(W, J * V, basis.size)
-    coef, raw, ses, pooled = {}, {}, {}, {}
+    coef, pooled = {}, {}
     for m in measures:
         y_all = data.effect[m].reshape(-1) / wts
         pooled[m] = wls(X_all, y_all, wts)
         ys = y_all.reshape(W, J * V)
         ws = wts.reshape(W, J * V)
         fits = [wls(Xs[w], ys[w], ws[w]) for w in range(W)]
-        raw[m] = np.stack([f.coef for f in fits])
-        ses[m] = np.stack([np.sqrt(np.clip(np.diag(f.cov), 0, None)) for f in fits])
-        coef[m] = shrink(raw[m], ses[m])
-    return Surrogate(basis=basis, interventions=data.interventions, measures=measures, coef=coef, raw=raw, se=ses,
-                     pooled=pooled, types=types, exposure=exposure, interaction_tests=tests)
+        coef[m] = shrink(np.stack([f.coef for f in fits]),
+                         np.stack([np.sqrt(np.clip(np.diag(f.cov), 0, None)) for f in fits]))
+    return Surrogate(basis=basis, interventions=data.interventions, measures=measures, coef=coef, pooled=pooled,
+                     types=types, exposure=exposure, interaction_tests=tests)
 
 
 @dataclass
@@ -386,10 +379,10 @@ def _two_term(c: np.ndarray, y: np.ndarray, on_off: bool) -> tuple[np.ndarray, n
     t1, t2 = (on * y).sum(axis=0), (c * y).sum(axis=0)
     det = s11 * s22 - s12 * s12
     with np.errstate(invalid="ignore", divide="ignore"):
-        F = np.where(det > 1e-12, (s22 * t1 - s12 * t2) / det, 0.0)
-        G = np.where(det > 1e-12, (s11 * t2 - s12 * t1) / det, np.where(s22 > 0, t2 / np.maximum(s22, 1e-300), 0.0))
         g_only = np.where(s22 > 0, t2 / np.maximum(s22, 1e-300), 0.0)
         f_only = np.where(n_on > 0, t1 / np.maximum(n_on, 1), 0.0)
+        F = np.where(det > 1e-12, (s22 * t1 - s12 * t2) / det, 0.0)
+        G = np.where(det > 1e-12, (s11 * t2 - s12 * t1) / det, g_only)
     F_neg, G_neg = F < 0, G < 0
     F, G = np.where(F_neg, 0.0, F), np.where(F_neg, g_only, G)
     F, G = np.where(G_neg & ~F_neg, f_only, F), np.where(G_neg, 0.0, G)

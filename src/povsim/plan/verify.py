@@ -68,15 +68,10 @@ def pairs_table(measured: dict[str, np.ndarray], per_measure: dict[str, dict[str
         for b in names:
             if a == b:
                 continue
-            d = measured[a] - measured[b]
-            m, lo, hi = interval(d)
-            rows.append({"allocation": a, "versus": b, "measure": "objective", "difference": m, "lo": lo, "hi": hi,
-                         "p_better": float(np.mean(d > 0)) if len(d) else np.nan,
-                         "excludes_zero": bool(np.isfinite(lo) and (lo > 0 or hi < 0))})
-            for meas in MEASURES:
-                if meas not in per_measure.get(a, {}):
-                    continue
-                d = per_measure[a][meas] - per_measure[b][meas]
+            diffs = {"objective": measured[a] - measured[b]}
+            diffs.update((meas, per_measure[a][meas] - per_measure[b][meas])
+                         for meas in MEASURES if meas in per_measure.get(a, {}))
+            for meas, d in diffs.items():
                 m, lo, hi = interval(d)
                 rows.append({"allocation": a, "versus": b, "measure": meas, "difference": m, "lo": lo, "hi": hi,
                              "p_better": float(np.mean(d > 0)) if len(d) else np.nan,

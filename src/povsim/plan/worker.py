@@ -13,14 +13,13 @@ import gc
 import os
 import platform
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from povsim.experiment.runfile import encode
-from povsim.experiment.worker import RunOutcome, current_rss, peak_rss
+from povsim.experiment.worker import RunOutcome, current_rss, failed_outcome, peak_rss
 from povsim.scenario import Scenario
 
 __all__ = ["PlanRunSpec", "execute", "simulate"]
@@ -111,9 +110,7 @@ def execute(spec: PlanRunSpec) -> RunOutcome:
                 "finished": datetime.now(UTC).isoformat(timespec="seconds")}
         blob = encode(tables, meta)
     except Exception as exc:  # recorded in the run store, not raised
-        lines = traceback.format_exception_only(exc)
-        return RunOutcome(key=spec.key, ok=False, error=lines[-1].strip() if lines else repr(exc),
-                          traceback=traceback.format_exc(), seconds=time.perf_counter() - t0,
-                          rss_before=rss0, peak_rss=peak_rss(), host=host, pid=pid)
+        return failed_outcome(spec.key, exc, time.perf_counter() - t0, rss_before=rss0, peak_rss=peak_rss(),
+                              host=host, pid=pid)
     return RunOutcome(key=spec.key, ok=True, blob=blob, seconds=seconds, rss_before=rss0,
                       peak_rss=meta["peak_rss"], host=host, pid=pid)

@@ -27,7 +27,7 @@ TOP_LEVEL_TABLES: tuple[str, ...] = (
     "calibration",
 )
 
-#: Names of the tidy output tables a run can write.  Empty: any name is accepted.
+#: Names of the tidy output tables a run can write.
 OUTPUT_TABLES: tuple[str, ...] = (
     "population", "income_poverty", "stunting", "anaemia", "health", "enrolment", "left_behind",
     "development", "living_conditions", "generations", "schooling_by_cohort",
@@ -59,9 +59,6 @@ SYNTHETIC_ONLY: tuple[str, ...] = ("pilot_villages", "comparison_villages", "vil
 # --------------------------------------------------------------------------- models
 
 
-_Table = StrictModel
-
-
 def _unique(kind: str) -> AfterValidator:
     def check(values: tuple[str, ...]) -> tuple[str, ...]:
         seen: set[str] = set()
@@ -84,7 +81,7 @@ def _unique(kind: str) -> AfterValidator:
 
 
 def _known_output_table(name: str) -> str:
-    if OUTPUT_TABLES and name not in OUTPUT_TABLES:
+    if name not in OUTPUT_TABLES:
         raise PydanticCustomError(
             "unknown_output_table",
             "one of the output tables",
@@ -103,7 +100,7 @@ def _existing_file(path: str | None) -> str | None:
     return path
 
 
-class ScenarioMeta(_Table):
+class ScenarioMeta(StrictModel):
     """The ``[scenario]`` table: identity of the scenario."""
 
     name: str = Field(pattern=_NAME_PATTERN, description="Short identifier, [A-Za-z0-9_-]+.")
@@ -113,7 +110,7 @@ class ScenarioMeta(_Table):
     )
 
 
-class PopulationConfig(_Table):
+class PopulationConfig(StrictModel):
     """The ``[population]`` table: size and geography of the simulated world.
 
     Attributes
@@ -252,13 +249,8 @@ class PopulationConfig(_Table):
         """Expected initial persons simulated: the area's persons x the sampling fraction."""
         return round(self.frame_persons * self.sampling_fraction)
 
-    @property
-    def mean_village_size(self) -> float:
-        """Mean initial persons per village (synthetic geography)."""
-        return self.frame_persons / self.villages
 
-
-class TimeConfig(_Table):
+class TimeConfig(StrictModel):
     """The ``[time]`` table: first simulated year and number of years."""
 
     start_year: int = Field(default=2014, ge=1990, le=2100)
@@ -271,7 +263,7 @@ class TimeConfig(_Table):
         return self.start_year + self.years
 
 
-class OutputsConfig(_Table):
+class OutputsConfig(StrictModel):
     """The ``[outputs]`` table: what a run writes.
 
     Attributes
@@ -309,7 +301,7 @@ class OutputsConfig(_Table):
     ] = ("county", "arm")
 
 
-class BudgetConfig(_Table):
+class BudgetConfig(StrictModel):
     """The ``[budget]`` table: yearly cap, funders and discounting of programme costs.
 
     Attributes
@@ -344,7 +336,7 @@ class BudgetConfig(_Table):
         return self
 
 
-class CalibrationConfig(_Table):
+class CalibrationConfig(StrictModel):
     """The ``[calibration]`` table of a fitted parameter set (written by ``povsim calibrate``).
 
     Attributes
@@ -365,7 +357,7 @@ class CalibrationConfig(_Table):
 
 #: The model of each top-level table (``[parameters]`` and ``[interventions]`` are checked
 #: against the parameter registry and the intervention catalogue instead).
-SECTION_MODELS: dict[str, type[_Table]] = {
+SECTION_MODELS: dict[str, type[StrictModel]] = {
     "scenario": ScenarioMeta,
     "population": PopulationConfig,
     "time": TimeConfig,
@@ -482,15 +474,9 @@ class Scenario(StrictModel):
         """
         base_file = self.source_files[0] if self.source_files else "<scenario>"
         base = self._content_dict()
-        over: dict[str, Any] = {}
-        for section, values in (
-            ("parameters", parameters),
-            ("population", population),
-            ("time", time),
-            ("outputs", outputs),
-        ):
-            if values is not None:
-                over[section] = dict(values)
+        over: dict[str, Any] = {section: dict(values) for section, values in (
+            ("parameters", parameters), ("population", population), ("time", time), ("outputs", outputs))
+            if values is not None}
         from povsim.config import merge
         from povsim.scenario.loading import PATH_KEYS, build
 
@@ -517,10 +503,6 @@ class Scenario(StrictModel):
             **({"calibration": _drop_none(data["calibration"])}
                if any(data["calibration"].values()) else {}),
         }
-
-
-# --------------------------------------------------------------------------- public API
-
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
