@@ -36,6 +36,22 @@ def test_document_lists_targets_transients_mobility_and_the_fit(tmp_path, cache)
     assert "POOLED" in text  # pooled estimators are labelled
 
 
+def test_state_of_the_fit_reports_bounds_and_wide_ses_as_facts_not_checks():
+    """'at bound' and 'SE > half range' read yes/no from the numbers (a boolean column would
+    be rendered pass/FAIL, the wrong way round for both)."""
+    import numpy as np
+
+    from povsim.validation import _fitted_state
+
+    t = _fitted_state(load_scenario(ROOT / "scenarios" / "baseline.toml"))
+    span = t["upper"] - t["lower"]
+    at_bound = (t["fitted"] <= t["lower"] + 0.01 * span) | (t["fitted"] >= t["upper"] - 0.01 * span)
+    wide = ~np.isfinite(t["approx SE"]) | (t["approx SE"] > 0.5 * span)
+    assert (t["at bound"] == np.where(at_bound, "yes", "no")).all()
+    assert (t["SE > half range"] == np.where(wide, "yes", "no")).all()
+    assert set(t["SE > half range"]) == {"yes", "no"}  # the shipped fit has both
+
+
 def test_command_writes_the_document_from_a_results_folder(tmp_path, cache):
     from povsim.cli import main as povsim
 

@@ -71,9 +71,12 @@ def _fitted_state(scenario) -> pd.DataFrame | None:
         return None
     v, lo, hi, se = fp["value"], fp["lower"], fp["upper"], fp["se"]
     span = hi - lo
+    # facts about the fit, not checks: "yes"/"no" (a boolean would read as pass/FAIL)
+    at_bound = (v <= lo + 0.01 * span) | (v >= hi - 0.01 * span)
+    wide = ~np.isfinite(se) | (se > 0.5 * span)
     return pd.DataFrame({"parameter": fp["parameter"], "fitted": v, "lower": lo, "upper": hi, "approx SE": se,
-                         "at bound": (v <= lo + 0.01 * span) | (v >= hi - 0.01 * span),
-                         "SE > half range": ~np.isfinite(se) | (se > 0.5 * span), "unit": fp["unit"]})
+                         "at bound": np.where(at_bound, "yes", "no"),
+                         "SE > half range": np.where(wide, "yes", "no"), "unit": fp["unit"]})
 
 
 def build(tables: dict[str, pd.DataFrame], scenario, provenance: dict, figures: Path) -> str:
@@ -162,9 +165,14 @@ def build(tables: dict[str, pd.DataFrame], scenario, provenance: dict, figures: 
         md += ["![rank-rank binned scatter](figures/validation_rank_rank.png)", ""]
     fitted = _fitted_state(scenario)
     if fitted is not None:
+        n_bound, n_wide = int((fitted["at bound"] == "yes").sum()), int((fitted["SE > half range"] == "yes").sum())
         md += ["## State of the fit", "",
                "From the header of the fitted parameter file (approximate SEs from the "
-               "Gauss-Newton covariance at the fit).", "", _md(fitted, 4), ""]
+               "Gauss-Newton covariance at the fit).", "",
+               f"{n_bound} of {len(fitted)} free parameters are at a bound of their range, and {n_wide} have an "
+               "approximate SE above half their range: the targets fit the parameters jointly but do not "
+               "determine most of them one by one. A sensitivity study (`povsim sensitivity`) shows which of "
+               "them move a result.", "", _md(fitted, 4), ""]
     return "\n".join(md) + "\n"
 
 
