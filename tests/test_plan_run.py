@@ -98,10 +98,18 @@ def test_small_plan_verification_pairs_with_the_current_allocation(small_plan):
 def test_rerun_resumes_and_gives_the_same_plan(small_plan, tmp_path):
     res, _ = small_plan
     first = {n: _read(res.folder, n) for n in SAME}
+    # folders named like staging folders but not povsim's (no marker; earlier results set
+    # aside) are left alone: only povsim's own unfinished folders of ended processes go
+    foreign = [res.folder.parent / "plan.partial-1", res.folder.parent / "plan.old-1"]
+    for d in foreign:
+        d.mkdir()
+        (d / "notes.txt").write_text("mine", encoding="utf-8")
     again = run_plan(SMALL, out=res.folder.parent, executor=SerialExecutor(), figures=False, command_line=["test"])
     assert again.runs_executed == 0
     for n in SAME:
         assert _read(again.folder, n) == first[n], n
+    for d in foreign:
+        assert (d / "notes.txt").read_text(encoding="utf-8") == "mine", d
 
 
 @pytest.mark.slow

@@ -13,7 +13,8 @@ Layout of the plan folder (``--out``, default ``results/plan-<name>``)::
       runs/<key>.run         every model run (design, current, baseline, verification)
       keyspace.csv           every run: key, phase, role, scenario / replicate, seed, draw
       .lock                  held while a plan process runs in the folder
-      plan/                  the plan, built in plan.partial-<pid> and renamed when complete:
+      plan/                  the plan, built in plan.partial-<pid> and renamed when complete
+                             (output.results_dir; it removes only its own staging folders):
         manifest.json, plan.toml, summary.txt, tables/*.csv, figures/*
 """
 
@@ -301,7 +302,6 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     timings: dict[str, float] = {}
     with _locked(store):
         store.clean_temporary()
-        _clean_staging(folder)
 
         def make() -> Executor:
             return executor if executor is not None else make_executor(workers, scheduler, dask_local)
@@ -376,16 +376,6 @@ def _check_folder(folder: Path) -> None:
     if previous.exists() and not (previous / "manifest.json").is_file():
         raise OutputError(f"{previous} exists and is not a plan written by povsim (no manifest.json); move it or "
                           "choose another --out")
-
-
-def _clean_staging(folder: Path) -> None:
-    """Remove plan folders left half-built by a process that was killed (call under the
-    lock: no other plan process is writing there)."""
-    import shutil
-
-    for d in [*folder.glob("plan.partial-*"), *folder.glob("plan.old-*")]:
-        if d.is_dir():
-            shutil.rmtree(d, ignore_errors=True)
 
 
 @contextlib.contextmanager
