@@ -161,3 +161,27 @@ def test_describe_interventions(capsys) -> None:
     out = capsys.readouterr().out
     for name in ("child_service_centre", "home_visits", "wash_upgrade", "dibao"):
         assert name in out
+
+
+@pytest.mark.parametrize(("command", "target"), [("sensitivity", "povsim.sensitivity.run_sensitivity"),
+                                                 ("calibrate", "povsim.calibration.run_calibration"),
+                                                 ("batch", "povsim.experiment.run_batch")])
+def test_sigterm_stops_long_commands_like_ctrl_c(command, target, tmp_path, monkeypatch, capsys) -> None:
+    """A scheduler's SIGTERM (time limit) stops a resumable command as Ctrl-C does: exit 130
+    and the resume hint, no traceback; the previous handler is back afterwards."""
+    import os
+    import signal
+    import time
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+        raise AssertionError("SIGTERM did not interrupt the command")
+
+    monkeypatch.setattr(target, terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    f = tmp_path / "study.toml"
+    f.write_text("", encoding="utf-8")
+    assert main([command, str(f)]) == 130
+    assert "run the same command again to resume" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -713,9 +713,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from povsim.sensitivity import run_sensitivity
 
     try:
-        res = run_sensitivity(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                              dask_local=args.dask_local, figures=not args.no_figures,
-                              reporter=_BatchReporter(args.quiet), command_line=sys.argv)
+        with sigterm_interrupts():
+            res = run_sensitivity(args.file, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                                  dask_local=args.dask_local, figures=not args.no_figures,
+                                  reporter=_BatchReporter(args.quiet), command_line=sys.argv)
     except KeyboardInterrupt:
         print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
         return 130
@@ -761,12 +762,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     try:
         if status is not None:
             status.start()
-        run = run_calibration(args.file, method=args.method, replicates=args.replicates, workers=args.workers,
-                              scheduler=args.scheduler, dask_local=args.dask_local, out=args.out, force=args.force,
-                              max_evaluations=args.max_evaluations, step=args.step, seed=args.seed,
-                              write_fitted=not args.no_fitted, replace_fitted=args.replace_fitted,
-                              accept_worse=args.accept_worse_fit, figures=not args.no_figures,
-                              on_point=on_point, progress=progress)
+        with sigterm_interrupts():
+            run = run_calibration(args.file, method=args.method, replicates=args.replicates, workers=args.workers,
+                                  scheduler=args.scheduler, dask_local=args.dask_local, out=args.out,
+                                  force=args.force, max_evaluations=args.max_evaluations, step=args.step,
+                                  seed=args.seed, write_fitted=not args.no_fitted, replace_fitted=args.replace_fitted,
+                                  accept_worse=args.accept_worse_fit, figures=not args.no_figures,
+                                  on_point=on_point, progress=progress)
     except FitNotReplaced as e:
         if status is not None:
             status.stop()
