@@ -178,10 +178,16 @@ def test_sigterm_stops_long_commands_like_ctrl_c(command, target, tmp_path, monk
         time.sleep(5)  # the handler interrupts this
         raise AssertionError("SIGTERM did not interrupt the command")
 
+    def unhandled(signum, frame):
+        raise AssertionError("the command left SIGTERM to the previous handler")
+
     monkeypatch.setattr(target, terminated)
-    before = signal.getsignal(signal.SIGTERM)
-    f = tmp_path / "study.toml"
-    f.write_text("", encoding="utf-8")
-    assert main([command, str(f)]) == 130
-    assert "run the same command again to resume" in capsys.readouterr().err
-    assert signal.getsignal(signal.SIGTERM) is before
+    before = signal.signal(signal.SIGTERM, unhandled)  # not the default, which would end pytest
+    try:
+        f = tmp_path / "study.toml"
+        f.write_text("", encoding="utf-8")
+        assert main([command, str(f)]) == 130
+        assert "run the same command again to resume" in capsys.readouterr().err
+        assert signal.getsignal(signal.SIGTERM) is unhandled
+    finally:
+        signal.signal(signal.SIGTERM, before)
