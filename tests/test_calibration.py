@@ -408,3 +408,24 @@ def test_run_is_written_when_its_target_file_went_bad(tmp_path: Path, truth_valu
     captured = capsys.readouterr()
     assert "calibration check skipped" in captured.err and "no_such_measure" in captured.err
     assert (out / "summary.txt").is_file() and not (out / "target_checks.csv").exists()
+
+
+def test_a_model_run_imports_none_of_the_modules_left_out_of_the_model_fingerprint(tmp_path):
+    """The fingerprint in cache keys leaves out what only reads results or builds scenarios;
+    that holds only while a model run does not import them (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from povsim.model import PovertyModel\n"
+            "from povsim.scenario import Scenario\n"
+            "s = Scenario.default().with_overrides(population={'persons': 1500}, time={'years': 2})\n"
+            "m = PovertyModel(s, seed=1)\n"
+            "m.run(); m.tables(lineage=True)\n"
+            "print(' '.join(k for k in sys.modules if k.startswith('povsim.')))\n")
+    env = {**__import__("os").environ, "POVSIM_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    loaded = set(out.split())
+    for name in ("plan", "brief", "dashboard", "trial", "validation", "stats", "plots", "report", "compare",
+                 "summary", "sensitivity", "cli"):
+        assert not any(m == f"povsim.{name}" or m.startswith(f"povsim.{name}.") for m in loaded), name

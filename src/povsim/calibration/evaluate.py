@@ -60,7 +60,9 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
 #: line, batch plumbing, this package): left out of :func:`model_fingerprint`, so that editing
 #: them keeps a calibration's cache.
 _NOT_MODEL = ("plots", "calibration", "experiment", "report.py", "cli.py", "summary.py", "output.py",
-              "sensitivity.py", "compare.py", "moda/survey.py", "runs.py", "__main__.py")
+              "sensitivity.py", "compare.py", "moda/survey.py", "runs.py", "__main__.py",
+              # what reads results or builds scenarios: a model run imports none of them
+              "plan", "brief", "dashboard", "trial.py", "validation.py", "stats.py")
 
 
 @functools.cache
