@@ -67,6 +67,17 @@ def test_plan_file_errors_name_file_key_value_and_a_fix(tmp_path, old, new, key,
     assert fragment in errs[0].message()
 
 
+def test_plan_file_syntax_error_names_line_and_column(tmp_path):
+    f = tmp_path / "plan.toml"
+    f.write_text(_plan_text(**{"horizon_years = 25": "horizon_years = 25 25"}), encoding="utf-8")
+    line = 1 + [ln.startswith("horizon_years = 25") for ln in _plan_text().splitlines()].index(True)
+    with pytest.raises(ScenarioErrors) as exc:
+        load_plan(f)
+    (err,) = exc.value.errors
+    assert err.file == str(f) and err.key.startswith(f"line {line}, column "), err.message()
+    assert "valid TOML" in err.message()
+
+
 def test_cli_plan_bad_file_exit_code_2(tmp_path, capsys):
     from povsim.cli import main
 

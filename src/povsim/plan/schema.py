@@ -18,7 +18,6 @@ can move onto a shared configuration layer without changing the file format.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from povsim.config import StrictModel, translate
+from povsim.config import StrictModel, read_toml, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
 
@@ -280,16 +279,15 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     if not file.is_file():
         raise ScenarioErrors([ScenarioError(str(file), "", str(path), "an existing plan file",
                                             "paths are relative to the current folder; see plans/ for examples")])
-    try:
-        text = file.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioErrors([ScenarioError(str(file), "", str(exc), "a readable TOML file")]) from None
+    errors: list[ScenarioError] = []
+    data = read_toml(file, errors, what="plan file")  # syntax errors name their line and column
+    if data is None:
+        raise ScenarioErrors(errors)
+    text = file.read_text(encoding="utf-8")  # kept with the plan (written beside its results)
     try:
         spec = _PlanFile.model_validate(data)
     except ValidationError as exc:
         raise ScenarioErrors(translate(exc, _PlanFile, file=str(file), data=data)) from None
-    errors: list[ScenarioError] = []
 
     def fail(key: str, value: object, expected: str, suggestion: str = "") -> None:
         errors.append(ScenarioError(str(file), key, value, expected, suggestion))
