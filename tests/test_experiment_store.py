@@ -101,7 +101,7 @@ def test_lock_is_exclusive_and_cleans_temporary_files(tmp_path: Path) -> None:
     (store.runs / ".abc.run.x1.tmp").write_bytes(b"partial")
     with store.locked():
         assert store.clean_temporary() == 1
-        with pytest.raises(BatchError, match="another `povsim batch`"), RunStore(tmp_path / "b").locked():
+        with pytest.raises(BatchError, match="another povsim process"), RunStore(tmp_path / "b").locked():
             pass
     with store.locked():  # released
         pass

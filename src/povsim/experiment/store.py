@@ -139,7 +139,7 @@ class RunStore:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 other = path.read_text(encoding="utf-8", errors="replace").strip() or "?"
-                raise BatchError(f"another `povsim batch` (pid {other}) is running in {self.folder}; wait for "
+                raise BatchError(f"another povsim process (pid {other}) is working in {self.folder}; wait for "
                                  "it to finish, or use another --out") from None
             raise _output._output_error(path, exc, "lock") from exc
         try:

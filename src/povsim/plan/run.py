@@ -20,7 +20,6 @@ Layout of the plan folder (``--out``, default ``results/plan-<name>``)::
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -300,7 +299,7 @@ def run_plan(file: str | os.PathLike[str], *, out: str | os.PathLike[str] | None
     store = RunStore(folder)
     store.create()
     timings: dict[str, float] = {}
-    with _locked(store):
+    with store.locked():
         store.clean_temporary()
 
         def make() -> Executor:
@@ -376,21 +375,6 @@ def _check_folder(folder: Path) -> None:
     if previous.exists() and not (previous / "manifest.json").is_file():
         raise OutputError(f"{previous} exists and is not a plan written by povsim (no manifest.json); move it or "
                           "choose another --out")
-
-
-@contextlib.contextmanager
-def _locked(store: RunStore):
-    """The store's lock, with a message about plans (not batches) when it is taken."""
-    from povsim.experiment.errors import BatchError
-
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(store.locked())
-        except BatchError as exc:
-            pid = str(exc).split("(pid ")[-1].split(")")[0] if "(pid " in str(exc) else "?"
-            raise PlanError(f"another povsim process (pid {pid}) is working in {store.folder}; wait for it to "
-                            "finish, or use another --out") from None
-        yield
 
 
 def _keyspace(des: _Design, vspecs: list[PlanRunSpec]) -> pd.DataFrame:
