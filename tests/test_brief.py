@@ -287,6 +287,20 @@ def test_compare_brief_sections_in_the_planners_order(cmp):
     assert b.figures() and all(f.number == k for k, f in enumerate(b.figures(), 1))
 
 
+def test_sure_section_names_the_fitted_file_the_scenario_extends():
+    res = load_results(RUN)  # its own copy: the manifest is changed below
+    figs, _ = build_figures(res)
+
+    def sure_text() -> str:
+        b = build_brief(res, figs)
+        return " ".join(blk.text for s in b.sections if s.key == "sure" for blk in s.blocks if hasattr(blk, "text"))
+
+    assert "calibration/fitted/hubei_baseline.toml" in sure_text()
+    for f in res.manifest["input_files"]:
+        f["path"] = f["path"].replace("fitted/hubei_baseline.toml", "fitted/hubei_refit.toml")
+    assert "calibration/fitted/hubei_refit.toml" in sure_text()  # not the targets file's name
+
+
 def test_run_with_interventions_gets_the_programme_sections(run):
     figs, _ = build_figures(run)
     b = build_brief(run, figs)

@@ -420,8 +420,12 @@ def _calibration(ctx: Context, name: str) -> list:
     blocks: list = [Heading(ctx.t("sub.calibration"))]
     if fit:
         prov = cal.get("provenance") or {}
+        # the fitted file the scenario extends (an input file); else the targets' default name
+        files = [str(f.get("path", "")).replace("\\", "/") for f in ctx.manifest.get("input_files") or []
+                 if isinstance(f, dict)]
+        own = next((f.rsplit("/", 1)[-1] for f in files if "/fitted/" in f), None)
         targets = str(cal.get("targets") or "")
-        fitted = "calibration/fitted/" + (targets.rsplit("/", 1)[-1] if targets else "?")
+        fitted = "calibration/fitted/" + (own or (targets.rsplit("/", 1)[-1] if targets else "?"))
         blocks.append(Para(ctx.t("sure.calibration", file=fitted, fit=fit.get("fitting_targets_passed", "?"),
                                  holdout=fit.get("holdout_targets_passed", "?"),
                                  method=term("method", fit.get("method", "?"), ctx.lang),
