@@ -270,7 +270,8 @@ _INCOME = (
 )
 
 
-def _collect_income(world: World, cells) -> None:
+def _collect_income(world: World, cells, income: bool = True) -> None:
+    # income=False: the poverty_policy rows only (povsim.processes.poverty_policy)
     from povsim.processes.poverty_policy import POLICY_MEASURES
 
     P, H = world.P, world.H
@@ -278,7 +279,8 @@ def _collect_income(world: World, cells) -> None:
                             H.income_pc, H.dibao, H.relative_poor_40, H.relative_poor_50,
                             H.registered_poor, H.relocated)
     k = len(_INCOME)
-    cells.add_all("income_poverty", [m.name for m in _INCOME], num[:k], den[:k])
+    if income:
+        cells.add_all("income_poverty", [m.name for m in _INCOME], num[:k], den[:k])
     # the targeting measures of the poverty policy come from the same pass over persons
     if cells.wants("poverty_policy"):
         cells.add_all("poverty_policy", POLICY_MEASURES, num[k:], den[k:])
