@@ -164,11 +164,8 @@ normals_at = normals.parallel
 
 
 def _mix_scalar(z: int) -> int:
-    """SplitMix64 finaliser on a Python int (64-bit wrap-around)."""
-    z = (z + _GOLDEN) & _MASK64
-    z = ((z ^ (z >> 30)) * _M1) & _MASK64
-    z = ((z ^ (z >> 27)) * _M2) & _MASK64
-    return z ^ (z >> 31)
+    """SplitMix64 finaliser (the compiled :func:`_mix`) on a Python int below 2**64."""
+    return int(_mix(np.uint64(z)))
 
 
 def _mix_array(z: np.ndarray) -> np.ndarray:
