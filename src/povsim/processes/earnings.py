@@ -470,10 +470,9 @@ def inherit_household_effect(world: World, params, rows: np.ndarray, origin: np.
                            + np.sqrt(1.0 - rho * rho) * H.earn_effect[rows])
 
 
-def calibrate_level(world: World, params, streams, target: float | None = None) -> float:
-    """Level constant making mean per-capita market income equal ``target`` (default the
-    declared mean moved to the current year along the growth path,
-    :func:`mean_income_target`).
+def calibrate_level(world: World, params, streams) -> float:
+    """Level constant making mean per-capita market income equal the declared mean moved
+    to the current year along the growth path (:func:`mean_income_target`).
 
     Market income is linear in ``exp(level)`` except for pensions and asset income, so one
     correction of the log level on the earned part is exact.
@@ -481,8 +480,7 @@ def calibrate_level(world: World, params, streams, target: float | None = None) 
     from povsim.processes.wealth import asset_income_pc
 
     H = world.H
-    if target is None:
-        target = mean_income_target(world.year, params)
+    target = mean_income_target(world.year, params)
     _, contrib, pens, _ = _earnings_pass(world, params, streams, 0.0)
     present = np.maximum(H.present, 1).astype(np.float64)
     earned_pc = contrib / present
