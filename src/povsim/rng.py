@@ -256,6 +256,11 @@ class Streams:
         ids = _ids(ids)
         return normals(self.key(name, year, sub), ids, np.arange(ids.shape[0]))
 
+    def household_ids(self, name: str, year: int, founders: np.ndarray) -> np.ndarray:
+        """Ids of the households that the persons ``founders`` (ids) set up this year: in
+        ``[2**61, 2**62)`` (61 random bits), apart from the initial households' ``0 .. n-1``."""
+        return (self.bits(name, year, founders) >> np.uint64(2)).astype(np.int64) | np.int64(1 << 61)
+
     def priority(self, name: str, year: int, ids: np.ndarray) -> np.ndarray:
         """Per-person random priority key for rationing and matching ("k smallest keys")."""
         return self.bits(name, year, ids)
