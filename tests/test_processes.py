@@ -56,8 +56,8 @@ def test_deaths_match_the_life_table(model_factory, gompertz_a):
     m = model_factory(PERSONS, 1, 1, gompertz_a=gompertz_a)
     w = m.world
     w.year += 1  # as in step(): the year advances, then demography runs
-    q = mortality.death_probability(w, m.params)
-    q[w.age() >= 105] = 1.0
+    inputs = mortality._inputs(w, m.params)  # what step() draws against, person by person
+    q = np.array([mortality._death_q(i, *inputs) for i in range(w.P.n)])
     mortality.step(w, m.params, m.streams)
     assert within(w.events["deaths"], q.sum(), bern_sd(q)), (w.events["deaths"], q.sum())
 

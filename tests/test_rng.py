@@ -56,18 +56,6 @@ def test_normals_are_standard_normal():
     assert stats.kstest(z, "norm").pvalue > 1e-3
 
 
-def test_bernoulli_rate_and_extremes():
-    s = Streams(2)
-    b = s.bernoulli("x", 2014, IDS, 0.3)
-    assert b.dtype == bool
-    assert abs(b.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / N)
-    assert not s.bernoulli("x", 2014, IDS, 0.0).any()
-    assert s.bernoulli("x", 2014, IDS, 1.0).all()
-    # per-person probabilities broadcast against ids; same uniform as .uniform()
-    p = np.linspace(0, 1, N)
-    np.testing.assert_array_equal(s.bernoulli("x", 2014, IDS, p), s.uniform("x", 2014, IDS) < p)
-
-
 def test_priority_keys_are_distinct_and_match_bits():
     s = Streams(4)
     k = s.priority("rationing", 2020, IDS)

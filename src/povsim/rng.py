@@ -133,21 +133,6 @@ def ppnd16(p):
     return -val if q < 0.0 else val
 
 
-def normal_kernel(key: np.uint64, ids: np.ndarray) -> np.ndarray:
-    """Standard normal draws per id (inverse CDF of the uniform draws; see
-    :func:`normals`)."""
-    return normals(key, ids, np.arange(ids.shape[0]))
-
-
-@threaded(cache=True, nogil=True)
-def less_kernel(key, ids, p):
-    """Events ``u < p`` with per-id uniforms and per-id probabilities."""
-    out = np.empty(ids.shape[0], dtype=np.bool_)
-    for i in prange(ids.shape[0]):
-        out[i] = uniform_at(key, ids[i]) < p[i]
-    return out
-
-
 @threaded(2, cache=True, nogil=True, error_model="numpy")
 def normals(key, ids, rows):
     """Standard normal draws (AS 241, exactly :func:`normal`'s values) for ``ids[rows]``.
@@ -179,11 +164,8 @@ normals_at = normals.parallel
 
 
 def _mix_scalar(z: int) -> int:
-    """SplitMix64 finaliser on a Python int (64-bit wrap-around)."""
-    z = (z + _GOLDEN) & _MASK64
-    z = ((z ^ (z >> 30)) * _M1) & _MASK64
-    z = ((z ^ (z >> 27)) * _M2) & _MASK64
-    return z ^ (z >> 31)
+    """SplitMix64 finaliser (the compiled :func:`_mix`) on a Python int below 2**64."""
+    return int(_mix(np.uint64(z)))
 
 
 def _mix_array(z: np.ndarray) -> np.ndarray:
@@ -265,21 +247,19 @@ class Streams:
         """Uniform draws on the open interval (0, 1), one per id.
 
         ``u = ((bits >> 12) + 0.5) / 2**52``: 52 bits keep ``+ 0.5`` exact, so
-        ``0 < u < 1`` strictly (see :func:`uniform_reference` for the numpy version).
+        ``0 < u < 1`` strictly.
         """
         return uniform_kernel(self.key(name, year, sub), _ids(ids))
 
     def normal(self, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
         """Standard normal draws, one per id (AS 241 inverse CDF of :meth:`uniform`)."""
-        return normal_kernel(self.key(name, year, sub), _ids(ids))
-
-    def bernoulli(
-        self, name: str, year: int, ids: np.ndarray, p: np.ndarray | float, sub: int = 0
-    ) -> np.ndarray:
-        """Boolean events ``u < p`` (``p`` an array aligned with ``ids``, or a scalar)."""
         ids = _ids(ids)
-        p = np.broadcast_to(np.asarray(p, dtype=np.float64), ids.shape)
-        return less_kernel(self.key(name, year, sub), ids, np.ascontiguousarray(p))
+        return normals(self.key(name, year, sub), ids, np.arange(ids.shape[0]))
+
+    def household_ids(self, name: str, year: int, founders: np.ndarray) -> np.ndarray:
+        """Ids of the households that the persons ``founders`` (ids) set up this year: in
+        ``[2**61, 2**62)`` (61 random bits), apart from the initial households' ``0 .. n-1``."""
+        return (self.bits(name, year, founders) >> np.uint64(2)).astype(np.int64) | np.int64(1 << 61)
 
     def priority(self, name: str, year: int, ids: np.ndarray) -> np.ndarray:
         """Per-person random priority key for rationing and matching ("k smallest keys")."""
@@ -289,15 +269,3 @@ class Streams:
 def _ids(ids: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(ids, dtype=np.int64)
 
-
-def uniform_reference(seed: int, name: str, year: int, ids: np.ndarray, sub: int = 0) -> np.ndarray:
-    """Pure-numpy reference of :meth:`Streams.uniform` (tests check the kernel against it)."""
-    z = np.asarray(ids, dtype=np.int64).astype(np.uint64)
-    z *= np.uint64(_GOLDEN)
-    z += Streams(seed).key(name, year, sub)
-    z = _mix_array(z)
-    z >>= np.uint64(12)
-    u = z.astype(np.float64)
-    u += 0.5
-    u *= _TWO52
-    return u

@@ -76,34 +76,30 @@ class Values:
         not empty, so every scenario runs the same code and a placebo (ratios exactly 1)
         gives bit-identical probabilities.
         """
-        return self._per_row(name, world, rows, 1.0)
+        return self._per_row(name, world, rows, lambda r: np.full(len(r), 1.0))
 
     def shift(self, name: str, world: World, rows: np.ndarray | None = None,
               size: int | None = None) -> np.ndarray:
         """Per-row additive shifts of a ``shift`` value (see :meth:`ratio`; empty when none); with
         ``size``, at ``rows`` of ``size`` zeros (a pass over a table reading some rows, e.g. children)."""
-        return _scatter(self._per_row(name, world, rows, 0.0), rows, size)
-
-    def _per_row(self, name: str, world: World, rows: np.ndarray | None, neutral: float) -> np.ndarray:
-        if not self._mods.get(name):
-            return _NONE
-        if rows is None:
-            rows = all_rows(self._table_size(name, world))
-        return np.ascontiguousarray(self._apply(name, world, rows, np.full(len(rows), neutral)),
-                                    dtype=np.float64)
+        return _scatter(self._per_row(name, world, rows, lambda r: np.full(len(r), 0.0)), rows, size)
 
     def override(self, name: str, world: World, rows: np.ndarray | None,
                  base: Callable[[np.ndarray], np.ndarray], size: int | None = None) -> np.ndarray:
         """Modified per-row values of a probability/rate/amount value, or an empty array
         when no modifier is registered (``base(rows)`` gives the process's own values as
         a new array, computed only when needed; ``size`` as in :meth:`shift`)."""
+        return _scatter(self._per_row(name, world, rows, base), rows, size)
+
+    def _per_row(self, name: str, world: World, rows: np.ndarray | None,
+                 start: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         if not self._mods.get(name):
             return _NONE
         if rows is None:
             rows = all_rows(self._table_size(name, world))
-        # base(rows) is the process's own new array: the modifiers may start from it
-        values = np.asarray(base(rows), dtype=np.float64)
-        return _scatter(np.ascontiguousarray(self._apply(name, world, rows, values)), rows, size)
+        # start(rows) is a new array: the modifiers may start from it
+        values = np.asarray(start(rows), dtype=np.float64)
+        return np.ascontiguousarray(self._apply(name, world, rows, values), dtype=np.float64)
 
     @staticmethod
     def _table_size(name: str, world: World) -> int:

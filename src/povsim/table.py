@@ -61,10 +61,6 @@ class Table:
     def capacity(self) -> int:
         return len(next(iter(self._cols.values())))
 
-    def nbytes(self) -> int:
-        """Bytes allocated by all columns (including spare capacity)."""
-        return sum(c.nbytes for c in self._cols.values())
-
     # -- growth -------------------------------------------------------------
     def _reserve(self, total: int) -> None:
         cap = self.capacity
@@ -258,34 +254,3 @@ def remap_inplace(pointers, mapping):
         if p >= 0:
             pointers[i] = mapping[p]
 
-
-#: Measures accumulated by :func:`child_measures`, in row order: (table, measure, kind);
-#: kind "rate" = numerator / denominator, "mean" = mean of a value over the denominator.
-CHILD_MEASURES = (
-    ("stunting", "stunting_prevalence", "rate"),
-    ("anaemia", "anaemia_prevalence_infant", "rate"),
-    ("anaemia", "anaemia_prevalence_preschool", "rate"),
-    ("anaemia", "anaemia_prevalence_school", "rate"),
-    ("health", "health_shock_rate_children", "rate"),
-    ("health", "disability_prevalence_children", "rate"),
-    ("health", "checkup_rate_children", "rate"),
-    ("health", "uninsured_share_children", "rate"),
-    ("enrolment", "enrolment_rate_6_11", "rate"),
-    ("enrolment", "enrolment_rate_12_14", "rate"),
-    ("enrolment", "enrolment_rate_15_17", "rate"),
-    ("enrolment", "enrolment_rate_18_22", "rate"),
-    ("enrolment", "preschool_rate_3_5", "rate"),
-    ("enrolment", "junior_high_dropout_rate", "rate"),
-    ("enrolment", "overage_2plus_share", "rate"),
-    ("left_behind", "left_behind_share", "rate"),
-    ("left_behind", "both_parents_away_share", "rate"),
-    ("left_behind", "unsupervised_share", "rate"),
-    ("development", "mean_skill_0_5", "mean"),
-    ("development", "low_skill_share_0_5", "rate"),
-    ("development", "mean_skill_6_17", "mean"),
-    ("development", "low_skill_share_6_17", "rate"),
-    ("living_conditions", "no_safe_water_share", "rate"),
-    ("living_conditions", "no_sanitation_share", "rate"),
-    ("living_conditions", "no_info_access_share", "rate"),
-    ("living_conditions", "poor_housing_share", "rate"),
-)

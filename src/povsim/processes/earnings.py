@@ -270,7 +270,8 @@ _INCOME = (
 )
 
 
-def _collect_income(world: World, cells) -> None:
+def _collect_income(world: World, cells, income: bool = True) -> None:
+    # income=False: the poverty_policy rows only (povsim.processes.poverty_policy)
     from povsim.processes.poverty_policy import POLICY_MEASURES
 
     P, H = world.P, world.H
@@ -278,7 +279,8 @@ def _collect_income(world: World, cells) -> None:
                             H.income_pc, H.dibao, H.relative_poor_40, H.relative_poor_50,
                             H.registered_poor, H.relocated)
     k = len(_INCOME)
-    cells.add_all("income_poverty", [m.name for m in _INCOME], num[:k], den[:k])
+    if income:
+        cells.add_all("income_poverty", [m.name for m in _INCOME], num[:k], den[:k])
     # the targeting measures of the poverty policy come from the same pass over persons
     if cells.wants("poverty_policy"):
         cells.add_all("poverty_policy", POLICY_MEASURES, num[k:], den[k:])
@@ -468,10 +470,9 @@ def inherit_household_effect(world: World, params, rows: np.ndarray, origin: np.
                            + np.sqrt(1.0 - rho * rho) * H.earn_effect[rows])
 
 
-def calibrate_level(world: World, params, streams, target: float | None = None) -> float:
-    """Level constant making mean per-capita market income equal ``target`` (default the
-    declared mean moved to the current year along the growth path,
-    :func:`mean_income_target`).
+def calibrate_level(world: World, params, streams) -> float:
+    """Level constant making mean per-capita market income equal the declared mean moved
+    to the current year along the growth path (:func:`mean_income_target`).
 
     Market income is linear in ``exp(level)`` except for pensions and asset income, so one
     correction of the log level on the earned part is exact.
@@ -479,8 +480,7 @@ def calibrate_level(world: World, params, streams, target: float | None = None) 
     from povsim.processes.wealth import asset_income_pc
 
     H = world.H
-    if target is None:
-        target = mean_income_target(world.year, params)
+    target = mean_income_target(world.year, params)
     _, contrib, pens, _ = _earnings_pass(world, params, streams, 0.0)
     present = np.maximum(H.present, 1).astype(np.float64)
     earned_pc = contrib / present

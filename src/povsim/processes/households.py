@@ -90,10 +90,9 @@ def step(world: World, params, streams) -> None:
     world.events["household_splits"] = float(k)
     if k == 0:
         return
-    hid = (streams.bits("household.split_id", world.year, P.id[men]) >> np.uint64(2)).astype(
-        np.int64) | np.int64(1 << 61)
     origin = P.hh[men].copy()
-    rows = world.new_households(hid, H.village[origin], params, streams)
+    rows = world.new_households(streams.household_ids("household.split_id", world.year, P.id[men]),
+                                H.village[origin], params, streams)
     inherit_household_effect(world, params, rows, origin)
     division_transfers(world, params, origin, rows)
     new_row = np.full(P.n, -1, dtype=np.int32)

@@ -114,15 +114,14 @@ def migration_scale(year: int, params) -> float:
                        (2005, params.migration_scale_2005), (REFERENCE_YEAR, 1.0)], "log")
 
 
-def departure_probabilities(params, year: int = REFERENCE_YEAR,
-                            village_share: np.ndarray | None = None) -> np.ndarray:
+def departure_probabilities(params, year: int, village_share: np.ndarray) -> np.ndarray:
     """Departure probability of a resident worker by ``[v, b, y, p]``: ``v`` the village,
     ``b`` 0 man, 1 woman whose partner is away, 2 other woman; ``y`` 1 for a woman with a
     child under 3; ``p`` 1 for an income-poor household.
 
     The logit model has only these cells per village, so it is evaluated once per year on
     them.  ``village_share`` is last year's share of each village's working-age adults
-    away (the network term, relative to 30%); ``None`` gives one village at 30%.
+    away (the network term, relative to 30%).
     """
     b, y, p = np.meshgrid(np.arange(3), np.arange(2), np.arange(2), indexing="ij")
     male = b == 0
@@ -133,8 +132,7 @@ def departure_probabilities(params, year: int = REFERENCE_YEAR,
     lo += np.where(~male & (y == 1), np.log(params.migration_young_child_ratio), 0.0)
     # (income_poor is last year's status of the household: departures respond to it)
     lo += np.where(p == 1, np.log(params.migration_poverty_or), 0.0)
-    share = np.array([0.3]) if village_share is None else np.asarray(village_share, dtype=np.float64)
-    net = params.migration_network * (share - 0.3) * 10.0
+    net = params.migration_network * (np.asarray(village_share, dtype=np.float64) - 0.3) * 10.0
     return np.ascontiguousarray(expit(lo[None, :, :, :] + net[:, None, None, None]))
 
 

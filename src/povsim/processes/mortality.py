@@ -154,11 +154,6 @@ def _inputs(world: World, params) -> tuple:
             params.rr_mortality_disabled, rr)
 
 
-def death_probability(world: World, params) -> np.ndarray:
-    """Annual death probability of every person (what :func:`step` draws against)."""
-    return _death_probabilities(*_inputs(world, params))
-
-
 def step(world: World, params, streams) -> None:
     """Deaths of the year; partners become widowed; bequests; the dead move to the archive."""
     from povsim.processes.wealth import bequeath
@@ -200,16 +195,6 @@ def _death_q(i, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
     if a >= 105:
         v = 1.0
     return min(max(v, 0.0), 1.0)
-
-
-@njit(cache=True, nogil=True)
-def _death_probabilities(sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
-                         rr_disabled, rr):
-    q = np.empty(sex.shape[0], dtype=np.float64)
-    for i in range(sex.shape[0]):
-        q[i] = _death_q(i, sex, age, table, stunted, shock, disabled, rr_stunted, rr_shock,
-                        rr_disabled, rr)
-    return q
 
 
 @threaded(cache=True, nogil=True)

@@ -148,9 +148,8 @@ def step(world: World, params, streams) -> None:
     dest = P.hh[husbands].copy()
     if k:
         hus = husbands[new_hh]
-        hid = (streams.bits("household.id", world.year, P.id[hus]) >> np.uint64(2)).astype(np.int64)
-        hid |= np.int64(1 << 61)
-        new_rows = world.new_households(hid, H.village[P.hh[hus]], params, streams)
+        new_rows = world.new_households(streams.household_ids("household.id", world.year, P.id[hus]),
+                                        H.village[P.hh[hus]], params, streams)
         inherit_household_effect(world, params, new_rows, husband_origin[new_hh])
         P.hh[hus] = new_rows
         P.hh[wives[new_hh]] = new_rows

@@ -161,22 +161,7 @@ def _collect_policy(world: World, cells) -> None:
         return
     from povsim.processes.earnings import _collect_income
 
-    _collect_income(world, _OnlyPolicy(cells))
-
-
-class _OnlyPolicy:
-    """The year's cells, passing on only the ``poverty_policy`` rows."""
-
-    def __init__(self, cells) -> None:
-        self._cells = cells
-        self.cell, self.n_cells = cells.cell, cells.n_cells
-
-    def wants(self, table: str) -> bool:
-        return table == "poverty_policy"
-
-    def add_all(self, table: str, measures, num, den) -> None:
-        if table == "poverty_policy":
-            self._cells.add_all(table, measures, num, den)
+    _collect_income(world, cells, income=False)
 
 
 def _collect_lines(world: World, cells) -> None:

@@ -484,12 +484,11 @@ def _transition_p(rows, hh, skill, rel_poor, caregiver_school, income_pc, presen
     return out
 
 
-def overage(world: World, rows: np.ndarray | None = None) -> np.ndarray:
-    """Years behind the normal grade for age (0 when not enrolled), of every person or of
-    ``rows`` (MODA reads it for the children only)."""
+def overage(world: World, rows: np.ndarray) -> np.ndarray:
+    """Years behind the normal grade for age (0 when not enrolled) of the persons ``rows``
+    (MODA reads it for the children)."""
     P = world.P
-    rows = np.arange(P.n) if rows is None else np.asarray(rows, dtype=np.int64)
-    return _overage(rows, world.age(), P.grade, P.enrolled)
+    return _overage(np.asarray(rows, dtype=np.int64), world.age(), P.grade, P.enrolled)
 
 
 @njit(cache=True, inline="always")
