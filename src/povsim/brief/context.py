@@ -45,6 +45,12 @@ class Context:
     def manifest(self) -> dict:
         return self.res.manifest
 
+    @property
+    def input_files(self) -> list[str]:
+        """Paths of the run's input files (its scenario files and what they extend), as the
+        manifest lists them."""
+        return [str(f.get("path")) for f in self.manifest.get("input_files") or [] if isinstance(f, dict)]
+
     def csv(self, relpath: str) -> pd.DataFrame | None:
         """``<folder>/<relpath>`` as a table, or ``None`` when absent or empty (read once)."""
         if relpath not in self._csv:

@@ -421,8 +421,7 @@ def _calibration(ctx: Context, name: str) -> list:
     if fit:
         prov = cal.get("provenance") or {}
         # the fitted file the scenario extends (an input file); else the targets' default name
-        files = [str(f.get("path", "")).replace("\\", "/") for f in ctx.manifest.get("input_files") or []
-                 if isinstance(f, dict)]
+        files = [f.replace("\\", "/") for f in ctx.input_files]
         own = next((f.rsplit("/", 1)[-1] for f in files if "/fitted/" in f), None)
         targets = str(cal.get("targets") or "")
         fitted = "calibration/fitted/" + (own or (targets.rsplit("/", 1)[-1] if targets else "?"))
@@ -548,8 +547,7 @@ def method(ctx: Context) -> Section:
     m = ctx.manifest
     git = m.get("git") or {}
     commit = str(git.get("commit") or ctx.t("n/a")) + (ctx.t("dirty") if git.get("dirty") else "")
-    files = [str(f.get("path")) for f in m.get("input_files", []) if isinstance(f, dict)]
-    files = list(dict.fromkeys(files))
+    files = list(dict.fromkeys(ctx.input_files))
     seeds = [str(s) for s in (m.get("seeds") or [])]
     rows = [[ctx.t("prov.version"), str(m.get("povsim_version", ctx.t("n/a")))],
             [ctx.t("prov.commit"), commit],

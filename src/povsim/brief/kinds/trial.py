@@ -112,7 +112,7 @@ def _assumptions(ctx: Context) -> Section:
         else:
             sec.add(Missing(ctx.t("trial.no_assumptions")))
     else:  # typed in English in the trial file: pointed to, not translated by guesswork
-        files = [str(f.get("path")) for f in ctx.manifest.get("input_files", []) if isinstance(f, dict)]
+        files = ctx.input_files
         sec.add(Para(ctx.t("trial.assumptions_elsewhere", n=len(typed) + len(run_notes),
                            file=f"`{files[0] if files else 'trials/'}`")))
     return sec
