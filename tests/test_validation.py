@@ -43,7 +43,13 @@ def test_state_of_the_fit_reports_bounds_and_wide_ses_as_facts_not_checks():
 
     from povsim.validation import _fitted_state
 
-    t = _fitted_state(load_scenario(ROOT / "scenarios" / "baseline.toml"))
+    s = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    t = _fitted_state(s)
+    # the fit's own lists (FitResult.at_bounds, wide_se) ...
+    fit = s.calibration.fit
+    assert set(t.loc[t["at bound"] == "yes", "parameter"]) == set(fit["parameters_at_bounds"])
+    assert set(t.loc[t["SE > half range"] == "yes", "parameter"]) == set(fit["parameters_se_over_half_range"])
+    # ... agree with the numbers of the file's header
     span = t["upper"] - t["lower"]
     at_bound = (t["fitted"] <= t["lower"] + 0.01 * span) | (t["fitted"] >= t["upper"] - 0.01 * span)
     wide = ~np.isfinite(t["approx SE"]) | (t["approx SE"] > 0.5 * span)

@@ -69,12 +69,14 @@ def _fitted_state(scenario) -> pd.DataFrame | None:
     fp = fitted_parameters(files[0])
     if fp.empty:
         return None
-    v, lo, hi, se = fp["value"], fp["lower"], fp["upper"], fp["se"]
-    span = hi - lo
-    # facts about the fit, not checks: "yes"/"no" (a boolean would read as pass/FAIL)
-    at_bound = (v <= lo + 0.01 * span) | (v >= hi - 0.01 * span)
-    wide = ~np.isfinite(se) | (se > 0.5 * span)
-    return pd.DataFrame({"parameter": fp["parameter"], "fitted": v, "lower": lo, "upper": hi, "approx SE": se,
+    # which parameters are at a bound or have a wide SE: the fit's own lists (FitResult.at_bounds
+    # and wide_se, written with the fitted values); facts, not checks: "yes"/"no" (a boolean
+    # would read as pass/FAIL)
+    fit = scenario.calibration.fit
+    at_bound = fp["parameter"].isin(fit.get("parameters_at_bounds", ()))
+    wide = fp["parameter"].isin(fit.get("parameters_se_over_half_range", ()))
+    return pd.DataFrame({"parameter": fp["parameter"], "fitted": fp["value"], "lower": fp["lower"],
+                         "upper": fp["upper"], "approx SE": fp["se"],
                          "at bound": np.where(at_bound, "yes", "no"),
                          "SE > half range": np.where(wide, "yes", "no"), "unit": fp["unit"]})
 
@@ -170,9 +172,11 @@ def build(tables: dict[str, pd.DataFrame], scenario, provenance: dict, figures: 
                "From the header of the fitted parameter file (approximate SEs from the "
                "Gauss-Newton covariance at the fit).", "",
                f"{n_bound} of {len(fitted)} free parameters are at a bound of their range, and {n_wide} have an "
-               "approximate SE above half their range: the targets fit the parameters jointly but do not "
-               "determine most of them one by one. A sensitivity study (`povsim sensitivity`) shows which of "
-               "them move a result.", "", _md(fitted, 4), ""]
+               "approximate SE above half their range"
+               + (": the targets fit the parameters jointly but do not determine most of them one by one."
+                  if 2 * n_wide > len(fitted) else ".")
+               + " A sensitivity study (`povsim sensitivity`) shows which of them move a result.",
+               "", _md(fitted, 4), ""]
     return "\n".join(md) + "\n"
 
 
