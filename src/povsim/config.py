@@ -48,6 +48,7 @@ __all__ = [
     "origin_of",
     "read_chain",
     "read_toml",
+    "read_toml_text",
     "translate",
     "validate_files",
 ]
@@ -80,24 +81,31 @@ def missing_file_hint(path: Path, relative_to: str = "the folder of the file nam
 def read_toml(path: str | os.PathLike[str], errors: list[ScenarioError], what: str = "file") -> dict[str, Any] | None:
     """Parse a TOML file; problems (missing, unreadable, not UTF-8, bad syntax) are
     appended to ``errors`` naming the line, and ``None`` is returned."""
+    return read_toml_text(path, errors, what)[0]
+
+
+def read_toml_text(path: str | os.PathLike[str], errors: list[ScenarioError],
+                   what: str = "file") -> tuple[dict[str, Any] | None, str | None]:
+    """:func:`read_toml`, and the file's text (read once; ``None`` when it could not be
+    read or decoded)."""
     path = Path(path)
     if not path.is_file():
         errors.append(ScenarioError(str(path), "", str(path), f"an existing {what}",
                                     missing_file_hint(_abs(path), f"the current folder {Path.cwd()}")))
-        return None
+        return None, None
     try:
         raw = path.read_bytes()
     except OSError as exc:
         errors.append(ScenarioError(str(path), "", str(path), "a readable file", exc.strerror or str(exc)))
-        return None
+        return None, None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         errors.append(ScenarioError(str(path), f"byte {exc.start}", raw[exc.start:exc.start + 4],
                                     "a UTF-8 text file", "save the file as UTF-8"))
-        return None
+        return None, None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -108,7 +116,7 @@ def read_toml(path: str | os.PathLike[str], errors: list[ScenarioError], what: s
             str(path), where, lines[lineno - 1] if 0 < lineno <= len(lines) else "",
             f"valid TOML ({re.sub(r'\s*\(at [^)]*\)\s*$', '', msg)})",
             "strings need double quotes, each key may appear once, tables are written [name], lists [a, b]"))
-        return None
+        return None, text
 
 
 def _abs(path: Path) -> Path:

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from povsim.config import StrictModel, read_toml, translate
+from povsim.config import StrictModel, read_toml_text, translate
 from povsim.errors import ScenarioError, ScenarioErrors, did_you_mean
 from povsim.scenario import Scenario, load_scenario
 
@@ -280,10 +280,11 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         raise ScenarioErrors([ScenarioError(str(file), "", str(path), "an existing plan file",
                                             "paths are relative to the current folder; see plans/ for examples")])
     errors: list[ScenarioError] = []
-    data = read_toml(file, errors, what="plan file")  # syntax errors name their line and column
+    # syntax errors name their line and column; the text is kept with the plan (written
+    # beside its results), read once with what was parsed
+    data, text = read_toml_text(file, errors, what="plan file")
     if data is None:
         raise ScenarioErrors(errors)
-    text = file.read_text(encoding="utf-8")  # kept with the plan (written beside its results)
     try:
         spec = _PlanFile.model_validate(data)
     except ValidationError as exc:
