@@ -247,7 +247,7 @@ class RunStore:
                 return
         record = {"key": outcome.key, "error": outcome.error, "traceback": outcome.traceback,
                   "seconds": round(outcome.seconds, 6), "host": outcome.host, "pid": outcome.pid,
-                  "failed": datetime.now(UTC).isoformat(timespec="seconds"), "code": {}}
+                  "failed": datetime.now(UTC).isoformat(timespec="seconds")}
         _output.atomic_write_text(self.failed_path(outcome.key), _dumps(record))
 
     def read(self, key: str, names: Iterable[str] | None = None):
