@@ -139,6 +139,33 @@ def test_resume_runs_only_what_is_missing(reference, tmp_path: Path) -> None:
     assert run_batch(f, out=out, workers=0).ran == 0           # nothing left
 
 
+def test_runs_of_another_model_version_are_run_again(reference, tmp_path: Path, monkeypatch, capsys) -> None:
+    """A batch resumed after the model code changed never mixes the two models' results:
+    every run of the old one is run again (and gives the same tables when, as here, the
+    change leaves the results as they were)."""
+    import povsim.experiment.store as store_mod
+    import povsim.experiment.worker as worker_mod
+
+    f, ref = reference
+    out = tmp_path / "b"
+    run_batch(f, out=out, workers=0)
+    monkeypatch.setattr(store_mod, "model_fingerprint", lambda: "another version")
+    st = batch_status(f, out)
+    assert st.counts() == {"done": 0, "failed": 0, "pending": 6} and len(st.state.other_model) == 6
+    assert "6 result(s) were made by another version of the model" in st.describe(str(f))
+    monkeypatch.undo()
+    assert main(["batch", str(f), "--out", str(out), "--workers", "0"]) == 0
+    assert "another version of the model" not in "".join(capsys.readouterr())
+    monkeypatch.setattr(store_mod, "model_fingerprint", lambda: "another version")
+    monkeypatch.setattr(worker_mod, "model_fingerprint", lambda: "another version")
+    assert main(["batch", str(f), "--out", str(out), "--workers", "0"]) == 0
+    assert all(RunFile(p).meta["model"] == "another version" for p in (out / "runs").glob("*.run"))
+    captured = capsys.readouterr()
+    assert "6 finished run(s) were made by another version of the model code and are run again" in (
+        captured.out + captured.err)
+    assert tables_bytes(out) == tables_bytes(ref)
+
+
 def test_changed_design_needs_extend(reference, tmp_path: Path) -> None:
     f, ref = reference
     out = tmp_path / "b"

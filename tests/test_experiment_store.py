@@ -13,6 +13,7 @@ from povsim.experiment.errors import BatchError
 from povsim.experiment.runfile import CorruptRunFile, RunFile, encode
 from povsim.experiment.store import RunStore
 from povsim.experiment.worker import RunOutcome
+from povsim.fingerprint import model_fingerprint
 
 
 def frames() -> dict[str, pd.DataFrame]:
@@ -68,7 +69,7 @@ def test_damage_is_detected(tmp_path: Path, damage: str) -> None:
 def test_scan_classifies_runs(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "b")
     store.create()
-    ok = encode({"income_poverty": frames()["tidy"]}, {"scenario": "s", "absent": []})
+    ok = encode({"income_poverty": frames()["tidy"]}, {"model": model_fingerprint(), "scenario": "s", "absent": []})
     store.write_outcome(RunOutcome(key="a" * 16, ok=True, blob=ok))
     store.write_outcome(RunOutcome(key="b" * 16, ok=False, error="ValueError: boom", traceback="Traceback..."))
     store.write_outcome(RunOutcome(key="c" * 16, ok=True, blob=ok))
@@ -85,6 +86,13 @@ def test_scan_classifies_runs(tmp_path: Path) -> None:
     # a later success replaces the failure record
     store.write_outcome(RunOutcome(key="b" * 16, ok=True, blob=ok))
     assert not store.failed_path("b" * 16).exists()
+    # a result of another model version, or one that does not say which, is run again
+    for meta in ({"model": "0123456789abcdef", "absent": []}, {"absent": []}):
+        store.write_outcome(RunOutcome(key="f" * 16, ok=True,
+                                       blob=encode({"income_poverty": frames()["tidy"]}, meta)))
+        state = store.scan(["a" * 16, "f" * 16], ["income_poverty"])
+        assert list(state.done) == ["a" * 16]
+        assert state.other_model == ["f" * 16] and state.pending == ["f" * 16] and not state.stale
 
 
 def test_damaged_blob_from_worker_is_recorded_as_failure(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def cache_key(geo: Geography, params, seed: int, first: int, start_year: int,
               target: int) -> str:
     """Hash of everything a spin-up depends on: the model code, the seed, the years, the
     size, the geography and every parameter value."""
-    from povsim.calibration.evaluate import model_fingerprint
+    from povsim.fingerprint import model_fingerprint
 
     h = hashlib.sha256()
     h.update(json.dumps([_CACHE_FORMAT, model_fingerprint(), int(seed), int(first),

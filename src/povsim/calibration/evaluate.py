@@ -5,7 +5,7 @@ the same replicate seeds (common random numbers, so that differences between poi
 differences of parameters, not of luck), and reading every target's outcome off each
 run.  Each (point, replicate) result is a small JSON file under ``cache/``, named by a
 hash of the scenario (free parameters left out), the model's source code
-(:func:`model_fingerprint`), the parameter values and the seed: a
+(:func:`povsim.fingerprint.model_fingerprint`), the parameter values and the seed: a
 calibration that is interrupted and started again replays the optimiser's path from the
 cache and goes on where it stopped, and a re-run after the fitted file has changed
 still reuses every point it has seen.
@@ -27,6 +27,7 @@ from povsim.calibration.targets import CalibrationSpec, Target, extract
 from povsim.errors import RunError
 from povsim.experiment.executors import Executor
 from povsim.experiment.worker import RunOutcome, RunSpec, current_rss, failed_outcome, peak_rss
+from povsim.fingerprint import model_fingerprint
 from povsim.output import atomic_write_text
 from povsim.runner import replicate_seed
 
@@ -54,37 +55,6 @@ def run_targets(spec: RunSpec, targets: Sequence[Target]) -> RunOutcome:
     return RunOutcome(key=spec.key, ok=True, seconds=time.perf_counter() - t0, person_years=int(person_years),
                       rss_before=rss0, peak_rss=peak_rss(), host=platform.node(),
                       extra={"stats": [None if not math.isfinite(v) else float(v) for v in stats]})
-
-
-#: Parts of the package that cannot change a run's results (drawing, reporting, the command
-#: line, batch plumbing, this package): left out of :func:`model_fingerprint`, so that editing
-#: them keeps a calibration's cache.
-_NOT_MODEL = ("plots", "calibration", "experiment", "report.py", "cli.py", "summary.py", "output.py",
-              "sensitivity.py", "compare.py", "moda/survey.py", "runs.py", "__main__.py",
-              # what reads results or builds scenarios: a model run imports none of them
-              "plan", "brief", "dashboard", "trial.py", "validation.py", "stats.py")
-
-
-@functools.cache
-def model_fingerprint() -> str:
-    """Hash of the source files that define the model.
-
-    Part of every cache key: after a change to the model code, earlier cached runs no
-    longer answer for it (they would silently mix two models in one fit).
-    """
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
-        rel = f.relative_to(root)
-        if rel.parts[0] in _NOT_MODEL or rel.as_posix() in _NOT_MODEL or "__pycache__" in rel.parts:
-            continue
-        h.update(str(rel).encode())
-        h.update(f.read_bytes())
-    for f in sorted((root / "data").glob("*")) if (root / "data").is_dir() else ():
-        if f.is_file():
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 class Evaluator:

@@ -137,7 +137,8 @@ class BatchStatus:
     outside: int
 
     def counts(self) -> dict[str, int]:
-        """``{"done", "failed", "pending"}`` (corrupt and stale results count as pending)."""
+        """``{"done", "failed", "pending"}`` (corrupt, stale and other models' results count as
+        pending)."""
         return {"done": len(self.state.done), "failed": len(self.state.failed),
                 "pending": len(self.state.pending)}
 
@@ -156,6 +157,9 @@ class BatchStatus:
             lines += [f"  {key}: {why}" for key, why in st.corrupt.items()]
         if st.stale:
             lines.append(f"{len(st.stale)} result(s) lack a table the design keeps, counted as pending")
+        if st.other_model:
+            lines.append(f"{len(st.other_model)} result(s) were made by another version of the model, counted as "
+                         "pending (they are run again)")
         if self.outside:
             lines.append(f"{self.outside} finished run(s) in the folder are not in the current design (kept, not "
                          "collected)")
@@ -451,6 +455,14 @@ def _report_state(rep: Reporter, state: StoreState, total: int, folder: Path) ->
                     + (" ..." if len(state.corrupt) > 5 else ""))
     if state.stale:
         rep.message(f"{len(state.stale)} finished run(s) lack a table the design now keeps and are run again")
+    if state.other_model:
+        rep.message(other_model_message(state))
+
+
+def other_model_message(state: StoreState) -> str:
+    """What a command says about finished runs of another model version (run again)."""
+    return (f"{len(state.other_model)} finished run(s) were made by another version of the model code and "
+            "are run again (a result of one model never stands in for another's)")
 
 
 def _report_estimate(rep: Reporter, est: Estimate, todo: list[RunEntry], ex: Executor, memory_check: bool,

@@ -14,8 +14,10 @@ Layout of a batch folder::
 
 Every file is written atomically (temporary file in the same folder, ``fsync``,
 ``os.replace``), and the design and keyspace are saved before any run starts.  A run
-is done when its result file exists, verifies and holds the tables the design keeps;
-anything else (missing, truncated, altered, stale) is pending and is run again.
+is done when its result file exists, verifies, holds the tables the design keeps and
+was made by the current model code (:func:`povsim.fingerprint.model_fingerprint`, recorded
+in the result); anything else (missing, truncated, altered, stale, another model) is
+pending and is run again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from povsim.errors import OutputError
 from povsim.experiment.errors import BatchError
 from povsim.experiment.runfile import CorruptRunFile, RunFile
 from povsim.experiment.worker import RunOutcome
+from povsim.fingerprint import model_fingerprint
 
 __all__ = ["RunStore", "StoreState"]
 
@@ -55,6 +58,9 @@ class StoreState:
         Key -> reason, for result files that did not verify (they are pending too).
     stale
         Keys whose result lacks a table the design now keeps (pending too).
+    other_model
+        Keys whose result was made by another version of the model code, or does not say
+        which (pending too: a result of one model never stands in for another's).
     """
 
     done: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -62,6 +68,7 @@ class StoreState:
     pending: list[str] = field(default_factory=list)
     corrupt: dict[str, str] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)
+    other_model: list[str] = field(default_factory=list)
 
 
 class RunStore:
@@ -191,12 +198,14 @@ class RunStore:
 
     # -- runs ------------------------------------------------------------------
     def scan(self, keys: Iterable[str], outputs: Iterable[str] | None) -> StoreState:
-        """Check the result of every key: done, failed, pending, corrupt or stale.
+        """Check the result of every key: done, failed, pending, corrupt, stale or made by
+        another model.
 
         Every result file is read and its checksum verified.  ``outputs`` are the tables
         the design keeps (``None``: the default set); a result kept for another set is stale.
         """
         need = set(outputs) if outputs is not None else None
+        model = model_fingerprint()
         state = StoreState()
         for key in keys:
             path = self.result_path(key)
@@ -210,12 +219,15 @@ class RunStore:
                 else:
                     meta = rf.meta
                     have = set(rf.table_names) | set(meta.get("absent", ()))
-                    if (meta.get("outputs", ()) is None) if need is None else need <= have:
+                    if meta.get("model") != model:
+                        state.other_model.append(key)
+                    elif (meta.get("outputs", ()) is None) if need is None else need <= have:
                         state.done[key] = meta
                         continue
-                    state.stale.append(key)
+                    else:
+                        state.stale.append(key)
             fpath = self.failed_path(key)
-            if fpath.exists() and key not in state.corrupt and key not in state.stale:
+            if fpath.exists() and not path.exists():
                 try:
                     state.failed[key] = json.loads(fpath.read_text(encoding="utf-8"))
                     continue

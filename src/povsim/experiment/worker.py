@@ -22,6 +22,7 @@ from typing import Any
 
 from povsim.experiment.design import is_tidy
 from povsim.experiment.runfile import encode
+from povsim.fingerprint import model_fingerprint
 from povsim.scenario import Scenario
 
 __all__ = ["RunOutcome", "RunSpec", "current_rss", "execute", "failed_outcome", "peak_rss"]
@@ -127,7 +128,8 @@ def execute(spec: RunSpec) -> RunOutcome:
         else:
             kept = {name: tables[name] for name in spec.outputs if name in tables}
         meta = {
-            "key": spec.key, "scenario": spec.scenario.name, "parameters": dict(spec.parameters),
+            "key": spec.key, "model": model_fingerprint(), "scenario": spec.scenario.name,
+            "parameters": dict(spec.parameters),
             "seed": spec.seed, "replicate": spec.replicate, "point": spec.point,
             "outputs": list(spec.outputs) if spec.outputs is not None else None,
             "absent": [n for n in spec.outputs or () if n not in tables],

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.errors import RunError
-from povsim.experiment.batch import SilentReporter, Tally, run_specs
+from povsim.experiment.batch import SilentReporter, Tally, other_model_message, run_specs
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -94,6 +94,8 @@ class _Runner:
         state = self.store.scan([s.key for s in unique], RUN_TABLES)
         todo = [s for s in unique if s.key not in state.done]
         self.reporter.message(f"{phase}: {len(unique)} model runs, {len(unique) - len(todo)} done, {len(todo)} to run")
+        if state.other_model:
+            self.reporter.message(other_model_message(state))
         if not todo:
             return
         tally = Tally()

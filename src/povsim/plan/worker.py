@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 from povsim.experiment.runfile import encode
 from povsim.experiment.worker import RunOutcome, current_rss, failed_outcome, peak_rss
+from povsim.fingerprint import model_fingerprint
 from povsim.scenario import Scenario
 
 __all__ = ["PlanRunSpec", "execute", "simulate"]
@@ -103,7 +104,8 @@ def execute(spec: PlanRunSpec) -> RunOutcome:
     try:
         tables = simulate(spec)
         seconds = time.perf_counter() - t0
-        meta = {"key": spec.key, "scenario": spec.scenario.name, "role": spec.role, "info": dict(spec.info),
+        meta = {"key": spec.key, "model": model_fingerprint(), "scenario": spec.scenario.name, "role": spec.role,
+                "info": dict(spec.info),
                 "parameters": dict(spec.parameters), "seed": spec.seed, "world_seed": spec.world_seed,
                 "outputs": sorted(tables), "absent": [], "seconds": round(seconds, 6),
                 "rss_before": rss0, "peak_rss": peak_rss(), "host": host, "pid": pid,
