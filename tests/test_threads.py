@@ -90,3 +90,25 @@ def test_threaded_kernels_pick_the_version_by_size(monkeypatch):
     x = np.arange(150.0)
     assert np.array_equal(double(x[:99]), 2 * x[:99]) and np.array_equal(double(x), 2 * x)
     assert calls == ["serial", "parallel"]
+
+
+def test_kernels_are_sized_by_the_rows_they_loop_over(monkeypatch):
+    """A kernel whose first array argument is not its rows (keys, a household mask) names
+    its rows' argument: with 12,000 persons (about 4,000 households) and the threshold at
+    5,000 rows, the person passes run on the threads.  (Sized by their first array, the
+    development passes ran on one thread at any size.)"""
+    from povsim.interventions import base
+    from povsim.processes import development
+
+    monkeypatch.setenv("POVSIM_THREADS", "2")
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ROWS", 5_000)
+    calls: list[str] = []
+    kernels = {"development pass": development._development_pass, "development spin-up": development._spin_up,
+               "members reached": base._members_of}
+    for name, kernel in kernels.items():
+        monkeypatch.setattr(kernel, "parallel",
+                            lambda *a, real=kernel.parallel, name=name: calls.append(name) or real(*a))
+    scenario = load_scenario("scenarios/full_package.toml").with_overrides(
+        population={"persons": 12_000, "start": "synthetic"}, time={"years": 3})
+    PovertyModel(scenario, seed=3).run()
+    assert set(calls) == set(kernels)

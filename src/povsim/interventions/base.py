@@ -724,7 +724,7 @@ def _ascending(rows):
 _BLOCK = 1 << 16
 
 
-@threaded(cache=True, nogil=True)
+@threaded(1, cache=True, nogil=True)  # rows: the persons (hh), not the households reached
 def _members_of(reached, hh, age, ids):
     """Ids of the members aged 0-17 and 18+ of the ``reached`` households, each in row
     order: blocks of rows counted on the threads, then filled at their offsets."""

@@ -426,7 +426,7 @@ def _score(a, theta, pid, score_keys, coef):
     return theta + coef[29] * ppnd16(uniform_at(score_keys[2], pid))
 
 
-@threaded(cache=True, nogil=True)
+@threaded(4, cache=True, nogil=True)  # rows: ids (the first arrays are keys)
 def _development_pass(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, stim,
                       cs_term, log_inc, log_mean, remote, haz, anaemic, unsupervised,
                       both_away, enrolled, preschool, skill, skill_se, score, at5, at10, at17,
@@ -470,7 +470,7 @@ def _development_pass(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village,
             at17[i] = np.float32(theta)
 
 
-@threaded(cache=True, nogil=True)
+@threaded(4, cache=True, nogil=True)  # rows: ids (the first arrays are keys)
 def _spin_up(k_pre, k_skill, k_se, score_keys, ids, age, hh, h_village, p_pre, stim, cs_term,
              log_inc, log_mean, remote, haz, anaemic, unsupervised, both_away, enrolled,
              school_years, preschool, skill, skill_se, score, at5, at10, coef):
