@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from povsim import output
 from povsim.errors import OutputError, PovsimError, ResultsError
+from povsim.fingerprint import model_fingerprint
 from povsim.output import (
     atomic_write_bytes,
     atomic_write_csv,
@@ -462,6 +463,7 @@ def test_manifest(tmp_path: Path) -> None:
         "platform",
         "package_versions",
         "git",
+        "model_fingerprint",
         "command_line",
         "seeds",
         "input_files",
@@ -483,6 +485,7 @@ def test_manifest(tmp_path: Path) -> None:
     assert data["package_versions"]["numpy"] == np.__version__
     assert data["python_version"] == ".".join(map(str, sys.version_info[:3]))
     assert data["extra"] == {"replicates": 2}
+    assert data["model_fingerprint"] == model_fingerprint() and len(data["model_fingerprint"]) == 16
     assert leftovers(tmp_path) == []
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from povsim.errors import OutputError, ResultsError
+from povsim.fingerprint import model_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1054,7 +1055,9 @@ def write_manifest(
     ``complete`` (``false`` here; :func:`seal_results` sets it, with the checksums of
     the folder's files under ``files``), ``host``, ``povsim_version``, ``created`` (UTC, ISO 8601), ``python_version``,
     ``platform``, ``package_versions``, ``git`` (``{"commit", "dirty"}`` of the
-    repository povsim was imported from, or ``null``), ``command_line``, ``seeds``,
+    repository povsim was imported from, or ``null``), ``model_fingerprint`` (a hash of
+    the model's source files, :func:`povsim.fingerprint.model_fingerprint`: which model made
+    the results, also without git), ``command_line``, ``seeds``,
     ``input_files`` (list of ``{"path", "checksum", "bytes"}``), ``scenario``,
     ``extra``. Non-finite floats are stored as the strings ``"nan"``, ``"inf"``.
     """
@@ -1070,6 +1073,7 @@ def write_manifest(
         "platform": platform.platform(),
         "package_versions": package_versions(),
         "git": git_info(Path(__file__).resolve().parent),
+        "model_fingerprint": model_fingerprint(),
         "command_line": [str(arg) for arg in command_line],
         "seeds": [int(seed) for seed in seeds],
         "input_files": inputs,
