@@ -309,6 +309,8 @@ def test_index_of_finds_each_value_or_minus_one():
     where = {int(k): i for i, k in enumerate(keys)}
     assert pos.tolist() == [where.get(int(q), -1) for q in query]
     assert (index_of(keys[:0], query) == -1).all()
+    # the lookups on the threads (the version for large queries) give the same positions
+    assert np.array_equal(index_of.parallel(keys, query), pos)
 
 
 def test_table_take_copies():

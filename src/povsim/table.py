@@ -203,13 +203,14 @@ def gather_into(out, col, source):
         out[j] = col[source[j]]
 
 
-@njit(cache=True, nogil=True)
+@threaded(1, cache=True, nogil=True)  # rows: the queries
 def index_of(keys, query):
     """Position of each ``query`` value in ``keys`` (unique int64), or -1 when absent.
 
     An open-addressing hash table over ``keys`` (SplitMix64 of the value), so each lookup
     costs about one cache access instead of a binary search's twenty: the modifiers look
-    every person's id up among the few reached by a programme in earlier years.
+    every person's id up among the few reached by a programme in earlier years.  The table
+    is built on one thread, the lookups (each on its own) run on the threads.
     """
     n = keys.shape[0]
     size = 1
@@ -223,7 +224,7 @@ def index_of(keys, query):
             h = (h + np.uint64(1)) & mask
         slot[h] = j
     out = np.empty(query.shape[0], dtype=np.int64)
-    for i in range(query.shape[0]):
+    for i in prange(query.shape[0]):
         q = query[i]
         h = _mix(np.uint64(q)) & mask
         r = -1
