@@ -547,7 +547,6 @@ class ModelEvaluator:
 
     def evaluate(self, study: Study, values: np.ndarray) -> Evaluation:
         """Run every point (unique points once), then read each output of each run."""
-        from povsim.experiment import batch
         from povsim.experiment.batch import SilentReporter, Tally, collect_batch_store, open_store, run_missing
         from povsim.experiment.design import Experiment
         from povsim.experiment.executors import make_executor
@@ -572,7 +571,7 @@ class ModelEvaluator:
                         f"{study.replicates} replicate(s)); {len(tally.done)} done, {len(todo)} to run; "
                         f"store {store.folder}")
             if state.other_model:
-                rep.message(batch.other_model_message(state))
+                rep.message(state.other_model_message())
             if todo:
                 ex = self.executor if self.executor is not None else make_executor(
                     self.workers, self.scheduler, self.dask_local)

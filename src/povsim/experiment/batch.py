@@ -456,13 +456,7 @@ def _report_state(rep: Reporter, state: StoreState, total: int, folder: Path) ->
     if state.stale:
         rep.message(f"{len(state.stale)} finished run(s) lack a table the design now keeps and are run again")
     if state.other_model:
-        rep.message(other_model_message(state))
-
-
-def other_model_message(state: StoreState) -> str:
-    """What a command says about finished runs of another model version (run again)."""
-    return (f"{len(state.other_model)} finished run(s) were made by another version of the model code and "
-            "are run again (a result of one model never stands in for another's)")
+        rep.message(state.other_model_message())
 
 
 def _report_estimate(rep: Reporter, est: Estimate, todo: list[RunEntry], ex: Executor, memory_check: bool,

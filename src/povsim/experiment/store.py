@@ -70,6 +70,11 @@ class StoreState:
     stale: list[str] = field(default_factory=list)
     other_model: list[str] = field(default_factory=list)
 
+    def other_model_message(self) -> str:
+        """What a command says about finished runs of another model version (run again)."""
+        return (f"{len(self.other_model)} finished run(s) were made by another version of the model code and "
+                "are run again (a result of one model never stands in for another's)")
+
 
 class RunStore:
     """A batch folder (see the module docstring).
@@ -209,7 +214,8 @@ class RunStore:
         state = StoreState()
         for key in keys:
             path = self.result_path(key)
-            if path.exists():
+            has_result = path.exists()
+            if has_result:
                 try:
                     rf = RunFile(path)
                 except CorruptRunFile as exc:
@@ -227,7 +233,7 @@ class RunStore:
                     else:
                         state.stale.append(key)
             fpath = self.failed_path(key)
-            if fpath.exists() and not path.exists():
+            if not has_result and fpath.exists():
                 try:
                     state.failed[key] = json.loads(fpath.read_text(encoding="utf-8"))
                     continue

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.errors import RunError
-from povsim.experiment.batch import SilentReporter, Tally, other_model_message, run_specs
+from povsim.experiment.batch import SilentReporter, Tally, run_specs
 from povsim.experiment.executors import Executor, make_executor
 from povsim.experiment.store import RunStore
 from povsim.plan import design as dsg
@@ -95,7 +95,7 @@ class _Runner:
         todo = [s for s in unique if s.key not in state.done]
         self.reporter.message(f"{phase}: {len(unique)} model runs, {len(unique) - len(todo)} done, {len(todo)} to run")
         if state.other_model:
-            self.reporter.message(other_model_message(state))
+            self.reporter.message(state.other_model_message())
         if not todo:
             return
         tally = Tally()
