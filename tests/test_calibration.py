@@ -429,3 +429,14 @@ def test_a_model_run_imports_none_of_the_modules_left_out_of_the_model_fingerpri
     for name in ("plan", "brief", "dashboard", "trial", "validation", "stats", "plots", "report", "compare",
                  "summary", "sensitivity", "cli"):
         assert not any(m == f"povsim.{name}" or m.startswith(f"povsim.{name}.") for m in loaded), name
+
+
+def test_fitted_file_is_the_first_input_in_a_fitted_folder():
+    """One rule for the brief (manifest paths) and validation (scenario source files)."""
+    from povsim.calibration.report import fitted_file
+
+    assert fitted_file(["scenarios/baseline.toml", "../calibration/fitted/hubei_baseline.toml"]) \
+        == "../calibration/fitted/hubei_baseline.toml"
+    assert fitted_file(["fitted/a.toml", "calibration/fitted/b.toml"]) == "fitted/a.toml"  # relative to calibration/
+    assert fitted_file(["C:\\work\\calibration\\fitted\\c.toml"]) == "C:\\work\\calibration\\fitted\\c.toml"
+    assert fitted_file(["scenarios/unfitted.toml", "scenarios/fitted_like.toml"]) is None

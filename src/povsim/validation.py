@@ -61,12 +61,12 @@ def load_results(folder: Path) -> tuple[dict[str, pd.DataFrame], dict]:
 def _fitted_state(scenario) -> pd.DataFrame | None:
     """Free parameters of the fitted file: value, bounds, SE, at a bound, SE > half range
     (read from the header the calibration writes)."""
-    from povsim.calibration.report import fitted_parameters
+    from povsim.calibration.report import fitted_file, fitted_parameters
 
-    files = [Path(f) for f in scenario.source_files if "fitted" in Path(f).parts]
-    if not files or not files[0].is_file():
+    file = fitted_file(scenario.source_files)
+    if file is None or not Path(file).is_file():
         return None
-    fp = fitted_parameters(files[0])
+    fp = fitted_parameters(file)
     if fp.empty:
         return None
     # which parameters are at a bound or have a wide SE: the fit's own lists (FitResult.at_bounds

@@ -420,11 +420,13 @@ def _calibration(ctx: Context, name: str) -> list:
     blocks: list = [Heading(ctx.t("sub.calibration"))]
     if fit:
         prov = cal.get("provenance") or {}
+        from povsim.calibration.report import fitted_file  # (only a calibrated scenario needs it)
+
         # the fitted file the scenario extends (an input file); else the targets' default name
-        files = [f.replace("\\", "/") for f in ctx.input_files]
-        own = next((f.rsplit("/", 1)[-1] for f in files if "/fitted/" in f), None)
+        own = fitted_file(ctx.input_files)
         targets = str(cal.get("targets") or "")
-        fitted = "calibration/fitted/" + (own or (targets.rsplit("/", 1)[-1] if targets else "?"))
+        source = own if own is not None else targets
+        fitted = "calibration/fitted/" + (source.replace("\\", "/").rsplit("/", 1)[-1] if source else "?")
         blocks.append(Para(ctx.t("sure.calibration", file=fitted, fit=fit.get("fitting_targets_passed", "?"),
                                  holdout=fit.get("holdout_targets_passed", "?"),
                                  method=term("method", fit.get("method", "?"), ctx.lang),

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from povsim.calibration.fit import FitResult
 from povsim.calibration.targets import CalibrationSpec, Target, extract
 from povsim.output import atomic_write_csv, atomic_write_text, file_checksum, git_commit, povsim_version, save_figure
 
-__all__ = ["check_table", "fitted_parameters", "fitted_toml", "target_table", "write_report"]
+__all__ = ["check_table", "fitted_file", "fitted_parameters", "fitted_toml", "target_table", "write_report"]
 
 
 def target_table(targets: Sequence[Target], stats: np.ndarray) -> pd.DataFrame:
@@ -120,6 +120,13 @@ def fitted_toml(result: FitResult, command_line: Sequence[str], checks: pd.DataF
 
 #: A header line of a fitted file, one per free parameter (as :func:`fitted_toml` writes it).
 _HEADER_LINE = re.compile(r"^#\s+(\w+) = (\S+)\s+bounds \[([^,\]]+), ([^\]]+)\], start (\S+), SE ~(\S+)(?: \((.*)\))?$")
+
+
+def fitted_file(paths: Sequence[str]) -> str | None:
+    """The first of ``paths`` (scenario files as read, or as a manifest lists them) in a
+    ``fitted`` folder, where calibrations write their fitted parameter sets; ``None`` when
+    there is none."""
+    return next((p for p in map(str, paths) if "fitted" in PurePosixPath(p.replace("\\", "/")).parts), None)
 
 
 def fitted_parameters(path: str | Path) -> pd.DataFrame:
