@@ -46,7 +46,9 @@ def _finished(out: Path) -> int:
     return len(list(runs.glob("*.run"))) if runs.is_dir() else 0
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL"])
+# SIGTERM takes the same path as SIGINT in the batch process (sigterm_interrupts), and
+# tests/test_cli.py checks it for batch, sensitivity and calibrate: here only with -m slow
+@pytest.mark.parametrize("how", ["SIGINT", pytest.param("SIGTERM", marks=pytest.mark.slow), "SIGKILL"])
 def test_interrupt_then_resume(uninterrupted, tmp_path: Path, how: str) -> None:
     f, whole = uninterrupted
     out = tmp_path / "out"

@@ -246,7 +246,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 # .ci/run installs Chromium and sets POVSIM_BROWSER_TESTS=required: there this test must run
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("POVSIM_BROWSER_TESTS") != "required",
                     reason="headless Chromium not installed (Debian package `chromium`)")
-@pytest.mark.parametrize("lang", ["en", "zh"])
+# (the Chinese brief's fonts and labels: test_lang_zh_translates_labels_with_a_given_font; its
+# opening in Chromium, which differs from the English one only in text, with -m slow)
+@pytest.mark.parametrize("lang", ["en", pytest.param("zh", marks=pytest.mark.slow)])
 def test_brief_opens_in_headless_chromium_without_missing_resources(folders, tmp_path, lang):
     from povsim.report import find_cjk_font
 

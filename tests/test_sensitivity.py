@@ -150,8 +150,10 @@ THREE = TWO + "[parameters.return_schooling]\n"
 @pytest.mark.parametrize(("method", "n", "params", "extra"), [
     ("sobol", 4, TWO, ""),
     ("morris", 2, THREE, ""),
-    ("fast", 17, TWO, "m = 2"),
-    ("delta", 16, TWO, ""),
+    # FAST and delta run the same model path as Sobol and Morris (the batch store, the outputs);
+    # their analyses are checked on Ishigami in CI: whole-model runs of them only with -m slow
+    pytest.param("fast", 17, TWO, "m = 2", marks=pytest.mark.slow),
+    pytest.param("delta", 16, TWO, "", marks=pytest.mark.slow),
 ])
 def test_small_model_end_to_end(tmp_path: Path, method: str, n: int, params: str, extra: str) -> None:
     f = model_study(tmp_path, method, n, params, extra)
